@@ -1,0 +1,34 @@
+import type { JobsOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+
+/** Options of the process that consumes queues (apps/worker). */
+export interface ServusWorkerOptions {
+  /** Queues this process consumes. Default: all of `queues`. */
+  queues?: string[];
+  /** Jobs run at once per queue. Default 10. */
+  concurrency?: number;
+  /** How long a job's lock lives without renewal; a killed worker's job is retried after it. Default 30000. */
+  lockDurationMs?: number;
+  /** How often stalled jobs (from killed workers) are looked for. Default 30000. */
+  stalledIntervalMs?: number;
+  /** How long shutdown waits for in-flight jobs before closing anyway (they are then recovered as stalled). Default 30000. */
+  shutdownTimeoutMs?: number;
+}
+
+/** The Redis/BullMQ part of the module options. */
+export interface AsyncModuleOptions {
+  /** ioredis options, or `{ url }`. Default: `REDIS_URL`, else redis://127.0.0.1:6379. */
+  connection?: RedisOptions | { url: string };
+  /** Redis key prefix of every queue. Default 'servus'. */
+  prefix?: string;
+  /** The queues that exist; `callAsync` to any other is refused. Default ['default']. */
+  queues?: string[];
+  /** Queue of services that name none. Default: the first of `queues`. */
+  defaultQueue?: string;
+  /** `true` or options: this process consumes queues. Default false (enqueue only). */
+  worker?: boolean | ServusWorkerOptions;
+  /** BullMQ job options applied to every job (attempts, backoff, removeOnComplete, ...). */
+  defaultJobOptions?: JobsOptions;
+  /** Upper bound on `callAsync`'s wait for Redis before it throws JobEnqueueError. Default 2000. */
+  enqueueTimeoutMs?: number;
+}

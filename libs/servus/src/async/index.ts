@@ -1,0 +1,3 @@
+export { ServusWorkerOptions } from './async-options.interface';
+export { parseDuration } from './duration';
+export { MAX_PRIORITY } from './job-options';

@@ -1,0 +1,65 @@
+import type { JobsOptions } from 'bullmq';
+import { CallAsyncOptions } from '../execution/call-async-options.interface';
+import { ServiceAsyncOptions } from '../service/service-options.interface';
+import { parseDuration } from './duration';
+
+/** BullMQ's priorities run 1 (highest) to 2,097,151; Servus's run the other way. */
+export const MAX_PRIORITY = 2_097_151;
+
+/** Used when neither the module, the service nor the call says otherwise. */
+export const DEFAULT_JOB_OPTIONS: JobsOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 1000 },
+  // Results stay readable for a while, bounded so Redis does not grow without end.
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+};
+
+/**
+ * The BullMQ options of one job: defaults < module `defaultJobOptions` < the service's
+ * `async` options < the call's `jobOptions` < the call's own named options.
+ */
+export function buildJobOptions(
+  moduleDefaults: JobsOptions | undefined,
+  service: ServiceAsyncOptions | undefined,
+  call: CallAsyncOptions,
+): JobsOptions {
+  const options: JobsOptions = { ...DEFAULT_JOB_OPTIONS, ...moduleDefaults, ...pickDefined(service), ...call.jobOptions };
+  delete (options as { queue?: string }).queue;
+  if (call.attempts !== undefined) options.attempts = call.attempts;
+  if (call.backoff !== undefined) options.backoff = call.backoff;
+  if (call.jobId !== undefined) options.jobId = call.jobId;
+  const priority = call.priority ?? service?.priority;
+  if (priority !== undefined) options.priority = toBullPriority(priority);
+  const delay = delayOf(call);
+  if (delay !== undefined) options.delay = delay;
+  if (!Number.isInteger(options.attempts) || options.attempts! < 1) {
+    throw new TypeError(`attempts must be an integer of at least 1, got ${String(options.attempts)}`);
+  }
+  return options;
+}
+
+function toBullPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < 1 || priority > MAX_PRIORITY) {
+    throw new TypeError(`priority must be an integer from 1 to ${MAX_PRIORITY} (higher runs first), got ${priority}`);
+  }
+  return MAX_PRIORITY + 1 - priority;
+}
+
+function delayOf({ wait, waitUntil }: CallAsyncOptions): number | undefined {
+  if (wait !== undefined && waitUntil !== undefined) throw new TypeError('pass either wait or waitUntil, not both');
+  if (wait !== undefined) return parseDuration(wait);
+  if (waitUntil === undefined) return undefined;
+  if (!(waitUntil instanceof Date) || Number.isNaN(waitUntil.getTime())) {
+    throw new TypeError(`waitUntil must be a valid Date, got ${String(waitUntil)}`);
+  }
+  return Math.max(0, waitUntil.getTime() - Date.now());
+}
+
+function pickDefined(service: ServiceAsyncOptions | undefined): Partial<JobsOptions> {
+  if (!service) return {};
+  const options: Partial<JobsOptions> = {};
+  if (service.attempts !== undefined) options.attempts = service.attempts;
+  if (service.backoff !== undefined) options.backoff = service.backoff;
+  return options;
+}

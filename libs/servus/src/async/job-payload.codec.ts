@@ -1,0 +1,99 @@
+/** What a Servus job carries in Redis: a registered name and JSON arguments, never code. */
+export interface JobPayload {
+  service: string;
+  args: unknown;
+  metadata: { enqueuedAt: string; v: 1 };
+}
+
+/** The payload of a job cannot be read: the job fails without retries. */
+export class UndecodablePayloadError extends Error {
+  constructor(reason: string) {
+    super(`Undecodable job payload: ${reason}`);
+    this.name = 'UndecodablePayloadError';
+  }
+}
+
+export function encodePayload(service: string, args: unknown): JobPayload {
+  return { service, args, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
+}
+
+/** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
+export function decodePayload(data: unknown): { service: string; args: unknown } {
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
+  }
+  const { service, args } = data as Record<string, unknown>;
+  if (typeof service !== 'string' || service === '') {
+    throw new UndecodablePayloadError(`"service" must be a registered service name, got ${describe(service)}`);
+  }
+  if (!Object.prototype.hasOwnProperty.call(data, 'args')) {
+    throw new UndecodablePayloadError(`no "args" for ${service}`);
+  }
+  return { service, args };
+}
+
+/**
+ * Where `value` stops surviving JSON exactly, as `args.range.from is a Date: pass an ISO string`;
+ * undefined when it round-trips unchanged.
+ */
+export function findNonJson(value: unknown, path = 'args'): string | undefined {
+  return walk(value, path, []);
+}
+
+function walk(value: unknown, path: string, ancestors: object[]): string | undefined {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(value) ? undefined : `${path} is ${value}: JSON has no NaN or Infinity`;
+    case 'undefined':
+      return `${path} is undefined: omit the key or pass null`;
+    case 'bigint':
+      return `${path} is a BigInt: pass a string or a number`;
+    case 'function':
+      return `${path} is a function: pass data, not code`;
+    case 'symbol':
+      return `${path} is a symbol: pass a string`;
+  }
+  if (value === null) return undefined;
+  const object = value as object;
+  if (ancestors.includes(object)) return `${path} is a circular reference`;
+  if (Array.isArray(object)) {
+    ancestors.push(object);
+    for (let i = 0; i < object.length; i++) {
+      const problem = i in object ? walk(object[i], `${path}[${i}]`, ancestors) : `${path}[${i}] is an empty array slot`;
+      if (problem) return problem;
+    }
+    ancestors.pop();
+    return undefined;
+  }
+  const proto = Object.getPrototypeOf(object);
+  if (proto !== Object.prototype && proto !== null) return `${path} is ${instanceDescription(object)}`;
+  if (Object.getOwnPropertySymbols(object).length > 0) return `${path} has symbol keys: JSON drops them`;
+  ancestors.push(object);
+  for (const key of Object.keys(object)) {
+    const problem = walk((object as Record<string, unknown>)[key], childPath(path, key), ancestors);
+    if (problem) return problem;
+  }
+  ancestors.pop();
+  return undefined;
+}
+
+function instanceDescription(object: object): string {
+  if (object instanceof Date) return 'a Date: pass an ISO string (toISOString())';
+  if (object instanceof Map) return 'a Map: pass a plain object or an array of entries';
+  if (object instanceof Set) return 'a Set: pass an array';
+  const name = object.constructor?.name || 'an object with a custom prototype';
+  return `an instance of ${name}: pass a plain object (or declare a DTO that rebuilds it)`;
+}
+
+function childPath(path: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'string' ? JSON.stringify(value.slice(0, 100)) : typeof value;
+}

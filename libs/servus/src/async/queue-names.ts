@@ -1,0 +1,31 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+
+export const DEFAULT_PREFIX = 'servus';
+
+/** The queues the module declares, checked once at boot. */
+@Injectable()
+export class QueueNames {
+  readonly all: readonly string[];
+  readonly defaultQueue: string;
+  readonly prefix: string;
+  private readonly set: Set<string>;
+
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+    this.all = options.queues?.length ? [...options.queues] : ['default'];
+    this.set = new Set(this.all);
+    this.defaultQueue = options.defaultQueue ?? this.all[0];
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
+    if (!this.set.has(this.defaultQueue)) {
+      throw new Error(`ServusModule: defaultQueue "${this.defaultQueue}" is not one of queues (${this.all.join(', ')})`);
+    }
+    for (const name of this.all) {
+      if (!name || name.includes(':')) throw new Error(`ServusModule: queue name "${name}" must be non-empty and contain no ':'`);
+    }
+  }
+
+  exists(name: string): boolean {
+    return this.set.has(name);
+  }
+}

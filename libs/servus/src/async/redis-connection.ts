@@ -1,0 +1,41 @@
+import { Redis, RedisOptions } from 'ioredis';
+import { AsyncModuleOptions } from './async-options.interface';
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/**
+ * A new ioredis client from the module's `connection` (or REDIS_URL). `role` sets what
+ * BullMQ needs of it: producers fail fast (no offline queue, so a command is never sent
+ * late, after the caller was told it failed); workers block and must retry forever.
+ */
+export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): Redis {
+  const overrides: RedisOptions =
+    role === 'producer'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      : { maxRetriesPerRequest: null, enableOfflineQueue: true };
+  const connection = options.connection ?? { url: process.env.REDIS_URL || DEFAULT_REDIS_URL };
+  if ('url' in connection && typeof connection.url === 'string') {
+    const { url, ...rest } = connection as { url: string } & RedisOptions;
+    return new Redis(url, { ...rest, ...overrides });
+  }
+  return new Redis({ ...(connection as RedisOptions), ...overrides });
+}
+
+/** Resolves when the client is ready; rejects after `timeoutMs` or on a connection error. */
+export function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs}ms (status ${client.status})`)), timeoutMs);
+    const onReady = () => done();
+    const onError = (error: Error) => done(error);
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    client.on('ready', onReady);
+    client.on('error', onError);
+  });
+}

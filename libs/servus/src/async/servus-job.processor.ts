@@ -1,0 +1,66 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
+import { ServicePipeline } from '../execution/service-pipeline';
+import { ValidationError } from '../response/http-errors';
+import { ServiceError } from '../response/service-error';
+import { SerializedResponse } from '../response/service-response';
+import { ServiceRegistry } from '../service/service-registry';
+import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
+
+/** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
+export class RetryableFailureError extends Error {
+  constructor(readonly error: ServiceError) {
+    super(`${error.name} (${error.code}): ${error.message}`);
+    this.name = 'RetryableFailureError';
+  }
+}
+
+/**
+ * Runs one job: the name is looked up in the registry (an allow-list, never a module
+ * load), then the same pipeline as `call` runs. The outcome decides the job's fate:
+ *
+ * - success, or a failure that is not retryable: completes, the response is the return value;
+ * - a retryable failure, or an exception: throws, BullMQ retries with backoff;
+ * - undecodable payload, unknown service, invalid arguments, or a non-retryable
+ *   ServiceError raised: UnrecoverableError, failed at once with the cause as reason.
+ */
+@Injectable()
+export class ServusJobProcessor {
+  private readonly logger = new Logger('Servus');
+
+  constructor(
+    private readonly registry: ServiceRegistry,
+    private readonly pipeline: ServicePipeline,
+  ) {}
+
+  async process(job: Job): Promise<SerializedResponse> {
+    const label = `job ${job.id} on ${job.queueName}, attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}`;
+    let call: { service: string; args: unknown };
+    try {
+      call = decodePayload(job.data);
+    } catch (error) {
+      throw this.unrecoverable(label, (error as UndecodablePayloadError).message);
+    }
+    const definition = this.registry.findByName(call.service);
+    if (!definition) {
+      throw this.unrecoverable(label, `Unknown service "${call.service.slice(0, 200)}": no @Service() is registered under that name in this worker`);
+    }
+    let response;
+    try {
+      response = await this.pipeline.run(definition, call.args, label);
+    } catch (error) {
+      if (error instanceof ValidationError) throw this.unrecoverable(label, `Invalid arguments for ${definition.name}: ${error.message}`);
+      if (error instanceof ServiceError && !error.retryable) {
+        throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
+      }
+      throw error;
+    }
+    if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
+    return response.toJSON();
+  }
+
+  private unrecoverable(label: string, reason: string): UnrecoverableError {
+    this.logger.error(`${label} failed without retry: ${reason}`);
+    return new UnrecoverableError(reason);
+  }
+}

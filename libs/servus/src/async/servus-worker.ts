@@ -1,0 +1,89 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { ServusWorkerOptions } from './async-options.interface';
+import { QueueNames } from './queue-names';
+import { createRedisClient } from './redis-connection';
+import { ServusJobProcessor } from './servus-job.processor';
+
+export const DEFAULT_CONCURRENCY = 10;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
+
+/**
+ * The consuming side, on when the module has `worker`: one BullMQ Worker per queue,
+ * created from the resolved options (so forRootAsync works), started once services are
+ * registered, and drained first thing on shutdown, before other modules close their
+ * connections under running jobs.
+ */
+@Injectable()
+export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Servus');
+  private readonly workers: Worker[] = [];
+  private readonly connections: Redis[] = [];
+
+  constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
+    private readonly names: QueueNames,
+    private readonly processor: ServusJobProcessor,
+  ) {}
+
+  get settings(): ServusWorkerOptions | undefined {
+    const { worker } = this.options;
+    return worker ? (worker === true ? {} : worker) : undefined;
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const settings = this.settings;
+    if (!settings) return;
+    const queues = settings.queues?.length ? settings.queues : this.names.all;
+    const unknown = queues.filter((queue) => !this.names.exists(queue));
+    if (unknown.length) throw new Error(`ServusModule: worker queues ${unknown.join(', ')} are not among queues (${this.names.all.join(', ')})`);
+    const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
+    for (const queue of queues) this.workers.push(this.createWorker(queue, concurrency, settings));
+    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    this.logger.log(`Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`);
+  }
+
+  private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
+    const connection = createRedisClient(this.options, 'worker');
+    this.connections.push(connection);
+    const worker = new Worker(queue, (job) => this.processor.process(job), {
+      connection,
+      prefix: this.names.prefix,
+      concurrency,
+      lockDuration: settings.lockDurationMs ?? 30_000,
+      stalledInterval: settings.stalledIntervalMs ?? 30_000,
+    });
+    worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
+    worker.on('stalled', (jobId) => this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`));
+    worker.on('failed', (job, error) => {
+      if (job && job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
+        this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
+      } else if (job) {
+        this.logger.error(`Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`);
+      }
+    });
+    return worker;
+  }
+
+  /** Stops taking jobs and waits for in-flight ones, up to `shutdownTimeoutMs`. */
+  async onModuleDestroy(): Promise<void> {
+    if (!this.workers.length) return;
+    const timeoutMs = this.settings?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    this.logger.log(`Worker draining in-flight jobs (up to ${timeoutMs}ms)`);
+    let timer: NodeJS.Timeout | undefined;
+    const drained = Promise.all(this.workers.map((worker) => worker.close())).then(() => true);
+    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+    const finished = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn('Worker shutdown timed out: closing with jobs in flight (they will be recovered as stalled)');
+      await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
+    }
+    this.workers.length = 0;
+    await Promise.allSettled(this.connections.map((connection) => connection.quit()));
+    this.connections.length = 0;
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Options of `callAsync`. They go to the job, never into the service's arguments.
+ *
+ * @publicApi
+ */
+export interface CallAsyncOptions {
+  /** A queue listed in the module's `queues`. Default: the service's queue, else `defaultQueue`. */
+  queue?: string;
+  /**
+   * Higher runs first, as in Servus (1 to 2,097,151). Mapped onto BullMQ's scale, where 1 is
+   * highest. As in BullMQ, jobs given no priority are taken before prioritized ones.
+   */
+  priority?: number;
+  /** Delay before the job may run: milliseconds or a duration such as '500ms', '30s', '5m', '2h', '1d'. */
+  wait?: number | string;
+  /** Run no earlier than this time. Exclusive with `wait`. */
+  waitUntil?: Date;
+  /** Idempotency: a job with this id is enqueued once while it is kept. */
+  jobId?: string;
+  /** Runs in all, retries included. Default 3 (or the service's `async.attempts`). */
+  attempts?: number;
+  /** Delay between retries: ms (fixed) or `{ type: 'fixed' | 'exponential', delay }`. */
+  backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
+  /** Passed through to BullMQ's JobsOptions, under the options above. */
+  jobOptions?: Record<string, unknown>;
+}
+
+/** What `callAsync` resolves to once the job is in Redis. @publicApi */
+export interface AsyncReceipt {
+  jobId: string;
+  queue: string;
+  service: string;
+}

@@ -1,0 +1,59 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { ServiceResponse } from '../response/service-response';
+import { createRedactor, DEFAULT_REDACT_KEYS } from './redact';
+
+/**
+ * The pipeline's log lines, as Servus's Logger: the call (debug, redacted), then one
+ * outcome line with the duration: success (info), failure (warn), exception (error).
+ */
+@Injectable()
+export class ServiceLogger {
+  private readonly logger = new Logger('Servus');
+  private readonly enabled: boolean;
+  private readonly successLevel: 'log' | 'debug' | 'verbose';
+  readonly redact: (value: unknown) => unknown;
+
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+    const logging = options.logging;
+    this.enabled = logging !== false;
+    this.successLevel = (logging && logging.successLevel) || 'log';
+    this.redact = createRedactor((logging && logging.redact) || DEFAULT_REDACT_KEYS);
+  }
+
+  called(service: string, args: unknown): void {
+    // Redaction copies the arguments: only pay for it when debug lines are printed.
+    if (this.enabled && Logger.isLevelEnabled('debug')) {
+      this.logger.debug(`${service} called with ${safeStringify(this.redact(args))}`);
+    }
+  }
+
+  finished(service: string, response: ServiceResponse, ms: number): void {
+    if (!this.enabled) return;
+    if (response.success) {
+      if (Logger.isLevelEnabled(this.successLevel)) this.logger[this.successLevel](`${service} succeeded in ${format(ms)}`);
+    } else {
+      const { code, message } = response.error.apiError();
+      this.logger.warn(`${service} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
+    }
+  }
+
+  raised(service: string, error: unknown, ms: number): void {
+    if (!this.enabled) return;
+    const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger.error(`${service} raised ${described} after ${format(ms)}`, error instanceof Error ? error.stack : undefined);
+  }
+}
+
+function format(ms: number): string {
+  return `${ms.toFixed(ms < 10 ? 2 : 0)}ms`;
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { ServiceResponse } from '../response/service-response';
+import { ServiceDefinition } from '../service/service-definition';
+import { ServiceLogger } from './service-logger';
+
+/**
+ * The one place the order of a call is written down, as Servus's `base.rb`:
+ *
+ *   log the call -> validate arguments -> run -> rescue -> validate result data
+ *   -> emit events -> log the outcome with its duration
+ *
+ * Unrescued exceptions (and ValidationError) are logged and rethrown. `call` and the
+ * worker both run services through here, so a service behaves the same sync or async.
+ */
+@Injectable()
+export class ServicePipeline {
+  constructor(private readonly logger: ServiceLogger) {}
+
+  /** `label` tells where the call runs (the worker passes its job), for the log lines. */
+  async run(definition: ServiceDefinition, args: unknown, label?: string): Promise<ServiceResponse> {
+    const name = label ? `${definition.name} (${label})` : definition.name;
+    this.logger.called(name, args);
+    const started = performance.now();
+    let response: ServiceResponse;
+    try {
+      // Seam: argument validation (JSON Schema / DTO) replaces `args` here.
+      response = await this.invoke(definition, args);
+      // Seam: result validation of a success's data.
+    } catch (error) {
+      // Seam: 'error' events fire here, before the exception propagates.
+      this.logger.raised(name, error, performance.now() - started);
+      throw error;
+    }
+    // Seam: 'success' / 'failure' events.
+    this.logger.finished(name, response, performance.now() - started);
+    return response;
+  }
+
+  /** Runs `call` and applies `@RescueFrom` to what it throws. */
+  private async invoke(definition: ServiceDefinition, args: unknown): Promise<ServiceResponse> {
+    let response: unknown;
+    try {
+      response = await definition.instance.call(args);
+    } catch (error) {
+      const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
+      if (rescued) return rescued;
+      throw error;
+    }
+    if (!ServiceResponse.isResponse(response)) {
+      throw new TypeError(`${definition.name}.call() must return this.success(data) or this.failure(message, Type)`);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable, Type } from '@nestjs/common';
+import { ServiceNotFoundError } from '../response/async-errors';
+import { ServiceResponse } from '../response/service-response';
+import { ArgsOf, DataOf, ServiceBase } from '../service/service-base';
+import { ServiceDefinition } from '../service/service-definition';
+import { ServiceRegistry } from '../service/service-registry';
+import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
+import { ASYNC_DISPATCHER, AsyncDispatcher } from './async-dispatcher.interface';
+import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { ServicePipeline } from './service-pipeline';
+
+/** `[args]`, optional when the service's arguments may be undefined. */
+type ArgsTuple<S> = undefined extends ArgsOf<S> ? [args?: ArgsOf<S>] : [args: ArgsOf<S>];
+
+/**
+ * Runs services: `call` now, in this process; `callAsync` in a worker, through the queue.
+ *
+ * @example
+ * const result = await executor.call(GenerateReport, { userId: 1, reportType: 'monthly' });
+ * if (result.success) result.data; else result.error.apiError();
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusExecutor {
+  constructor(
+    private readonly registry: ServiceRegistry,
+    private readonly pipeline: ServicePipeline,
+    private readonly accessor: ServusMetadataAccessor,
+    @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
+  ) {}
+
+  /** Runs the service now and resolves to its response. Unrescued exceptions reject. */
+  call<S extends ServiceBase<any, any>>(service: Type<S>, ...args: ArgsTuple<S>): Promise<ServiceResponse<DataOf<S>>>;
+  call(service: string, args?: unknown): Promise<ServiceResponse>;
+  async call(service: Type | string, args?: unknown): Promise<ServiceResponse> {
+    return this.pipeline.run(this.resolve(service), args);
+  }
+
+  /** Enqueues the service for a worker; resolves once the job is stored in Redis. */
+  callAsync<S extends ServiceBase<any, any>>(service: Type<S>, args: ArgsOf<S>, options?: CallAsyncOptions): Promise<AsyncReceipt>;
+  callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
+  async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
+    const definition = this.resolve(service);
+    // Seam: arguments are validated here too, so the caller gets the error, not a dead job.
+    return this.dispatcher.enqueue(definition, args, options);
+  }
+
+  /** The definition of a registered service, or an error that says how to register it. */
+  resolve(service: Type | string): ServiceDefinition {
+    if (typeof service === 'string') {
+      const definition = this.registry.findByName(service);
+      if (definition) return definition;
+      const known = this.registry.names();
+      throw new ServiceNotFoundError(service, `no @Service() is registered under that name (registered: ${known.join(', ') || 'none'})`);
+    }
+    const definition = this.registry.findByType(service);
+    if (definition) return definition;
+    const name = service?.name ?? String(service);
+    throw new ServiceNotFoundError(
+      name,
+      this.accessor.isService(service)
+        ? `add ${name} to the providers of a module of this application`
+        : `decorate ${name} with @Service() and add it to the providers of a module`,
+    );
+  }
+}

@@ -1,0 +1,6 @@
+export * from './module';
+export * from './service';
+export * from './execution';
+export * from './response';
+export * from './rescue';
+export * from './async';

@@ -1,0 +1,3 @@
+export { ServusModule } from './servus.module';
+export * from './servus-options.interface';
+export { SERVUS_MODULE_OPTIONS } from './servus.tokens';

@@ -1,0 +1,20 @@
+import { Provider } from '@nestjs/common';
+import { ServusModuleAsyncOptions, ServusOptionsFactory } from './servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+
+/** The options provider(s) for forRootAsync: useFactory, useClass or useExisting. */
+export function createAsyncOptionsProviders(options: ServusModuleAsyncOptions): Provider[] {
+  if (options.useFactory) {
+    return [{ provide: SERVUS_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
+  }
+  const factory = options.useClass ?? options.useExisting;
+  if (!factory) {
+    throw new Error('ServusModule.forRootAsync() needs one of useFactory, useClass or useExisting.');
+  }
+  const fromFactory: Provider = {
+    provide: SERVUS_MODULE_OPTIONS,
+    useFactory: (instance: ServusOptionsFactory) => instance.createServusOptions(),
+    inject: [factory],
+  };
+  return options.useClass ? [fromFactory, { provide: options.useClass, useClass: options.useClass }] : [fromFactory];
+}

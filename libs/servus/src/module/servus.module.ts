@@ -1,0 +1,60 @@
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { BullmqDispatcher } from '../async/bullmq-dispatcher';
+import { QueueNames } from '../async/queue-names';
+import { ServusJobProcessor } from '../async/servus-job.processor';
+import { ServusWorker } from '../async/servus-worker';
+import { ASYNC_DISPATCHER } from '../execution/async-dispatcher.interface';
+import { ServiceLogger } from '../execution/service-logger';
+import { ServicePipeline } from '../execution/service-pipeline';
+import { ServusExecutor } from '../execution/servus-executor';
+import { ServiceRegistry } from '../service/service-registry';
+import { ServusExplorer } from '../service/servus.explorer';
+import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
+import { createAsyncOptionsProviders } from './servus-options.providers';
+import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+
+const CORE_PROVIDERS: Provider[] = [
+  ServusMetadataAccessor,
+  ServiceRegistry,
+  ServusExplorer,
+  ServiceLogger,
+  ServicePipeline,
+  ServusExecutor,
+  QueueNames,
+  ServusJobProcessor,
+  ServusWorker,
+  BullmqDispatcher,
+  { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
+];
+
+/**
+ * Global: `@Service()` providers of any module are found at bootstrap, and
+ * `ServusExecutor` can be injected anywhere.
+ *
+ * @example
+ * ServusModule.forRoot({ queues: ['default', 'critical'], worker: false })
+ *
+ * @publicApi
+ */
+@Module({})
+export class ServusModule {
+  static forRoot(options: ServusModuleOptions = {}): DynamicModule {
+    return this.create([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }]);
+  }
+
+  static forRootAsync(options: ServusModuleAsyncOptions): DynamicModule {
+    return this.create(createAsyncOptionsProviders(options), options.imports);
+  }
+
+  private static create(optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+    return {
+      module: ServusModule,
+      global: true,
+      imports: [DiscoveryModule, ...imports],
+      providers: [...optionsProviders, ...CORE_PROVIDERS],
+      exports: [ServusExecutor, ServiceRegistry, SERVUS_MODULE_OPTIONS],
+    };
+  }
+}

@@ -1,0 +1,46 @@
+import { RESCUE_FROM_METADATA } from '../servus.constants';
+import { ServiceErrorType } from '../response/service-error';
+import { ServiceResponse } from '../response/service-response';
+import { RescueContext } from './rescue-context';
+
+/** Any error class (`TypeError`, a driver's `TimeoutError`, ...). */
+export type ErrorClass = abstract new (...args: any[]) => Error;
+
+export type RescueHandler<E extends Error = any> = (
+  error: E,
+  ctx: RescueContext<any>,
+) => ServiceResponse<unknown> | Promise<ServiceResponse<unknown>>;
+
+/** One `@RescueFrom` declaration, as stored in metadata. */
+export interface RescueConfig {
+  errors: readonly ErrorClass[];
+  use?: ServiceErrorType;
+  handler?: RescueHandler;
+}
+
+/**
+ * Turns exceptions thrown by `call` into failure responses, as Servus's `rescue_from`.
+ * With `{ use }` the failure is `[OriginalName]: original message` in that type; with a
+ * handler, the handler's `ctx.success()` / `ctx.failure()` is the response. The top-most
+ * declaration that matches wins; a subclass's own declarations come before inherited ones.
+ *
+ * @example
+ * ＠RescueFrom([TimeoutError, ConnectionResetError], { use: ServiceUnavailableError })
+ * ＠RescueFrom(RecordInvalid, (error, ctx) => ctx.failure(`Invalid: ${error.message}`, ValidationError))
+ *
+ * @publicApi
+ */
+export function RescueFrom<E extends Error>(
+  errors: (abstract new (...args: any[]) => E) | readonly (abstract new (...args: any[]) => E)[],
+  useOrHandler: { use: ServiceErrorType } | RescueHandler<E>,
+): ClassDecorator {
+  const list = Array.isArray(errors) ? [...errors] : [errors as ErrorClass];
+  if (list.length === 0) throw new TypeError('@RescueFrom needs at least one error class');
+  const config: RescueConfig =
+    typeof useOrHandler === 'function' ? { errors: list, handler: useOrHandler } : { errors: list, use: useOrHandler.use };
+  return (target) => {
+    // Decorators apply bottom-up, so prepending keeps declaration order (top-most first).
+    const own: RescueConfig[] = Reflect.getOwnMetadata(RESCUE_FROM_METADATA, target) ?? [];
+    Reflect.defineMetadata(RESCUE_FROM_METADATA, [config, ...own], target);
+  };
+}

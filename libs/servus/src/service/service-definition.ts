@@ -1,0 +1,16 @@
+import { Type } from '@nestjs/common';
+import { Rescuer } from '../rescue/rescuer';
+import { ServiceBase } from './service-base';
+import { ServiceOptions } from './service-options.interface';
+
+/**
+ * Everything the pipeline needs to run one service, computed once at bootstrap so a call
+ * reads no metadata. Validation and events add their compiled parts here.
+ */
+export interface ServiceDefinition<S extends ServiceBase<any, any> = ServiceBase<any, any>> {
+  readonly name: string;
+  readonly type: Type<S>;
+  readonly instance: S;
+  readonly options: ServiceOptions;
+  readonly rescuer: Rescuer;
+}

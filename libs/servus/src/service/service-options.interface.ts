@@ -1,0 +1,25 @@
+/** Per-service defaults for `callAsync` (a call's own options win). */
+export interface ServiceAsyncOptions {
+  queue?: string;
+  attempts?: number;
+  backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
+  priority?: number;
+}
+
+/**
+ * Options of `@Service()`.
+ *
+ * @publicApi
+ */
+export interface ServiceOptions {
+  /** The registered name, used by the worker and in logs. Default: the class name. */
+  name?: string;
+  /** Default queue for `callAsync`. Default: the module's `defaultQueue`. */
+  queue?: string;
+  /** Async defaults: attempts, backoff, priority. */
+  async?: ServiceAsyncOptions;
+  /** Argument contract: a JSON Schema object or a class-validator DTO class. */
+  arguments?: object;
+  /** Result contract for success data: a JSON Schema object or a class-validator DTO class. */
+  result?: object;
+}

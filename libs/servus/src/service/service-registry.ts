@@ -1,0 +1,42 @@
+import { Injectable, Type } from '@nestjs/common';
+import { ServiceDefinition } from './service-definition';
+
+/** Thrown at boot when two classes register one name. */
+export class DuplicateServiceNameError extends Error {
+  constructor(name: string, first: Type, second: Type) {
+    super(`Two services are registered as "${name}": ${first.name} and ${second.name}. Give one a distinct @Service({ name }).`);
+    this.name = 'DuplicateServiceNameError';
+  }
+}
+
+/**
+ * The services discovered at bootstrap, by class and by name. The name index is the
+ * worker's allow-list: a job can only run what is here.
+ */
+@Injectable()
+export class ServiceRegistry {
+  private readonly byName = new Map<string, ServiceDefinition>();
+  private readonly byType = new Map<Function, ServiceDefinition>();
+
+  register(definition: ServiceDefinition): void {
+    const existing = this.byName.get(definition.name);
+    if (existing && existing.type !== definition.type) {
+      throw new DuplicateServiceNameError(definition.name, existing.type, definition.type);
+    }
+    this.byName.set(definition.name, definition);
+    this.byType.set(definition.type, definition);
+  }
+
+  findByName(name: string): ServiceDefinition | undefined {
+    // Map lookup on an own key: '__proto__' or 'constructor' cannot reach Object.prototype.
+    return this.byName.get(name);
+  }
+
+  findByType(type: Function): ServiceDefinition | undefined {
+    return this.byType.get(type);
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}

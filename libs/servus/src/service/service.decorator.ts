@@ -1,0 +1,18 @@
+import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
+import { SERVICE_METADATA } from '../servus.constants';
+import { ServiceOptions } from './service-options.interface';
+
+/**
+ * Marks a class as a Servus service: an injectable singleton with one `call(args)`,
+ * found by the explorer at bootstrap and registered by name.
+ *
+ * @example
+ * ＠Service({ name: 'reports.generate', queue: 'default' })
+ * export class GenerateReport extends ServiceBase<GenerateReportArgs, ReportData> { ... }
+ *
+ * @publicApi
+ */
+export function Service(options: ServiceOptions = {}): ClassDecorator {
+  // Services are singletons by contract (args arrive per call), so no scope option.
+  return applyDecorators(Injectable(), SetMetadata(SERVICE_METADATA, { ...options }));
+}
