@@ -13,15 +13,20 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 
 /**
  * The consuming side, on when the module has `worker`: one BullMQ Worker per queue,
- * created from the resolved options (so forRootAsync works), started once services are
- * registered, and drained first thing on shutdown, before other modules close their
- * connections under running jobs.
+ * created from the resolved options (so forRootAsync works) once services are registered.
+ *
+ * Call `drain()` before `app.close()` (runServusWorker does): Nest destroys global modules
+ * last, so by this module's own onModuleDestroy the domain modules may have closed the
+ * connections that running jobs still use.
+ *
+ * @publicApi
  */
 @Injectable()
 export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Servus');
   private readonly workers: Worker[] = [];
   private readonly connections: Redis[] = [];
+  private draining?: Promise<void>;
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
@@ -68,8 +73,17 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return worker;
   }
 
-  /** Stops taking jobs and waits for in-flight ones, up to `shutdownTimeoutMs`. */
   async onModuleDestroy(): Promise<void> {
+    await this.drain();
+  }
+
+  /** Stops taking jobs and waits for in-flight ones, up to `shutdownTimeoutMs`. Idempotent. */
+  drain(): Promise<void> {
+    this.draining ??= this.closeWorkers();
+    return this.draining;
+  }
+
+  private async closeWorkers(): Promise<void> {
     if (!this.workers.length) return;
     const timeoutMs = this.settings?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.logger.log(`Worker draining in-flight jobs (up to ${timeoutMs}ms)`);

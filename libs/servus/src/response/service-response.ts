@@ -63,13 +63,22 @@ function isResponse(value: unknown): value is ServiceResponse {
  * name becomes a plain ServiceError that keeps the code, message and status.
  */
 function fromJSON<T = unknown>(json: unknown): ServiceResponse<T> {
-  if (typeof json === 'string') json = JSON.parse(json);
+  if (typeof json === 'string') json = parseText(json);
   const value = json as Partial<SerializedResponse<T>> | null;
-  if (value?.success === true && 'data' in value) return success(value.data as T);
+  // `data` may be missing: JSON.stringify drops `data: undefined` (a void service's success).
+  if (value?.success === true) return success((value as { data?: T }).data as T);
   if (value?.success === false && value.error && typeof value.error === 'object') {
     return failure(rebuildError(value.error));
   }
   throw new TypeError(`Not a serialized ServiceResponse: ${JSON.stringify(json)?.slice(0, 200)}`);
+}
+
+function parseText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TypeError(`Not a serialized ServiceResponse: ${JSON.stringify(text.slice(0, 200))} is not JSON`, { cause: error });
+  }
 }
 
 function rebuildError(json: SerializedServiceError): ServiceError {

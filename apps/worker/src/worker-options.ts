@@ -1,0 +1,36 @@
+import { ServusModuleOptions } from '@app/servus';
+
+/**
+ * The worker deployment is configured by environment:
+ * REDIS_URL, SERVUS_PREFIX, SERVUS_QUEUES (all declared queues, comma-separated),
+ * SERVUS_WORKER_QUEUES (the ones this process consumes; default all), SERVUS_CONCURRENCY,
+ * SERVUS_LOCK_DURATION_MS, SERVUS_STALLED_INTERVAL_MS, SERVUS_SHUTDOWN_TIMEOUT_MS.
+ */
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServusModuleOptions {
+  const queues = list(env.SERVUS_QUEUES) ?? ['default', 'critical', 'low'];
+  return {
+    connection: { url: env.REDIS_URL || 'redis://127.0.0.1:6379' },
+    prefix: env.SERVUS_PREFIX || undefined,
+    queues,
+    worker: {
+      queues: list(env.SERVUS_WORKER_QUEUES) ?? queues,
+      concurrency: int(env, 'SERVUS_CONCURRENCY'),
+      lockDurationMs: int(env, 'SERVUS_LOCK_DURATION_MS'),
+      stalledIntervalMs: int(env, 'SERVUS_STALLED_INTERVAL_MS'),
+      shutdownTimeoutMs: int(env, 'SERVUS_SHUTDOWN_TIMEOUT_MS'),
+    },
+  };
+}
+
+function list(value: string | undefined): string[] | undefined {
+  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return undefined;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  return number;
+}

@@ -1,0 +1,201 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { JobEnqueueError, ServusExecutor, ServusModule } from '@app/servus';
+import { readCalls } from './fixtures/call-recorder';
+import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Slow } from './fixtures/fixture-services';
+import { WorkerProcess } from '../support/worker-process';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+
+/**
+ * callAsync from this process (the "api"), services run by apps/worker's bootstrap in a
+ * separate OS process, over the real Redis.
+ */
+describe('callAsync through a worker process', () => {
+  const redis = new Redis(REDIS_URL);
+  let prefix: string;
+  let fixtureKey: string;
+  let api: INestApplicationContext;
+  let executor: ServusExecutor;
+  let queues: Queue[];
+  let workers: WorkerProcess[];
+
+  const workerEnv = (extra: Record<string, string> = {}) => ({
+    REDIS_URL,
+    SERVUS_PREFIX: prefix,
+    SERVUS_QUEUES: 'default,critical',
+    FIXTURE_KEY: fixtureKey,
+    ...extra,
+  });
+  const startWorker = async (extra: Record<string, string> = {}) => {
+    const worker = await WorkerProcess.start(workerEnv(extra));
+    workers.push(worker);
+    return worker;
+  };
+  const queue = (name = 'default') => {
+    const q = new Queue(name, { connection: { url: REDIS_URL } as never, prefix });
+    queues.push(q);
+    return q;
+  };
+  const calls = () => readCalls(redis, fixtureKey);
+
+  beforeEach(async () => {
+    prefix = uniquePrefix('async');
+    fixtureKey = `${prefix}:fixture-calls`;
+    queues = [];
+    workers = [];
+    const moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], logging: false }), FixturesModule],
+    }).compile();
+    api = await moduleRef.init();
+    executor = api.get(ServusExecutor);
+  });
+
+  afterEach(async () => {
+    await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
+    await Promise.all(queues.map((q) => q.close()));
+    await api.close();
+    await deletePrefix(redis, prefix);
+  });
+
+  afterAll(async () => {
+    await redis.quit();
+  });
+
+  it('runs the service in the worker with arguments deep-equal to what was passed', async () => {
+    await startWorker();
+    const args = { id: 7, name: 'Zoë ✓', nested: { list: [1, 'two', null, { deep: true }], empty: {} }, flag: false, ratio: 0.25 };
+    const receipt = await executor.callAsync(Echo, args);
+    expect(receipt).toEqual({ jobId: expect.any(String), queue: 'default', service: 'fixtures.echo' });
+
+    const job = await waitForJob(queue(), receipt.jobId);
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toEqual({ success: true, data: args });
+    const recorded = await calls();
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0].args).toEqual(args);
+    expect(recorded[0].pid).not.toBe(process.pid);
+  });
+
+  it('completes a business failure after one attempt, storing the failure response', async () => {
+    await startWorker();
+    const receipt = await executor.callAsync(AlwaysNotFound, { id: 3 }, { attempts: 3, backoff: 10 });
+    const job = await waitForJob(queue(), receipt.jobId);
+    expect(await job.getState()).toBe('completed');
+    expect(job.returnvalue).toEqual({
+      success: false,
+      error: { name: 'NotFoundError', code: 'not_found', message: 'No record 3', httpStatus: 404, retryable: false },
+    });
+    expect(await calls()).toHaveLength(1);
+  });
+
+  it('retries a retryable failure (rescued transient error) `attempts` times, then fails the job', async () => {
+    await startWorker();
+    const receipt = await executor.callAsync(FlakyUpstream, { id: 4 }, { attempts: 3, backoff: 20 });
+    const job = await waitForJob(queue(), receipt.jobId);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(3);
+    expect(job.failedReason).toContain('ServiceUnavailableError');
+    expect(job.failedReason).toContain('[UpstreamTimeoutError]: upstream timed out for 4');
+    expect(await calls()).toHaveLength(3);
+  });
+
+  it('retries an unrescued exception `attempts` times with backoff', async () => {
+    await startWorker();
+    const receipt = await executor.callAsync(Explode, { id: 5 }, { attempts: 2, backoff: { type: 'exponential', delay: 50 } });
+    const job = await waitForJob(queue(), receipt.jobId);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toBe('cannot read property of undefined (5)');
+    const recorded = await calls();
+    expect(recorded).toHaveLength(2);
+    expect(recorded[1].at - recorded[0].at).toBeGreaterThanOrEqual(45);
+  });
+
+  it('runs higher priorities first', async () => {
+    const receipts = [];
+    for (const priority of [1, 10, 5, 100]) receipts.push(await executor.callAsync(Echo, { priority }, { priority }));
+    await startWorker({ SERVUS_CONCURRENCY: '1' });
+    for (const receipt of receipts) await waitForJob(queue(), receipt.jobId);
+    expect((await calls()).map((call) => (call.args as { priority: number }).priority)).toEqual([100, 10, 5, 1]);
+  });
+
+  it('delays a job by `wait` (a duration string) and `waitUntil`', async () => {
+    await startWorker();
+    const enqueuedAt = Date.now();
+    const waited = await executor.callAsync(Echo, { which: 'wait' }, { wait: '1s' });
+    const until = await executor.callAsync(Echo, { which: 'until' }, { waitUntil: new Date(Date.now() + 1500) });
+    expect(await (await queue().getJob(waited.jobId))!.getState()).toBe('delayed');
+    await waitForJob(queue(), waited.jobId);
+    await waitForJob(queue(), until.jobId);
+    const recorded = await calls();
+    const at = (which: string) => recorded.find((call) => (call.args as { which: string }).which === which)!.at;
+    expect(at('wait') - enqueuedAt).toBeGreaterThanOrEqual(1000);
+    expect(at('until') - enqueuedAt).toBeGreaterThanOrEqual(1450);
+  });
+
+  it('uses the queue named by the call, and refuses one the module does not declare', async () => {
+    await startWorker({ SERVUS_WORKER_QUEUES: 'critical' });
+    const receipt = await executor.callAsync(Echo, { urgent: true }, { queue: 'critical' });
+    expect(receipt.queue).toBe('critical');
+    await waitForJob(queue('critical'), receipt.jobId);
+    await expect(executor.callAsync(Echo, {}, { queue: 'elsewhere' })).rejects.toThrow(
+      new JobEnqueueError('fixtures.echo', 'queue "elsewhere" is not one of the module\'s queues (default, critical)'),
+    );
+  });
+
+  it('enqueues a job id once (idempotency)', async () => {
+    const first = await executor.callAsync(Echo, { n: 1 }, { jobId: `order-42` });
+    const second = await executor.callAsync(Echo, { n: 2 }, { jobId: `order-42` });
+    expect(second.jobId).toBe(first.jobId);
+    expect(await queue().count()).toBe(1);
+  });
+
+  it('fails a job naming an unregistered service at once, and keeps processing', async () => {
+    const worker = await startWorker();
+    const raw = queue();
+    const poison = await raw.add('child_process', { service: 'child_process', args: {}, metadata: {} }, { attempts: 5 });
+    const undecodable = await raw.add('x', 'not an object' as never, { attempts: 5 });
+    const valid = await executor.callAsync(Echo, { after: 'poison' });
+
+    const failed = await waitForJob(raw, poison.id!);
+    expect(await failed.getState()).toBe('failed');
+    expect(failed.attemptsMade).toBe(1);
+    expect(failed.failedReason).toBe('Unknown service "child_process": no @Service() is registered under that name in this worker');
+    const bad = await waitForJob(raw, undecodable.id!);
+    expect(bad.failedReason).toMatch(/^Undecodable job payload: expected an object/);
+    expect(bad.attemptsMade).toBe(1);
+    expect((await waitForJob(raw, valid.jobId)).returnvalue).toEqual({ success: true, data: { after: 'poison' } });
+    expect(worker.output).toContain('failed without retry');
+  });
+
+  it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {
+    const worker = await startWorker({ SERVUS_CONCURRENCY: '1' });
+    const inFlight = await executor.callAsync(Slow, { id: 1, ms: 1500 });
+    await eventually(async () => (await calls()).some((call) => call.phase === 'start'), 10_000, 'slow job started');
+    const exit = worker.stop('SIGTERM');
+    const queuedAfter = await executor.callAsync(Slow, { id: 2, ms: 10 });
+    expect(await exit).toEqual({ code: 0, signal: null });
+
+    const job = await queue().getJob(inFlight.jobId);
+    expect(await job!.getState()).toBe('completed');
+    expect(await (await queue().getJob(queuedAfter.jobId))!.getState()).toBe('waiting');
+    expect((await calls()).map((call) => `${(call.args as { id: number }).id}:${call.phase}`)).toEqual(['1:start', '1:end']);
+  });
+
+  it('SIGKILL mid-job: the job is recovered as stalled and completes on another worker (at least once)', async () => {
+    const stallEnv = { SERVUS_LOCK_DURATION_MS: '1500', SERVUS_STALLED_INTERVAL_MS: '1000' };
+    const first = await startWorker(stallEnv);
+    const receipt = await executor.callAsync(Slow, { id: 9, ms: 1000 });
+    await eventually(async () => (await calls()).length > 0, 10_000, 'slow job started');
+    expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+
+    const second = await startWorker(stallEnv);
+    const job = await waitForJob(queue(), receipt.jobId, ['completed', 'failed'], 20_000);
+    expect(await job.getState()).toBe('completed');
+    const recorded = await calls();
+    expect(recorded.filter((call) => call.phase === 'start').map((call) => call.pid)).toEqual([first.child.pid, second.child.pid]);
+    expect(recorded.filter((call) => call.phase === 'end').map((call) => call.pid)).toEqual([second.child.pid]);
+  });
+});
