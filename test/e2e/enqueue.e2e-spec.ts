@@ -1,0 +1,140 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createServer, Server } from 'node:net';
+import { JobEnqueueError, ServiceNotFoundError, ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import { Echo, FixturesModule } from './fixtures/fixture-services';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+
+/** The producer side of callAsync: what reaches Redis, and what is refused before it. */
+describe('callAsync enqueueing', () => {
+  const redis = new Redis(REDIS_URL);
+  const apps: INestApplicationContext[] = [];
+
+  async function boot(options: ServusModuleOptions): Promise<ServusExecutor> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ logging: false, ...options }), FixturesModule],
+    }).compile();
+    apps.push(await moduleRef.init());
+    return moduleRef.get(ServusExecutor);
+  }
+
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+  afterAll(() => redis.quit());
+
+  describe('with Redis up', () => {
+    let prefix: string;
+    let queue: Queue;
+    let executor: ServusExecutor;
+
+    beforeEach(async () => {
+      prefix = uniquePrefix('enqueue');
+      queue = new Queue('default', { connection: { url: REDIS_URL } as never, prefix });
+      executor = await boot({ connection: { url: REDIS_URL }, prefix });
+    });
+    afterEach(async () => {
+      await queue.close();
+      await deletePrefix(redis, prefix);
+    });
+
+    it('stores { service, args, metadata } with the options on the job, never in the arguments', async () => {
+      const args = { id: 1, tags: ['a', 'b'] };
+      const receipt = await executor.callAsync(Echo, args, {
+        priority: 7,
+        wait: 60_000,
+        attempts: 5,
+        backoff: { type: 'fixed', delay: 250 },
+        jobOptions: { removeOnComplete: true },
+      });
+      const job = (await queue.getJob(receipt.jobId))!;
+      expect(job.name).toBe('fixtures.echo');
+      expect(job.data).toEqual({ service: 'fixtures.echo', args, metadata: { enqueuedAt: expect.any(String), v: 1 } });
+      expect(job.opts).toMatchObject({ priority: 2_097_152 - 7, delay: 60_000, attempts: 5, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true });
+      expect(await job.getState()).toBe('delayed');
+    });
+
+    it('enqueues by registered name as well as by class', async () => {
+      const receipt = await executor.callAsync('fixtures.echo', { by: 'name' });
+      expect(receipt).toEqual({ jobId: expect.any(String), queue: 'default', service: 'fixtures.echo' });
+      expect((await queue.getJob(receipt.jobId))!.data.args).toEqual({ by: 'name' });
+    });
+
+    it.each([
+      ['a function', { cb: () => 1 }, 'args.cb is a function: pass data, not code'],
+      ['a symbol', { s: Symbol('x') }, 'args.s is a symbol: pass a string'],
+      ['a BigInt', { n: 10n }, 'args.n is a BigInt: pass a string or a number'],
+      ['NaN', { ratio: NaN }, 'args.ratio is NaN: JSON has no NaN or Infinity'],
+      ['Infinity', { list: [1, Infinity] }, 'args.list[1] is Infinity: JSON has no NaN or Infinity'],
+      ['undefined', { a: { b: undefined } }, 'args.a.b is undefined: omit the key or pass null'],
+      ['a Date', { range: { from: new Date() } }, 'args.range.from is a Date: pass an ISO string (toISOString())'],
+      ['a Map', { m: new Map() }, 'args.m is a Map: pass a plain object or an array of entries'],
+      ['a Set', { s: new Set([1]) }, 'args.s is a Set: pass an array'],
+      ['a class instance', { at: new URL('http://x') }, 'args.at is an instance of URL: pass a plain object (or declare a DTO that rebuilds it)'],
+    ])('refuses %s, naming the path, and enqueues nothing', async (_, args, reason) => {
+      const attempt = executor.callAsync('fixtures.echo', args);
+      await expect(attempt).rejects.toThrow(JobEnqueueError);
+      await expect(attempt).rejects.toThrow(`Could not enqueue fixtures.echo: ${reason}`);
+      expect(await queue.count()).toBe(0);
+    });
+
+    it('refuses a cycle', async () => {
+      const args: Record<string, unknown> = { id: 1 };
+      args.self = { back: args };
+      await expect(executor.callAsync('fixtures.echo', args)).rejects.toThrow('args.self.back is a circular reference');
+    });
+
+    it('refuses bad options with JobEnqueueError naming the option', async () => {
+      await expect(executor.callAsync(Echo, {}, { priority: 0 })).rejects.toThrow(/priority must be an integer from 1 to 2097151/);
+      await expect(executor.callAsync(Echo, {}, { wait: 'soon' })).rejects.toThrow(/"soon" is not a duration/);
+      await expect(executor.callAsync(Echo, {}, { wait: 1, waitUntil: new Date() })).rejects.toThrow(/either wait or waitUntil/);
+      await expect(executor.callAsync(Echo, {}, { attempts: 0 })).rejects.toThrow(/attempts must be an integer of at least 1/);
+      await expect(executor.callAsync(Echo, {}, { jobId: '12' })).rejects.toThrow(JobEnqueueError);
+      expect(await queue.count()).toBe(0);
+    });
+
+    it('refuses an unknown service before touching Redis', async () => {
+      await expect(executor.callAsync('fixtures.nope', {})).rejects.toThrow(ServiceNotFoundError);
+    });
+  });
+
+  describe('with Redis unreachable', () => {
+    let closedPort: number;
+    let blackhole: Server;
+    let silentPort: number;
+    const sockets = new Set<import('node:net').Socket>();
+
+    beforeAll(async () => {
+      // A port nothing listens on (refused), and one that accepts but never answers (hung).
+      const probe = createServer();
+      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+      closedPort = (probe.address() as { port: number }).port;
+      await new Promise((resolve) => probe.close(resolve));
+      blackhole = createServer((socket) => sockets.add(socket));
+      await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+      silentPort = (blackhole.address() as { port: number }).port;
+    });
+    afterAll(async () => {
+      sockets.forEach((socket) => socket.destroy());
+      await new Promise((resolve) => blackhole.close(resolve));
+    });
+
+    it('rejects with JobEnqueueError in under 2 s when the port is closed', async () => {
+      const executor = await boot({ connection: { host: '127.0.0.1', port: closedPort } });
+      const started = Date.now();
+      const attempt = executor.callAsync(Echo, { id: 1 });
+      await expect(attempt).rejects.toThrow(JobEnqueueError);
+      await expect(attempt).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the job/);
+      expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('rejects within enqueueTimeoutMs when Redis accepts the connection but never answers', async () => {
+      const executor = await boot({ connection: { host: '127.0.0.1', port: silentPort }, enqueueTimeoutMs: 500 });
+      const started = Date.now();
+      await expect(executor.callAsync(Echo, { id: 1 })).rejects.toThrow(JobEnqueueError);
+      expect(Date.now() - started).toBeLessThan(1500);
+    });
+  });
+});
