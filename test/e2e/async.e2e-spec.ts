@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JobEnqueueError, ServusExecutor, ServusModule } from '@app/servus';
+import { AsyncError, InternalServerError, JobEnqueueError, NotFoundError, ServiceUnavailableError, ServusExecutor, ServusModule } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
 import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Slow } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/worker-process';
@@ -168,6 +168,39 @@ describe('callAsync through a worker process', () => {
     expect(bad.attemptsMade).toBe(1);
     expect((await waitForJob(raw, valid.jobId)).returnvalue).toEqual({ success: true, data: { after: 'poison' } });
     expect(worker.output).toContain('failed without retry');
+  });
+
+  it('status() and result() report each outcome as a ServiceResponse', async () => {
+    const pending = await executor.callAsync(Echo, { id: 1 });
+    const waiting = await executor.status(pending);
+    expect(waiting).toMatchObject({ state: 'waiting', attemptsMade: 0, timestamps: { enqueuedAt: expect.any(Number) } });
+    expect(waiting!.response).toBeUndefined();
+    await expect(executor.result(pending, { timeoutMs: 300 })).rejects.toThrow(
+      new AsyncError(`Job ${pending.jobId} (fixtures.echo) did not finish within 300ms`),
+    );
+
+    await startWorker();
+    const ok = await executor.result(pending, { timeoutMs: 10_000 });
+    expect(ok.success && ok.data).toEqual({ id: 1 });
+    expect(await executor.status(pending)).toMatchObject({ state: 'completed', attemptsMade: 1, response: { success: true, data: { id: 1 } } });
+
+    const notFound = await executor.result(await executor.callAsync(AlwaysNotFound, { id: 2 }), { timeoutMs: 10_000 });
+    expect(notFound.success).toBe(false);
+    expect(notFound.error).toBeInstanceOf(NotFoundError);
+    expect(notFound.error!.message).toBe('No record 2');
+
+    const flaky = await executor.callAsync(FlakyUpstream, { id: 3 }, { attempts: 2, backoff: 10 });
+    const unavailable = await executor.result(flaky, { timeoutMs: 10_000 });
+    expect(unavailable.error).toBeInstanceOf(ServiceUnavailableError);
+    expect(unavailable.error!.message).toBe('[UpstreamTimeoutError]: upstream timed out for 3');
+    expect(await executor.status(flaky)).toMatchObject({ state: 'failed', attemptsMade: 2, response: { success: false } });
+
+    const exploded = await executor.result(await executor.callAsync(Explode, { id: 4 }, { attempts: 1 }), { timeoutMs: 10_000 });
+    expect(exploded.error).toBeInstanceOf(InternalServerError);
+    expect(exploded.error!.message).toBe('Job failed after 1 attempt(s): cannot read property of undefined (4)');
+
+    expect(await executor.status({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).toBeUndefined();
+    await expect(executor.result({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).rejects.toThrow(AsyncError);
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {

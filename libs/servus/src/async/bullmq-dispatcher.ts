@@ -1,42 +1,32 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Inject, Injectable } from '@nestjs/common';
+import { Job } from 'bullmq';
 import { AsyncDispatcher } from '../execution/async-dispatcher.interface';
+import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
-import { JobEnqueueError } from '../response/async-errors';
+import { AsyncError, JobEnqueueError } from '../response/async-errors';
+import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
+import { BullmqQueues } from './bullmq-queues';
 import { buildJobOptions } from './job-options';
 import { encodePayload, findNonJson } from './job-payload.codec';
-import { QueueNames } from './queue-names';
-import { createRedisClient, whenReady } from './redis-connection';
+import { responseOfFailedJob } from './failed-job-response';
 
-export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
-
-/**
- * `callAsync` on BullMQ. One fail-fast Redis connection serves every queue; it is opened on
- * the first enqueue, so a process that only calls services in-process never connects.
- */
+/** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
-export class BullmqDispatcher implements AsyncDispatcher, OnApplicationShutdown {
-  private readonly logger = new Logger('Servus');
-  private readonly queues = new Map<string, Queue>();
-  private readonly timeoutMs: number;
-  private client?: Redis;
-
+export class BullmqDispatcher implements AsyncDispatcher {
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
-    private readonly names: QueueNames,
-  ) {
-    this.timeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
-  }
+    private readonly queues: BullmqQueues,
+  ) {}
 
   async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
     const service = definition.name;
-    const queueName = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? this.names.defaultQueue;
-    if (!this.names.exists(queueName)) {
-      throw new JobEnqueueError(service, `queue "${queueName}" is not one of the module's queues (${this.names.all.join(', ')})`);
+    const { names } = this.queues;
+    const queueName = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? names.defaultQueue;
+    if (!names.exists(queueName)) {
+      throw new JobEnqueueError(service, `queue "${queueName}" is not one of the module's queues (${names.all.join(', ')})`);
     }
     const problem = findNonJson(args);
     if (problem) throw new JobEnqueueError(service, problem);
@@ -47,49 +37,52 @@ export class BullmqDispatcher implements AsyncDispatcher, OnApplicationShutdown 
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
     try {
-      const job = await withTimeout(this.add(queueName, service, args, jobOptions), this.timeoutMs);
+      const job = await withTimeout(
+        this.queues.ready(queueName).then((queue) => queue.add(service, encodePayload(service, args), jobOptions)),
+        this.queues.timeoutMs,
+      );
       return { jobId: job.id!, queue: queueName, service };
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  private async add(queueName: string, service: string, args: unknown, jobOptions: object) {
-    const queue = this.queue(queueName);
-    // Without an offline queue, commands sent before the first connect would fail at once.
-    if (this.client!.status !== 'ready') await whenReady(this.client!, this.timeoutMs);
-    return queue.add(service, encodePayload(service, args), jobOptions);
-  }
-
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      this.client ??= this.connect();
-      queue = new Queue(name, { connection: this.client, prefix: this.names.prefix });
-      queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
-      this.queues.set(name, queue);
+  async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
+    const job = await this.job(receipt);
+    if (!job) return undefined;
+    const state = await job.getState();
+    const status: AsyncJobStatus = {
+      state,
+      attemptsMade: job.attemptsMade,
+      timestamps: { enqueuedAt: job.timestamp, startedAt: job.processedOn, finishedAt: job.finishedOn },
+    };
+    if (state === 'completed') status.response = ServiceResponse.fromJSON(job.returnvalue);
+    if (state === 'failed') {
+      status.failedReason = job.failedReason;
+      status.response = responseOfFailedJob(job.failedReason, job.attemptsMade);
     }
-    return queue;
+    return status;
   }
 
-  private connect(): Redis {
-    const client = createRedisClient(this.options, 'producer');
-    // ioredis reconnects by itself; an 'error' listener keeps its errors from crashing the process.
-    let lastWarned = 0;
-    client.on('error', (error) => {
-      if (Date.now() - lastWarned > 10_000) {
-        lastWarned = Date.now();
-        this.logger.warn(`Redis (enqueue): ${error.message}`);
+  async result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse> {
+    const job = await this.job(receipt);
+    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue}: never enqueued, or removed after its retention`);
+    const events = await this.queues.queueEvents(receipt.queue);
+    try {
+      return ServiceResponse.fromJSON(await job.waitUntilFinished(events, timeoutMs));
+    } catch (error) {
+      const message = (error as Error).message;
+      if (message.startsWith('Job wait') && message.includes('timed out')) {
+        throw new AsyncError(`Job ${receipt.jobId} (${receipt.service}) did not finish within ${timeoutMs}ms`);
       }
-    });
-    return client;
+      const finished = (await this.job(receipt)) ?? job;
+      return responseOfFailedJob(finished.failedReason ?? message, finished.attemptsMade);
+    }
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
-    this.queues.clear();
-    if (this.client) this.client.disconnect();
-    this.client = undefined;
+  private async job(receipt: AsyncReceipt): Promise<Job | undefined> {
+    if (!this.queues.names.exists(receipt.queue)) throw new AsyncError(`Queue "${receipt.queue}" is not one of the module's queues`);
+    return Job.fromId(await this.queues.ready(receipt.queue), receipt.jobId);
   }
 }
 

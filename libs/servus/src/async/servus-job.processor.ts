@@ -5,12 +5,13 @@ import { ValidationError } from '../response/http-errors';
 import { ServiceError } from '../response/service-error';
 import { SerializedResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
+import { failureReason } from './failed-job-response';
 import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 
 /** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
 export class RetryableFailureError extends Error {
   constructor(readonly error: ServiceError) {
-    super(`${error.name} (${error.code}): ${error.message}`);
+    super(failureReason(error.name, error.code, error.message));
     this.name = 'RetryableFailureError';
   }
 }

@@ -1,4 +1,6 @@
+import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
+import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
 
 /**
@@ -7,6 +9,9 @@ import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
  */
 export interface AsyncDispatcher {
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt>;
+  /** undefined when there is no such job (never enqueued, or removed after its retention). */
+  status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined>;
+  result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse>;
 }
 
 export const ASYNC_DISPATCHER = Symbol('servus:async_dispatcher');

@@ -5,8 +5,13 @@ export const DEFAULT_REDACT_KEYS = ['password', 'passwd', 'secret', 'token', 'au
 
 /** Builds a redactor once (the key list is fixed per module), returning a deep copy with secrets masked. */
 export function createRedactor(keys: readonly (string | RegExp)[]): (value: unknown) => unknown {
-  const patterns = keys.map((key) => (typeof key === 'string' ? new RegExp(escape(key), 'i') : key));
-  const isSecret = (key: string) => patterns.some((pattern) => pattern.test(key));
+  // Own copies: a /g or /y pattern keeps `lastIndex` between test() calls, which would let every other match through.
+  const patterns = keys.map((key) => (typeof key === 'string' ? new RegExp(escape(key), 'i') : new RegExp(key)));
+  const isSecret = (key: string) =>
+    patterns.some((pattern) => {
+      pattern.lastIndex = 0;
+      return pattern.test(key);
+    });
   const walk = (value: unknown, seen: Set<object>): unknown => {
     if (value === null || typeof value !== 'object') return value;
     if (seen.has(value)) return '[Circular]';

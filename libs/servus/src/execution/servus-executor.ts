@@ -6,6 +6,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ASYNC_DISPATCHER, AsyncDispatcher } from './async-dispatcher.interface';
+import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
 import { ServicePipeline } from './service-pipeline';
 
@@ -44,6 +45,19 @@ export class ServusExecutor {
     const definition = this.resolve(service);
     // Seam: arguments are validated here too, so the caller gets the error, not a dead job.
     return this.dispatcher.enqueue(definition, args, options);
+  }
+
+  /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */
+  status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
+    return this.dispatcher.status(receipt);
+  }
+
+  /**
+   * Waits for an async call to finish and resolves to its response. A job that failed for
+   * good becomes a failure response carrying the error; rejects with AsyncError on timeout.
+   */
+  result<T = unknown>(receipt: AsyncReceipt, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
+    return this.dispatcher.result(receipt, timeoutMs) as Promise<ServiceResponse<T>>;
   }
 
   /** The definition of a registered service, or an error that says how to register it. */

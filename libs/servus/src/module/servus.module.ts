@@ -1,6 +1,7 @@
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
+import { BullmqQueues } from '../async/bullmq-queues';
 import { QueueNames } from '../async/queue-names';
 import { ServusJobProcessor } from '../async/servus-job.processor';
 import { ServusWorker } from '../async/servus-worker';
@@ -25,6 +26,7 @@ const CORE_PROVIDERS: Provider[] = [
   QueueNames,
   ServusJobProcessor,
   ServusWorker,
+  BullmqQueues,
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
 ];

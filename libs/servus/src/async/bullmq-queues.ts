@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Queue, QueueEvents } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { QueueNames } from './queue-names';
+import { createRedisClient, whenReady } from './redis-connection';
+
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
+
+/**
+ * The producer side's BullMQ objects: one fail-fast Redis connection shared by a Queue per
+ * queue name, and QueueEvents for awaiting results. Everything is opened on first use, so
+ * a process that only calls services in-process never connects.
+ */
+@Injectable()
+export class BullmqQueues implements OnApplicationShutdown {
+  private readonly logger = new Logger('Servus');
+  private readonly queues = new Map<string, Queue>();
+  private readonly events = new Map<string, QueueEvents>();
+  readonly timeoutMs: number;
+  private client?: Redis;
+  private readonly eventConnections: Redis[] = [];
+
+  constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
+    readonly names: QueueNames,
+  ) {
+    this.timeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
+  }
+
+  /** The Queue of a declared name, its connection ready (or an error within `timeoutMs`). */
+  async ready(name: string): Promise<Queue> {
+    const queue = this.queue(name);
+    // Without an offline queue, commands sent before the first connect would fail at once.
+    if (this.client!.status !== 'ready') await whenReady(this.client!, this.timeoutMs);
+    return queue;
+  }
+
+  queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      this.client ??= this.connect();
+      queue = new Queue(name, { connection: this.client, prefix: this.names.prefix });
+      queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** QueueEvents of a queue (its own blocking connection), listening before it is returned. */
+  async queueEvents(name: string): Promise<QueueEvents> {
+    let events = this.events.get(name);
+    if (!events) {
+      const connection = createRedisClient(this.options, 'worker');
+      this.eventConnections.push(connection);
+      events = new QueueEvents(name, { connection, prefix: this.names.prefix });
+      events.on('error', (error) => this.logger.warn(`QueueEvents ${name}: ${error.message}`));
+      this.events.set(name, events);
+    }
+    await events.waitUntilReady();
+    return events;
+  }
+
+  private connect(): Redis {
+    const client = createRedisClient(this.options, 'producer');
+    // ioredis reconnects by itself; this listener keeps its errors from crashing the process.
+    let lastWarned = 0;
+    client.on('error', (error) => {
+      if (Date.now() - lastWarned > 10_000) {
+        lastWarned = Date.now();
+        this.logger.warn(`Redis (producer): ${error.message}`);
+      }
+    });
+    return client;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const closing = [...this.queues.values(), ...this.events.values()].map((item) => item.close());
+    await Promise.allSettled(closing);
+    this.eventConnections.splice(0).forEach((connection) => connection.disconnect());
+    this.queues.clear();
+    this.events.clear();
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+}

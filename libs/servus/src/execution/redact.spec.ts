@@ -1,0 +1,146 @@
+import { DEFAULT_REDACT_KEYS, REDACTED } from '@app/servus';
+import { createRedactor } from './redact';
+
+describe('createRedactor', () => {
+  const redact = createRedactor(DEFAULT_REDACT_KEYS);
+
+  describe('with the default keys', () => {
+    it.each([
+      'password',
+      'Password',
+      'userPassword',
+      'passwd',
+      'secret',
+      'clientSecret',
+      'token',
+      'accessToken',
+      'refresh_token',
+      'authorization',
+      'Authorization',
+      'apiKey',
+      'api_key',
+      'cookie',
+      'Set-Cookie',
+      'creditCard',
+      'credit_card',
+    ])('masks the value of "%s" (case-insensitive substring)', (key) => {
+      expect(redact({ [key]: 'hunter2', keep: 'me' })).toEqual({ [key]: REDACTED, keep: 'me' });
+    });
+
+    it('keeps values under keys that are not secret', () => {
+      const args = { userId: 1, email: 'ada@example.com', reportType: 'monthly', active: true, note: null, tags: ['a', 'b'] };
+      expect(redact(args)).toEqual(args);
+    });
+
+    it('masks at any depth, inside nested objects and arrays of objects', () => {
+      const args = {
+        user: { name: 'ada', credentials: { password: 'p', otp: 123456 } },
+        headers: [{ authorization: 'Bearer x', accept: 'json' }],
+        matrix: [[{ apiKey: 'k', id: 1 }]],
+      };
+      expect(redact(args)).toEqual({
+        user: { name: 'ada', credentials: { password: REDACTED, otp: 123456 } },
+        headers: [{ authorization: REDACTED, accept: 'json' }],
+        matrix: [[{ apiKey: REDACTED, id: 1 }]],
+      });
+    });
+
+    it('masks a secret key whose value is an object as a whole', () => {
+      expect(redact({ secret: { nested: 'value' } })).toEqual({ secret: REDACTED });
+    });
+
+    it('returns a copy and leaves the original arguments untouched', () => {
+      const args = { password: 'p', nested: { token: 't' }, list: [{ secret: 's' }] };
+      const copy = redact(args) as typeof args;
+      expect(copy).not.toBe(args);
+      expect(args).toEqual({ password: 'p', nested: { token: 't' }, list: [{ secret: 's' }] });
+    });
+
+    it('walks objects with a null prototype', () => {
+      const args = Object.assign(Object.create(null), { password: 'p', id: 2 });
+      expect(redact(args)).toEqual({ password: REDACTED, id: 2 });
+    });
+
+    it('returns primitives, null and undefined as they are', () => {
+      expect(redact('password')).toBe('password');
+      expect(redact(42)).toBe(42);
+      expect(redact(null)).toBeNull();
+      expect(redact(undefined)).toBeUndefined();
+    });
+  });
+
+  describe('cycles', () => {
+    it('replaces a reference back to an ancestor by "[Circular]" instead of recursing forever', () => {
+      const args: Record<string, unknown> = { id: 1, token: 't' };
+      args.self = args;
+      expect(redact(args)).toEqual({ id: 1, token: REDACTED, self: '[Circular]' });
+    });
+
+    it('detects cycles through arrays', () => {
+      const list: unknown[] = [1];
+      list.push({ back: list });
+      expect(redact({ list })).toEqual({ list: [1, { back: '[Circular]' }] });
+    });
+
+    it('prints an object reached twice without a cycle both times', () => {
+      const shared = { password: 'p', id: 3 };
+      expect(redact({ a: shared, b: shared, c: [shared] })).toEqual({
+        a: { password: REDACTED, id: 3 },
+        b: { password: REDACTED, id: 3 },
+        c: [{ password: REDACTED, id: 3 }],
+      });
+    });
+  });
+
+  describe('class instances', () => {
+    it('keeps them as they are (same object, not walked)', () => {
+      class Money {
+        constructor(
+          readonly cents: number,
+          readonly currency: string,
+        ) {}
+      }
+      const amount = new Money(100, 'EUR');
+      const when = new Date('2026-01-01T00:00:00Z');
+      const lookup = new Map([['k', 'v']]);
+      const result = redact({ amount, when, lookup }) as Record<string, unknown>;
+      expect(result.amount).toBe(amount);
+      expect(result.when).toBe(when);
+      expect(result.lookup).toBe(lookup);
+    });
+  });
+
+  describe('with custom keys', () => {
+    it('replaces the default list: only the given keys are masked', () => {
+      const custom = createRedactor(['ssn']);
+      expect(custom({ ssn: '123-45-6789', customerSsn: 'x', password: 'p' })).toEqual({ ssn: REDACTED, customerSsn: REDACTED, password: 'p' });
+    });
+
+    it('accepts regular expressions', () => {
+      const custom = createRedactor([/^card/i, /pin$/]);
+      expect(custom({ cardNumber: '4242', CARDholder: 'Ada', pin: '1234', pinned: true, discard: 1 })).toEqual({
+        cardNumber: REDACTED,
+        CARDholder: REDACTED,
+        pin: REDACTED,
+        pinned: true,
+        discard: 1,
+      });
+    });
+
+    it('masks every match with a global or sticky regular expression (no lastIndex carried over)', () => {
+      const custom = createRedactor([/secret/g, /key/y]);
+      const args = { secret1: 'a', secret2: 'b', secret3: 'c', key1: 'd', key2: 'e' };
+      expect(custom(args)).toEqual({ secret1: REDACTED, secret2: REDACTED, secret3: REDACTED, key1: REDACTED, key2: REDACTED });
+      expect(custom(args)).toEqual({ secret1: REDACTED, secret2: REDACTED, secret3: REDACTED, key1: REDACTED, key2: REDACTED });
+    });
+
+    it('matches string keys literally, not as patterns', () => {
+      const custom = createRedactor(['a.b', 'x+']);
+      expect(custom({ 'a.b': 1, axb: 2, 'x+': 3, xx: 4 })).toEqual({ 'a.b': REDACTED, axb: 2, 'x+': REDACTED, xx: 4 });
+    });
+
+    it('masks nothing with an empty list', () => {
+      expect(createRedactor([])({ password: 'p' })).toEqual({ password: 'p' });
+    });
+  });
+});
