@@ -2,9 +2,18 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AsyncError, InternalServerError, JobEnqueueError, NotFoundError, ServiceUnavailableError, ServusExecutor, ServusModule } from '@app/servus';
+import {
+  AsyncError,
+  InternalServerError,
+  JobEnqueueError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ServusExecutor,
+  ServusModule,
+  ValidationError,
+} from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Slow } from './fixtures/fixture-services';
+import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, Slow, Validated } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/worker-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -201,6 +210,36 @@ describe('callAsync through a worker process', () => {
 
     expect(await executor.status({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).toBeUndefined();
     await expect(executor.result({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).rejects.toThrow(AsyncError);
+  });
+
+  it('validates arguments before enqueueing (nothing reaches Redis) and again in the worker (a tampered job fails at once)', async () => {
+    await expect(executor.callAsync(Validated, { userId: 0, kind: 'yearly' as never })).rejects.toThrow(
+      new ValidationError('Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)'),
+    );
+    expect(await queue().count()).toBe(0);
+
+    await startWorker();
+    const raw = queue();
+    const tampered = await raw.add('fixtures.validated', { service: 'fixtures.validated', args: { userId: 'me', admin: true }, metadata: {} }, { attempts: 3 });
+    const job = await waitForJob(raw, tampered.id!);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toBe(
+      'Invalid arguments for fixtures.validated: kind is required (required); admin is not allowed (additionalProperties); userId must be integer (type)',
+    );
+    expect(await calls()).toEqual([]);
+
+    const ok = await executor.result(await executor.callAsync(Validated, { userId: 5, kind: 'daily' }), { timeoutMs: 10_000 });
+    expect(ok.success && ok.data).toEqual({ userId: 5, kind: 'daily', format: 'pdf' });
+  });
+
+  it('a DTO argument crosses the queue as JSON and arrives as the DTO, its Date a Date', async () => {
+    await startWorker();
+    const args = Object.assign(new ScheduleArgs(), { id: 1, at: new Date('2026-12-24T18:00:00.000Z') });
+    const receipt = await executor.callAsync(Schedule, args);
+    expect((await queue().getJob(receipt.jobId))!.data.args).toEqual({ id: 1, at: '2026-12-24T18:00:00.000Z' });
+    const response = await executor.result(receipt, { timeoutMs: 10_000 });
+    expect(response.success && response.data).toEqual({ isDate: true, isDto: true, iso: '2026-12-24T18:00:00.000Z' });
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {

@@ -4,3 +4,4 @@ export * from './execution';
 export * from './response';
 export * from './rescue';
 export * from './async';
+export * from './validation';

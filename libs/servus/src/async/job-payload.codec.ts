@@ -1,3 +1,5 @@
+import { isPlainObject } from '../util/is-plain-object';
+
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. */
 export interface JobPayload {
   service: string;
@@ -68,8 +70,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
     ancestors.pop();
     return undefined;
   }
-  const proto = Object.getPrototypeOf(object);
-  if (proto !== Object.prototype && proto !== null) return `${path} is ${instanceDescription(object)}`;
+  if (!isPlainObject(object)) return `${path} is ${instanceDescription(object)}`;
   if (Object.getOwnPropertySymbols(object).length > 0) return `${path} has symbol keys: JSON drops them`;
   ancestors.push(object);
   for (const key of Object.keys(object)) {

@@ -50,7 +50,7 @@ export class ServusJobProcessor {
     try {
       response = await this.pipeline.run(definition, call.args, label);
     } catch (error) {
-      if (error instanceof ValidationError) throw this.unrecoverable(label, `Invalid arguments for ${definition.name}: ${error.message}`);
+      if (error instanceof ValidationError) throw this.unrecoverable(label, error.message);
       if (error instanceof ServiceError && !error.retryable) {
         throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
       }

@@ -1,3 +1,5 @@
+import { isPlainObject } from '../util/is-plain-object';
+
 export const REDACTED = '[REDACTED]';
 
 /** Key names whose values never reach a log line. Matched case-insensitively, as substrings. */
@@ -27,11 +29,6 @@ export function createRedactor(keys: readonly (string | RegExp)[]): (value: unkn
     }
   };
   return (value) => walk(value, new Set());
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
 }
 
 function escape(text: string): string {

@@ -23,9 +23,9 @@ export class ServicePipeline {
     const started = performance.now();
     let response: ServiceResponse;
     try {
-      // Seam: argument validation (JSON Schema / DTO) replaces `args` here.
+      if (definition.arguments) args = await this.validateArguments(definition, args);
       response = await this.invoke(definition, args);
-      // Seam: result validation of a success's data.
+      if (definition.result && response.success) await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
       // Seam: 'error' events fire here, before the exception propagates.
       this.logger.raised(name, error, performance.now() - started);
@@ -34,6 +34,11 @@ export class ServicePipeline {
     // Seam: 'success' / 'failure' events.
     this.logger.finished(name, response, performance.now() - started);
     return response;
+  }
+
+  /** What the service receives for `args` (defaults filled, or its DTO), or a thrown ValidationError. */
+  validateArguments(definition: ServiceDefinition, args: unknown): unknown {
+    return definition.arguments ? definition.arguments.validate(args, `arguments for ${definition.name}`) : args;
   }
 
   /** Runs `call` and applies `@RescueFrom` to what it throws. */

@@ -43,8 +43,10 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    // Seam: arguments are validated here too, so the caller gets the error, not a dead job.
-    return this.dispatcher.enqueue(definition, args, options);
+    // Validated here too, so the caller gets the error, not a dead job; the worker checks again.
+    const contract = definition.arguments;
+    const payload = contract ? contract.toJson(await this.pipeline.validateArguments(definition, args)) : args;
+    return this.dispatcher.enqueue(definition, payload, options);
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */

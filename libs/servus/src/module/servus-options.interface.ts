@@ -9,12 +9,26 @@ export interface ServusLoggingOptions {
   successLevel?: 'log' | 'debug' | 'verbose';
 }
 
+/** class-validator options for DTO contracts. */
+export interface ServusValidationOptions {
+  /** Strip properties without decorators. Default true. */
+  whitelist?: boolean;
+  /** Refuse (instead of strip) properties without decorators. Default false. */
+  forbidNonWhitelisted?: boolean;
+  /** Refuse objects class-validator knows nothing of. Default true. */
+  forbidUnknownValues?: boolean;
+}
+
 /**
  * Options of `ServusModule.forRoot()`.
  *
  * @publicApi
  */
 export interface ServusModuleOptions extends AsyncModuleOptions {
+  /** Directory of file-based schemas (`<dir>/<service path>/arguments.json`). Default 'schemas/services'. */
+  schemasDir?: string;
+  /** How class-validator DTOs are checked. */
+  validation?: ServusValidationOptions;
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
 }

@@ -12,6 +12,7 @@ import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusExplorer } from '../service/servus.explorer';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
+import { ContractCompiler } from '../validation/contract-compiler';
 import { createAsyncOptionsProviders } from './servus-options.providers';
 import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
@@ -20,6 +21,7 @@ const CORE_PROVIDERS: Provider[] = [
   ServusMetadataAccessor,
   ServiceRegistry,
   ServusExplorer,
+  ContractCompiler,
   ServiceLogger,
   ServicePipeline,
   ServusExecutor,

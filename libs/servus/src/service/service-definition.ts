@@ -1,5 +1,6 @@
 import { Type } from '@nestjs/common';
 import { Rescuer } from '../rescue/rescuer';
+import { Contract } from '../validation/contract.interface';
 import { ServiceBase } from './service-base';
 import { ServiceOptions } from './service-options.interface';
 
@@ -13,4 +14,8 @@ export interface ServiceDefinition<S extends ServiceBase<any, any> = ServiceBase
   readonly instance: S;
   readonly options: ServiceOptions;
   readonly rescuer: Rescuer;
+  /** Argument contract (JSON Schema or DTO); absent: not validated. */
+  readonly arguments?: Contract;
+  /** Contract of a success's data; absent: not validated. */
+  readonly result?: Contract;
 }

@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
 import { Rescuer } from '../rescue/rescuer';
+import { ContractCompiler } from '../validation/contract-compiler';
 import { ServiceBase } from './service-base';
 import { ServiceDefinition } from './service-definition';
 import { ServiceRegistry } from './service-registry';
@@ -17,6 +18,7 @@ export class ServusExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly accessor: ServusMetadataAccessor,
     private readonly registry: ServiceRegistry,
+    private readonly contracts: ContractCompiler,
   ) {}
 
   onModuleInit(): void {
@@ -34,12 +36,14 @@ export class ServusExplorer implements OnModuleInit {
       throw new Error(`${type.name} is decorated with @Service() but does not extend ServiceBase.`);
     }
     const name = this.accessor.getServiceName(type);
+    const options = this.accessor.getServiceOptions(type)!;
     return {
       name,
       type,
       instance: wrapper.instance,
-      options: this.accessor.getServiceOptions(type)!,
+      options,
       rescuer: new Rescuer(this.accessor.getRescueConfigs(type), name),
+      ...this.contracts.compile(name, options),
     };
   }
 }

@@ -1,0 +1,109 @@
+import { Inject, Injectable, Type } from '@nestjs/common';
+import Ajv, { AnySchema, Options as AjvOptions, ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { ServiceOptions } from '../service/service-options.interface';
+import { Contract } from './contract.interface';
+import { DtoContract } from './dto.contract';
+import { JsonSchemaContract } from './json-schema.contract';
+import { schemaFile } from './schema-files';
+
+/** A service's contracts: argument and result, either may be absent (no validation). */
+export interface ServiceContracts {
+  arguments?: Contract;
+  result?: Contract;
+}
+
+/** The schema of a service could not be read or compiled: the boot fails, naming the service. */
+export class InvalidSchemaError extends Error {
+  constructor(service: string, which: 'arguments' | 'result', reason: string) {
+    super(`Invalid ${which} schema for service ${service}: ${reason}`);
+    this.name = 'InvalidSchemaError';
+  }
+}
+
+const AJV_OPTIONS: AjvOptions = {
+  allErrors: true,
+  useDefaults: true,
+  // Unknown keywords and formats are typos: fail the boot. Type-level strictness would refuse valid schemas.
+  strictSchema: true,
+  strictTypes: false,
+  strictTuples: false,
+  strictRequired: false,
+};
+
+/**
+ * Compiles each service's contracts once, at bootstrap: the `@Service({ arguments, result })`
+ * option first, else `<schemasDir>/<service path>/arguments.json` / `result.json`.
+ * A function is a class-validator DTO; an object is a JSON Schema (draft-07, or 2020-12
+ * when its `$schema` says so).
+ */
+@Injectable()
+export class ContractCompiler {
+  private draft07?: Ajv;
+  private draft2020?: Ajv2020;
+  private readonly schemasDir: string;
+
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions) {
+    this.schemasDir = resolve(options.schemasDir ?? 'schemas/services');
+  }
+
+  compile(service: string, options: ServiceOptions): ServiceContracts {
+    return {
+      arguments: this.contract(service, 'arguments', options.arguments),
+      result: this.contract(service, 'result', options.result),
+    };
+  }
+
+  private contract(service: string, which: 'arguments' | 'result', declared: object | undefined): Contract | undefined {
+    const source = declared ?? this.readFile(service, which);
+    if (source === undefined) return undefined;
+    if (typeof source === 'function') {
+      const validation = this.options.validation ?? {};
+      return new DtoContract(
+        source as Type,
+        {
+          whitelist: validation.whitelist ?? true,
+          forbidNonWhitelisted: validation.forbidNonWhitelisted ?? false,
+          forbidUnknownValues: validation.forbidUnknownValues ?? true,
+        },
+        which === 'arguments',
+      );
+    }
+    if (source === null || typeof source !== 'object' || Array.isArray(source)) {
+      throw new InvalidSchemaError(service, which, 'expected a JSON Schema object or a class-validator DTO class');
+    }
+    try {
+      return new JsonSchemaContract(source as Record<string, unknown>, this.compileSchema(source as Record<string, unknown>));
+    } catch (error) {
+      throw new InvalidSchemaError(service, which, (error as Error).message);
+    }
+  }
+
+  private compileSchema(schema: Record<string, unknown>): ValidateFunction {
+    const ajv = String(schema.$schema ?? '').includes('2020-12') ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS))) : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
+    const id = typeof schema.$id === 'string' ? schema.$id : undefined;
+    return (id && ajv.getSchema(id)) || ajv.compile(schema as AnySchema);
+  }
+
+  private readFile(service: string, which: 'arguments' | 'result'): object | undefined {
+    const file = join(this.schemasDir, schemaFile(service, which));
+    if (!existsSync(file)) return undefined;
+    try {
+      return JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new InvalidSchemaError(service, which, `${file}: ${(error as Error).message}`);
+    }
+  }
+}
+
+function setUp<T extends Ajv>(ajv: T): T {
+  addFormats(ajv);
+  // Servus schemas carry `example` (OpenAPI style) for the testing helpers.
+  ajv.addKeyword({ keyword: 'example' });
+  return ajv;
+}

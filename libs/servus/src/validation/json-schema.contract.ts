@@ -1,0 +1,58 @@
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Contract } from './contract.interface';
+import { ValidationDetail, validationError } from './validation-error.factory';
+
+/** A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's object. */
+export class JsonSchemaContract implements Contract {
+  readonly kind = 'json-schema';
+  private readonly fillsDefaults: boolean;
+
+  constructor(
+    private readonly schema: Record<string, any>,
+    private readonly check: ValidateFunction,
+  ) {
+    this.fillsDefaults = JSON.stringify(schema).includes('"default"');
+  }
+
+  validate(value: unknown, subject: string): unknown {
+    const data = this.fillsDefaults && value !== null && typeof value === 'object' ? structuredClone(value) : value;
+    if (this.check(data)) return data;
+    throw validationError(subject, (this.check.errors ?? []).map(toDetail));
+  }
+
+  toJson(validated: unknown): unknown {
+    return validated;
+  }
+
+  example(): unknown {
+    return this.schema.example ?? (Array.isArray(this.schema.examples) ? this.schema.examples[0] : undefined);
+  }
+}
+
+function toDetail(error: ErrorObject): ValidationDetail {
+  const base = pointerToPath(error.instancePath);
+  const join = (key: string) => (base ? `${base}.${key}` : key);
+  switch (error.keyword) {
+    case 'required':
+      return { path: join(error.params.missingProperty), rule: 'required', message: `${join(error.params.missingProperty)} is required` };
+    case 'additionalProperties':
+      return {
+        path: join(error.params.additionalProperty),
+        rule: 'additionalProperties',
+        message: `${join(error.params.additionalProperty)} is not allowed`,
+      };
+    case 'enum':
+      return { path: base, rule: 'enum', message: `${base || 'value'} must be one of ${error.params.allowedValues.map(String).join(', ')}` };
+    default:
+      return { path: base, rule: error.keyword, message: `${base || 'value'} ${error.message}` };
+  }
+}
+
+/** '/items/2/sku' -> 'items[2].sku' */
+function pointerToPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), '');
+}

@@ -1,0 +1,11 @@
+/**
+ * Where a service's schema files live under `schemasDir`, as in Servus:
+ * 'reports.generate' -> reports/generate/arguments.json; 'GenerateReport' -> generate_report/arguments.json.
+ */
+export function schemaFile(service: string, which: 'arguments' | 'result'): string {
+  const path = service
+    .split('.')
+    .map((part) => part.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase())
+    .join('/');
+  return `${path}/${which}.json`;
+}
