@@ -5,3 +5,4 @@ export * from './response';
 export * from './rescue';
 export * from './async';
 export * from './validation';
+export * from './events';

@@ -1,3 +1,6 @@
 /** Metadata keys, namespaced as @nestjs/bullmq does. Read only through ServusMetadataAccessor. */
 export const SERVICE_METADATA = 'servus:service';
 export const RESCUE_FROM_METADATA = 'servus:rescue_from';
+export const EMITS_METADATA = 'servus:emits';
+export const EVENT_HANDLER_METADATA = 'servus:event_handler';
+export const INVOKE_METADATA = 'servus:invoke';

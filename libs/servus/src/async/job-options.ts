@@ -29,8 +29,7 @@ export function buildJobOptions(
   if (call.attempts !== undefined) options.attempts = call.attempts;
   if (call.backoff !== undefined) options.backoff = call.backoff;
   if (call.jobId !== undefined) options.jobId = call.jobId;
-  const priority = call.priority ?? service?.priority;
-  if (priority !== undefined) options.priority = toBullPriority(priority);
+  if (call.priority !== undefined) options.priority = toBullPriority(call.priority);
   const delay = delayOf(call);
   if (delay !== undefined) options.delay = delay;
   if (!Number.isInteger(options.attempts) || options.attempts! < 1) {
@@ -61,5 +60,7 @@ function pickDefined(service: ServiceAsyncOptions | undefined): Partial<JobsOpti
   const options: Partial<JobsOptions> = {};
   if (service.attempts !== undefined) options.attempts = service.attempts;
   if (service.backoff !== undefined) options.backoff = service.backoff;
+  // Here, not after jobOptions: a raw BullMQ priority in the call's jobOptions outranks the service's default.
+  if (service.priority !== undefined) options.priority = toBullPriority(service.priority);
   return options;
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
+import { ServusEvents } from '../events/servus-events';
 import { ServiceLogger } from './service-logger';
 
 /**
@@ -14,7 +15,10 @@ import { ServiceLogger } from './service-logger';
  */
 @Injectable()
 export class ServicePipeline {
-  constructor(private readonly logger: ServiceLogger) {}
+  constructor(
+    private readonly logger: ServiceLogger,
+    private readonly events: ServusEvents,
+  ) {}
 
   /** `label` tells where the call runs (the worker passes its job), for the log lines. */
   async run(definition: ServiceDefinition, args: unknown, label?: string): Promise<ServiceResponse> {
@@ -27,11 +31,12 @@ export class ServicePipeline {
       response = await this.invoke(definition, args);
       if (definition.result && response.success) await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
-      // Seam: 'error' events fire here, before the exception propagates.
+      if (definition.emits?.error.length) await this.emitError(definition, error, args);
       this.logger.raised(name, error, performance.now() - started);
       throw error;
     }
-    // Seam: 'success' / 'failure' events.
+    const trigger = response.success ? 'success' : 'failure';
+    if (definition.emits?.[trigger].length) await this.events.emitOutcome(definition, trigger, response, args);
     this.logger.finished(name, response, performance.now() - started);
     return response;
   }
@@ -39,6 +44,15 @@ export class ServicePipeline {
   /** What the service receives for `args` (defaults filled, or its DTO), or a thrown ValidationError. */
   validateArguments(definition: ServiceDefinition, args: unknown): unknown {
     return definition.arguments ? definition.arguments.validate(args, `arguments for ${definition.name}`) : args;
+  }
+
+  /** 'error' events fire before the exception propagates; their own failure must not replace it. */
+  private async emitError(definition: ServiceDefinition, error: unknown, args: unknown): Promise<void> {
+    try {
+      await this.events.emitOutcome(definition, 'error', error, args);
+    } catch {
+      // Already logged by the bus; the caller gets the service's own exception.
+    }
   }
 
   /** Runs `call` and applies `@RescueFrom` to what it throws. */

@@ -9,6 +9,17 @@ export interface ServusLoggingOptions {
   successLevel?: 'log' | 'debug' | 'verbose';
 }
 
+/** How events behave. */
+export interface ServusEventsOptions {
+  /** A handler of an event no service declares with @Emits fails the boot. Default true. */
+  strict?: boolean;
+  /**
+   * 'propagate' (default, as Servus): a failed invocation rejects the emit, and the call that
+   * emitted it. 'isolate': it is logged and reported in the EmitReport; the emitter carries on.
+   */
+  handlerErrors?: 'propagate' | 'isolate';
+}
+
 /** class-validator options for DTO contracts. */
 export interface ServusValidationOptions {
   /** Strip properties without decorators. Default true. */
@@ -29,6 +40,8 @@ export interface ServusModuleOptions extends AsyncModuleOptions {
   schemasDir?: string;
   /** How class-validator DTOs are checked. */
   validation?: ServusValidationOptions;
+  /** The event bus. */
+  events?: ServusEventsOptions;
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
 }

@@ -15,7 +15,9 @@ import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ContractCompiler } from '../validation/contract-compiler';
 import { createAsyncOptionsProviders } from './servus-options.providers';
 import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
-import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from './servus.tokens';
+import { EventRegistry } from '../events/event-registry';
+import { ServusEvents } from '../events/servus-events';
 
 const CORE_PROVIDERS: Provider[] = [
   ServusMetadataAccessor,
@@ -25,6 +27,9 @@ const CORE_PROVIDERS: Provider[] = [
   ServiceLogger,
   ServicePipeline,
   ServusExecutor,
+  { provide: SERVUS_EXECUTOR, useExisting: ServusExecutor },
+  EventRegistry,
+  ServusEvents,
   QueueNames,
   ServusJobProcessor,
   ServusWorker,
@@ -58,7 +63,7 @@ export class ServusModule {
       global: true,
       imports: [DiscoveryModule, ...imports],
       providers: [...optionsProviders, ...CORE_PROVIDERS],
-      exports: [ServusExecutor, ServiceRegistry, SERVUS_MODULE_OPTIONS],
+      exports: [ServusExecutor, ServusEvents, ServiceRegistry, SERVUS_MODULE_OPTIONS],
     };
   }
 }

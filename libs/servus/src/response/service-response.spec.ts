@@ -118,7 +118,7 @@ describe('ServiceResponse', () => {
       ServiceUnavailableError,
     ];
 
-    it.each(family)('rebuilds a %p failure as the same class, with message and details', (type) => {
+    it.each(family.map((type) => [type.name, type] as const))('rebuilds a %s failure as the same class, with message and details', (_name, type) => {
       const details = { fields: ['from'], attempt: 2 };
       const rebuilt = roundTrip(ServiceResponse.failure(new type('Something specific', { details })));
       expect(rebuilt.success).toBe(false);

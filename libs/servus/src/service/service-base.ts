@@ -35,7 +35,7 @@ export abstract class ServiceBase<TArgs = unknown, TData = unknown> {
 }
 
 /** The arguments type of a service class's `call`. */
-export type ArgsOf<S> = S extends { call(args: infer A): unknown } ? A : never;
+export type ArgsOf<S> = 0 extends 1 & S ? any : S extends { call(args: infer A): unknown } ? A : never;
 
 /** The success data type of a service class. */
 export type DataOf<S> = S extends ServiceBase<any, infer D> ? D : never;

@@ -1,6 +1,7 @@
 import { Type } from '@nestjs/common';
 import { Rescuer } from '../rescue/rescuer';
 import { Contract } from '../validation/contract.interface';
+import { EmitConfig, EmitTrigger } from '../events/emits.decorator';
 import { ServiceBase } from './service-base';
 import { ServiceOptions } from './service-options.interface';
 
@@ -18,4 +19,6 @@ export interface ServiceDefinition<S extends ServiceBase<any, any> = ServiceBase
   readonly arguments?: Contract;
   /** Contract of a success's data; absent: not validated. */
   readonly result?: Contract;
+  /** `@Emits` by trigger; absent when the service emits nothing. */
+  readonly emits?: Readonly<Record<EmitTrigger, readonly EmitConfig[]>>;
 }

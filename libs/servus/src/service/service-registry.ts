@@ -39,4 +39,8 @@ export class ServiceRegistry {
   names(): string[] {
     return [...this.byName.keys()];
   }
+
+  definitions(): ServiceDefinition[] {
+    return [...this.byName.values()];
+  }
 }

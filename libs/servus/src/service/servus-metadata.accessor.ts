@@ -1,5 +1,8 @@
 import { Injectable, Type } from '@nestjs/common';
-import { RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
+import { EMITS_METADATA, EVENT_HANDLER_METADATA, INVOKE_METADATA, RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
+import { EmitConfig } from '../events/emits.decorator';
+import { EventHandlerMetadata } from '../events/event-handler.decorator';
+import { InvokeMetadata } from '../events/invoke.decorator';
 import { RescueConfig } from '../rescue/rescue-from.decorator';
 import { ServiceOptions } from './service-options.interface';
 
@@ -16,9 +19,26 @@ export class ServusMetadataAccessor {
 
   /** Own declarations first, then each ancestor's: the first match wins. */
   getRescueConfigs(target: Function): RescueConfig[] {
-    const configs: RescueConfig[] = [];
+    return this.collectInherited<RescueConfig>(RESCUE_FROM_METADATA, target);
+  }
+
+  /** `@Emits` declarations, own first, then inherited. */
+  getEmits(target: Function): EmitConfig[] {
+    return this.collectInherited<EmitConfig>(EMITS_METADATA, target);
+  }
+
+  getEventHandler(target: Function | undefined): EventHandlerMetadata | undefined {
+    return target ? Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) : undefined;
+  }
+
+  getInvoke(method: Function): InvokeMetadata | undefined {
+    return Reflect.getMetadata(INVOKE_METADATA, method);
+  }
+
+  private collectInherited<T>(key: string, target: Function): T[] {
+    const configs: T[] = [];
     for (let type: Function | null = target; type && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
-      const own: RescueConfig[] | undefined = Reflect.getOwnMetadata(RESCUE_FROM_METADATA, type);
+      const own: T[] | undefined = Reflect.getOwnMetadata(key, type);
       if (own) configs.push(...own);
     }
     return configs;

@@ -20,8 +20,8 @@ export interface ServiceContracts {
 
 /** The schema of a service could not be read or compiled: the boot fails, naming the service. */
 export class InvalidSchemaError extends Error {
-  constructor(service: string, which: 'arguments' | 'result', reason: string) {
-    super(`Invalid ${which} schema for service ${service}: ${reason}`);
+  constructor(owner: string, which: 'arguments' | 'result' | 'payload', reason: string) {
+    super(`Invalid ${which} schema for ${which === 'payload' ? 'event handler' : 'service'} ${owner}: ${reason}`);
     this.name = 'InvalidSchemaError';
   }
 }
@@ -59,8 +59,13 @@ export class ContractCompiler {
     };
   }
 
-  private contract(service: string, which: 'arguments' | 'result', declared: object | undefined): Contract | undefined {
-    const source = declared ?? this.readFile(service, which);
+  /** The payload contract of an event handler (declared only; no files). */
+  compilePayload(handler: string, declared: object | undefined): Contract | undefined {
+    return this.contract(handler, 'payload', declared);
+  }
+
+  private contract(service: string, which: 'arguments' | 'result' | 'payload', declared: object | undefined): Contract | undefined {
+    const source = declared ?? (which === 'payload' ? undefined : this.readFile(service, which));
     if (source === undefined) return undefined;
     if (typeof source === 'function') {
       const validation = this.options.validation ?? {};
@@ -71,7 +76,7 @@ export class ContractCompiler {
           forbidNonWhitelisted: validation.forbidNonWhitelisted ?? false,
           forbidUnknownValues: validation.forbidUnknownValues ?? true,
         },
-        which === 'arguments',
+        which !== 'result',
       );
     }
     if (source === null || typeof source !== 'object' || Array.isArray(source)) {

@@ -1,0 +1,34 @@
+import { parseDuration } from '@app/servus';
+
+describe('parseDuration', () => {
+  it.each([
+    ['500ms', 500],
+    ['30s', 30_000],
+    ['5m', 300_000],
+    ['2h', 7_200_000],
+    ['1d', 86_400_000],
+    ['1500', 1500],
+    ['1.5s', 1500],
+    [' 10 s ', 10_000],
+    ['0', 0],
+  ])('reads %p as %p ms', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it('takes a number as milliseconds', () => {
+    expect(parseDuration(0)).toBe(0);
+    expect(parseDuration(1500)).toBe(1500);
+  });
+
+  it.each<[unknown]>([['5 minutes'], ['5min'], ['abc'], [''], ['-5s'], ['5w'], ['s'], [-1], [NaN], [Infinity]])(
+    'refuses %p with a TypeError naming the value',
+    (value) => {
+      expect(() => parseDuration(value as string)).toThrow(TypeError);
+      expect(() => parseDuration(value as string)).toThrow(`${JSON.stringify(value)} is not a duration`);
+    },
+  );
+
+  it('says which formats it accepts', () => {
+    expect(() => parseDuration('soon')).toThrow(/use milliseconds or a string such as '500ms', '30s', '5m', '2h', '1d'/);
+  });
+});

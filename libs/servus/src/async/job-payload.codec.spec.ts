@@ -1,0 +1,146 @@
+import { decodePayload, encodePayload, findNonJson, UndecodablePayloadError } from './job-payload.codec';
+
+describe('findNonJson', () => {
+  describe('accepts what survives JSON exactly', () => {
+    it.each<[string, unknown]>([
+      ['a plain object', { userId: 1, reportType: 'monthly' }],
+      ['nested JSON', { a: { b: [1, 'two', true, null, { c: -1.5 }] }, empty: {}, list: [] }],
+      ['an array', [1, 2, 3]],
+      ['null', null],
+      ['a string', 'x'],
+      ['a number', 0],
+      ['a boolean', false],
+      ['an object with a null prototype', Object.assign(Object.create(null), { a: 1 })],
+      ['keys that are not identifiers', { 'a-b': 1, '': 2, '0': 3 }],
+    ])('%s', (_label, value) => {
+      expect(findNonJson(value)).toBeUndefined();
+      // Sanity: these really do round-trip.
+      expect(JSON.parse(JSON.stringify(value))).toEqual(value);
+    });
+
+    it('an object reached twice without a cycle', () => {
+      const shared = { id: 1 };
+      expect(findNonJson({ a: shared, b: shared, list: [shared, shared] })).toBeUndefined();
+    });
+  });
+
+  describe('names the first value that does not survive JSON', () => {
+    class Money {
+      constructor(readonly cents: number) {}
+    }
+
+    it.each<[string, unknown, string]>([
+      ['a function', { fn: () => 1 }, 'args.fn is a function: pass data, not code'],
+      ['a symbol', { s: Symbol('x') }, 'args.s is a symbol: pass a string'],
+      ['a BigInt', { n: BigInt(10) }, 'args.n is a BigInt: pass a string or a number'],
+      ['NaN', { n: NaN }, 'args.n is NaN: JSON has no NaN or Infinity'],
+      ['Infinity', { n: Infinity }, 'args.n is Infinity: JSON has no NaN or Infinity'],
+      ['-Infinity', { n: -Infinity }, 'args.n is -Infinity: JSON has no NaN or Infinity'],
+      ['an undefined value', { maybe: undefined }, 'args.maybe is undefined: omit the key or pass null'],
+      ['a Date', { at: new Date() }, 'args.at is a Date: pass an ISO string (toISOString())'],
+      ['a Map', { m: new Map() }, 'args.m is a Map: pass a plain object or an array of entries'],
+      ['a Set', { s: new Set([1]) }, 'args.s is a Set: pass an array'],
+      ['a class instance', { price: new Money(100) }, 'args.price is an instance of Money: pass a plain object (or declare a DTO that rebuilds it)'],
+      ['a sparse array slot', { list: [1, , 3] }, 'args.list[1] is an empty array slot'],
+      ['symbol keys', { tagged: { [Symbol('k')]: 1 } }, 'args.tagged has symbol keys: JSON drops them'],
+      ['undefined as the whole arguments', undefined, 'args is undefined: omit the key or pass null'],
+      ['a Date as the whole arguments', new Date(), 'args is a Date: pass an ISO string (toISOString())'],
+    ])('%s', (_label, value, message) => {
+      expect(findNonJson(value)).toBe(message);
+    });
+
+    it('a cycle', () => {
+      const node: Record<string, unknown> = { id: 1 };
+      node.parent = { child: node };
+      expect(findNonJson({ node })).toBe('args.node.parent.child is a circular reference');
+    });
+
+    it('a cycle through an array', () => {
+      const list: unknown[] = [];
+      list.push(list);
+      expect(findNonJson({ list })).toBe('args.list[0] is a circular reference');
+    });
+
+    it('with the path of a nested Date', () => {
+      expect(findNonJson({ range: { from: new Date(), to: '2026-01-01' } })).toBe('args.range.from is a Date: pass an ISO string (toISOString())');
+    });
+
+    it('with the path through an array', () => {
+      const items = [{ at: '2026-01-01' }, { at: '2026-01-02' }, { at: new Date() }];
+      expect(findNonJson({ items })).toMatch(/^args\.items\[2\]\.at is a Date: pass an ISO string/);
+    });
+
+    it('printing keys that are not identifiers in brackets', () => {
+      expect(findNonJson({ 'a-b': undefined })).toBe('args["a-b"] is undefined: omit the key or pass null');
+      expect(findNonJson({ outer: { 'has space': { '0': NaN } } })).toBe('args.outer["has space"]["0"] is NaN: JSON has no NaN or Infinity');
+    });
+
+    it('from the given root path', () => {
+      expect(findNonJson({ x: undefined }, 'payload')).toBe('payload.x is undefined: omit the key or pass null');
+    });
+
+    it('the first problem in key order', () => {
+      expect(findNonJson({ ok: 1, first: NaN, second: undefined })).toBe('args.first is NaN: JSON has no NaN or Infinity');
+    });
+
+    it('a class instance even when it is otherwise JSON-like', () => {
+      class Plainish {
+        a = 1;
+      }
+      expect(findNonJson({ p: new Plainish() })).toBe('args.p is an instance of Plainish: pass a plain object (or declare a DTO that rebuilds it)');
+    });
+  });
+});
+
+describe('encodePayload', () => {
+  it('carries the service name, the arguments and metadata with the enqueue time', () => {
+    const before = Date.now();
+    const payload = encodePayload('reports.generate', { userId: 1 });
+    expect(payload.service).toBe('reports.generate');
+    expect(payload.args).toEqual({ userId: 1 });
+    expect(payload.metadata.v).toBe(1);
+    expect(Date.parse(payload.metadata.enqueuedAt)).toBeGreaterThanOrEqual(before - 1);
+  });
+
+  it('is read back by decodePayload after JSON', () => {
+    const payload = JSON.parse(JSON.stringify(encodePayload('reports.generate', { userId: 1, nested: [null] })));
+    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] } });
+  });
+});
+
+describe('decodePayload', () => {
+  it('returns the service and its arguments', () => {
+    expect(decodePayload({ service: 'reports.generate', args: { userId: 1 }, metadata: {} })).toEqual({ service: 'reports.generate', args: { userId: 1 } });
+  });
+
+  it('accepts null as arguments', () => {
+    expect(decodePayload({ service: 'x', args: null })).toEqual({ service: 'x', args: null });
+  });
+
+  it.each<[string, unknown, RegExp]>([
+    ['null', null, /expected an object \{ service, args \}, got null/],
+    ['a string', 'reports.generate', /expected an object \{ service, args \}, got "reports\.generate"/],
+    ['a number', 42, /expected an object \{ service, args \}, got number/],
+    ['an array', ['reports.generate', {}], /expected an object \{ service, args \}, got an array/],
+    ['no service', { args: {} }, /"service" must be a registered service name, got undefined/],
+    ['an empty service', { service: '', args: {} }, /"service" must be a registered service name, got ""/],
+    ['a non-string service', { service: 7, args: {} }, /"service" must be a registered service name, got number/],
+    ['no args', { service: 'reports.generate' }, /no "args" for reports\.generate/],
+  ])('refuses %s with an UndecodablePayloadError that gives the reason', (_label, data, reason) => {
+    let error: unknown;
+    try {
+      decodePayload(data);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UndecodablePayloadError);
+    expect((error as Error).message).toMatch(/^Undecodable job payload: /);
+    expect((error as Error).message).toMatch(reason);
+  });
+
+  it('does not take "args" from the prototype chain', () => {
+    const data = Object.create({ args: { inherited: true } });
+    data.service = 'reports.generate';
+    expect(() => decodePayload(data)).toThrow(UndecodablePayloadError);
+  });
+});

@@ -1,0 +1,5 @@
+export { Emits, EmitsOptions, EmitTrigger, EmitPayload } from './emits.decorator';
+export { EventHandler, EventHandlerOptions } from './event-handler.decorator';
+export { Invoke, InvokeOptions } from './invoke.decorator';
+export { ServusEvents, EventInvocationsError } from './servus-events';
+export { EmitReport, InvocationOutcome } from './emit-report.interface';

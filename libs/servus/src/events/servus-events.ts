@@ -1,0 +1,106 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import type { ServusExecutor } from '../execution/servus-executor';
+import { ServiceDefinition } from '../service/service-definition';
+import { EmitReport, InvocationOutcome } from './emit-report.interface';
+import { EmitConfig, EmitTrigger } from './emits.decorator';
+import { EventRegistry, HandlerBinding, Invocation } from './event-registry';
+
+/** Thrown (with `errors`) when several invocations of one emit failed. */
+export class EventInvocationsError extends AggregateError {
+  constructor(event: string, errors: unknown[]) {
+    super(errors, `${errors.length} invocations of event "${event}" failed`);
+    this.name = 'EventInvocationsError';
+  }
+}
+
+/**
+ * The event bus. Emits run every handler of the event, each `@Invoke` in declaration
+ * order: `if`/`unless` decide, the method maps the payload, the target is called
+ * in-process or enqueued.
+ *
+ * Failures (documented choice, as in Servus): an exception of an in-process invocation,
+ * a JobEnqueueError of an async one, or an invalid payload rejects the emit, and so the
+ * `executor.call` whose outcome emitted it, after every other invocation has run. With
+ * `events: { handlerErrors: 'isolate' }` they are logged and reported instead. Either
+ * way nothing escapes as an unhandled rejection.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusEvents {
+  private readonly logger = new Logger('Servus');
+  private readonly isolate: boolean;
+  private executorRef?: ServusExecutor;
+
+  constructor(
+    private readonly registry: EventRegistry,
+    private readonly moduleRef: ModuleRef,
+    @Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions,
+  ) {
+    this.isolate = options.events?.handlerErrors === 'isolate';
+  }
+
+  /** Emits `event` with `payload` to its handlers. */
+  async emit(event: string, payload: unknown): Promise<EmitReport> {
+    const outcomes: InvocationOutcome[] = [];
+    for (const handler of this.registry.handlersOf(event)) outcomes.push(...(await this.runHandler(handler, payload)));
+    const errors = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.error);
+    if (errors.length && !this.isolate) throw errors.length === 1 ? errors[0] : new EventInvocationsError(event, errors);
+    return { event, outcomes };
+  }
+
+  /** The pipeline's side: the events a service declares for this trigger, with their payloads. */
+  async emitOutcome(definition: ServiceDefinition, trigger: EmitTrigger, outcome: unknown, args: unknown): Promise<void> {
+    for (const config of definition.emits![trigger]) {
+      await this.emit(config.event, payloadOf(config, definition, trigger, outcome, args));
+    }
+  }
+
+  private async runHandler(handler: HandlerBinding, payload: unknown): Promise<InvocationOutcome[]> {
+    let checked = payload;
+    if (handler.payload) {
+      try {
+        checked = await handler.payload.validate(payload, `payload of ${handler.event} for ${handler.name}`);
+      } catch (error) {
+        return handler.invocations.map((invocation) => this.failed(invocation, error));
+      }
+    }
+    const outcomes: InvocationOutcome[] = [];
+    for (const invocation of handler.invocations) outcomes.push(await this.invoke(invocation, checked));
+    return outcomes;
+  }
+
+  private async invoke(invocation: Invocation, payload: unknown): Promise<InvocationOutcome> {
+    const { options, target } = invocation;
+    const base = { invocation: invocation.name, service: target.name };
+    try {
+      if ((options.if && !options.if(payload)) || (options.unless && options.unless(payload))) return { ...base, status: 'skipped' };
+      const args = await invocation.map(payload);
+      if (options.async) return { ...base, status: 'enqueued', receipt: await this.executor.callAsync(target.type, args as never, invocation.callOptions) };
+      return { ...base, status: 'called', response: await this.executor.call(target.type, args as never) };
+    } catch (error) {
+      return this.failed(invocation, error);
+    }
+  }
+
+  private failed(invocation: Invocation, error: unknown): InvocationOutcome {
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger.error(`Event invocation ${invocation.name} -> ${invocation.target.name} failed: ${reason}`, error instanceof Error ? error.stack : undefined);
+    return { invocation: invocation.name, service: invocation.target.name, status: 'failed', error };
+  }
+
+  // Resolved on first use, by token: the executor runs the pipeline, which emits through this bus.
+  private get executor(): ServusExecutor {
+    return (this.executorRef ??= this.moduleRef.get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false }));
+  }
+}
+
+function payloadOf(config: EmitConfig, definition: ServiceDefinition, trigger: EmitTrigger, outcome: any, args: unknown): unknown {
+  const { payload } = config;
+  if (payload === undefined) return trigger === 'success' ? outcome.data : trigger === 'failure' ? outcome.error : outcome;
+  if (typeof payload === 'function') return payload(outcome, args);
+  return (definition.instance as any)[payload](outcome, args);
+}
