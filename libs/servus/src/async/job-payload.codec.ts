@@ -48,7 +48,8 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
     case 'boolean':
       return undefined;
     case 'number':
-      return Number.isFinite(value) ? undefined : `${path} is ${value}: JSON has no NaN or Infinity`;
+      if (!Number.isFinite(value)) return `${path} is ${value}: JSON has no NaN or Infinity`;
+      return Object.is(value, -0) ? `${path} is -0: JSON turns it into 0` : undefined;
     case 'undefined':
       return `${path} is undefined: omit the key or pass null`;
     case 'bigint':
@@ -62,6 +63,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
   const object = value as object;
   if (ancestors.includes(object)) return `${path} is a circular reference`;
   if (Array.isArray(object)) {
+    if (Object.keys(object).length !== object.length) return `${path} is an array with named properties: JSON keeps only its items`;
     ancestors.push(object);
     for (let i = 0; i < object.length; i++) {
       const problem = i in object ? walk(object[i], `${path}[${i}]`, ancestors) : `${path}[${i}] is an empty array slot`;

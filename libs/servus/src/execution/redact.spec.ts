@@ -93,20 +93,34 @@ describe('createRedactor', () => {
   });
 
   describe('class instances', () => {
-    it('keeps them as they are (same object, not walked)', () => {
-      class Money {
+    it('walks their fields (a DTO logs like a plain object), secrets masked', () => {
+      class LoginDto {
         constructor(
-          readonly cents: number,
-          readonly currency: string,
+          readonly email: string,
+          readonly password: string,
         ) {}
       }
-      const amount = new Money(100, 'EUR');
+      expect(redact({ login: new LoginDto('a@b.co', 'hunter2') })).toEqual({ login: { email: 'a@b.co', password: REDACTED } });
+    });
+
+    it('keeps Dates, Maps and Sets as they are', () => {
       const when = new Date('2026-01-01T00:00:00Z');
       const lookup = new Map([['k', 'v']]);
-      const result = redact({ amount, when, lookup }) as Record<string, unknown>;
-      expect(result.amount).toBe(amount);
+      const tags = new Set(['a']);
+      const result = redact({ when, lookup, tags }) as Record<string, unknown>;
       expect(result.when).toBe(when);
       expect(result.lookup).toBe(lookup);
+      expect(result.tags).toBe(tags);
+    });
+  });
+
+  it('ignores case and separators in key names: x-api-key, api_key, API Key', () => {
+    expect(redact({ 'x-api-key': 'k1', api_key: 'k2', 'API Key': 'k3', apiKeyId: 'k4', keys: 'kept' })).toEqual({
+      'x-api-key': REDACTED,
+      api_key: REDACTED,
+      'API Key': REDACTED,
+      apiKeyId: REDACTED,
+      keys: 'kept',
     });
   });
 
