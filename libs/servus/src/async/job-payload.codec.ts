@@ -63,7 +63,8 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
   const object = value as object;
   if (ancestors.includes(object)) return `${path} is a circular reference`;
   if (Array.isArray(object)) {
-    if (Object.keys(object).length !== object.length) return `${path} is an array with named properties: JSON keeps only its items`;
+    // More keys than items: named properties (holes are caught item by item below).
+    if (Object.keys(object).length > object.length) return `${path} is an array with named properties: JSON keeps only its items`;
     ancestors.push(object);
     for (let i = 0; i < object.length; i++) {
       const problem = i in object ? walk(object[i], `${path}[${i}]`, ancestors) : `${path}[${i}] is an empty array slot`;
