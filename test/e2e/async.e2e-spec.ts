@@ -8,12 +8,13 @@ import {
   JobEnqueueError,
   NotFoundError,
   ServiceUnavailableError,
+  ServusEvents,
   ServusExecutor,
   ServusModule,
   ValidationError,
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, Slow, Validated } from './fixtures/fixture-services';
+import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/worker-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -240,6 +241,28 @@ describe('callAsync through a worker process', () => {
     expect((await queue().getJob(receipt.jobId))!.data.args).toEqual({ id: 1, at: '2026-12-24T18:00:00.000Z' });
     const response = await executor.result(receipt, { timeoutMs: 10_000 });
     expect(response.success && response.data).toEqual({ isDate: true, isDto: true, iso: '2026-12-24T18:00:00.000Z' });
+  });
+
+  it('an event handler invokes a service async: the worker runs it with the mapped arguments', async () => {
+    await startWorker();
+    const response = await executor.call(SignUp, { email: 'ada@example.com' });
+    expect(response.success).toBe(true);
+    await eventually(async () => (await calls()).length === 1, 10_000, 'the invoked service ran');
+    const [call] = await calls();
+    expect(call).toMatchObject({ service: 'fixtures.echo', args: { welcome: 'ada@example.com', userId: 42 } });
+    expect(call.pid).not.toBe(process.pid);
+
+    const report = await api.get(ServusEvents).emit('fixtures.signed-up', { id: 7, email: 'direct@example.com' });
+    expect(report.outcomes).toEqual([
+      {
+        invocation: 'SignedUpHandler.welcome',
+        service: 'fixtures.echo',
+        status: 'enqueued',
+        receipt: { jobId: expect.any(String), queue: 'critical', service: 'fixtures.echo' },
+      },
+    ]);
+    const done = await executor.result(report.outcomes[0].receipt!, { timeoutMs: 10_000 });
+    expect(done.success && done.data).toEqual({ welcome: 'direct@example.com', userId: 7 });
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {
