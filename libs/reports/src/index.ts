@@ -1,2 +1,12 @@
 export { ReportsModule } from './reports.module';
-export { GenerateReport, GenerateReportArgs, ReportData } from './services/generate-report.service';
+export { ReportsDatabaseModule } from './database/reports-database.module';
+export { databaseOptions } from './database/database-options';
+export { Report, ReportStatus } from './entities/report.entity';
+export { Sale } from './entities/sale.entity';
+export { GenerateReport, GenerateReportArgs } from './services/generate-report.service';
+export { PreviewReport, PreviewReportArgs, ReportPreview } from './services/preview-report.service';
+export { NotifyReportReady } from './services/notify-report-ready.service';
+export { ConvertReportTotal } from './services/convert-report-total.service';
+export { ReportData } from './services/report-data';
+export { ReportGeneratedHandler } from './handlers/report-generated.handler';
+export { servusOptionsFromEnv, workerOptionsFromEnv } from './config/servus-env';

@@ -6,3 +6,4 @@ export * from './rescue';
 export * from './async';
 export * from './validation';
 export * from './events';
+export * from './http';

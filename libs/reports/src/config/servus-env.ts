@@ -1,19 +1,25 @@
 import { ServusModuleOptions } from '@app/servus';
 
 /**
- * The worker deployment is configured by environment:
- * REDIS_URL, SERVUS_PREFIX, SERVUS_QUEUES (all declared queues, comma-separated),
- * SERVUS_WORKER_QUEUES (the ones this process consumes; default all), SERVUS_CONCURRENCY,
- * SERVUS_LOCK_DURATION_MS, SERVUS_STALLED_INTERVAL_MS, SERVUS_SHUTDOWN_TIMEOUT_MS.
+ * Servus options of the example's deployments, from the environment:
+ * REDIS_URL, SERVUS_PREFIX, SERVUS_QUEUES (the queues that exist, comma-separated).
+ * The worker adds SERVUS_WORKER_QUEUES (the ones it consumes; default all),
+ * SERVUS_CONCURRENCY, SERVUS_LOCK_DURATION_MS, SERVUS_STALLED_INTERVAL_MS, SERVUS_SHUTDOWN_TIMEOUT_MS.
  */
-export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServusModuleOptions {
-  const queues = list(env.SERVUS_QUEUES) ?? ['default', 'critical', 'low'];
+export function servusOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServusModuleOptions {
   return {
     connection: { url: env.REDIS_URL || 'redis://127.0.0.1:6379' },
     prefix: env.SERVUS_PREFIX || undefined,
-    queues,
+    queues: list(env.SERVUS_QUEUES) ?? ['default', 'critical', 'low'],
+  };
+}
+
+export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServusModuleOptions {
+  const options = servusOptionsFromEnv(env);
+  return {
+    ...options,
     worker: {
-      queues: list(env.SERVUS_WORKER_QUEUES) ?? queues,
+      queues: list(env.SERVUS_WORKER_QUEUES) ?? options.queues,
       concurrency: int(env, 'SERVUS_CONCURRENCY'),
       lockDurationMs: int(env, 'SERVUS_LOCK_DURATION_MS'),
       stalledIntervalMs: int(env, 'SERVUS_STALLED_INTERVAL_MS'),

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { Logger, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ApiModule } from './api.module';
+
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(ApiModule);
+  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.enableShutdownHooks();
+  const port = Number(process.env.PORT ?? 3000);
+  await app.listen(port, '127.0.0.1');
+  new Logger('Api').log(`Listening on http://127.0.0.1:${port}`);
+}
+
+bootstrap().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+export { ServiceErrorFilter, ErrorBody } from './service-error.filter';
+export { ServiceResponseInterceptor } from './service-response.interceptor';
+export { ServusHttpModule } from './servus-http.module';
