@@ -15,7 +15,7 @@ import {
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
 import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
-import { WorkerProcess } from '../support/worker-process';
+import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
 /**

@@ -22,7 +22,8 @@ export async function runServusWorker(root: RootModule): Promise<INestApplicatio
   const app = await NestFactory.createApplicationContext(root);
   let closing = false;
   const shutdown = (signal: string) => {
-    if (closing) return;
+    // A second signal (Ctrl-C twice, a supervisor that repeats) must not kill the drain halfway; SIGKILL still can.
+    if (closing) return logger.warn(`${signal} received again: still finishing in-flight jobs`);
     closing = true;
     logger.log(`${signal} received: finishing in-flight jobs`);
     app
@@ -37,7 +38,7 @@ export async function runServusWorker(root: RootModule): Promise<INestApplicatio
         },
       );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
   return app;
 }

@@ -1,11 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const ROOT = join(__dirname, '..', '..');
-const FIXTURE_WORKER = join(ROOT, 'test/e2e/fixtures/worker.main.ts');
+export const ROOT = join(__dirname, '..', '..');
 
-/** A worker deployment in its own OS process (ts-node over the real apps/worker bootstrap). */
-export class WorkerProcess {
+/** An app (api, worker) in its own OS process, run from TypeScript by ts-node, as `npm run worker` does. */
+export class AppProcess {
   output = '';
   private readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
@@ -15,16 +14,16 @@ export class WorkerProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   }
 
-  /** Starts the fixture worker and resolves once it consumes its queues. */
-  static async start(env: Record<string, string>, timeoutMs = 30_000): Promise<WorkerProcess> {
-    const child = spawn(process.execPath, ['-r', 'ts-node/register', FIXTURE_WORKER], {
+  /** Starts `entry` (relative to the repo root) and resolves once its output matches `ready`. */
+  static async start(entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<AppProcess> {
+    const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, entry)], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const worker = new WorkerProcess(child);
-    await worker.waitFor(/Worker consuming/, timeoutMs);
-    return worker;
+    const app = new AppProcess(child);
+    await app.waitFor(ready, timeoutMs);
+    return app;
   }
 
   waitFor(pattern: RegExp, timeoutMs = 15_000): Promise<void> {
@@ -32,7 +31,7 @@ export class WorkerProcess {
       const started = Date.now();
       const check = () => {
         if (pattern.test(this.output)) return resolve();
-        if (this.child.exitCode !== null) return reject(new Error(`worker exited before ${pattern}:\n${this.output}`));
+        if (this.child.exitCode !== null) return reject(new Error(`process exited before ${pattern}:\n${this.output}`));
         if (Date.now() - started > timeoutMs) return reject(new Error(`no ${pattern} within ${timeoutMs}ms:\n${this.output}`));
         setTimeout(check, 25);
       };
@@ -45,8 +44,10 @@ export class WorkerProcess {
     if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill(signal);
     return this.exited;
   }
-
-  get exit() {
-    return this.exited;
-  }
 }
+
+/** The fixture worker: apps/worker's bootstrap with the test fixture services. */
+export const WorkerProcess = {
+  start: (env: Record<string, string>, timeoutMs?: number) => AppProcess.start('test/e2e/fixtures/worker.main.ts', env, /Worker consuming/, timeoutMs),
+};
+export type WorkerProcess = AppProcess;

@@ -1,0 +1,150 @@
+import { Redis } from 'ioredis';
+import { createServer } from 'node:net';
+import { Client } from 'pg';
+import { DEFAULT_DATABASE_URL } from '../../libs/reports/src/database/database-options';
+import { AppProcess } from '../support/app-process';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+
+/**
+ * The example as deployed: apps/api and apps/worker as two OS processes, real Redis, real
+ * PostgreSQL (the api applies the migration at boot).
+ */
+describe('example app: api + worker processes', () => {
+  const prefix = uniquePrefix('example');
+  const redis = new Redis(REDIS_URL);
+  const db = new Client({ connectionString: process.env.DATABASE_URL || DEFAULT_DATABASE_URL });
+  let api: AppProcess;
+  let worker: AppProcess;
+  let base: string;
+
+  const http = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  const reportWhen = async (id: number, done: (report: any) => boolean) => {
+    let report: any;
+    await eventually(async () => done((report = (await http('GET', `/reports/${id}`)).body)), 20_000, `report ${id}`);
+    return report;
+  };
+
+  beforeAll(async () => {
+    await db.connect();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { REDIS_URL, SERVUS_PREFIX: prefix, RATES_FAILURES: '2' };
+    api = await AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/);
+    worker = await AppProcess.start('apps/worker/src/main.ts', env, /Worker consuming/);
+  });
+
+  afterAll(async () => {
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await deletePrefix(redis, prefix);
+    await Promise.all([redis.quit(), db.end()]);
+  });
+
+  it('POST /reports answers 202, the worker completes the report, the row holds the totals, the user is notified', async () => {
+    const created = await http('POST', '/reports', { userId: 1, from: '2026-11-01', to: '2026-11-30' });
+    expect(created).toEqual({ status: 202, body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' } });
+    const id = created.body.reportId;
+
+    const report = await reportWhen(id, (r) => r.status === 'completed' && r.notifiedAt !== null);
+    expect(report).toMatchObject({ id, status: 'completed', salesCount: 2, totalCents: 11150, error: null, job: { state: 'completed', attemptsMade: 1 } });
+    const { rows } = await db.query('SELECT status, sales_count, total_cents, job_id, notified_at FROM reports WHERE id = $1', [id]);
+    expect(rows[0]).toMatchObject({ status: 'completed', sales_count: 2, total_cents: '11150', job_id: created.body.jobId });
+    expect(rows[0].notified_at).toBeInstanceOf(Date);
+  });
+
+  it('an empty range ends failed with the NotFound message (a business failure: the job completes, no retry)', async () => {
+    const created = await http('POST', '/reports', { userId: 1, from: '2025-01-01', to: '2025-01-31' });
+    const report = await reportWhen(created.body.reportId, (r) => r.status !== 'pending');
+    expect(report).toMatchObject({
+      status: 'failed',
+      error: { code: 'not_found', message: 'No sales for user 1 between 2025-01-01 and 2025-01-31' },
+      job: { state: 'completed', attemptsMade: 1 },
+    });
+  });
+
+  it('the flaky rates upstream: the conversion is retried with backoff, then succeeds', async () => {
+    const created = await http('POST', '/reports', { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
+    const report = await reportWhen(created.body.reportId, (r) => r.convertedTotalCents !== null);
+    expect(report).toMatchObject({ status: 'completed', totalCents: 5000, currency: 'EUR', convertedTotalCents: 4600, conversionAttempts: 3 });
+    expect(worker.output).toMatch(/reports\.convert.*attempt 1\/5.*\n[\s\S]*will retry: ServiceUnavailableError \(service_unavailable\): \[RatesTimeoutError\]/);
+  });
+
+  it('a currency without a rate is a plain failure: converted once, not retried', async () => {
+    const created = await http('POST', '/reports', { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'XXX' });
+    await reportWhen(created.body.reportId, (r) => r.status === 'completed');
+    await eventually(async () => (await http('GET', `/reports/${created.body.reportId}`)).body.conversionAttempts === 1, 10_000, 'conversion tried');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await http('GET', `/reports/${created.body.reportId}`)).body).toMatchObject({ conversionAttempts: 1, convertedTotalCents: null });
+  });
+
+  it('POST /reports/preview runs the service now: 200 data, 404 failure, 422 ValidationError with field details', async () => {
+    expect(await http('POST', '/reports/preview', { userId: 1, from: '2026-11-01', to: '2026-11-30' })).toEqual({
+      status: 200,
+      body: { userId: 1, from: '2026-11-01', to: '2026-11-30', salesCount: 2, totalCents: 11150 },
+    });
+    expect(await http('POST', '/reports/preview', { userId: 9, from: '2026-11-01', to: '2026-11-30' })).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'No sales for user 9 between 2026-11-01 and 2026-11-30' } },
+    });
+    const invalid = await http('POST', '/reports/preview', { userId: 'me', from: '2026-11-01' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.body.error).toEqual({
+      code: 'unprocessable_entity',
+      message: 'Invalid arguments for reports.preview: to is required (required); userId must be integer (type)',
+      details: [
+        { path: 'to', rule: 'required', message: 'to is required' },
+        { path: 'userId', rule: 'type', message: 'userId must be integer' },
+      ],
+    });
+  });
+
+  it('bad requests: an invalid body is a 400 (ValidationPipe), a thrown ServiceError answers its status, an unknown report 404', async () => {
+    expect((await http('POST', '/reports', { userId: 0, from: 'soon' })).status).toBe(400);
+    expect(await http('POST', '/reports', { userId: 1, from: '2026-12-01', to: '2026-11-01' })).toEqual({
+      status: 400,
+      body: { error: { code: 'bad_request', message: 'from (2026-12-01) is after to (2026-11-01)' } },
+    });
+    expect(await http('GET', '/reports/999999999')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'Report 999999999 does not exist' } } });
+  });
+
+  it('with Redis unreachable, POST /reports answers 503 quickly and the row records why', async () => {
+    const port = await freePort();
+    const down = await AppProcess.start(
+      'apps/api/src/main.ts',
+      { REDIS_URL: `redis://127.0.0.1:${await freePort()}`, SERVUS_PREFIX: prefix, PORT: String(port) },
+      /Listening on/,
+    );
+    try {
+      const started = Date.now();
+      const response = await fetch(`http://127.0.0.1:${port}/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
+      });
+      expect(response.status).toBe(503);
+      expect(Date.now() - started).toBeLessThan(2500);
+      const body = (await response.json()) as any;
+      expect(body.error.code).toBe('service_unavailable');
+      expect(body.error.message).toMatch(/^Could not enqueue reports.generate: Redis did not take the job/);
+      const { rows } = await db.query("SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)", [started - 1000]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toEqual({ status: 'failed', error_code: 'service_unavailable' });
+    } finally {
+      await down.stop();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
