@@ -24,7 +24,7 @@ export class ServiceLogger {
 
   called(service: string, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
-    if (this.enabled && Logger.isLevelEnabled('debug')) {
+    if (this.enabled && isEnabled('debug')) {
       this.logger.debug(`${service} called with ${safeStringify(this.redact(args))}`);
     }
   }
@@ -32,7 +32,7 @@ export class ServiceLogger {
   finished(service: string, response: ServiceResponse, ms: number): void {
     if (!this.enabled) return;
     if (response.success) {
-      if (Logger.isLevelEnabled(this.successLevel)) this.logger[this.successLevel](`${service} succeeded in ${format(ms)}`);
+      if (isEnabled(this.successLevel)) this.logger[this.successLevel](`${service} succeeded in ${format(ms)}`);
     } else {
       const { code, message } = response.error.apiError();
       this.logger.warn(`${service} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
@@ -44,6 +44,11 @@ export class ServiceLogger {
     const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     this.logger.error(`${service} raised ${described} after ${format(ms)}`, error instanceof Error ? error.stack : undefined);
   }
+}
+
+/** Nest 11 answers false for every level until levels are set, Nest 12 true: unset means all. */
+function isEnabled(level: 'log' | 'debug' | 'verbose'): boolean {
+  return (Logger as unknown as { logLevels?: unknown }).logLevels === undefined || Logger.isLevelEnabled(level);
 }
 
 function format(ms: number): string {

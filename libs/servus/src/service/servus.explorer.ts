@@ -29,7 +29,8 @@ export class ServusExplorer implements OnModuleInit {
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
   ) {}
 
-  onModuleInit(): void {
+  // async: a boot error becomes a rejection of init(), on Nest 11 as on 12 (11 lets a sync throw escape init()).
+  async onModuleInit(): Promise<void> {
     const providers = this.discovery.getProviders();
     for (const wrapper of providers) {
       if (this.accessor.isService(wrapper.metatype as Function)) this.registry.register(this.define(wrapper));
