@@ -14,5 +14,7 @@ module.exports = {
     '^@app/servus(|/.*)$': '<rootDir>/libs/servus/src$1',
     '^@app/reports(|/.*)$': '<rootDir>/libs/reports/src$1',
   },
+  // Servus's own matchers (toBeSuccess, toEmitEvent, ...), as users opt in to them.
+  setupFilesAfterEnv: ['<rootDir>/libs/servus/src/testing/jest-setup.ts'],
   testTimeout: 30000,
 };

@@ -1,47 +1,32 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AsyncDispatcher } from '../execution/async-dispatcher.interface';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
-import { buildJobOptions } from './job-options';
-import { encodePayload, findNonJson } from './job-payload.codec';
+import { JobRequestBuilder } from './job-request';
 import { responseOfFailedJob } from './failed-job-response';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
 export class BullmqDispatcher implements AsyncDispatcher {
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
+    private readonly requests: JobRequestBuilder,
     private readonly queues: BullmqQueues,
   ) {}
 
   async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
     const service = definition.name;
-    const { names } = this.queues;
-    const queueName = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? names.defaultQueue;
-    if (!names.exists(queueName)) {
-      throw new JobEnqueueError(service, `queue "${queueName}" is not one of the module's queues (${names.all.join(', ')})`);
-    }
-    const problem = findNonJson(args);
-    if (problem) throw new JobEnqueueError(service, problem);
-    let jobOptions;
-    try {
-      jobOptions = buildJobOptions(this.options.defaultJobOptions, definition.options.async, options);
-    } catch (error) {
-      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
-    }
+    const request = this.requests.build(definition, args, options);
     try {
       const job = await withTimeout(
-        this.queues.ready(queueName).then((queue) => queue.add(service, encodePayload(service, args), jobOptions)),
+        this.queues.ready(request.queue).then((queue) => queue.add(service, request.payload, request.options)),
         this.queues.timeoutMs,
       );
-      return { jobId: job.id!, queue: queueName, service };
+      return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
     }

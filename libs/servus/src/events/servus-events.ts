@@ -34,6 +34,8 @@ export class ServusEvents {
   private readonly logger = new Logger('Servus');
   private readonly isolate: boolean;
   private executorRef?: ServusExecutor;
+  /** @internal Set by the testing module to see every emit. */
+  observer?: (event: string, payload: unknown) => void;
 
   constructor(
     private readonly registry: EventRegistry,
@@ -45,6 +47,7 @@ export class ServusEvents {
 
   /** Emits `event` with `payload` to its handlers. */
   async emit(event: string, payload: unknown): Promise<EmitReport> {
+    this.observer?.(event, payload);
     const outcomes: InvocationOutcome[] = [];
     for (const handler of this.registry.handlersOf(event)) outcomes.push(...(await this.runHandler(handler, payload)));
     const errors = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.error);

@@ -15,6 +15,9 @@ import { ServiceLogger } from './service-logger';
  */
 @Injectable()
 export class ServicePipeline {
+  /** @internal Set by the testing module to see every call; unset (one check) in production. */
+  observer?: (definition: ServiceDefinition, args: unknown) => void;
+
   constructor(
     private readonly logger: ServiceLogger,
     private readonly events: ServusEvents,
@@ -23,6 +26,7 @@ export class ServicePipeline {
   /** `label` tells where the call runs (the worker passes its job), for the log lines. */
   async run(definition: ServiceDefinition, args: unknown, label?: string): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
+    this.observer?.(definition, args);
     this.logger.called(name, args);
     const started = performance.now();
     let response: ServiceResponse;

@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
+import { JobRequestBuilder } from '../async/job-request';
 import { QueueNames } from '../async/queue-names';
 import { ServusJobProcessor } from '../async/servus-job.processor';
 import { ServusWorker } from '../async/servus-worker';
@@ -31,7 +32,12 @@ const CORE_PROVIDERS: Provider[] = [
   EventRegistry,
   ServusEvents,
   QueueNames,
+  JobRequestBuilder,
   ServusJobProcessor,
+];
+
+/** The Redis side. The testing module puts its fake or inline adapter in their place. */
+const BULLMQ_PROVIDERS: Provider[] = [
   ServusWorker,
   BullmqQueues,
   BullmqDispatcher,
@@ -57,13 +63,17 @@ export class ServusModule {
     return this.create(createAsyncOptionsProviders(options), options.imports);
   }
 
-  private static create(optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+  /**
+   * @internal The module with another async adapter than BullMQ (the testing module's).
+   * `adapter` must provide ASYNC_DISPATCHER.
+   */
+  static create(optionsProviders: Provider[], imports: DynamicModule['imports'] = [], adapter: Provider[] = BULLMQ_PROVIDERS, exports: DynamicModule['exports'] = []): DynamicModule {
     return {
       module: ServusModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
-      providers: [...optionsProviders, ...CORE_PROVIDERS],
-      exports: [ServusExecutor, ServusEvents, ServiceRegistry, SERVUS_MODULE_OPTIONS],
+      providers: [...optionsProviders, ...CORE_PROVIDERS, ...adapter],
+      exports: [ServusExecutor, ServusEvents, ServiceRegistry, SERVUS_MODULE_OPTIONS, ...exports],
     };
   }
 }

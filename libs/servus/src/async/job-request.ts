@@ -1,0 +1,45 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { JobsOptions } from 'bullmq';
+import { CallAsyncOptions } from '../execution/call-async-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { JobEnqueueError } from '../response/async-errors';
+import { ServiceDefinition } from '../service/service-definition';
+import { buildJobOptions } from './job-options';
+import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
+import { QueueNames } from './queue-names';
+
+/** A job ready to be stored: where, what, and how. */
+export interface JobRequest {
+  queue: string;
+  payload: JobPayload;
+  options: JobsOptions;
+}
+
+/**
+ * Everything `callAsync` checks before anything is sent: the queue exists, the arguments
+ * survive JSON exactly, the options make sense. Shared by the BullMQ dispatcher and the
+ * testing adapters, so a test refuses exactly what production refuses.
+ */
+@Injectable()
+export class JobRequestBuilder {
+  constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
+    readonly names: QueueNames,
+  ) {}
+
+  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
+    const service = definition.name;
+    const queue = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? this.names.defaultQueue;
+    if (!this.names.exists(queue)) {
+      throw new JobEnqueueError(service, `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`);
+    }
+    const problem = findNonJson(args);
+    if (problem) throw new JobEnqueueError(service, problem);
+    try {
+      return { queue, payload: encodePayload(service, args), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
+    } catch (error) {
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    }
+  }
+}

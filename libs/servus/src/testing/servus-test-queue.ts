@@ -1,0 +1,140 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job, JobsOptions } from 'bullmq';
+import { AsyncDispatcher } from '../execution/async-dispatcher.interface';
+import { AsyncJobStatus } from '../execution/async-job-status.interface';
+import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
+import { JobRequestBuilder } from '../async/job-request';
+import { JobPayload } from '../async/job-payload.codec';
+import { responseOfFailedJob } from '../async/failed-job-response';
+import { ServusJobProcessor } from '../async/servus-job.processor';
+import { AsyncError } from '../response/async-errors';
+import { SerializedResponse, ServiceResponse } from '../response/service-response';
+import { ServiceDefinition } from '../service/service-definition';
+import { ServusTestRecorder } from './servus-test-recorder';
+import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-options';
+
+/** A call made with `callAsync` under the testing module. */
+export interface EnqueuedCall {
+  jobId: string;
+  queue: string;
+  service: string;
+  type: Function;
+  /** The arguments as the worker would receive them (after the JSON round trip). */
+  args: unknown;
+  /** The callAsync options as given. */
+  options: CallAsyncOptions;
+  /** The BullMQ options production would use. */
+  jobOptions: JobsOptions;
+  state: 'enqueued' | 'completed' | 'failed';
+  attemptsMade: number;
+  response?: ServiceResponse;
+  failedReason?: string;
+}
+
+/**
+ * The async adapter of ServusTestingModule, needing no Redis. `callAsync` checks and
+ * serialises exactly as in production (same JobRequestBuilder, then the JSON round trip),
+ * then records the call ('fake') or runs it at once ('inline'). Performing a call runs
+ * the worker's own processor: same pipeline, same outcome rules, retries up to `attempts`
+ * (without the backoff delays).
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusTestQueue implements AsyncDispatcher {
+  private readonly calls: EnqueuedCall[] = [];
+  private sequence = 0;
+
+  constructor(
+    private readonly requests: JobRequestBuilder,
+    private readonly processor: ServusJobProcessor,
+    private readonly recorder: ServusTestRecorder,
+    @Inject(SERVUS_TESTING_OPTIONS) private readonly options: ServusTestingOptions,
+  ) {}
+
+  async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
+    const request = this.requests.build(definition, args, options);
+    const payload: JobPayload = JSON.parse(JSON.stringify(request.payload));
+    const jobId = request.options.jobId ?? String(++this.sequence);
+    const existing = this.calls.find((call) => call.jobId === jobId && call.queue === request.queue);
+    const receipt = { jobId, queue: request.queue, service: definition.name };
+    if (existing) return receipt; // a jobId is enqueued once, as in BullMQ
+    const call: EnqueuedCall = { ...receipt, type: definition.type, args: payload.args, options, jobOptions: request.options, state: 'enqueued', attemptsMade: 0 };
+    this.calls.push(call);
+    this.recorder.recordEnqueue(definition, payload.args, options);
+    if (this.options.async === 'inline') await this.perform(call);
+    return receipt;
+  }
+
+  /** The calls made so far, optionally of one service (class or registered name). */
+  enqueued(service?: Function | string): EnqueuedCall[] {
+    if (service === undefined) return [...this.calls];
+    return this.calls.filter((call) => (typeof service === 'string' ? call.service === service : call.type === service));
+  }
+
+  /** Calls not performed yet. */
+  pending(): EnqueuedCall[] {
+    return this.calls.filter((call) => call.state === 'enqueued');
+  }
+
+  clear(): void {
+    this.calls.length = 0;
+  }
+
+  /** Runs one call as the worker would, retries included; resolves to the updated call. */
+  async perform(call: EnqueuedCall): Promise<EnqueuedCall> {
+    if (call.state !== 'enqueued') return call;
+    const attempts = call.jobOptions.attempts ?? 1;
+    const job = { id: call.jobId, queueName: call.queue, attemptsMade: 0, opts: call.jobOptions, data: { service: call.service, args: call.args, metadata: {} } };
+    for (;;) {
+      try {
+        const returned: SerializedResponse = await this.processor.process(job as unknown as Job);
+        call.response = ServiceResponse.fromJSON(JSON.parse(JSON.stringify(returned)));
+        call.state = 'completed';
+        break;
+      } catch (error) {
+        job.attemptsMade++;
+        const unrecoverable = (error as Error)?.name === 'UnrecoverableError';
+        if (unrecoverable || job.attemptsMade >= attempts) {
+          call.failedReason = (error as Error)?.message ?? String(error);
+          call.response = responseOfFailedJob(call.failedReason, job.attemptsMade);
+          call.state = 'failed';
+          break;
+        }
+      }
+    }
+    // As BullMQ counts: a completed job's last attempt counts too.
+    call.attemptsMade = call.state === 'completed' ? job.attemptsMade + 1 : job.attemptsMade;
+    return call;
+  }
+
+  /** Performs every pending call, and those they enqueue in turn, until none is left. */
+  async drain(): Promise<EnqueuedCall[]> {
+    const performed: EnqueuedCall[] = [];
+    for (let next = this.pending()[0]; next; next = this.pending()[0]) performed.push(await this.perform(next));
+    return performed;
+  }
+
+  async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
+    const call = this.find(receipt);
+    if (!call) return undefined;
+    return {
+      state: call.state === 'enqueued' ? 'waiting' : call.state,
+      attemptsMade: call.attemptsMade,
+      response: call.response,
+      failedReason: call.failedReason,
+      timestamps: { enqueuedAt: 0 },
+    };
+  }
+
+  async result(receipt: AsyncReceipt): Promise<ServiceResponse> {
+    const call = this.find(receipt);
+    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue} in the test queue`);
+    if (!call.response) throw new AsyncError(`Job ${receipt.jobId} (${receipt.service}) has not been performed: call ServusTestQueue.drain() or perform() first`);
+    return call.response;
+  }
+
+  private find(receipt: AsyncReceipt): EnqueuedCall | undefined {
+    return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === receipt.queue);
+  }
+}

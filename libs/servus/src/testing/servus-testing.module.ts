@@ -1,0 +1,36 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ASYNC_DISPATCHER } from '../execution/async-dispatcher.interface';
+import { ServusModule } from '../module/servus.module';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusTestQueue } from './servus-test-queue';
+import { ServusTestRecorder } from './servus-test-recorder';
+import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-options';
+
+/**
+ * ServusModule for tests, without Redis: the same discovery, pipeline, contracts and events,
+ * with `callAsync` going to a ServusTestQueue ('fake' records, 'inline' runs at once).
+ *
+ * @example
+ * const moduleRef = await Test.createTestingModule({
+ *   imports: [ServusTestingModule.forRoot({ async: 'fake' }), ReportsModule],
+ * }).compile();
+ * await moduleRef.init();
+ * const queue = moduleRef.get(ServusTestQueue);
+ *
+ * @publicApi
+ */
+@Module({})
+export class ServusTestingModule {
+  static forRoot(options: ServusTestingOptions = {}): DynamicModule {
+    const { async = 'fake', ...moduleOptions } = options;
+    return ServusModule.create(
+      [
+        { provide: SERVUS_MODULE_OPTIONS, useValue: { logging: false, ...moduleOptions } },
+        { provide: SERVUS_TESTING_OPTIONS, useValue: { ...options, async } },
+      ],
+      [],
+      [ServusTestRecorder, ServusTestQueue, { provide: ASYNC_DISPATCHER, useExisting: ServusTestQueue }],
+      [ServusTestQueue],
+    );
+  }
+}
