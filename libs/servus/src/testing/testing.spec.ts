@@ -27,7 +27,7 @@ class FlakyError extends Error {}
 @Emits('order.charged', { on: 'success' })
 @RescueFrom(FlakyError, { use: ServiceUnavailableError })
 class ChargeOrder extends ServiceBase<{ orderId: number; note?: string }, { orderId: number; charged: boolean }> {
-  async call({ orderId }: { orderId: number }) {
+  async call({ orderId }: { orderId: number; note?: string }) {
     const attempt = (attempts.get(orderId) ?? 0) + 1;
     attempts.set(orderId, attempt);
     if (orderId === 404) return this.failure('No such order', NotFoundError);
