@@ -102,5 +102,11 @@ describe('the packed library (nestjs-servus)', () => {
       later: { success: true, data: { text: 'Hello, Grace' } },
       queue: 'default',
     });
+
+    // The testing entry point and the generator's bin ship too.
+    const testing = execFileSync(process.execPath, ['-e', "console.log(typeof require('nestjs-servus/testing').ServusTestingModule.forRoot)"], { cwd: app }).toString();
+    expect(testing.trim()).toBe('function');
+    const help = execFileSync(join(app, 'node_modules/.bin/servus'), ['--help'], { cwd: app }).toString();
+    expect(help).toContain('servus generate service <path>');
   }, 300_000);
 });
