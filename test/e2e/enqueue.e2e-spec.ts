@@ -3,8 +3,8 @@ import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createServer, Server } from 'node:net';
-import { JobEnqueueError, ServiceNotFoundError, ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
-import { Echo, FixturesModule } from './fixtures/fixture-services';
+import { JobEnqueueError, ServiceNotFoundError, ServusExecutor, ServusModule, ServusModuleOptions, ValidationError } from '@app/servus';
+import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 
 /** The producer side of callAsync: what reaches Redis, and what is refused before it. */
@@ -33,7 +33,7 @@ describe('callAsync enqueueing', () => {
     beforeEach(async () => {
       prefix = uniquePrefix('enqueue');
       queue = new Queue('default', { connection: { url: REDIS_URL } as never, prefix });
-      executor = await boot({ connection: { url: REDIS_URL }, prefix });
+      executor = await boot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'] });
     });
     afterEach(async () => {
       await queue.close();
@@ -95,6 +95,38 @@ describe('callAsync enqueueing', () => {
       expect(await queue.count()).toBe(0);
     });
 
+    it('callAsyncMany enqueues a batch with addBulk, receipts in item order, across queues', async () => {
+      const critical = new Queue('critical', { connection: { url: REDIS_URL } as never, prefix });
+      try {
+        const receipts = await executor.callAsyncMany([
+          { service: Echo, args: { n: 0 } },
+          { service: 'fixtures.echo', args: { n: 1 }, options: { queue: 'critical', priority: 3 } },
+          { service: Validated, args: { userId: 1, kind: 'daily' } },
+        ]);
+        expect(receipts.map(({ queue, service }) => [queue, service])).toEqual([
+          ['default', 'fixtures.echo'],
+          ['critical', 'fixtures.echo'],
+          ['default', 'fixtures.validated'],
+        ]);
+        expect((await queue.getJob(receipts[0].jobId))!.data.args).toEqual({ n: 0 });
+        expect((await critical.getJob(receipts[1].jobId))!.opts.priority).toBe(2_097_152 - 3);
+        expect((await queue.getJob(receipts[2].jobId))!.data.args).toEqual({ userId: 1, kind: 'daily', format: 'pdf' });
+      } finally {
+        await critical.close();
+      }
+    });
+
+    it('callAsyncMany checks every item first: a bad one names its index and nothing is enqueued', async () => {
+      const good = { service: Echo, args: { ok: true } };
+      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(JobEnqueueError);
+      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(/^items\[2\]: Could not enqueue fixtures.echo: args.at is a Date/);
+      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(ValidationError);
+      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(/^items\[1\]: Invalid arguments for fixtures.validated/);
+      await expect(executor.callAsyncMany([{ service: 'nope' }, good])).rejects.toThrow(ServiceNotFoundError);
+      await expect(executor.callAsyncMany([good, { service: Echo, options: { queue: 'elsewhere' } }])).rejects.toThrow(/^items\[1\]: Could not enqueue fixtures.echo: queue "elsewhere"/);
+      expect(await queue.count()).toBe(0);
+    });
+
     it('refuses an unknown service before touching Redis', async () => {
       await expect(executor.callAsync('fixtures.nope', {})).rejects.toThrow(ServiceNotFoundError);
     });
@@ -128,6 +160,11 @@ describe('callAsync enqueueing', () => {
       await expect(attempt).rejects.toThrow(JobEnqueueError);
       await expect(attempt).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the job/);
       expect(Date.now() - started).toBeLessThan(2000);
+    });
+
+    it('callAsyncMany rejects with JobEnqueueError too', async () => {
+      const executor = await boot({ connection: { host: '127.0.0.1', port: closedPort } });
+      await expect(executor.callAsyncMany([{ service: Echo, args: {} }])).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the batch of 1/);
     });
 
     it('rejects within enqueueTimeoutMs when Redis accepts the connection but never answers', async () => {

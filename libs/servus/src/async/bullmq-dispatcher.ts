@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { AsyncDispatcher } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, PreparedCall } from '../execution/async-dispatcher.interface';
+import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
@@ -30,6 +31,35 @@ export class BullmqDispatcher implements AsyncDispatcher {
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
+    const requests = items.map((item, i) => {
+      try {
+        return this.requests.build(item.definition, item.args, item.options);
+      } catch (error) {
+        throw atIndex(error, i);
+      }
+    });
+    const byQueue = new Map<string, number[]>();
+    requests.forEach((request, i) => byQueue.set(request.queue, [...(byQueue.get(request.queue) ?? []), i]));
+    const receipts: AsyncReceipt[] = new Array(items.length);
+    try {
+      await withTimeout(
+        Promise.all(
+          [...byQueue].map(async ([queueName, indexes]) => {
+            const queue = await this.queues.ready(queueName);
+            const jobs = await queue.addBulk(indexes.map((i) => ({ name: items[i].definition.name, data: requests[i].payload, opts: requests[i].options })));
+            jobs.forEach((job, k) => (receipts[indexes[k]] = { jobId: job.id!, queue: queueName, service: items[indexes[k]].definition.name }));
+          }),
+        ),
+        this.queues.timeoutMs,
+      );
+    } catch (error) {
+      const services = [...new Set(items.map((item) => item.definition.name))].join(', ');
+      throw new JobEnqueueError(services, `Redis did not take the batch of ${items.length}: ${(error as Error).message}`, { cause: error });
+    }
+    return receipts;
   }
 
   async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {

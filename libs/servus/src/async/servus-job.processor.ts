@@ -44,7 +44,8 @@ export class ServusJobProcessor {
     }
     const definition = this.registry.findByName(call.service);
     if (!definition) {
-      throw this.unrecoverable(label, `Unknown service "${call.service.slice(0, 200)}": no @Service() is registered under that name in this worker`);
+      // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
+      throw this.unrecoverable(label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`);
     }
     let response;
     try {

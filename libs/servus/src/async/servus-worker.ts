@@ -88,14 +88,17 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const timeoutMs = this.settings?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.logger.log(`Worker draining in-flight jobs (up to ${timeoutMs}ms)`);
     let timer: NodeJS.Timeout | undefined;
-    const drained = Promise.all(this.workers.map((worker) => worker.close())).then(() => true);
+    // pause(), not close(): it too stops taking jobs and waits for the active ones, but leaves close(true) able to
+    // abandon them at the deadline. Once close() has started, BullMQ hands every later close(true) that same
+    // pending close, which waits for the jobs however long they run.
+    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
     const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
     const finished = await Promise.race([drained, timedOut]);
     clearTimeout(timer);
     if (!finished) {
       this.logger.warn('Worker shutdown timed out: closing with jobs in flight (they will be recovered as stalled)');
-      await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
     }
+    await Promise.allSettled(this.workers.map((worker) => worker.close(!finished)));
     this.workers.length = 0;
     await Promise.allSettled(this.connections.map((connection) => connection.quit()));
     this.connections.length = 0;

@@ -9,9 +9,18 @@ import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
  */
 export interface AsyncDispatcher {
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt>;
+  /** All or nothing per queue: every item is checked before any is sent. Receipts in item order. */
+  enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]>;
   /** undefined when there is no such job (never enqueued, or removed after its retention). */
   status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined>;
   result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse>;
+}
+
+/** A call resolved and validated by the executor, ready for the adapter. */
+export interface PreparedCall {
+  definition: ServiceDefinition;
+  args: unknown;
+  options: CallAsyncOptions;
 }
 
 export const ASYNC_DISPATCHER = Symbol('servus:async_dispatcher');

@@ -25,6 +25,13 @@ export interface CallAsyncOptions {
   jobOptions?: Record<string, unknown>;
 }
 
+/** One item of `callAsyncMany`. @publicApi */
+export interface AsyncCall {
+  service: Function | string;
+  args?: unknown;
+  options?: CallAsyncOptions;
+}
+
 /** What `callAsync` resolves to once the job is in Redis. @publicApi */
 export interface AsyncReceipt {
   jobId: string;

@@ -1,5 +1,5 @@
 export { ServusExecutor } from './servus-executor';
-export { CallAsyncOptions, AsyncReceipt } from './call-async-options.interface';
+export { CallAsyncOptions, AsyncReceipt, AsyncCall } from './call-async-options.interface';
 export { AsyncDispatcher, ASYNC_DISPATCHER } from './async-dispatcher.interface';
 export { REDACTED, DEFAULT_REDACT_KEYS } from './redact';
 export { AsyncJobStatus } from './async-job-status.interface';

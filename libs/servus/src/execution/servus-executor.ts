@@ -5,10 +5,11 @@ import { ArgsOf, DataOf, ServiceBase } from '../service/service-base';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
-import { ASYNC_DISPATCHER, AsyncDispatcher } from './async-dispatcher.interface';
+import { ASYNC_DISPATCHER, AsyncDispatcher, PreparedCall } from './async-dispatcher.interface';
 import { AsyncJobStatus } from './async-job-status.interface';
-import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { AsyncCall, AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
 import { ServicePipeline } from './service-pipeline';
+import { atIndex } from '../util/at-index';
 
 /** `[args]`, optional when the service's arguments may be undefined. */
 type ArgsTuple<S> = undefined extends ArgsOf<S> ? [args?: ArgsOf<S>] : [args: ArgsOf<S>];
@@ -43,10 +44,31 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    // Validated here too, so the caller gets the error, not a dead job; the worker checks again.
+    return this.dispatcher.enqueue(definition, await this.jobArguments(definition, args), options);
+  }
+
+  /**
+   * Enqueues many calls at once (BullMQ addBulk, one round trip per queue). Every item is
+   * resolved, validated and checked first: a bad one rejects the batch, its error message
+   * prefixed with `items[i]: `, and nothing is enqueued.
+   */
+  async callAsyncMany(items: AsyncCall[]): Promise<AsyncReceipt[]> {
+    const prepared: PreparedCall[] = [];
+    for (let i = 0; i < items.length; i++) {
+      try {
+        const definition = this.resolve(items[i].service as Type | string);
+        prepared.push({ definition, args: await this.jobArguments(definition, items[i].args), options: items[i].options ?? {} });
+      } catch (error) {
+        throw atIndex(error, i);
+      }
+    }
+    return this.dispatcher.enqueueMany(prepared);
+  }
+
+  /** Arguments as they go into a job: validated here too, so the caller gets the error, not a dead job (the worker checks again). */
+  private async jobArguments(definition: ServiceDefinition, args: unknown): Promise<unknown> {
     const contract = definition.arguments;
-    const payload = contract ? contract.toJson(await this.pipeline.validateArguments(definition, args)) : args;
-    return this.dispatcher.enqueue(definition, payload, options);
+    return contract ? contract.toJson(await this.pipeline.validateArguments(definition, args)) : args;
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
-import { AsyncDispatcher } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, PreparedCall } from '../execution/async-dispatcher.interface';
+import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
 import { JobRequestBuilder } from '../async/job-request';
@@ -64,6 +65,20 @@ export class ServusTestQueue implements AsyncDispatcher {
     this.recorder.recordEnqueue(definition, payload.args, options);
     if (this.options.async === 'inline') await this.perform(call);
     return receipt;
+  }
+
+  async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
+    // Checked all first, as production does, so a bad item leaves nothing recorded.
+    items.forEach((item, i) => {
+      try {
+        this.requests.build(item.definition, item.args, item.options);
+      } catch (error) {
+        throw atIndex(error, i);
+      }
+    });
+    const receipts: AsyncReceipt[] = [];
+    for (const item of items) receipts.push(await this.enqueue(item.definition, item.args, item.options));
+    return receipts;
   }
 
   /** The calls made so far, optionally of one service (class or registered name). */

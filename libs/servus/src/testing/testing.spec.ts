@@ -138,6 +138,16 @@ describe('ServusTestingModule', () => {
       await expect(executor.result(receipt)).rejects.toThrow('has not been performed: call ServusTestQueue.drain() or perform() first');
     });
 
+    it('callAsyncMany records every item, or none when one is bad (index named)', async () => {
+      await expect(executor.callAsyncMany([{ service: ChargeOrder, args: { orderId: 1 } }, { service: ChargeOrder, args: { orderId: 2, at: new Date() } }])).rejects.toThrow(
+        /^items\[1\]: Could not enqueue shop.charge: args.at is a Date/,
+      );
+      expect(queue.enqueued()).toEqual([]);
+      const receipts = await executor.callAsyncMany([{ service: ChargeOrder, args: { orderId: 1 } }, { service: 'shop.receipt', args: { orderId: 1 }, options: { queue: 'low' } }]);
+      expect(receipts.map((receipt) => receipt.service)).toEqual(['shop.charge', 'shop.receipt']);
+      expect(queue.enqueued().map((call) => call.queue)).toEqual(['default', 'low']);
+    });
+
     it('clear() forgets the recorded calls', async () => {
       await executor.callAsync(ChargeOrder, { orderId: 1 });
       queue.clear();
