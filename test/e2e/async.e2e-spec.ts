@@ -162,6 +162,16 @@ describe('callAsync through a worker process', () => {
     expect(await queue().count()).toBe(1);
   });
 
+  it('an idempotencyKey still holds after its job completed (within its TTL); jobId does too while the job is kept', async () => {
+    await startWorker();
+    const first = await executor.callAsync(Echo, { n: 1 }, { idempotencyKey: 'pay-1' });
+    await waitForJob(queue(), first.jobId);
+    const again = await executor.callAsync(Echo, { n: 2 }, { idempotencyKey: 'pay-1' });
+    expect(again.jobId).toBe(first.jobId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await calls()).toHaveLength(1);
+  });
+
   it('fails a job naming an unregistered service at once, and keeps processing', async () => {
     const worker = await startWorker();
     const raw = queue();

@@ -127,6 +127,18 @@ describe('callAsync enqueueing', () => {
       expect(await queue.count()).toBe(0);
     });
 
+    it('idempotencyKey: 20 concurrent callers with one key enqueue one job and all get its receipt', async () => {
+      const receipts = await Promise.all(Array.from({ length: 20 }, (_, n) => executor.callAsync(Echo, { n }, { idempotencyKey: 'invoice-7' })));
+      expect(new Set(receipts.map((receipt) => receipt.jobId)).size).toBe(1);
+      expect(await queue.count()).toBe(1);
+      const job = (await queue.getJob(receipts[0].jobId))!;
+      expect(job.opts.deduplication).toEqual({ id: 'invoice-7', ttl: 24 * 3600 * 1000 });
+      expect(job.data.args).toEqual({ n: expect.any(Number) });
+      const other = await executor.callAsync(Echo, { n: 99 }, { idempotencyKey: 'invoice-8', idempotencyTtl: '1s' });
+      expect(other.jobId).not.toBe(receipts[0].jobId);
+      await expect(executor.callAsync(Echo, {}, { idempotencyKey: '' })).rejects.toThrow(/idempotencyKey must be a non-empty string/);
+    });
+
     it('refuses an unknown service before touching Redis', async () => {
       await expect(executor.callAsync('fixtures.nope', {})).rejects.toThrow(ServiceNotFoundError);
     });

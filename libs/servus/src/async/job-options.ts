@@ -6,6 +6,8 @@ import { parseDuration } from './duration';
 /** BullMQ's priorities run 1 (highest) to 2,097,151; Servus's run the other way. */
 export const MAX_PRIORITY = 2_097_151;
 
+export const DEFAULT_IDEMPOTENCY_TTL = '24h';
+
 /** Used when neither the module, the service nor the call says otherwise. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
@@ -29,6 +31,10 @@ export function buildJobOptions(
   if (call.attempts !== undefined) options.attempts = call.attempts;
   if (call.backoff !== undefined) options.backoff = call.backoff;
   if (call.jobId !== undefined) options.jobId = call.jobId;
+  if (call.idempotencyKey !== undefined) {
+    if (typeof call.idempotencyKey !== 'string' || call.idempotencyKey === '') throw new TypeError('idempotencyKey must be a non-empty string');
+    options.deduplication = { id: call.idempotencyKey, ttl: parseDuration(call.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL) };
+  }
   if (call.priority !== undefined) options.priority = toBullPriority(call.priority);
   const delay = delayOf(call);
   if (delay !== undefined) options.delay = delay;

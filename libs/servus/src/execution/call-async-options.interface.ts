@@ -15,8 +15,16 @@ export interface CallAsyncOptions {
   wait?: number | string;
   /** Run no earlier than this time. Exclusive with `wait`. */
   waitUntil?: Date;
-  /** Idempotency: a job with this id is enqueued once while it is kept. */
+  /** A job with this id is enqueued once while it is kept in Redis (see result retention); it names the job. */
   jobId?: string;
+  /**
+   * Idempotency: calls with the same key within `idempotencyTtl` enqueue one job, and all get
+   * its receipt, even after it has completed (BullMQ deduplication). Unlike `jobId` it does
+   * not name the job and does not depend on retention.
+   */
+  idempotencyKey?: string;
+  /** How long an idempotency key holds: ms or a duration ('24h'). Default 24 hours. */
+  idempotencyTtl?: number | string;
   /** Runs in all, retries included. Default 3 (or the service's `async.attempts`). */
   attempts?: number;
   /** Delay between retries: ms (fixed) or `{ type: 'fixed' | 'exponential', delay }`. */

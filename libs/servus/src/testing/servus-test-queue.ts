@@ -56,6 +56,9 @@ export class ServusTestQueue implements AsyncDispatcher {
   async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
     const request = this.requests.build(definition, args, options);
     const payload: JobPayload = JSON.parse(JSON.stringify(request.payload));
+    const key = request.options.deduplication?.id;
+    const duplicate = key === undefined ? undefined : this.calls.find((call) => call.jobOptions.deduplication?.id === key && call.queue === request.queue);
+    if (duplicate) return { jobId: duplicate.jobId, queue: duplicate.queue, service: duplicate.service };
     const jobId = request.options.jobId ?? String(++this.sequence);
     const existing = this.calls.find((call) => call.jobId === jobId && call.queue === request.queue);
     const receipt = { jobId, queue: request.queue, service: definition.name };
