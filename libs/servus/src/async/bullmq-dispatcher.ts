@@ -9,6 +9,8 @@ import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
 import { JobRequestBuilder } from './job-request';
+import { BullmqSchedules } from './bullmq-schedules';
+import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
 import { responseOfFailedJob } from './failed-job-response';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
@@ -17,7 +19,20 @@ export class BullmqDispatcher implements AsyncDispatcher {
   constructor(
     private readonly requests: JobRequestBuilder,
     private readonly queues: BullmqQueues,
+    private readonly scheduler: BullmqSchedules,
   ) {}
+
+  schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
+    return this.scheduler.schedule(definition, args, options);
+  }
+
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.scheduler.list();
+  }
+
+  unschedule(id: string, queue?: string): Promise<boolean> {
+    return this.scheduler.remove(id, queue);
+  }
 
   async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
     const service = definition.name;

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServusWorkerOptions } from './async-options.interface';
 import { QueueNames } from './queue-names';
 import { createRedisClient } from './redis-connection';
 import { ServusJobProcessor } from './servus-job.processor';
+import { ModuleRef } from '@nestjs/core';
+import type { ServusExecutor } from '../execution/servus-executor';
+import { ServiceRegistry } from '../service/service-registry';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -32,6 +35,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
     private readonly names: QueueNames,
     private readonly processor: ServusJobProcessor,
+    private readonly registry: ServiceRegistry,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   get settings(): ServusWorkerOptions | undefined {
@@ -48,7 +53,19 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
     for (const queue of queues) this.workers.push(this.createWorker(queue, concurrency, settings));
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+    await this.applyDeclaredSchedules();
     this.logger.log(`Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`);
+  }
+
+  /** `@Service({ schedule })`: upserted by id at each boot, so restarts and many workers keep one scheduler. */
+  private async applyDeclaredSchedules(): Promise<void> {
+    for (const definition of this.registry.definitions()) {
+      const declared = definition.options.schedule;
+      if (!declared) continue;
+      const { args = {}, ...options } = declared;
+      const info = await this.moduleRef.get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false }).schedule(definition.name, args, options);
+      this.logger.log(`Schedule ${info.id}: ${definition.name} ${info.cron ? `at "${info.cron}"${info.tz ? ` (${info.tz})` : ''}` : `every ${info.every}ms`} on ${info.queue}`);
+    }
   }
 
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {

@@ -2,6 +2,7 @@ import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 
 /**
  * The one seam between the executor and a job system. The BullMQ adapter in `async/`
@@ -14,6 +15,9 @@ export interface AsyncDispatcher {
   /** undefined when there is no such job (never enqueued, or removed after its retention). */
   status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined>;
   result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse>;
+  schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
+  schedules(): Promise<ScheduleInfo[]>;
+  unschedule(id: string, queue?: string): Promise<boolean>;
 }
 
 /** A call resolved and validated by the executor, ready for the adapter. */

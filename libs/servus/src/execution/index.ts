@@ -3,3 +3,4 @@ export { CallAsyncOptions, AsyncReceipt, AsyncCall } from './call-async-options.
 export { AsyncDispatcher, ASYNC_DISPATCHER } from './async-dispatcher.interface';
 export { REDACTED, DEFAULT_REDACT_KEYS } from './redact';
 export { AsyncJobStatus } from './async-job-status.interface';
+export { ScheduleOptions, ScheduleInfo } from './schedule-options.interface';

@@ -8,6 +8,7 @@ import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ASYNC_DISPATCHER, AsyncDispatcher, PreparedCall } from './async-dispatcher.interface';
 import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncCall, AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 import { ServicePipeline } from './service-pipeline';
 import { atIndex } from '../util/at-index';
 
@@ -69,6 +70,27 @@ export class ServusExecutor {
   private async jobArguments(definition: ServiceDefinition, args: unknown): Promise<unknown> {
     const contract = definition.arguments;
     return contract ? contract.toJson(await this.pipeline.validateArguments(definition, args)) : args;
+  }
+
+  /**
+   * Runs the service on a schedule (`every` or `cron`), in the workers. Idempotent by `id`
+   * (default: the service name): scheduling again updates it. Arguments are checked as for callAsync.
+   */
+  schedule<S extends ServiceBase<any, any>>(service: Type<S>, args: ArgsOf<S>, options: ScheduleOptions): Promise<ScheduleInfo>;
+  schedule(service: string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
+  async schedule(service: Type | string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
+    const definition = this.resolve(service);
+    return this.dispatcher.schedule(definition, await this.jobArguments(definition, args), options);
+  }
+
+  /** Every schedule of the module's queues. */
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.dispatcher.schedules();
+  }
+
+  /** Removes a schedule; true if it existed. */
+  unschedule(id: string, queue?: string): Promise<boolean> {
+    return this.dispatcher.unschedule(id, queue);
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */

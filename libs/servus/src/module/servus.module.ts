@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
+import { BullmqSchedules } from '../async/bullmq-schedules';
 import { JobRequestBuilder } from '../async/job-request';
 import { QueueNames } from '../async/queue-names';
 import { ServusJobProcessor } from '../async/servus-job.processor';
@@ -40,6 +41,7 @@ const CORE_PROVIDERS: Provider[] = [
 const BULLMQ_PROVIDERS: Provider[] = [
   ServusWorker,
   BullmqQueues,
+  BullmqSchedules,
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
 ];

@@ -1,3 +1,5 @@
+import { ScheduleOptions } from '../execution/schedule-options.interface';
+
 /** Per-service defaults for `callAsync` (a call's own options win). */
 export interface ServiceAsyncOptions {
   queue?: string;
@@ -22,4 +24,6 @@ export interface ServiceOptions {
   arguments?: object;
   /** Result contract for success data: a JSON Schema object or a class-validator DTO class. */
   result?: object;
+  /** Run on a schedule, set up by the worker processes at boot (idempotent): `{ every | cron, tz?, args?, id? }`. */
+  schedule?: ScheduleOptions & { args?: unknown };
 }

@@ -8,7 +8,9 @@ import { JobRequestBuilder } from '../async/job-request';
 import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
 import { ServusJobProcessor } from '../async/servus-job.processor';
-import { AsyncError } from '../response/async-errors';
+import { AsyncError, JobEnqueueError } from '../response/async-errors';
+import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
+import { parseDuration } from '../async/duration';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
@@ -82,6 +84,29 @@ export class ServusTestQueue implements AsyncDispatcher {
     const receipts: AsyncReceipt[] = [];
     for (const item of items) receipts.push(await this.enqueue(item.definition, item.args, item.options));
     return receipts;
+  }
+
+  private readonly scheduled = new Map<string, ScheduleInfo & { args: unknown }>();
+
+  /** Records the schedule (checked as in production); nothing fires: perform what it would enqueue with enqueue(). */
+  async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
+    const request = this.requests.build(definition, args, { queue: options.queue });
+    if ((options.every === undefined) === (options.cron === undefined)) throw new JobEnqueueError(definition.name, 'a schedule needs either every or cron');
+    const info: ScheduleInfo = { id: options.id ?? definition.name, queue: request.queue, service: definition.name };
+    if (options.every !== undefined) info.every = parseDuration(options.every);
+    if (options.cron !== undefined) Object.assign(info, { cron: options.cron, tz: options.tz });
+    this.scheduled.set(`${info.queue}:${info.id}`, { ...info, args: request.payload.args });
+    return info;
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    return [...this.scheduled.values()].map(({ args: _args, ...info }) => info);
+  }
+
+  async unschedule(id: string, queue?: string): Promise<boolean> {
+    const keys = [...this.scheduled.values()].filter((info) => info.id === id && (!queue || info.queue === queue)).map((info) => `${info.queue}:${info.id}`);
+    keys.forEach((key) => this.scheduled.delete(key));
+    return keys.length > 0;
   }
 
   /** The calls made so far, optionally of one service (class or registered name). */

@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import type { JobSchedulerJson } from 'bullmq';
+import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
+import { JobEnqueueError } from '../response/async-errors';
+import { ServiceDefinition } from '../service/service-definition';
+import { BullmqQueues } from './bullmq-queues';
+import { parseDuration } from './duration';
+import { JobRequestBuilder } from './job-request';
+
+/**
+ * Schedules on BullMQ job schedulers: `upsertJobScheduler` by id, so scheduling again (a
+ * restart, several processes) updates the one scheduler instead of adding another.
+ */
+@Injectable()
+export class BullmqSchedules {
+  constructor(
+    private readonly requests: JobRequestBuilder,
+    private readonly queues: BullmqQueues,
+  ) {}
+
+  async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
+    const service = definition.name;
+    const repeat = repeatOf(service, options);
+    const request = this.requests.build(definition, args, { queue: options.queue, attempts: options.attempts, backoff: options.backoff });
+    const id = options.id ?? service;
+    const { jobId: _jobId, delay: _delay, deduplication: _dedup, ...opts } = request.options;
+    try {
+      const queue = await this.queues.ready(request.queue);
+      await queue.upsertJobScheduler(id, repeat, { name: service, data: request.payload, opts });
+      const stored = await queue.getJobScheduler(id);
+      return infoOf(stored!, request.queue, service);
+    } catch (error) {
+      throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async list(): Promise<ScheduleInfo[]> {
+    const all: ScheduleInfo[] = [];
+    for (const name of this.queues.names.all) {
+      const queue = await this.queues.ready(name);
+      for (const scheduler of await queue.getJobSchedulers()) all.push(infoOf(scheduler, name, scheduler.template?.data?.service ?? scheduler.name));
+    }
+    return all;
+  }
+
+  /** true when a schedule with that id existed (on `queue`, or on any queue). */
+  async remove(id: string, queue?: string): Promise<boolean> {
+    let removed = false;
+    for (const name of queue ? [queue] : this.queues.names.all) {
+      removed = (await (await this.queues.ready(name)).removeJobScheduler(id)) || removed;
+    }
+    return removed;
+  }
+}
+
+function repeatOf(service: string, { every, cron, tz, limit }: ScheduleOptions): { every?: number; pattern?: string; tz?: string; limit?: number } {
+  if ((every === undefined) === (cron === undefined)) throw new JobEnqueueError(service, 'a schedule needs either every or cron');
+  try {
+    return every !== undefined ? { every: parseDuration(every), limit } : { pattern: cron, tz, limit };
+  } catch (error) {
+    throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+  }
+}
+
+function infoOf(scheduler: JobSchedulerJson, queue: string, service: string): ScheduleInfo {
+  const info: ScheduleInfo = { id: scheduler.key, queue, service };
+  if (scheduler.every) info.every = Number(scheduler.every);
+  if (scheduler.pattern) info.cron = scheduler.pattern;
+  if (scheduler.tz) info.tz = scheduler.tz;
+  if (scheduler.next) info.next = Number(scheduler.next);
+  return info;
+}
