@@ -14,7 +14,7 @@ import {
   ValidationError,
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
+import { AlwaysNotFound, Cancellable, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -273,6 +273,25 @@ describe('callAsync through a worker process', () => {
     ]);
     const done = await executor.result(report.outcomes[0].receipt!, { timeoutMs: 10_000 });
     expect(done.success && done.data).toEqual({ welcome: 'direct@example.com', userId: 7 });
+  });
+
+  it('cancel(): a waiting job is removed; a running one gets its signal aborted and ends cancelled, not retried', async () => {
+    const waiting = await executor.callAsync(Echo, { n: 1 });
+    expect(await executor.cancel(waiting)).toBe('removed');
+    expect(await executor.status(waiting)).toBeUndefined();
+
+    await startWorker();
+    const running = await executor.callAsync(Cancellable, { id: 1, ms: 10_000 }, { attempts: 3 });
+    await eventually(async () => (await calls()).some((call) => call.phase === 'start'), 10_000, 'cancellable started');
+    expect(await executor.cancel(running)).toBe('cancelling');
+    await eventually(async () => (await executor.status(running))?.state === 'cancelled', 5_000, 'job cancelled');
+    const status = await executor.status(running);
+    expect(status).toMatchObject({ state: 'cancelled', attemptsMade: 1, failedReason: 'Cancelled: cancelled by executor.cancel()' });
+    const end = (await calls()).find((call) => call.phase === 'end')!;
+    expect(end.args).toMatchObject({ aborted: true });
+    expect((end.args as { steps: number }).steps).toBeLessThan(100);
+    expect(await executor.cancel(running)).toBe('finished');
+    expect(await executor.cancel({ ...running, jobId: 'nope' })).toBe('not-found');
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { AsyncDispatcher, PreparedCall } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
+import { CANCELLED_PREFIX } from './servus-job.processor';
 import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
@@ -77,17 +78,35 @@ export class BullmqDispatcher implements AsyncDispatcher {
     return receipts;
   }
 
+  async cancel(receipt: AsyncReceipt): Promise<CancelResult> {
+    const job = await this.job(receipt);
+    if (!job) return 'not-found';
+    const state = await job.getState();
+    if (state === 'completed' || state === 'failed') return 'finished';
+    if (state !== 'active') {
+      try {
+        await job.remove();
+        return 'removed';
+      } catch {
+        // It was taken by a worker in between: cancel it where it runs.
+      }
+    }
+    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: receipt.queue, jobId: receipt.jobId }));
+    return 'cancelling';
+  }
+
   async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
     const job = await this.job(receipt);
     if (!job) return undefined;
-    const state = await job.getState();
+    const rawState = await job.getState();
+    const state = rawState === 'failed' && job.failedReason?.startsWith(CANCELLED_PREFIX) ? 'cancelled' : rawState;
     const status: AsyncJobStatus = {
       state,
       attemptsMade: job.attemptsMade,
       timestamps: { enqueuedAt: job.timestamp, startedAt: job.processedOn, finishedAt: job.finishedOn },
     };
     if (state === 'completed') status.response = ServiceResponse.fromJSON(job.returnvalue);
-    if (state === 'failed') {
+    if (rawState === 'failed') {
       status.failedReason = job.failedReason;
       status.response = responseOfFailedJob(job.failedReason, job.attemptsMade);
     }

@@ -37,6 +37,13 @@ export class BullmqQueues implements OnApplicationShutdown {
     return queue;
   }
 
+  /** Publishes on the producer connection (ready within `timeoutMs`). */
+  async publish(channel: string, message: string): Promise<void> {
+    this.client ??= this.connect();
+    if (this.client.status !== 'ready') await whenReady(this.client, this.timeoutMs);
+    await this.client.publish(channel, message);
+  }
+
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {

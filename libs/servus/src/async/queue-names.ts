@@ -25,6 +25,11 @@ export class QueueNames {
     }
   }
 
+  /** The pub/sub channel on which producers ask workers to abort a running job. */
+  get cancelChannel(): string {
+    return `${this.prefix}:servus:cancel`;
+  }
+
   exists(name: string): boolean {
     return this.set.has(name);
   }

@@ -34,8 +34,9 @@ export class ServusJobProcessor {
     private readonly pipeline: ServicePipeline,
   ) {}
 
-  async process(job: Job): Promise<SerializedResponse> {
-    const label = `job ${job.id} on ${job.queueName}, attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}`;
+  async process(job: Job, signal?: AbortSignal): Promise<SerializedResponse> {
+    const attempt = job.attemptsMade + 1;
+    const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: { service: string; args: unknown };
     try {
       call = decodePayload(job.data);
@@ -49,8 +50,10 @@ export class ServusJobProcessor {
     }
     let response;
     try {
-      response = await this.pipeline.run(definition, call.args, label);
+      response = await this.pipeline.run(definition, call.args, label, { signal, job: { id: job.id!, queue: job.queueName, attempt } });
+      if (signal?.aborted) throw this.unrecoverable(label, cancelledReason(signal));
     } catch (error) {
+      if (signal?.aborted) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, cancelledReason(signal));
       if (error instanceof ValidationError) throw this.unrecoverable(label, error.message);
       if (error instanceof ServiceError && !error.retryable) {
         throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
@@ -65,4 +68,11 @@ export class ServusJobProcessor {
     this.logger.error(`${label} failed without retry: ${reason}`);
     return new UnrecoverableError(reason);
   }
+}
+
+/** A cancelled job fails at once with this reason; status() reports it as 'cancelled'. */
+export const CANCELLED_PREFIX = 'Cancelled: ';
+
+function cancelledReason(signal: AbortSignal): string {
+  return `${CANCELLED_PREFIX}${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'cancelled')}`;
 }

@@ -52,9 +52,26 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (unknown.length) throw new Error(`ServusModule: worker queues ${unknown.join(', ')} are not among queues (${this.names.all.join(', ')})`);
     const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
     for (const queue of queues) this.workers.push(this.createWorker(queue, concurrency, settings));
+    await this.listenForCancellations();
     await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
     await this.applyDeclaredSchedules();
     this.logger.log(`Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`);
+  }
+
+  /** executor.cancel() of a running job reaches every worker; the one running it aborts its signal. */
+  private async listenForCancellations(): Promise<void> {
+    const subscriber = createRedisClient(this.options, 'worker');
+    this.connections.push(subscriber);
+    subscriber.on('message', (_channel, message) => {
+      try {
+        const { queue, jobId } = JSON.parse(message);
+        const worker = this.workers.find((candidate) => candidate.name === queue);
+        if (worker?.cancelJob(String(jobId), 'cancelled by executor.cancel()')) this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
+      } catch (error) {
+        this.logger.warn(`Ignored a malformed cancellation message: ${(error as Error).message}`);
+      }
+    });
+    await subscriber.subscribe(this.names.cancelChannel);
   }
 
   /** `@Service({ schedule })`: upserted by id at each boot, so restarts and many workers keep one scheduler. */
@@ -71,7 +88,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
     const connection = createRedisClient(this.options, 'worker');
     this.connections.push(connection);
-    const worker = new Worker(queue, (job) => this.processor.process(job), {
+    // Three parameters: BullMQ then hands each job an AbortSignal, which executor.cancel() trips.
+    const worker = new Worker(queue, (job, _token, signal) => this.processor.process(job, signal), {
       connection,
       prefix: this.names.prefix,
       concurrency,

@@ -15,6 +15,7 @@ export interface AsyncDispatcher {
   /** undefined when there is no such job (never enqueued, or removed after its retention). */
   status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined>;
   result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse>;
+  cancel(receipt: AsyncReceipt): Promise<CancelResult>;
   schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   schedules(): Promise<ScheduleInfo[]>;
   unschedule(id: string, queue?: string): Promise<boolean>;
@@ -26,5 +27,11 @@ export interface PreparedCall {
   args: unknown;
   options: CallAsyncOptions;
 }
+
+/**
+ * What `cancel` did: 'removed' (it had not started), 'cancelling' (it runs: its signal is
+ * aborted, the job ends cancelled once the service stops), 'finished' (too late), 'not-found'.
+ */
+export type CancelResult = 'removed' | 'cancelling' | 'finished' | 'not-found';
 
 export const ASYNC_DISPATCHER = Symbol('servus:async_dispatcher');

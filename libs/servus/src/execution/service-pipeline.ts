@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
+import { CallContext } from '../service/call-context';
 import { ServusEvents } from '../events/servus-events';
 import { ServiceLogger } from './service-logger';
 
@@ -24,7 +25,7 @@ export class ServicePipeline {
   ) {}
 
   /** `label` tells where the call runs (the worker passes its job), for the log lines. */
-  async run(definition: ServiceDefinition, args: unknown, label?: string): Promise<ServiceResponse> {
+  async run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
     this.observer?.(definition, args);
     this.logger.called(name, args);
@@ -32,7 +33,7 @@ export class ServicePipeline {
     let response: ServiceResponse;
     try {
       if (definition.arguments) args = await this.validateArguments(definition, args);
-      response = await this.invoke(definition, args);
+      response = await this.invoke(definition, args, context);
       if (definition.result && response.success) await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
       if (definition.emits?.error.length) await this.emitError(definition, error, args);
@@ -60,10 +61,10 @@ export class ServicePipeline {
   }
 
   /** Runs `call` and applies `@RescueFrom` to what it throws. */
-  private async invoke(definition: ServiceDefinition, args: unknown): Promise<ServiceResponse> {
+  private async invoke(definition: ServiceDefinition, args: unknown, context: CallContext | undefined): Promise<ServiceResponse> {
     let response: unknown;
     try {
-      response = await definition.instance.call(args);
+      response = await definition.instance.call(args, context);
     } catch (error) {
       const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
       if (rescued) return rescued;

@@ -5,7 +5,7 @@ import { ArgsOf, DataOf, ServiceBase } from '../service/service-base';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
-import { ASYNC_DISPATCHER, AsyncDispatcher, PreparedCall } from './async-dispatcher.interface';
+import { ASYNC_DISPATCHER, AsyncDispatcher, CancelResult, PreparedCall } from './async-dispatcher.interface';
 import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncCall, AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
 import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
@@ -91,6 +91,15 @@ export class ServusExecutor {
   /** Removes a schedule; true if it existed. */
   unschedule(id: string, queue?: string): Promise<boolean> {
     return this.dispatcher.unschedule(id, queue);
+  }
+
+  /**
+   * Cancels an async call: a job that has not started is removed; a running one gets its
+   * `context.signal` aborted (in whichever worker runs it) and ends 'cancelled', not retried.
+   * Cancellation of a running job is cooperative: a service that ignores the signal finishes.
+   */
+  cancel(receipt: AsyncReceipt): Promise<CancelResult> {
+    return this.dispatcher.cancel(receipt);
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */

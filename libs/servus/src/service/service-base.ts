@@ -1,5 +1,6 @@
 import { ServiceError, ServiceErrorType } from '../response/service-error';
 import { FailureResponse, ServiceResponse, SuccessResponse } from '../response/service-response';
+import { CallContext } from './call-context';
 
 /**
  * The base class of every service. One instance serves all calls (a DI singleton), so a
@@ -10,8 +11,11 @@ import { FailureResponse, ServiceResponse, SuccessResponse } from '../response/s
  * @publicApi
  */
 export abstract class ServiceBase<TArgs = unknown, TData = unknown> {
-  /** The business operation. Return `this.success(data)` or `this.failure(message, Type)`. */
-  abstract call(args: TArgs): Promise<ServiceResponse<TData>> | ServiceResponse<TData>;
+  /**
+   * The business operation. Return `this.success(data)` or `this.failure(message, Type)`.
+   * `context` carries the job and a cancellation signal when it runs in a worker.
+   */
+  abstract call(args: TArgs, context?: CallContext): Promise<ServiceResponse<TData>> | ServiceResponse<TData>;
 
   protected success(data: TData): SuccessResponse<TData> {
     return ServiceResponse.success(data);
@@ -35,7 +39,7 @@ export abstract class ServiceBase<TArgs = unknown, TData = unknown> {
 }
 
 /** The arguments type of a service class's `call`. */
-export type ArgsOf<S> = 0 extends 1 & S ? any : S extends { call(args: infer A): unknown } ? A : never;
+export type ArgsOf<S> = 0 extends 1 & S ? any : S extends { call(args: infer A, ...rest: any[]): unknown } ? A : never;
 
 /** The success data type of a service class. */
 export type DataOf<S> = S extends ServiceBase<any, infer D> ? D : never;

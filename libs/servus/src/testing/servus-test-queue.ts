@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
-import { AsyncDispatcher, PreparedCall } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
 import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
@@ -156,6 +156,15 @@ export class ServusTestQueue implements AsyncDispatcher {
     const performed: EnqueuedCall[] = [];
     for (let next = this.pending()[0]; next; next = this.pending()[0]) performed.push(await this.perform(next));
     return performed;
+  }
+
+  /** A call not performed yet is removed; a performed one is 'finished'. */
+  async cancel(receipt: AsyncReceipt): Promise<CancelResult> {
+    const call = this.find(receipt);
+    if (!call) return 'not-found';
+    if (call.state !== 'enqueued') return 'finished';
+    this.calls.splice(this.calls.indexOf(call), 1);
+    return 'removed';
   }
 
   async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
