@@ -8,13 +8,14 @@ import {
   JobEnqueueError,
   NotFoundError,
   ServiceUnavailableError,
+  ServusContext,
   ServusEvents,
   ServusExecutor,
   ServusModule,
   ValidationError,
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Cancellable, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
+import { AlwaysNotFound, Cancellable, ContextProbe, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -56,7 +57,10 @@ describe('callAsync through a worker process', () => {
     queues = [];
     workers = [];
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], logging: false }), FixturesModule],
+      imports: [
+        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], logging: false, context: { carry: ['tenantId'] } }),
+        FixturesModule,
+      ],
     }).compile();
     api = await moduleRef.init();
     executor = api.get(ServusExecutor);
@@ -292,6 +296,17 @@ describe('callAsync through a worker process', () => {
     expect((end.args as { steps: number }).steps).toBeLessThan(100);
     expect(await executor.cancel(running)).toBe('finished');
     expect(await executor.cancel({ ...running, jobId: 'nope' })).toBe('not-found');
+  });
+
+  it("the caller's context (correlation id, carried keys only) reaches the service in the worker and its log lines", async () => {
+    const worker = await startWorker();
+    const receipt = await ServusContext.run({ correlationId: 'corr-42', tenantId: 't-9', internal: 'stays here' }, () => executor.callAsync(ContextProbe, {}));
+    const response = await executor.result(receipt, { timeoutMs: 10_000 });
+    expect(response.success && response.data).toEqual({ correlationId: 'corr-42', tenantId: 't-9' });
+    await worker.waitFor(/fixtures\.context-probe \(job \S+ on default, attempt 1\/3\) \[correlationId=corr-42 tenantId=t-9\] succeeded/);
+
+    const outside = await executor.result(await executor.callAsync(ContextProbe, {}), { timeoutMs: 10_000 });
+    expect(outside.success && outside.data).toEqual({ correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {

@@ -58,6 +58,18 @@ describe('example app: api + worker processes', () => {
     expect(rows[0].notified_at).toBeInstanceOf(Date);
   });
 
+  it("a request's correlation id and tenant travel with its job: the worker's log lines show them", async () => {
+    const response = await fetch(`${base}/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': 'req-7f3a', 'x-tenant-id': 'acme' },
+      body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
+    });
+    expect(response.status).toBe(202);
+    expect(response.headers.get('x-correlation-id')).toBe('req-7f3a');
+    await worker.waitFor(/reports\.generate \(job \S+ on default, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/);
+    await worker.waitFor(/reports\.notify \(job \S+ on low, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/);
+  });
+
   it('an empty range ends failed with the NotFound message (a business failure: the job completes, no retry)', async () => {
     const created = await http('POST', '/reports', { userId: 1, from: '2025-01-01', to: '2025-01-31' });
     const report = await reportWhen(created.body.reportId, (r) => r.status !== 'pending');

@@ -11,6 +11,8 @@ export function servusOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
     connection: { url: env.REDIS_URL || 'redis://127.0.0.1:6379' },
     prefix: env.SERVUS_PREFIX || undefined,
     queues: list(env.SERVUS_QUEUES) ?? ['default', 'critical', 'low'],
+    // The api's middleware puts the caller's tenant in the context; jobs carry it to the worker.
+    context: { carry: ['tenantId'] },
   };
 }
 

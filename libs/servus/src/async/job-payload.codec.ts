@@ -1,10 +1,11 @@
 import { isPlainObject } from '../util/is-plain-object';
+import { ContextValues } from '../execution/servus-context';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. */
 export interface JobPayload {
   service: string;
   args: unknown;
-  metadata: { enqueuedAt: string; v: 1 };
+  metadata: { enqueuedAt: string; v: 1; context?: ContextValues };
 }
 
 /** The payload of a job cannot be read: the job fails without retries. */
@@ -15,12 +16,14 @@ export class UndecodablePayloadError extends Error {
   }
 }
 
-export function encodePayload(service: string, args: unknown): JobPayload {
-  return { service, args, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
+export function encodePayload(service: string, args: unknown, context?: ContextValues): JobPayload {
+  const metadata: JobPayload['metadata'] = { enqueuedAt: new Date().toISOString(), v: 1 };
+  if (context) metadata.context = context;
+  return { service, args, metadata };
 }
 
 /** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
-export function decodePayload(data: unknown): { service: string; args: unknown } {
+export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues } {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
   }
@@ -31,7 +34,17 @@ export function decodePayload(data: unknown): { service: string; args: unknown }
   if (!Object.prototype.hasOwnProperty.call(data, 'args')) {
     throw new UndecodablePayloadError(`no "args" for ${service}`);
   }
-  return { service, args };
+  return { service, args, context: contextOf((data as { metadata?: { context?: unknown } }).metadata?.context) };
+}
+
+/** A job's context, if it is a flat object of JSON primitives; anything else is ignored (not trusted). */
+function contextOf(value: unknown): ContextValues | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const context: ContextValues = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === null || ['string', 'number', 'boolean'].includes(typeof item)) context[key] = item as ContextValues[string];
+  }
+  return context;
 }
 
 /**

@@ -8,6 +8,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { buildJobOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
+import { ServusContext } from '../execution/servus-context';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -23,10 +24,14 @@ export interface JobRequest {
  */
 @Injectable()
 export class JobRequestBuilder {
+  private readonly carry: readonly string[];
+
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
     readonly names: QueueNames,
-  ) {}
+  ) {
+    this.carry = moduleOptions.context?.carry ?? [];
+  }
 
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
     const service = definition.name;
@@ -36,8 +41,11 @@ export class JobRequestBuilder {
     }
     const problem = findNonJson(args);
     if (problem) throw new JobEnqueueError(service, problem);
+    const context = ServusContext.carried(this.carry);
+    const contextProblem = findNonJson(context, 'context');
+    if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
-      return { queue, payload: encodePayload(service, args), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
+      return { queue, payload: encodePayload(service, args, context), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }

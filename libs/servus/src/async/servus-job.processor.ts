@@ -7,6 +7,7 @@ import { SerializedResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
 import { failureReason } from './failed-job-response';
 import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
+import { ServusContext } from '../execution/servus-context';
 
 /** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
 export class RetryableFailureError extends Error {
@@ -37,7 +38,7 @@ export class ServusJobProcessor {
   async process(job: Job, signal?: AbortSignal): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
     const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
-    let call: { service: string; args: unknown };
+    let call: ReturnType<typeof decodePayload>;
     try {
       call = decodePayload(job.data);
     } catch (error) {
@@ -50,7 +51,11 @@ export class ServusJobProcessor {
     }
     let response;
     try {
-      response = await this.pipeline.run(definition, call.args, label, { signal, job: { id: job.id!, queue: job.queueName, attempt } });
+      const context = { signal, job: { id: job.id!, queue: job.queueName, attempt } };
+      // The caller's context (correlation id, carried keys) around the service, as in a sync call.
+      response = await ServusContext.run(call.context ?? { correlationId: `job-${job.queueName}-${job.id}` }, () =>
+        this.pipeline.run(definition, call.args, label, context),
+      );
       if (signal?.aborted) throw this.unrecoverable(label, cancelledReason(signal));
     } catch (error) {
       if (signal?.aborted) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, cancelledReason(signal));

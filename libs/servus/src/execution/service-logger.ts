@@ -3,6 +3,7 @@ import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServiceResponse } from '../response/service-response';
 import { createRedactor, DEFAULT_REDACT_KEYS } from './redact';
+import { ServusContext } from './servus-context';
 
 /**
  * The pipeline's log lines, as Servus's Logger: the call (debug, redacted), then one
@@ -22,27 +23,35 @@ export class ServiceLogger {
     this.redact = createRedactor((logging && logging.redact) || DEFAULT_REDACT_KEYS);
   }
 
+  /** `reports.generate [correlationId=ab12 tenantId=7]`: the call's context (redacted) on each of its lines. */
+  private subject(service: string): string {
+    const context = ServusContext.current();
+    if (!context) return service;
+    const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(([key, value]) => `${key}=${value}`);
+    return pairs.length ? `${service} [${pairs.join(' ')}]` : service;
+  }
+
   called(service: string, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
     if (this.enabled && isEnabled('debug')) {
-      this.logger.debug(`${service} called with ${safeStringify(this.redact(args))}`);
+      this.logger.debug(`${this.subject(service)} called with ${safeStringify(this.redact(args))}`);
     }
   }
 
   finished(service: string, response: ServiceResponse, ms: number): void {
     if (!this.enabled) return;
     if (response.success) {
-      if (isEnabled(this.successLevel)) this.logger[this.successLevel](`${service} succeeded in ${format(ms)}`);
+      if (isEnabled(this.successLevel)) this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
     } else {
       const { code, message } = response.error.apiError();
-      this.logger.warn(`${service} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
+      this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
     }
   }
 
   raised(service: string, error: unknown, ms: number): void {
     if (!this.enabled) return;
     const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.logger.error(`${service} raised ${described} after ${format(ms)}`, error instanceof Error ? error.stack : undefined);
+    this.logger.error(`${this.subject(service)} raised ${described} after ${format(ms)}`, error instanceof Error ? error.stack : undefined);
   }
 }
 

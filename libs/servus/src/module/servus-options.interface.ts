@@ -42,6 +42,8 @@ export interface ServusModuleOptions extends AsyncModuleOptions {
   validation?: ServusValidationOptions;
   /** The event bus. */
   events?: ServusEventsOptions;
+  /** Per-call context: the keys of ServusContext that jobs carry to the worker (correlationId always). */
+  context?: { carry?: string[] };
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
 }

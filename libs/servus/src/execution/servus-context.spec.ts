@@ -1,0 +1,56 @@
+import { LoggerService, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Service, ServiceBase, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
+
+@Service({ name: 'context.read' })
+class ReadContext extends ServiceBase<unknown, unknown> {
+  async call() {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return this.success({ tenant: ServusContext.get('tenantId') ?? null, all: ServusContext.current() ?? null });
+  }
+}
+
+@Module({ providers: [ReadContext] })
+class ContextModule {}
+
+describe('ServusContext', () => {
+  it('run / get / current, kept across awaits, separate per run', async () => {
+    expect(ServusContext.current()).toBeUndefined();
+    const seen = await Promise.all(
+      ['a', 'b'].map((tenantId) =>
+        ServusContext.run({ tenantId }, async () => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return ServusContext.get('tenantId');
+        }),
+      ),
+    );
+    expect(seen).toEqual(['a', 'b']);
+  });
+
+  it('carried(): the correlation id (a new one outside any context) and only the listed keys', () => {
+    expect(ServusContext.run({ correlationId: 'c-1', tenantId: 't', secret: 's' }, () => ServusContext.carried(['tenantId', 'missing']))).toEqual({
+      correlationId: 'c-1',
+      tenantId: 't',
+    });
+    expect(ServusContext.carried(['tenantId'])).toEqual({ correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it("a sync call sees the caller's context, and its log lines show it, secrets redacted", async () => {
+    const lines: string[] = [];
+    const logger: LoggerService = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (m) => lines.push(String(m)), debug: (m) => lines.push(String(m)) };
+    const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot(), ContextModule] })
+      .setLogger(logger)
+      .compile();
+    await moduleRef.init();
+    try {
+      const response = await ServusContext.run({ correlationId: 'corr-7', tenantId: 't-1', apiToken: 'hunter2' }, () =>
+        moduleRef.get(ServusExecutor).call(ReadContext, {}),
+      );
+      expect(response.success && response.data).toEqual({ tenant: 't-1', all: { correlationId: 'corr-7', tenantId: 't-1', apiToken: 'hunter2' } });
+      expect(lines).toContainEqual(expect.stringMatching(/^context\.read \[correlationId=corr-7 tenantId=t-1 apiToken=\[REDACTED\]\] succeeded in/));
+      expect(lines.join('\n')).not.toContain('hunter2');
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
