@@ -1,16 +1,81 @@
 import 'reflect-metadata';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { countKeys, env, readyClient, RUN_PREFIX, sweepKeys, targetLine, TargetResult } from './bench-kit';
 import { runSyncBench } from './sync.bench';
+import { runEnqueueBench } from './enqueue.bench';
+import { runProcessBench } from './process.bench';
+import { runPickupBench } from './pickup.bench';
 
-/** `npm run bench`: every benchmark, one after the other, then one JSON line of all results. */
+/**
+ * `npm run bench`: every benchmark, one after the other, each interleaving its cases over
+ * BENCH_ROUNDS rounds (BENCH_N scales the work), then the issue's targets (PASS/MISS: a
+ * report, never a failure) and one JSON line of all results. Every Redis key is under this
+ * run's prefix and is deleted at the end; the process exits by itself.
+ */
 async function main(): Promise<void> {
-  console.log(`node ${process.version}, ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}; BENCH_N=${process.env.BENCH_N ?? 1} BENCH_ROUNDS=${process.env.BENCH_ROUNDS ?? 7}`);
-  const results = { ...(await runSyncBench()) };
+  const wallStart = performance.now();
+  const redis = await readyClient({ maxRetriesPerRequest: 1 });
+  const info = await redis.info('server');
+  const redisVersion = /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
+  const dbsizeBefore = await redis.dbsize();
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    node: process.version,
+    redis: redisVersion,
+    redisUrl: env.redisUrl().replace(/\/\/[^@]*@/, '//***@'),
+    loadavg1m: Number(loadavg()[0].toFixed(2)),
+    benchN: Number(process.env.BENCH_N ?? 1),
+    rounds: env.rounds(),
+    prefix: RUN_PREFIX,
+  };
+  console.log(
+    `machine: ${machine.cores} x ${machine.cpu}; node ${machine.node}; redis ${machine.redis} at ${machine.redisUrl}; load ${machine.loadavg1m} (1 min)\n` +
+      `BENCH_N=${machine.benchN} BENCH_ROUNDS=${machine.rounds}; keys under ${RUN_PREFIX}*; DBSIZE before: ${dbsizeBefore}`,
+  );
+
+  const results: Record<string, unknown> = { machine };
+  const targets: TargetResult[] = [];
+  const notes: string[] = [];
+  try {
+    const sections: Record<string, number> = {};
+    for (const [name, section] of Object.entries({ sync: runSyncBench, enqueue: runEnqueueBench, process: runProcessBench, pickup: runPickupBench })) {
+      const t0 = performance.now();
+      const { json, targets: met, notes: said = [] } = (await section()) as { json: Record<string, unknown>; targets: TargetResult[]; notes?: string[] };
+      notes.push(...said);
+      sections[name] = Number(((performance.now() - t0) / 1000).toFixed(1));
+      console.log(`(${name}: ${sections[name]} s)`);
+      Object.assign(results, json);
+      targets.push(...met);
+    }
+    results.sectionSeconds = sections;
+  } finally {
+    // Each section obliterates its queues; this catches anything left (a crash halfway, a stalled-check key).
+    const swept = await sweepKeys(redis, RUN_PREFIX);
+    const left = await countKeys(redis, RUN_PREFIX);
+    const dbsizeAfter = await redis.dbsize();
+    results.redis = { dbsizeBefore, dbsizeAfter, sweptAtEnd: swept, keysLeftUnderPrefix: left };
+    console.log(`\nredis: DBSIZE before ${dbsizeBefore}, after ${dbsizeAfter}; keys swept at the end ${swept}; keys left under ${RUN_PREFIX}*: ${left}`);
+    await redis.quit();
+  }
+
+  console.log('\ntargets of the issue (medians; ratios paired per round)');
+  console.log('| target | measured | |\n|---|---|---|');
+  for (const target of targets) console.log(targetLine(target));
+  for (const note of notes) console.log(`(${note})`);
+  results.targets = targets;
+  results.notes = notes;
+  results.wallSeconds = Number(((performance.now() - wallStart) / 1000).toFixed(1));
+  console.log(`\nwall time of the benchmarks: ${results.wallSeconds} s`);
   console.log(JSON.stringify(results));
 }
 
 main().then(
-  () => process.exit(0),
+  () => {
+    // BENCH_CHECK_HANDLES=1: do not force the exit; list what is still open (should be nothing but stdio).
+    if (process.env.BENCH_CHECK_HANDLES) return console.error(`open after the bench: ${JSON.stringify(process.getActiveResourcesInfo())}`);
+    process.exit(0);
+  },
   (error) => {
     console.error(error);
     process.exit(1);

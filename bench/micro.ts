@@ -1,0 +1,246 @@
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { ConsoleLogger, INestApplicationContext, Logger, Module } from '@nestjs/common';
+import type { Job, Queue } from 'bullmq';
+import { Service, ServiceBase, ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
+import { BullmqQueues } from '@app/servus/async/bullmq-queues';
+import { buildJobOptions } from '@app/servus/async/job-options';
+import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
+import { JobRequestBuilder } from '@app/servus/async/job-request';
+import { QueueNames } from '@app/servus/async/queue-names';
+import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
+import { createBenchApp, env, fmt, interleave, quietAsyncLocalStorages, readyClient, RUN_PREFIX, sweepKeys, table } from './bench-kit';
+import { Args, ARGS } from './sync.bench';
+
+/**
+ * The per-job CPU steps of the enqueue and process paths, each alone, in ns/op (no Redis:
+ * BullMQ's `queue.add` is replaced by a resolved promise, the worker's Job by a plain
+ * object). Says what each step costs; bench/profile.ts says how much of a real run it is.
+ *
+ *   npx ts-node bench/micro.ts
+ */
+@Service({ name: 'bench.noop' })
+class Noop extends ServiceBase<Args, number> {
+  async call(args: Args) {
+    return this.success(args.userId);
+  }
+}
+
+/** BullmqDispatcher's private withTimeout, copied to time it alone. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The processor's label, as built for every job. */
+function label(job: { id?: string; queueName: string; attemptsMade: number; opts: { attempts?: number } }): string {
+  return `job ${job.id} on ${job.queueName}, attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}`;
+}
+
+/**
+ * PROTOTYPES of proposed fixes (bench only, not the library), to put numbers on them:
+ * the same JSON-exactness check without building a path string per key (the message is
+ * built only when something is wrong, by re-running findNonJson), ...
+ */
+function isJsonExact(value: unknown, ancestors: object[] = []): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (ancestors.includes(value)) return false;
+  ancestors.push(value);
+  if (Array.isArray(value)) {
+    if (Object.keys(value).length > value.length) return false;
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonExact(value[i], ancestors)) return false;
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null && !(Object.getPrototypeOf(proto) === null && proto.constructor?.name === 'Object')) return false;
+    if (Object.getOwnPropertySymbols(value).length > 0) return false;
+    for (const key of Object.keys(value)) if (!isJsonExact((value as Record<string, unknown>)[key], ancestors)) return false;
+  }
+  ancestors.pop();
+  return true;
+}
+
+/** ... and callAsync with no async layers, no per-job timer (ioredis `commandTimeout` would bound the wait), a numeric enqueuedAt, job options merged once. */
+function leanCallAsync(executor: ServusExecutor, queue: Queue, cachedOptions: object, args: unknown) {
+  const definition = executor.resolve(Noop);
+  if (!isJsonExact(args)) return Promise.reject(new Error(findNonJson(args)));
+  const payload = { service: definition.name, args, metadata: { enqueuedAt: Date.now(), v: 1 } };
+  return queue.add(definition.name, payload, cachedOptions).then((job) => ({ jobId: job.id!, queue: 'default', service: definition.name }));
+}
+
+/** enqueueMany's grouping of items by queue (spreads the array at each item), vs a push. */
+function groupBySpread(queues: string[]): Map<string, number[]> {
+  const byQueue = new Map<string, number[]>();
+  queues.forEach((queue, i) => byQueue.set(queue, [...(byQueue.get(queue) ?? []), i]));
+  return byQueue;
+}
+function groupByPush(queues: string[]): Map<string, number[]> {
+  const byQueue = new Map<string, number[]>();
+  queues.forEach((queue, i) => {
+    const list = byQueue.get(queue);
+    if (list) list.push(i);
+    else byQueue.set(queue, [i]);
+  });
+  return byQueue;
+}
+
+let sink: unknown;
+
+function timeSync(n: number, fn: () => unknown): () => Promise<number> {
+  return async () => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink = fn();
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+}
+
+/** Runs the measurement with every AsyncLocalStorage disabled (the processor's ServusContext.run turns promise hooks on for the process). */
+function quiet(measure: () => Promise<number>): () => Promise<number> {
+  return () => {
+    quietAsyncLocalStorages();
+    return measure();
+  };
+}
+
+const benchStorage = new AsyncLocalStorage<{ bench: true }>();
+/** Runs the measurement with an AsyncLocalStorage entered: promise hooks on. */
+function entered(measure: () => Promise<number>): () => Promise<number> {
+  return () => {
+    quietAsyncLocalStorages();
+    benchStorage.enterWith({ bench: true });
+    return measure();
+  };
+}
+
+function timeAsync(n: number, fn: () => Promise<unknown>): () => Promise<number> {
+  return async () => {
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) sink = await fn();
+    return Number(process.hrtime.bigint() - t0) / n;
+  };
+}
+
+async function main(): Promise<void> {
+  const n = env.n(200_000);
+  const prefix = `${RUN_PREFIX}-micro`;
+  @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop] })
+  class MicroModule {}
+  const app: INestApplicationContext = await createBenchApp(MicroModule);
+  @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'] })], providers: [Noop] })
+  class DefaultLoggingModule {}
+  const loud: INestApplicationContext = await createBenchApp(DefaultLoggingModule);
+  try {
+    const executor = app.get(ServusExecutor);
+    const definition: ServiceDefinition = executor.resolve(Noop);
+    const options = { prefix, queues: ['default'] };
+    const builder = new JobRequestBuilder(options, new QueueNames(options));
+    const processor = app.get(ServusJobProcessor);
+    const loudProcessor = loud.get(ServusJobProcessor);
+    const consoleLogger = new ConsoleLogger('Servus');
+    // callAsync without Redis: connect once, then the Queue's add answers at once.
+    const queues = app.get(BullmqQueues);
+    const queue: Queue = await queues.ready('default');
+    const fakeJob = { id: '1' } as Job;
+    (queue as unknown as { add: () => Promise<Job> }).add = () => Promise.resolve(fakeJob);
+    const fakeAdd = () => Promise.resolve(fakeJob);
+    const payload = encodePayload('bench.noop', ARGS);
+    const job = { id: '123456', name: 'bench.noop', queueName: 'default', attemptsMade: 0, opts: { attempts: 3 }, data: payload } as unknown as Job;
+    const response = ServiceResponse.success(7);
+    const direct = new Noop();
+    const context = ServusContext.carried([]);
+    const cachedOptions = buildJobOptions(undefined, undefined, {});
+
+    const enqueue = await interleave(env.rounds(), {
+      'baseline: await a resolved promise (raw add without Redis)': timeAsync(n, fakeAdd),
+      'executor.callAsync, add without Redis': timeAsync(n, () => executor.callAsync(Noop, ARGS)),
+      'JobRequestBuilder.build (all checks, payload, options)': timeSync(n, () => builder.build(definition, ARGS, {})),
+      'findNonJson(args), 5 keys': timeSync(n, () => findNonJson(ARGS)),
+      'encodePayload (new Date().toISOString())': timeSync(n, () => encodePayload('bench.noop', ARGS)),
+      'new Date().toISOString() alone': timeSync(n, () => new Date().toISOString()),
+      'Date.now() alone': timeSync(n, () => Date.now()),
+      'ServusContext.carried([]) (no context: a new randomUUID)': timeSync(n, () => ServusContext.carried([])),
+      'findNonJson(context)': timeSync(n, () => findNonJson(context, 'context')),
+      'buildJobOptions(no module, no service, {})': timeSync(n, () => buildJobOptions(undefined, undefined, {})),
+      'await withTimeout(resolved, 2000)': timeAsync(n, () => withTimeout(fakeAdd(), 2000)),
+      'await queues.ready(name) (connected)': timeAsync(n, () => queues.ready('default')),
+      'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () => leanCallAsync(executor, queue, cachedOptions, ARGS)),
+      'PROTOTYPE: isJsonExact(args) (no path strings)': timeSync(n, () => isJsonExact(ARGS)),
+    });
+    const base = enqueue['baseline: await a resolved promise (raw add without Redis)'].median;
+    console.log(
+      table(
+        `micro, enqueue path (${n} ops a round, ${env.rounds()} rounds)`,
+        'ns/op',
+        enqueue,
+        Object.fromEntries(Object.keys(enqueue).map((name) => [name, name.startsWith('baseline') ? 'baseline' : name.startsWith('await') || name.startsWith('executor') ? `+${fmt(enqueue[name].median - base)} ns over baseline` : ''])),
+      ),
+    );
+
+    const thousand = Array.from({ length: 1_000 }, () => 'default');
+    const tenThousand = Array.from({ length: 10_000 }, () => 'default');
+    const grouping = await interleave(env.rounds(), {
+      'group 1,000 items by queue, spread (enqueueMany today)': timeSync(Math.max(1, Math.round(n / 1000)), () => groupBySpread(thousand)),
+      'group 1,000 items by queue, push': timeSync(Math.max(1, Math.round(n / 1000)), () => groupByPush(thousand)),
+      'group 10,000 items by queue, spread (enqueueMany today)': timeSync(Math.max(1, Math.round(n / 20_000)), () => groupBySpread(tenThousand)),
+      'group 10,000 items by queue, push': timeSync(Math.max(1, Math.round(n / 20_000)), () => groupByPush(tenThousand)),
+    });
+    console.log(table(`micro, callAsyncMany's grouping by queue (${env.rounds()} rounds)`, 'ns/batch', grouping));
+
+    Logger.overrideLogger(['log', 'warn', 'error']);
+    // ConsoleLogger's formatting (timestamp, colours) is paid; its write is not.
+    const write = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    const process_ = await interleave(env.rounds(), {
+      'baseline: await service.call(args) directly': quiet(timeAsync(n, () => direct.call(ARGS))),
+      'await service.call(args) directly, an AsyncLocalStorage entered (promise hooks on)': entered(timeAsync(n, () => direct.call(ARGS))),
+      'ServusJobProcessor.process(job), no Redis': timeAsync(n, () => processor.process(job)),
+      'ServusJobProcessor.process(job), default logging (success line at info, to a discarding logger)': timeAsync(n, () => loudProcessor.process(job)),
+      'Nest ConsoleLogger.log(one line), stdout.write stubbed': timeSync(n, () => consoleLogger.log('bench.noop (job 123456 on default, attempt 1/3) succeeded in 0.02ms')),
+      'label string per job': timeSync(n, () => label(job)),
+      'decodePayload(job.data)': timeSync(n, () => decodePayload(payload)),
+      'Logger.isLevelEnabled("debug") (2 per job)': timeSync(n, () => Logger.isLevelEnabled('debug')),
+      'response.toJSON()': timeSync(n, () => response.toJSON()),
+      'new AbortController().signal (BullMQ, per job, if the processor takes 3 parameters)': timeSync(n, () => new AbortController().signal),
+      'JSON.stringify(payload) (BullMQ does it on add)': timeSync(n, () => JSON.stringify(payload)),
+    });
+    process.stdout.write = write;
+    quietAsyncLocalStorages();
+    const pbase = process_['baseline: await service.call(args) directly'].median;
+    console.log(
+      table(
+        `micro, process path (${n} ops a round, ${env.rounds()} rounds)`,
+        'ns/op',
+        process_,
+        Object.fromEntries(Object.keys(process_).map((name) => [name, name.startsWith('baseline') ? 'baseline' : name.startsWith('ServusJobProcessor') ? `+${fmt(process_[name].median - pbase)} ns over baseline` : ''])),
+      ),
+    );
+    console.log(JSON.stringify({ micro: { enqueue, process: process_, grouping } }), typeof sink === 'undefined' ? '' : '');
+  } finally {
+    await app.close();
+    await loud.close();
+    const redis = await readyClient();
+    await sweepKeys(redis, prefix);
+    await redis.quit();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { JobsOptions, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
+import {
+  capturePayload,
+  completions,
+  createBenchApp,
+  env,
+  interleaveSamples,
+  percentile,
+  PRODUCER_OPTIONS,
+  quietAsyncLocalStorages,
+  readyClient,
+  RUN_PREFIX,
+  sleep,
+  summarizeAll,
+  table,
+  TargetResult,
+  WORKER_OPTIONS,
+  workersOf,
+} from './bench-kit';
+import { Args, ARGS } from './sync.bench';
+
+/**
+ * Pickup latency: from just before `queue.add` / `executor.callAsync` to the raw processor /
+ * the service's `call` starting, with an idle worker (concurrency 10, as Servus's default)
+ * blocked waiting for work. Jobs go one at a time: the next is sent 2 ms after the previous
+ * one completed. The send time travels in the job's data (`args.t`, performance.now() of this
+ * process: producer and worker share the clock).
+ */
+interface Probe extends Args {
+  t: number;
+}
+
+/** Where the service reports its start; set by the bench. */
+let onServiceStart: (latencyMs: number) => void = () => undefined;
+
+@Service({ name: 'bench.pickup' })
+class PickupProbe extends ServiceBase<Probe, number> {
+  async call(args: Probe) {
+    onServiceStart(performance.now() - args.t);
+    return this.success(args.userId);
+  }
+}
+
+const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
+const GAP_MS = 2;
+
+const RAW = 'raw queue.add -> raw Worker processor start';
+const SRV = 'executor.callAsync -> Servus service start';
+
+export async function runPickupBench(): Promise<{ json: Record<string, unknown>; targets: TargetResult[] }> {
+  const perRound = env.n(100);
+  const rawPrefix = `${RUN_PREFIX}-pick-raw`;
+  const srvPrefix = `${RUN_PREFIX}-pick-srv`;
+  const connections: Redis[] = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS), await readyClient(PRODUCER_OPTIONS)];
+  const [producerConnection, workerConnection, adminConnection] = connections;
+  const rawQueue = new Queue('default', { connection: producerConnection, prefix: rawPrefix });
+  const srvAdmin = new Queue('default', { connection: adminConnection, prefix: srvPrefix });
+  let onProcessorStart: (latencyMs: number) => void = () => undefined;
+  const rawWorker = new Worker(
+    'default',
+    async (job) => {
+      onProcessorStart(performance.now() - job.data.args.t);
+    },
+    { connection: workerConnection, prefix: rawPrefix, concurrency: 10 },
+  );
+  rawWorker.on('error', (error) => console.error(`raw worker: ${error.message}`));
+  let app: INestApplicationContext | undefined;
+  try {
+    @Module({
+      imports: [ServusModule.forRoot({ prefix: srvPrefix, queues: ['default'], worker: { concurrency: 10 }, logging: { successLevel: 'debug' } })],
+      providers: [PickupProbe],
+    })
+    class PickupModule {}
+    app = await createBenchApp(PickupModule);
+    const executor = app.get(ServusExecutor);
+    const [srvWorker] = workersOf(app.get(ServusWorker));
+    await Promise.all([rawQueue.waitUntilReady(), srvAdmin.waitUntilReady(), rawWorker.waitUntilReady()]);
+    // Raw jobs carry a copy of what callAsync stores (same shape and size), plus the send time.
+    await srvAdmin.pause();
+    const sample = await capturePayload(() => executor.callAsync(PickupProbe, { ...ARGS, t: 0 }), srvAdmin);
+    await srvAdmin.resume();
+
+    const pooled: Record<string, number[]> = { [RAW]: [], [SRV]: [] };
+    /** One job at a time: send, wait for its start and its completion, pause GAP_MS; returns the round's p50. */
+    const round = async (name: string, worker: Worker, send: (t: number) => Promise<unknown>, hook: (fn: (ms: number) => void) => void): Promise<number> => {
+      const latencies: number[] = [];
+      for (let i = 0; i < perRound; i++) {
+        const started = new Promise<void>((resolve) => hook((ms) => (latencies.push(ms), resolve())));
+        const completed = completions(worker, 1);
+        await send(performance.now());
+        await started;
+        await completed;
+        await sleep(GAP_MS);
+      }
+      pooled[name].push(...latencies);
+      return percentile(latencies, 50);
+    };
+    const rawRound = () => {
+      // Servus's worker turned promise hooks on (ServusContext.run): off for the raw rounds.
+      quietAsyncLocalStorages();
+      return round(RAW, rawWorker, (t) => rawQueue.add('bench.pickup', { ...sample, args: { ...ARGS, t } }, JOB_OPTIONS), (fn) => {
+        onProcessorStart = fn;
+      });
+    };
+    const srvRound = () => round(SRV, srvWorker, (t) => executor.callAsync(PickupProbe, { ...ARGS, t }), (fn) => {
+      onServiceStart = fn;
+    });
+
+    // Warm-up (not recorded).
+    await rawRound();
+    await srvRound();
+    pooled[RAW].length = 0;
+    pooled[SRV].length = 0;
+
+    const samples = await interleaveSamples(env.rounds(), { [RAW]: rawRound, [SRV]: srvRound });
+    const perRoundP50 = summarizeAll(samples);
+    const stats = (values: number[]) => ({ n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: percentile(values, 100) });
+    const raw = stats(pooled[RAW]);
+    const srv = stats(pooled[SRV]);
+    const delta = srv.p50 - raw.p50;
+    const extra = {
+      [RAW]: `all ${raw.n} jobs: p50 ${raw.p50.toFixed(3)}, p95 ${raw.p95.toFixed(3)}, p99 ${raw.p99.toFixed(3)} ms`,
+      [SRV]: `all ${srv.n} jobs: p50 ${srv.p50.toFixed(3)}, p95 ${srv.p95.toFixed(3)}, p99 ${srv.p99.toFixed(3)} ms; p50 ${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us vs raw`,
+    };
+    console.log(table(`pickup latency: enqueue -> processing starts, idle worker (${perRound} jobs one at a time a round, ${env.rounds()} rounds; min/median/max of the rounds' p50)`, 'ms', perRoundP50, extra));
+    return {
+      json: { pickup: { [RAW]: { perRoundP50: perRoundP50[RAW], ...raw, unit: 'ms' }, [SRV]: { perRoundP50: perRoundP50[SRV], ...srv, unit: 'ms' }, p50DeltaMs: delta } },
+      targets: [{ target: 'pickup p50 within 0.1 ms of raw', measured: `${srv.p50.toFixed(3)} vs ${raw.p50.toFixed(3)} ms (${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us)`, pass: delta <= 0.1 }],
+    };
+  } finally {
+    quietAsyncLocalStorages();
+    await app?.close();
+    await rawWorker.close();
+    await Promise.allSettled([rawQueue.obliterate({ force: true }), srvAdmin.obliterate({ force: true })]);
+    await Promise.allSettled([rawQueue.close(), srvAdmin.close()]);
+    await Promise.allSettled(connections.map((connection) => connection.quit()));
+  }
+}
+
+if (require.main === module) {
+  runPickupBench().then(({ json }) => {
+    console.log(JSON.stringify(json));
+    process.exit(0);
+  });
+}

@@ -1,0 +1,184 @@
+import 'reflect-metadata';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Session } from 'node:inspector';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { INestApplicationContext, Module } from '@nestjs/common';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
+import { encodePayload } from '@app/servus/async/job-payload.codec';
+import { completions, createBenchApp, env, inFlight, PRODUCER_OPTIONS, readyClient, RUN_PREFIX, sweepKeys, WORKER_OPTIONS, workersOf } from './bench-kit';
+import { CpuProfile, report, summarizeProfile } from './cpuprofile';
+import { Args, ARGS } from './sync.bench';
+
+/**
+ * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
+ * around the measured window only (no boot, no ts-node compilation in the profile):
+ *
+ *   npx ts-node bench/profile.ts enqueue-raw|enqueue-servus|process-raw|process-servus|process-rawsignal|all
+ *
+ * Each prints self time per origin and per function, and the inclusive time of the Servus
+ * steps per job; the .cpuprofile is written to BENCH_PROFILE_DIR (default: the OS temp dir)
+ * for Chrome DevTools / speedscope. BENCH_N scales the job counts, BENCH_PROFILE_US sets the
+ * sampling interval (default 50 us). All keys are deleted at the end.
+ */
+@Service({ name: 'bench.noop' })
+class Noop extends ServiceBase<Args, number> {
+  async call(args: Args) {
+    return this.success(args.userId);
+  }
+}
+
+const RAW_DATA = { service: 'bench.noop', args: ARGS, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
+
+function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {
+  return new Promise((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))));
+}
+
+async function profiled(name: string, jobs: number, body: () => Promise<unknown>, watch: RegExp[]): Promise<void> {
+  const session = new Session();
+  session.connect();
+  await post(session, 'Profiler.enable');
+  await post(session, 'Profiler.setSamplingInterval', { interval: Number(process.env.BENCH_PROFILE_US ?? 50) });
+  await post(session, 'Profiler.start');
+  const t0 = performance.now();
+  await body();
+  const ms = performance.now() - t0;
+  const { profile } = await post<{ profile: CpuProfile }>(session, 'Profiler.stop');
+  session.disconnect();
+  const file = join(process.env.BENCH_PROFILE_DIR ?? tmpdir(), `servus-${name}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  console.log(`\n=== ${name}: ${jobs} jobs in ${ms.toFixed(0)} ms = ${((jobs / ms) * 1000).toFixed(0)} jobs/s; profile ${file}`);
+  console.log(report(summarizeProfile(profile), { top: Number(process.env.BENCH_PROFILE_TOP ?? 25), jobs, watch }));
+}
+
+const SERVUS_ENQUEUE_STEPS = [
+  /^callAsync /,
+  /^enqueue libs/,
+  /^build libs/,
+  /^findNonJson /,
+  /^walk libs\/servus\/src\/async\/job-payload/,
+  /^childPath /,
+  /^isPlainObject /,
+  /^encodePayload /,
+  /^buildJobOptions /,
+  /^withTimeout /,
+  /^ready libs/,
+  /^add bullmq/,
+  /^addJob bullmq/,
+];
+const SERVUS_PROCESS_STEPS = [
+  /^process libs/,
+  /^run libs\/servus\/src\/execution\/service-pipeline/,
+  /^called /,
+  /^finished /,
+  /^isEnabled /,
+  /^isLevelEnabled /,
+  /^decodePayload /,
+  /^invoke libs/,
+  /^toJSON libs/,
+  /^callProcessJob bullmq/,
+  /^processJob bullmq/,
+  /^moveToCompleted bullmq/,
+];
+
+async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: string): Promise<void> {
+  const jobs = env.n(40_000);
+  const admin = new Queue('default', { connection: connections[0], prefix });
+  let app: INestApplicationContext | undefined;
+  try {
+    let add: () => Promise<unknown>;
+    if (kind === 'raw') {
+      add = () => admin.add('bench.noop', RAW_DATA, DEFAULT_JOB_OPTIONS);
+    } else {
+      @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop] })
+      class EnqueueModule {}
+      app = await createBenchApp(EnqueueModule);
+      const executor = app.get(ServusExecutor);
+      await executor.callAsync(Noop, ARGS);
+      add = () => executor.callAsync(Noop, ARGS);
+    }
+    await inFlight(5_000, 50, add); // warm-up
+    await admin.drain();
+    await profiled(`enqueue-${kind} (50 in flight)`, jobs, () => inFlight(jobs, 50, add), kind === 'servus' ? SERVUS_ENQUEUE_STEPS : [/^add bullmq/, /^addJob bullmq/]);
+  } finally {
+    await app?.close();
+    await admin.obliterate({ force: true });
+    await admin.close();
+  }
+}
+
+async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis[], prefix: string): Promise<void> {
+  const jobs = env.n(30_000);
+  const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
+  const admin = new Queue('default', { connection: connections[0], prefix });
+  await admin.pause();
+  let app: INestApplicationContext | undefined;
+  let worker: Worker;
+  if (kind !== 'servus') {
+    // rawsignal: a processor declaring (job, token, signal), for which BullMQ builds an AbortSignal per job.
+    const processor = kind === 'rawsignal' ? async (_job: unknown, _token?: string, _signal?: AbortSignal) => undefined : async () => undefined;
+    worker = new Worker('default', processor, { connection: connections[1], prefix, concurrency });
+  } else {
+    @Module({
+      imports: [ServusModule.forRoot({ prefix, queues: ['default'], worker: { concurrency }, logging: { successLevel: 'debug' } })],
+      providers: [Noop],
+    })
+    class ProcessModule {}
+    app = await createBenchApp(ProcessModule);
+    [worker] = workersOf(app.get(ServusWorker));
+  }
+  try {
+    const fill = async (count: number) => {
+      for (let done = 0; done < count; done += 1000) {
+        await admin.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'bench.noop', data: encodePayload('bench.noop', ARGS), opts: DEFAULT_JOB_OPTIONS })));
+      }
+    };
+    const drain = async (count: number) => {
+      const finished = completions(worker, count);
+      await admin.resume();
+      await finished;
+      await admin.pause();
+    };
+    await fill(3_000);
+    await drain(3_000); // warm-up
+    await fill(jobs);
+    await profiled(`process-${kind} (concurrency ${concurrency})`, jobs, () => drain(jobs), kind === 'servus' ? SERVUS_PROCESS_STEPS : [/^callProcessJob bullmq/, /^processJob bullmq/, /^moveToCompleted bullmq/]);
+  } finally {
+    if (app) await app.close();
+    else await worker.close();
+    await admin.obliterate({ force: true });
+    await admin.close();
+  }
+}
+
+async function main(): Promise<void> {
+  // BENCH_ALS=1: an AsyncLocalStorage entered first, as Servus's worker does (ServusContext.run per job), to see what it costs raw BullMQ.
+  if (process.env.BENCH_ALS) new AsyncLocalStorage().enterWith({ on: true });
+  const mode = process.argv[2] ?? 'all';
+  const modes = mode === 'all' ? ['enqueue-raw', 'enqueue-servus', 'process-raw', 'process-servus'] : [mode];
+  const connections = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS)];
+  const prefix = `${RUN_PREFIX}-prof`;
+  try {
+    for (const item of modes) {
+      const [what, kind] = item.split('-') as ['enqueue' | 'process', 'raw' | 'servus' | 'rawsignal'];
+      if (what === 'enqueue' && (kind === 'raw' || kind === 'servus')) await enqueue(kind, connections, `${prefix}-${item}`);
+      else if (what === 'process' && ['raw', 'servus', 'rawsignal'].includes(kind)) await process_(kind, connections, `${prefix}-${item}`);
+      else throw new Error(`unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-rawsignal or all`);
+    }
+  } finally {
+    await sweepKeys(connections[0], prefix);
+    await Promise.allSettled(connections.map((connection) => connection.quit()));
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
