@@ -51,7 +51,7 @@ describe('callAsync enqueueing', () => {
       });
       const job = (await queue.getJob(receipt.jobId))!;
       expect(job.name).toBe('fixtures.echo');
-      expect(job.data).toEqual({ service: 'fixtures.echo', args, metadata: { enqueuedAt: expect.any(String), v: 1, context: { correlationId: expect.any(String) } } });
+      expect(job.data).toEqual({ service: 'fixtures.echo', args, metadata: { v: 1 } });
       expect(job.opts).toMatchObject({ priority: 2_097_152 - 7, delay: 60_000, attempts: 5, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true });
       expect(await job.getState()).toBe('delayed');
     });

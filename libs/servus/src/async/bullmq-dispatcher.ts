@@ -39,10 +39,9 @@ export class BullmqDispatcher implements AsyncDispatcher {
     const service = definition.name;
     const request = this.requests.build(definition, args, options);
     try {
-      const job = await withTimeout(
-        this.queues.ready(request.queue).then((queue) => queue.add(service, request.payload, request.options)),
-        this.queues.timeoutMs,
-      );
+      // Bounded without a timer per call: readiness waits at most timeoutMs, and the producer's commands time out.
+      const queue = await this.queues.ready(request.queue);
+      const job = await queue.add(service, request.payload, request.options);
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
@@ -58,18 +57,19 @@ export class BullmqDispatcher implements AsyncDispatcher {
       }
     });
     const byQueue = new Map<string, number[]>();
-    requests.forEach((request, i) => byQueue.set(request.queue, [...(byQueue.get(request.queue) ?? []), i]));
+    requests.forEach((request, i) => {
+      const indexes = byQueue.get(request.queue);
+      if (indexes) indexes.push(i);
+      else byQueue.set(request.queue, [i]);
+    });
     const receipts: AsyncReceipt[] = new Array(items.length);
     try {
-      await withTimeout(
-        Promise.all(
-          [...byQueue].map(async ([queueName, indexes]) => {
-            const queue = await this.queues.ready(queueName);
-            const jobs = await queue.addBulk(indexes.map((i) => ({ name: items[i].definition.name, data: requests[i].payload, opts: requests[i].options })));
-            jobs.forEach((job, k) => (receipts[indexes[k]] = { jobId: job.id!, queue: queueName, service: items[indexes[k]].definition.name }));
-          }),
-        ),
-        this.queues.timeoutMs,
+      await Promise.all(
+        [...byQueue].map(async ([queueName, indexes]) => {
+          const queue = await this.queues.ready(queueName);
+          const jobs = await queue.addBulk(indexes.map((i) => ({ name: items[i].definition.name, data: requests[i].payload, opts: requests[i].options })));
+          jobs.forEach((job, k) => (receipts[indexes[k]] = { jobId: job.id!, queue: queueName, service: items[indexes[k]].definition.name }));
+        }),
       );
     } catch (error) {
       const services = [...new Set(items.map((item) => item.definition.name))].join(', ');
@@ -133,12 +133,4 @@ export class BullmqDispatcher implements AsyncDispatcher {
     if (!this.queues.names.exists(receipt.queue)) throw new AsyncError(`Queue "${receipt.queue}" is not one of the module's queues`);
     return Job.fromId(await this.queues.ready(receipt.queue), receipt.jobId);
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

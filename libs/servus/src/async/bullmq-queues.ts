@@ -4,9 +4,8 @@ import type { Redis } from 'ioredis';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { QueueNames } from './queue-names';
-import { createRedisClient, whenReady } from './redis-connection';
+import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, whenReady } from './redis-connection';
 
-export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * The producer side's BullMQ objects: one fail-fast Redis connection shared by a Queue per
@@ -17,9 +16,10 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
 export class BullmqQueues implements OnApplicationShutdown {
   private readonly logger = new Logger('Servus');
   private readonly queues = new Map<string, Queue>();
-  private readonly events = new Map<string, QueueEvents>();
+  private readonly events = new Map<string, Promise<QueueEvents>>();
   readonly timeoutMs: number;
   private client?: Redis;
+  private readiness?: Promise<void>;
   private readonly eventConnections: Redis[] = [];
 
   constructor(
@@ -33,14 +33,20 @@ export class BullmqQueues implements OnApplicationShutdown {
   async ready(name: string): Promise<Queue> {
     const queue = this.queue(name);
     // Without an offline queue, commands sent before the first connect would fail at once.
-    if (this.client!.status !== 'ready') await whenReady(this.client!, this.timeoutMs);
+    if (this.client!.status !== 'ready') await this.whenClientReady();
     return queue;
+  }
+
+  /** One wait for readiness shared by every caller of a burst (not a listener and a timer each). */
+  private whenClientReady(): Promise<void> {
+    this.readiness ??= whenReady(this.client!, this.timeoutMs).finally(() => (this.readiness = undefined));
+    return this.readiness;
   }
 
   /** Publishes on the producer connection (ready within `timeoutMs`). */
   async publish(channel: string, message: string): Promise<void> {
     this.client ??= this.connect();
-    if (this.client.status !== 'ready') await whenReady(this.client, this.timeoutMs);
+    if (this.client.status !== 'ready') await this.whenClientReady();
     await this.client.publish(channel, message);
   }
 
@@ -57,15 +63,27 @@ export class BullmqQueues implements OnApplicationShutdown {
 
   /** QueueEvents of a queue (its own blocking connection), listening before it is returned. */
   async queueEvents(name: string): Promise<QueueEvents> {
-    let events = this.events.get(name);
-    if (!events) {
-      const connection = createRedisClient(this.options, 'worker');
-      this.eventConnections.push(connection);
-      events = new QueueEvents(name, { connection, prefix: this.names.prefix });
-      events.on('error', (error) => this.logger.warn(`QueueEvents ${name}: ${error.message}`));
-      this.events.set(name, events);
+    let opening = this.events.get(name);
+    if (!opening) {
+      opening = this.openQueueEvents(name);
+      this.events.set(name, opening);
+      opening.catch(() => this.events.delete(name)); // Redis down: the next call tries again
     }
+    const events = await opening;
     await events.waitUntilReady();
+    return events;
+  }
+
+  private async openQueueEvents(name: string): Promise<QueueEvents> {
+    // Read events from the stream's end as of now. The default, '$', means "from when the first XREAD reaches
+    // Redis", later than ready: a job finishing in between (after result() found it unfinished) would be missed,
+    // and result() would wait for its whole timeout.
+    const queue = await this.ready(name);
+    const [last] = await this.client!.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
+    const connection = createRedisClient(this.options, 'worker');
+    this.eventConnections.push(connection);
+    const events = new QueueEvents(name, { connection, prefix: this.names.prefix, lastEventId: last?.[0] ?? '0-0' });
+    events.on('error', (error) => this.logger.warn(`QueueEvents ${name}: ${error.message}`));
     return events;
   }
 
@@ -83,7 +101,8 @@ export class BullmqQueues implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const closing = [...this.queues.values(), ...this.events.values()].map((item) => item.close());
+    const events = [...this.events.values()].map((opening) => opening.then((item) => item.close()));
+    const closing = [...this.queues.values()].map((item) => item.close()).concat(events);
     await Promise.allSettled(closing);
     this.eventConnections.splice(0).forEach((connection) => connection.disconnect());
     this.queues.clear();

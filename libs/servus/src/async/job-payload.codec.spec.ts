@@ -95,18 +95,21 @@ describe('findNonJson', () => {
 });
 
 describe('encodePayload', () => {
-  it('carries the service name, the arguments and metadata with the enqueue time', () => {
-    const before = Date.now();
-    const payload = encodePayload('reports.generate', { userId: 1 });
-    expect(payload.service).toBe('reports.generate');
-    expect(payload.args).toEqual({ userId: 1 });
-    expect(payload.metadata.v).toBe(1);
-    expect(Date.parse(payload.metadata.enqueuedAt)).toBeGreaterThanOrEqual(before - 1);
+  it('carries the service name, the arguments and a versioned metadata (the context only when given)', () => {
+    expect(encodePayload('reports.generate', { userId: 1 })).toEqual({ service: 'reports.generate', args: { userId: 1 }, metadata: { v: 1 } });
+    expect(encodePayload('reports.generate', {}, { correlationId: 'c' }).metadata).toEqual({ v: 1, context: { correlationId: 'c' } });
+  });
+
+  it('decodes a job context only as a flat object of JSON primitives', () => {
+    const decode = (context: unknown) => decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }).context;
+    expect(decode({ correlationId: 'c', tenant: 3, flag: true, none: null })).toEqual({ correlationId: 'c', tenant: 3, flag: true, none: null });
+    expect(decode({ correlationId: 'c', nested: { a: 1 }, list: [1] })).toEqual({ correlationId: 'c' });
+    expect(decode('not an object')).toBeUndefined();
   });
 
   it('is read back by decodePayload after JSON', () => {
     const payload = JSON.parse(JSON.stringify(encodePayload('reports.generate', { userId: 1, nested: [null] })));
-    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] } });
+    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] }, context: undefined });
   });
 });
 

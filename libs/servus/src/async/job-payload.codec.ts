@@ -1,11 +1,11 @@
 import { isPlainObject } from '../util/is-plain-object';
 import { ContextValues } from '../execution/servus-context';
 
-/** What a Servus job carries in Redis: a registered name and JSON arguments, never code. */
+/** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
   service: string;
   args: unknown;
-  metadata: { enqueuedAt: string; v: 1; context?: ContextValues };
+  metadata: { v: 1; context?: ContextValues };
 }
 
 /** The payload of a job cannot be read: the job fails without retries. */
@@ -17,9 +17,7 @@ export class UndecodablePayloadError extends Error {
 }
 
 export function encodePayload(service: string, args: unknown, context?: ContextValues): JobPayload {
-  const metadata: JobPayload['metadata'] = { enqueuedAt: new Date().toISOString(), v: 1 };
-  if (context) metadata.context = context;
-  return { service, args, metadata };
+  return { service, args, metadata: context ? { v: 1, context } : { v: 1 } };
 }
 
 /** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
@@ -52,7 +50,38 @@ function contextOf(value: unknown): ContextValues | undefined {
  * undefined when it round-trips unchanged.
  */
 export function findNonJson(value: unknown, path = 'args'): string | undefined {
-  return walk(value, path, []);
+  // The common case passes the fast check, which builds no path strings; only a failure walks again to name it.
+  return survivesJson(value, []) ? undefined : walk(value, path, []);
+}
+
+/** The same rules as walk(), answering yes or no. */
+function survivesJson(value: unknown, ancestors: object[]): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object':
+      break;
+    default:
+      return false;
+  }
+  if (value === null) return true;
+  if (ancestors.includes(value)) return false;
+  ancestors.push(value);
+  let ok: boolean;
+  if (Array.isArray(value)) {
+    ok = Object.keys(value).length === value.length && value.every((item) => survivesJson(item, ancestors));
+  } else {
+    ok = isPlainObject(value) && Object.getOwnPropertySymbols(value).length === 0;
+    for (const key in value) {
+      if (!ok) break;
+      if (Object.prototype.hasOwnProperty.call(value, key)) ok = survivesJson((value as Record<string, unknown>)[key], ancestors);
+    }
+  }
+  ancestors.pop();
+  return ok;
 }
 
 function walk(value: unknown, path: string, ancestors: object[]): string | undefined {

@@ -24,13 +24,14 @@ export interface JobRequest {
  */
 @Injectable()
 export class JobRequestBuilder {
-  private readonly carry: readonly string[];
+  /** undefined: the module does not propagate context (no cost per job). */
+  private readonly carry?: readonly string[];
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
     readonly names: QueueNames,
   ) {
-    this.carry = moduleOptions.context?.carry ?? [];
+    this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
   }
 
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
@@ -41,8 +42,8 @@ export class JobRequestBuilder {
     }
     const problem = findNonJson(args);
     if (problem) throw new JobEnqueueError(service, problem);
-    const context = ServusContext.carried(this.carry);
-    const contextProblem = findNonJson(context, 'context');
+    const context = this.carry && ServusContext.carried(this.carry);
+    const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
       return { queue, payload: encodePayload(service, args, context), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };

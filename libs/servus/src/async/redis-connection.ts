@@ -2,6 +2,7 @@ import { Redis, RedisOptions } from 'ioredis';
 import { AsyncModuleOptions } from './async-options.interface';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * A new ioredis client from the module's `connection` (or REDIS_URL). `role` sets what
@@ -9,9 +10,11 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
  * late, after the caller was told it failed); workers block and must retry forever.
  */
 export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): Redis {
+  // A producer's commands time out on their own (no timer per call), so a Redis that accepts
+  // but never answers costs the caller enqueueTimeoutMs, not forever.
   const overrides: RedisOptions =
     role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const connection = options.connection ?? { url: process.env.REDIS_URL || DEFAULT_REDIS_URL };
   if ('url' in connection && typeof connection.url === 'string') {

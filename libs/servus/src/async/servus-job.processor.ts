@@ -8,6 +8,7 @@ import { ServiceRegistry } from '../service/service-registry';
 import { failureReason } from './failed-job-response';
 import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 import { ServusContext } from '../execution/servus-context';
+import { RunningJob } from './running-job';
 
 /** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
 export class RetryableFailureError extends Error {
@@ -35,7 +36,10 @@ export class ServusJobProcessor {
     private readonly pipeline: ServicePipeline,
   ) {}
 
-  async process(job: Job, signal?: AbortSignal): Promise<SerializedResponse> {
+  /** Jobs running in this process, by `queue:id`, for cancel(). */
+  private readonly running = new Map<string, RunningJob>();
+
+  async process(job: Job): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
     const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
@@ -49,24 +53,37 @@ export class ServusJobProcessor {
       // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
       throw this.unrecoverable(label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`);
     }
+    const key = `${job.queueName}:${job.id}`;
+    const context = new RunningJob(job.id!, job.queueName, attempt);
+    this.running.set(key, context);
     let response;
     try {
-      const context = { signal, job: { id: job.id!, queue: job.queueName, attempt } };
-      // The caller's context (correlation id, carried keys) around the service, as in a sync call.
-      response = await ServusContext.run(call.context ?? { correlationId: `job-${job.queueName}-${job.id}` }, () =>
-        this.pipeline.run(definition, call.args, label, context),
-      );
-      if (signal?.aborted) throw this.unrecoverable(label, cancelledReason(signal));
+      // The caller's context (correlation id, carried keys) around the service, as in a sync
+      // call; entered only when the job has one (AsyncLocalStorage costs every promise).
+      const { args } = call;
+      response = call.context
+        ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context))
+        : await this.pipeline.run(definition, args, label, context);
+      if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
-      if (signal?.aborted) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, cancelledReason(signal));
+      if (context.cancelled !== undefined) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
       if (error instanceof ValidationError) throw this.unrecoverable(label, error.message);
       if (error instanceof ServiceError && !error.retryable) {
         throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
       }
       throw error;
+    } finally {
+      this.running.delete(key);
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();
+  }
+
+  /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */
+  cancel(queue: string, jobId: string, reason: string): boolean {
+    const running = this.running.get(`${queue}:${jobId}`);
+    running?.cancel(reason);
+    return running !== undefined;
   }
 
   private unrecoverable(label: string, reason: string): UnrecoverableError {
@@ -77,7 +94,3 @@ export class ServusJobProcessor {
 
 /** A cancelled job fails at once with this reason; status() reports it as 'cancelled'. */
 export const CANCELLED_PREFIX = 'Cancelled: ';
-
-function cancelledReason(signal: AbortSignal): string {
-  return `${CANCELLED_PREFIX}${signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'cancelled')}`;
-}

@@ -65,8 +65,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     subscriber.on('message', (_channel, message) => {
       try {
         const { queue, jobId } = JSON.parse(message);
-        const worker = this.workers.find((candidate) => candidate.name === queue);
-        if (worker?.cancelJob(String(jobId), 'cancelled by executor.cancel()')) this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
+        if (this.processor.cancel(String(queue), String(jobId), 'cancelled by executor.cancel()')) this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
       } catch (error) {
         this.logger.warn(`Ignored a malformed cancellation message: ${(error as Error).message}`);
       }
@@ -88,8 +87,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
     const connection = createRedisClient(this.options, 'worker');
     this.connections.push(connection);
-    // Three parameters: BullMQ then hands each job an AbortSignal, which executor.cancel() trips.
-    const worker = new Worker(queue, (job, _token, signal) => this.processor.process(job, signal), {
+    // One parameter on purpose: with three, BullMQ builds an AbortSignal for every job; ours is made on demand.
+    const worker = new Worker(queue, (job) => this.processor.process(job), {
       connection,
       prefix: this.names.prefix,
       concurrency,

@@ -55,9 +55,22 @@ export class ServiceLogger {
   }
 }
 
-/** Nest 11 answers false for every level until levels are set, Nest 12 true: unset means all. */
+let knownLevels: unknown = null;
+const enabledLevels = new Map<string, boolean>();
+
+/**
+ * Nest 11 answers false for every level until levels are set, Nest 12 true: unset means all.
+ * Cached per levels array (Nest replaces it when levels change): this runs twice per call.
+ */
 function isEnabled(level: 'log' | 'debug' | 'verbose'): boolean {
-  return (Logger as unknown as { logLevels?: unknown }).logLevels === undefined || Logger.isLevelEnabled(level);
+  const levels = (Logger as unknown as { logLevels?: unknown }).logLevels;
+  if (levels !== knownLevels) {
+    knownLevels = levels;
+    enabledLevels.clear();
+  }
+  let enabled = enabledLevels.get(level);
+  if (enabled === undefined) enabledLevels.set(level, (enabled = levels === undefined || Logger.isLevelEnabled(level)));
+  return enabled;
 }
 
 function format(ms: number): string {

@@ -45,7 +45,7 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    return this.dispatcher.enqueue(definition, await this.jobArguments(definition, args), options);
+    return this.dispatcher.enqueue(definition, definition.arguments ? await this.jobArguments(definition, args) : args, options);
   }
 
   /**

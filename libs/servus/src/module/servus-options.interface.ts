@@ -42,7 +42,11 @@ export interface ServusModuleOptions extends AsyncModuleOptions {
   validation?: ServusValidationOptions;
   /** The event bus. */
   events?: ServusEventsOptions;
-  /** Per-call context: the keys of ServusContext that jobs carry to the worker (correlationId always). */
+  /**
+   * Context propagation, opt-in: jobs carry the correlation id of the current ServusContext (a
+   * new one when there is none) and these keys to the worker, which restores them around the
+   * service. Off (the default), jobs carry none. Workers restore whatever a job carries.
+   */
   context?: { carry?: string[] };
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
