@@ -6,6 +6,7 @@ import { Service, ServiceBase, ServiceDefinition, ServiceResponse, ServusContext
 import { BullmqQueues } from '@app/servus/async/bullmq-queues';
 import { buildJobOptions } from '@app/servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
+import { GlobalIds } from '@app/servus/globalid/global-ids';
 import { JobRequestBuilder } from '@app/servus/async/job-request';
 import { QueueNames } from '@app/servus/async/queue-names';
 import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
@@ -146,7 +147,7 @@ async function main(): Promise<void> {
     const executor = app.get(ServusExecutor);
     const definition: ServiceDefinition = executor.resolve(Noop);
     const options = { prefix, queues: ['default'] };
-    const builder = new JobRequestBuilder(options, new QueueNames(options));
+    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds());
     const processor = app.get(ServusJobProcessor);
     const loudProcessor = loud.get(ServusJobProcessor);
     const consoleLogger = new ConsoleLogger('Servus');

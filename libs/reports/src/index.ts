@@ -10,3 +10,4 @@ export { ConvertReportTotal } from './services/convert-report-total.service';
 export { ReportData } from './services/report-data';
 export { ReportGeneratedHandler } from './handlers/report-generated.handler';
 export { servusOptionsFromEnv, workerOptionsFromEnv } from './config/servus-env';
+export { ReportsLocator } from './reports.locator';

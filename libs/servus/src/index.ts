@@ -7,3 +7,4 @@ export * from './async';
 export * from './validation';
 export * from './events';
 export * from './http';
+export * from './globalid';

@@ -4,3 +4,4 @@ export const RESCUE_FROM_METADATA = 'servus:rescue_from';
 export const EMITS_METADATA = 'servus:emits';
 export const EVENT_HANDLER_METADATA = 'servus:event_handler';
 export const INVOKE_METADATA = 'servus:invoke';
+export const LOCATOR_METADATA = 'servus:locator';

@@ -109,17 +109,18 @@ describe('encodePayload', () => {
 
   it('is read back by decodePayload after JSON', () => {
     const payload = JSON.parse(JSON.stringify(encodePayload('reports.generate', { userId: 1, nested: [null] })));
-    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] }, context: undefined });
+    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] }, context: undefined, gids: false });
   });
 });
 
 describe('decodePayload', () => {
   it('returns the service and its arguments', () => {
-    expect(decodePayload({ service: 'reports.generate', args: { userId: 1 }, metadata: {} })).toEqual({ service: 'reports.generate', args: { userId: 1 } });
+    expect(decodePayload({ service: 'reports.generate', args: { userId: 1 }, metadata: {} })).toEqual({ service: 'reports.generate', args: { userId: 1 }, context: undefined, gids: false });
   });
 
   it('accepts null as arguments', () => {
-    expect(decodePayload({ service: 'x', args: null })).toEqual({ service: 'x', args: null });
+    expect(decodePayload({ service: 'x', args: null })).toEqual({ service: 'x', args: null, context: undefined, gids: false });
+    expect(decodePayload({ service: 'x', args: 'gid://servus/Report/1', metadata: { v: 1, gids: true } }).gids).toBe(true);
   });
 
   it.each<[string, unknown, RegExp]>([

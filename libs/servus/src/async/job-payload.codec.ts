@@ -5,7 +5,8 @@ import { ContextValues } from '../execution/servus-context';
 export interface JobPayload {
   service: string;
   args: unknown;
-  metadata: { v: 1; context?: ContextValues };
+  /** `gids`: the args hold global ids (and escaped strings) for the worker to decode. */
+  metadata: { v: 1; context?: ContextValues; gids?: true };
 }
 
 /** The payload of a job cannot be read: the job fails without retries. */
@@ -16,12 +17,15 @@ export class UndecodablePayloadError extends Error {
   }
 }
 
-export function encodePayload(service: string, args: unknown, context?: ContextValues): JobPayload {
-  return { service, args, metadata: context ? { v: 1, context } : { v: 1 } };
+export function encodePayload(service: string, args: unknown, context?: ContextValues, gids = false): JobPayload {
+  const metadata: JobPayload['metadata'] = { v: 1 };
+  if (context) metadata.context = context;
+  if (gids) metadata.gids = true;
+  return { service, args, metadata };
 }
 
 /** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
-export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues } {
+export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues; gids: boolean } {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
   }
@@ -32,7 +36,8 @@ export function decodePayload(data: unknown): { service: string; args: unknown; 
   if (!Object.prototype.hasOwnProperty.call(data, 'args')) {
     throw new UndecodablePayloadError(`no "args" for ${service}`);
   }
-  return { service, args, context: contextOf((data as { metadata?: { context?: unknown } }).metadata?.context) };
+  const metadata = (data as { metadata?: { context?: unknown; gids?: unknown } }).metadata;
+  return { service, args, context: contextOf(metadata?.context), gids: metadata?.gids === true };
 }
 
 /** A job's context, if it is a flat object of JSON primitives; anything else is ignored (not trusted). */

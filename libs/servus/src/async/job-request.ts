@@ -9,6 +9,7 @@ import { buildJobOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
 import { ServusContext } from '../execution/servus-context';
+import { GlobalIds } from '../globalid/global-ids';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -30,6 +31,7 @@ export class JobRequestBuilder {
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
     readonly names: QueueNames,
+    private readonly globalIds: GlobalIds,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
   }
@@ -40,13 +42,15 @@ export class JobRequestBuilder {
     if (!this.names.exists(queue)) {
       throw new JobEnqueueError(service, `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`);
     }
-    const problem = findNonJson(args);
+    // Instances of classes with a locator become global ids first; any other instance is named below.
+    const encoded = this.globalIds.enabled ? this.globalIds.encode(args) : args;
+    const problem = findNonJson(encoded);
     if (problem) throw new JobEnqueueError(service, problem);
     const context = this.carry && ServusContext.carried(this.carry);
     const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
-      return { queue, payload: encodePayload(service, args, context), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
+      return { queue, payload: encodePayload(service, encoded, context, encoded !== args), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }

@@ -9,6 +9,7 @@ import { failureReason } from './failed-job-response';
 import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
+import { EntityNotFoundError, GlobalIds } from '../globalid/global-ids';
 
 /** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
 export class RetryableFailureError extends Error {
@@ -34,6 +35,7 @@ export class ServusJobProcessor {
   constructor(
     private readonly registry: ServiceRegistry,
     private readonly pipeline: ServicePipeline,
+    private readonly globalIds: GlobalIds,
   ) {}
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
@@ -60,14 +62,15 @@ export class ServusJobProcessor {
     try {
       // The caller's context (correlation id, carried keys) around the service, as in a sync
       // call; entered only when the job has one (AsyncLocalStorage costs every promise).
-      const { args } = call;
+      // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
+      const args = call.gids ? await this.globalIds.decode(call.args) : call.args;
       response = call.context
-        ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context))
-        : await this.pipeline.run(definition, args, label, context);
+        ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context, call.args))
+        : await this.pipeline.run(definition, args, label, context, call.args);
       if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
       if (context.cancelled !== undefined) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
-      if (error instanceof ValidationError) throw this.unrecoverable(label, error.message);
+      if (error instanceof ValidationError || error instanceof EntityNotFoundError) throw this.unrecoverable(label, error.message);
       if (error instanceof ServiceError && !error.retryable) {
         throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
       }

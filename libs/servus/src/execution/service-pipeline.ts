@@ -25,10 +25,11 @@ export class ServicePipeline {
   ) {}
 
   /** `label` tells where the call runs (the worker passes its job), for the log lines. */
-  async run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext): Promise<ServiceResponse> {
+  /** `loggedArgs`: what the call line shows, when not `args` (a worker logs global ids, not the entities). */
+  async run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext, loggedArgs: unknown = args): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
     this.observer?.(definition, args);
-    this.logger.called(name, args);
+    this.logger.called(name, loggedArgs);
     const started = performance.now();
     let response: ServiceResponse;
     try {

@@ -20,6 +20,7 @@ import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.
 import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from './servus.tokens';
 import { EventRegistry } from '../events/event-registry';
 import { ServusEvents } from '../events/servus-events';
+import { GlobalIds } from '../globalid/global-ids';
 
 const CORE_PROVIDERS: Provider[] = [
   ServusMetadataAccessor,
@@ -32,6 +33,7 @@ const CORE_PROVIDERS: Provider[] = [
   { provide: SERVUS_EXECUTOR, useExisting: ServusExecutor },
   EventRegistry,
   ServusEvents,
+  GlobalIds,
   QueueNames,
   JobRequestBuilder,
   ServusJobProcessor,

@@ -1,5 +1,5 @@
 import { Injectable, Type } from '@nestjs/common';
-import { EMITS_METADATA, EVENT_HANDLER_METADATA, INVOKE_METADATA, RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
+import { EMITS_METADATA, EVENT_HANDLER_METADATA, INVOKE_METADATA, LOCATOR_METADATA, RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
 import { EmitConfig } from '../events/emits.decorator';
 import { EventHandlerMetadata } from '../events/event-handler.decorator';
 import { InvokeMetadata } from '../events/invoke.decorator';
@@ -29,6 +29,10 @@ export class ServusMetadataAccessor {
 
   getEventHandler(target: Function | undefined): EventHandlerMetadata | undefined {
     return target ? Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) : undefined;
+  }
+
+  isLocator(target: Function | undefined): boolean {
+    return !!target && Reflect.hasOwnMetadata(LOCATOR_METADATA, target);
   }
 
   getInvoke(method: Function): InvokeMetadata | undefined {

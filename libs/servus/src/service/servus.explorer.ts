@@ -7,6 +7,8 @@ import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { Rescuer } from '../rescue/rescuer';
 import { ContractCompiler } from '../validation/contract-compiler';
+import { EntityLocator } from '../globalid/entity-locator.interface';
+import { GlobalIds } from '../globalid/global-ids';
 import { ServiceBase } from './service-base';
 import { ServiceDefinition } from './service-definition';
 import { ServiceRegistry } from './service-registry';
@@ -26,6 +28,7 @@ export class ServusExplorer implements OnModuleInit {
     private readonly registry: ServiceRegistry,
     private readonly contracts: ContractCompiler,
     private readonly events: EventRegistry,
+    private readonly globalIds: GlobalIds,
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
   ) {}
 
@@ -37,6 +40,7 @@ export class ServusExplorer implements OnModuleInit {
     }
     for (const wrapper of providers) {
       if (this.accessor.getEventHandler(wrapper.metatype as Function)) this.events.add(this.bind(wrapper));
+      if (this.accessor.isLocator(wrapper.metatype as Function)) this.globalIds.register(this.locator(wrapper));
     }
     if (this.options.events?.strict !== false) this.checkEventsAreEmitted();
   }
@@ -88,6 +92,15 @@ export class ServusExplorer implements OnModuleInit {
     });
     if (!invocations.length) throw new Error(`Event handler ${type.name} has no @Invoke methods.`);
     return { name: type.name, event, payload: this.contracts.compilePayload(type.name, payload), invocations };
+  }
+
+  private locator(wrapper: InstanceWrapper): EntityLocator {
+    const instance = wrapper.instance as EntityLocator;
+    this.assertSingleton(wrapper, 'Locator');
+    if (typeof instance?.types !== 'function' || typeof instance.idOf !== 'function' || typeof instance.locate !== 'function') {
+      throw new Error(`${(wrapper.metatype as Function).name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`);
+    }
+    return instance;
   }
 
   private checkEventsAreEmitted(): void {

@@ -28,6 +28,8 @@ export interface EnqueuedCall {
   options: CallAsyncOptions;
   /** The BullMQ options production would use. */
   jobOptions: JobsOptions;
+  /** The job's metadata as stored (carried context, global ids flag). */
+  metadata: JobPayload['metadata'];
   state: 'enqueued' | 'completed' | 'failed';
   attemptsMade: number;
   response?: ServiceResponse;
@@ -65,7 +67,16 @@ export class ServusTestQueue implements AsyncDispatcher {
     const existing = this.calls.find((call) => call.jobId === jobId && call.queue === request.queue);
     const receipt = { jobId, queue: request.queue, service: definition.name };
     if (existing) return receipt; // a jobId is enqueued once, as in BullMQ
-    const call: EnqueuedCall = { ...receipt, type: definition.type, args: payload.args, options, jobOptions: request.options, state: 'enqueued', attemptsMade: 0 };
+    const call: EnqueuedCall = {
+      ...receipt,
+      type: definition.type,
+      args: payload.args,
+      options,
+      jobOptions: request.options,
+      metadata: payload.metadata,
+      state: 'enqueued',
+      attemptsMade: 0,
+    };
     this.calls.push(call);
     this.recorder.recordEnqueue(definition, payload.args, options);
     if (this.options.async === 'inline') await this.perform(call);
@@ -128,7 +139,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   async perform(call: EnqueuedCall): Promise<EnqueuedCall> {
     if (call.state !== 'enqueued') return call;
     const attempts = call.jobOptions.attempts ?? 1;
-    const job = { id: call.jobId, queueName: call.queue, attemptsMade: 0, opts: call.jobOptions, data: { service: call.service, args: call.args, metadata: {} } };
+    const job = { id: call.jobId, queueName: call.queue, attemptsMade: 0, opts: call.jobOptions, data: { service: call.service, args: call.args, metadata: call.metadata } };
     for (;;) {
       try {
         const returned: SerializedResponse = await this.processor.process(job as unknown as Job);

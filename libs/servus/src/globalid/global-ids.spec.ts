@@ -1,0 +1,81 @@
+import { EntityNotFoundError, GlobalIds } from './global-ids';
+import { EntityLocator } from './entity-locator.interface';
+
+class User {
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
+}
+class Admin extends User {}
+class Unregistered {}
+
+function setUp(rows: Map<number, User>, fail?: Error) {
+  const locator: EntityLocator = {
+    types: () => [{ name: 'User', type: User }],
+    idOf: (entity) => (entity as User).id,
+    locate: async (_type, id) => {
+      if (fail) throw fail;
+      return rows.get(Number(id)) ?? null;
+    },
+  };
+  const ids = new GlobalIds();
+  ids.register(locator);
+  return ids;
+}
+
+describe('GlobalIds', () => {
+  const ada = new User(1, 'Ada');
+  const rows = new Map([[1, new User(1, 'Ada (reloaded)')]]);
+
+  it('is off until a locator registers, and encode leaves unchanged args the same object', () => {
+    expect(new GlobalIds().enabled).toBe(false);
+    const ids = setUp(rows);
+    expect(ids.enabled).toBe(true);
+    const plain = { a: [1, { b: 'x' }] };
+    expect(ids.encode(plain)).toBe(plain);
+  });
+
+  it('encodes registered instances (subclasses too) at any depth, leaves other instances for the JSON check', () => {
+    const ids = setUp(rows);
+    const other = new Unregistered();
+    expect(ids.encode({ user: ada, list: [new Admin(2, 'Root')], other })).toEqual({ user: 'gid://servus/User/1', list: ['gid://servus/User/2'], other });
+  });
+
+  it('decodes back to the located instances, one lookup per id, escaped strings restored', async () => {
+    const ids = setUp(rows);
+    const encoded = JSON.parse(JSON.stringify(ids.encode({ user: ada, again: [ada], note: 'gid://servus/User/1' })));
+    expect(encoded.note).toBe('gid://servus/!gid://servus/User/1');
+    const decoded = (await ids.decode(encoded)) as { user: User; again: User[]; note: string };
+    expect(decoded.user).toBe(rows.get(1));
+    expect(decoded.again[0]).toBe(decoded.user);
+    expect(decoded.note).toBe('gid://servus/User/1');
+  });
+
+  it('a missing row or an unknown type is an EntityNotFoundError naming type and id', async () => {
+    const ids = setUp(rows);
+    await expect(ids.decode({ user: 'gid://servus/User/9' })).rejects.toThrow(new EntityNotFoundError('User', '9'));
+    await expect(ids.decode(['gid://servus/Planet/3'])).rejects.toThrow('Planet 3 no longer exists');
+  });
+
+  it("a locator's own error (a transient one) propagates as is, to be retried", async () => {
+    const timeout = new Error('connection timeout');
+    await expect(setUp(rows, timeout).decode('gid://servus/User/1')).rejects.toBe(timeout);
+  });
+
+  it("keeps a '__proto__' key a plain key when copying", async () => {
+    const ids = setUp(rows);
+    const encoded = ids.encode(JSON.parse('{"__proto__": {"polluted": true}, "user": {"id": 1}}')) as object;
+    expect(Object.getPrototypeOf(encoded)).toBe(Object.prototype);
+    const decoded = (await ids.decode(JSON.parse('{"__proto__": "gid://servus/User/1"}'))) as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toBe(rows.get(1));
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('refuses two classes under one type name', () => {
+    const ids = setUp(rows);
+    expect(() => ids.register({ types: () => [{ name: 'User', type: Admin }], idOf: () => 1, locate: async () => null })).toThrow(
+      'Two classes have the global id type "User": User and Admin',
+    );
+  });
+});

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { EntityLocator } from './entity-locator.interface';
+
+/** The reserved tag. A caller's own string that starts with it is escaped as `gid://servus/!<string>`. */
+export const GID_PREFIX = 'gid://servus/';
+const ESCAPE = '!';
+
+/** A global id names a record that no longer exists: the job fails at once, without retry. */
+export class EntityNotFoundError extends Error {
+  constructor(
+    readonly typeName: string,
+    readonly id: string,
+  ) {
+    super(`${typeName} ${id} no longer exists (global id ${GID_PREFIX}${typeName}/${id})`);
+    this.name = 'EntityNotFoundError';
+  }
+}
+
+interface Registered {
+  name: string;
+  locator: EntityLocator;
+}
+
+/**
+ * The locators of the application, and the two walks: encode (instances of registered
+ * classes -> global ids, before the JSON check) and decode (global ids -> loaded instances,
+ * in the worker, before validation). With no locator registered, both are skipped.
+ */
+@Injectable()
+export class GlobalIds {
+  private readonly byType = new Map<Function, Registered>();
+  private readonly byName = new Map<string, { type: Function; locator: EntityLocator }>();
+
+  register(locator: EntityLocator): void {
+    for (const { name, type } of locator.types()) {
+      if (name.includes('/') || name.startsWith(ESCAPE)) throw new Error(`Global id type name "${name}" may not contain '/' or start with '${ESCAPE}'`);
+      const existing = this.byName.get(name);
+      if (existing && existing.type !== type) throw new Error(`Two classes have the global id type "${name}": ${existing.type.name} and ${type.name}`);
+      this.byType.set(type, { name, locator });
+      this.byName.set(name, { type, locator });
+    }
+  }
+
+  get enabled(): boolean {
+    return this.byType.size > 0;
+  }
+
+  /** Args with registered instances replaced by global ids and reserved-tag strings escaped; the same object when nothing changed. */
+  encode(value: unknown): unknown {
+    if (typeof value === 'string') return value.startsWith(GID_PREFIX) ? `${GID_PREFIX}${ESCAPE}${value}` : value;
+    if (value === null || typeof value !== 'object') return value;
+    const registered = this.registeredFor(value);
+    if (registered) return `${GID_PREFIX}${registered.name}/${encodeURIComponent(String(registered.locator.idOf(value)))}`;
+    return mapChildren(value, (child) => this.encode(child));
+  }
+
+  /** Args with global ids replaced by the located instances (one lookup per id, in parallel), escaped strings restored. */
+  async decode(value: unknown): Promise<unknown> {
+    const ids = new Set<string>();
+    collectIds(value, ids);
+    const found = new Map<string, object>();
+    await Promise.all(
+      [...ids].map(async (gid) => {
+        const rest = gid.slice(GID_PREFIX.length);
+        const slash = rest.indexOf('/');
+        const typeName = slash > 0 ? rest.slice(0, slash) : rest;
+        const id = slash > 0 ? decodeURIComponent(rest.slice(slash + 1)) : '';
+        const target = slash > 0 ? this.byName.get(typeName) : undefined;
+        const entity = target && (await target.locator.locate(target.type, id));
+        if (entity === null || entity === undefined) throw new EntityNotFoundError(typeName, id);
+        found.set(gid, entity);
+      }),
+    );
+    return restore(value, found);
+  }
+
+  private registeredFor(value: object): Registered | undefined {
+    for (let type = value.constructor; type && type !== Object; type = Object.getPrototypeOf(type)) {
+      const registered = this.byType.get(type);
+      if (registered) return registered;
+    }
+    return undefined;
+  }
+}
+
+function collectIds(value: unknown, ids: Set<string>): void {
+  if (typeof value === 'string') {
+    if (value.startsWith(GID_PREFIX) && !value.startsWith(GID_PREFIX + ESCAPE)) ids.add(value);
+  } else if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) collectIds(child, ids);
+  }
+}
+
+function restore(value: unknown, found: Map<string, object>): unknown {
+  if (typeof value === 'string') {
+    if (!value.startsWith(GID_PREFIX)) return value;
+    return value.startsWith(GID_PREFIX + ESCAPE) ? value.slice(GID_PREFIX.length + ESCAPE.length) : found.get(value);
+  }
+  if (value === null || typeof value !== 'object') return value;
+  return mapChildren(value, (child) => restore(child, found));
+}
+
+/** A copy of an array or plain object with `map` applied to each child, or the same object when no child changed. */
+function mapChildren(value: object, map: (child: unknown) => unknown): unknown {
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    value.forEach((child, i) => {
+      const mapped = map(child);
+      if (mapped !== child) (copy ??= [...value])[i] = mapped;
+    });
+    return copy ?? value;
+  }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value; // other instances: left for the JSON check to name
+  let copy: Record<string, unknown> | undefined;
+  for (const key of Object.keys(value)) {
+    const child = (value as Record<string, unknown>)[key];
+    const mapped = map(child);
+    // defineProperty, not assignment: a '__proto__' key stays a plain key.
+    if (mapped !== child) Object.defineProperty((copy ??= { ...value }), key, { value: mapped, enumerable: true, writable: true, configurable: true });
+  }
+  return copy ?? value;
+}

@@ -1,0 +1,4 @@
+export { EntityLocator } from './entity-locator.interface';
+export { Locator } from './locator.decorator';
+export { TypeOrmEntityLocator, DataSourceLike } from './typeorm-entity.locator';
+export { GID_PREFIX, EntityNotFoundError } from './global-ids';

@@ -1,0 +1,52 @@
+import { EntityLocator } from './entity-locator.interface';
+
+/** The part of a TypeORM DataSource this locator uses (typed here so the library does not depend on TypeORM). */
+export interface DataSourceLike {
+  getMetadata(target: Function): { name: string; primaryColumns: Array<{ propertyName: string; type: unknown }> };
+  getRepository(target: Function): { findOneBy(where: Record<string, unknown>): Promise<object | null> };
+}
+
+/**
+ * A ready-made locator for TypeORM entities with one primary column: the type name is the
+ * entity's name, the id its primary key; `locate` reads the row again (its current state).
+ *
+ * @example
+ * ＠Locator()
+ * export class ReportsLocator extends TypeOrmEntityLocator {
+ *   constructor(dataSource: DataSource) { super(dataSource, [Report]); }
+ * }
+ *
+ * @publicApi
+ */
+export class TypeOrmEntityLocator implements EntityLocator {
+  constructor(
+    private readonly dataSource: DataSourceLike,
+    private readonly entities: Function[],
+  ) {}
+
+  types(): Array<{ name: string; type: Function }> {
+    return this.entities.map((type) => ({ name: this.dataSource.getMetadata(type).name, type }));
+  }
+
+  idOf(entity: object): string | number {
+    const key = this.primaryKey(entity.constructor).propertyName;
+    const id = (entity as Record<string, unknown>)[key];
+    if (typeof id !== 'string' && typeof id !== 'number') {
+      throw new TypeError(`${entity.constructor.name} has no ${key} yet: save it before passing it to callAsync`);
+    }
+    return id;
+  }
+
+  async locate(type: Function, id: string): Promise<object | null> {
+    const column = this.primaryKey(type);
+    const numeric = column.type === Number || column.type === 'int' || column.type === 'integer' || column.type === 'bigint';
+    if (numeric && !/^-?\d+$/.test(id)) return null;
+    return this.dataSource.getRepository(type).findOneBy({ [column.propertyName]: numeric ? Number(id) : id });
+  }
+
+  private primaryKey(type: Function) {
+    const columns = this.dataSource.getMetadata(type).primaryColumns;
+    if (columns.length !== 1) throw new TypeError(`${type.name} needs exactly one primary column to have a global id`);
+    return columns[0];
+  }
+}
