@@ -15,7 +15,7 @@ import {
   ValidationError,
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Cancellable, ContextProbe, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
+import { AlwaysNotFound, Announce, Cancellable, ContextProbe, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -240,7 +240,7 @@ describe('callAsync through a worker process', () => {
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toBe(
-      'Invalid arguments for fixtures.validated: kind is required (required); admin is not allowed (additionalProperties); userId must be integer (type)',
+      'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: kind is required (required); admin is not allowed (additionalProperties); userId must be integer (type)',
     );
     expect(await calls()).toEqual([]);
 
@@ -307,6 +307,15 @@ describe('callAsync through a worker process', () => {
 
     const outside = await executor.result(await executor.callAsync(ContextProbe, {}), { timeoutMs: 10_000 });
     expect(outside.success && outside.data).toEqual({ correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+  });
+
+  it("an event that fails after the service ran makes the job retry (EventEmitError), it is not taken as the service's answer", async () => {
+    await startWorker();
+    const receipt = await executor.callAsync(Announce, { id: 6 }, { attempts: 2, backoff: 10 });
+    const job = await waitForJob(queue(), receipt.jobId);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(2);
+    expect(job.failedReason).toBe("fixtures.announce ran, but its 'success' events failed: TypeError: cannot read property of undefined (6)");
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {

@@ -51,16 +51,16 @@ describe('faults: poison payloads written straight into Redis', () => {
       [
         'args failing the JSON schema',
         { service: 'fixtures.validated', args: { userId: -1, kind: 'weekly' }, metadata },
-        'Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)',
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)',
       ],
-      ['args not an object (schema)', { service: 'fixtures.validated', args: 'userId=1', metadata }, 'Invalid arguments for fixtures.validated: value must be object (type)'],
-      ['args null (schema)', { service: 'fixtures.validated', args: null, metadata }, 'Invalid arguments for fixtures.validated: value must be object (type)'],
+      ['args not an object (schema)', { service: 'fixtures.validated', args: 'userId=1', metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)'],
+      ['args null (schema)', { service: 'fixtures.validated', args: null, metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)'],
       [
         'args failing the DTO',
         { service: 'fixtures.schedule', args: { id: 0, at: 'not a date' }, metadata },
-        'Invalid arguments for fixtures.schedule: id must not be less than 1 (min); at must be a Date instance (isDate)',
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.schedule: id must not be less than 1 (min); at must be a Date instance (isDate)',
       ],
-      ['args an array (DTO)', { service: 'fixtures.schedule', args: [1], metadata }, 'Invalid arguments for fixtures.schedule: value must be an object (ScheduleArgs) (type)'],
+      ['args an array (DTO)', { service: 'fixtures.schedule', args: [1], metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.schedule: value must be an object (ScheduleArgs) (type)'],
       ['data a string', 'fixtures.echo', 'Undecodable job payload: expected an object { service, args }, got "fixtures.echo"'],
       ['data an array', ['fixtures.echo', {}], 'Undecodable job payload: expected an object { service, args }, got an array'],
       ['data null', null, 'Undecodable job payload: expected an object { service, args }, got null'],
@@ -73,12 +73,12 @@ describe('faults: poison payloads written straight into Redis', () => {
       [
         '"__proto__" in args (schema without additional properties)',
         { service: 'fixtures.validated', args: JSON.parse('{"userId":1,"kind":"daily","__proto__":{"polluted":true}}'), metadata },
-        'Invalid arguments for fixtures.validated: __proto__ is not allowed (additionalProperties)',
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: __proto__ is not allowed (additionalProperties)',
       ],
       [
         '"constructor" in args (schema without additional properties)',
         { service: 'fixtures.validated', args: JSON.parse('{"userId":1,"kind":"daily","constructor":{"prototype":{"polluted":true}}}'), metadata },
-        'Invalid arguments for fixtures.validated: constructor is not allowed (additionalProperties)',
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: constructor is not allowed (additionalProperties)',
       ],
     ];
     const jobs: Job[] = [];

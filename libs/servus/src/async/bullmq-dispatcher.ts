@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
-import { CANCELLED_PREFIX } from './servus-job.processor';
+import { CANCELLED_PREFIX } from './failed-job-response';
 import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
@@ -124,8 +124,10 @@ export class BullmqDispatcher implements AsyncDispatcher {
       if (message.startsWith('Job wait') && message.includes('timed out')) {
         throw new AsyncError(`Job ${receipt.jobId} (${receipt.service}) did not finish within ${timeoutMs}ms`);
       }
-      const finished = (await this.job(receipt)) ?? job;
-      return responseOfFailedJob(finished.failedReason ?? message, finished.attemptsMade);
+      // Only a job that failed is a failure response; Redis trouble or a closing app is not the job's answer.
+      const finished = await this.job(receipt).catch(() => undefined);
+      if (finished && (await finished.isFailed())) return responseOfFailedJob(finished.failedReason, finished.attemptsMade);
+      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service}): ${message}`, { cause: error });
     }
   }
 

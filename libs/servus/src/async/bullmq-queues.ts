@@ -88,16 +88,7 @@ export class BullmqQueues implements OnApplicationShutdown {
   }
 
   private connect(): Redis {
-    const client = createRedisClient(this.options, 'producer');
-    // ioredis reconnects by itself; this listener keeps its errors from crashing the process.
-    let lastWarned = 0;
-    client.on('error', (error) => {
-      if (Date.now() - lastWarned > 10_000) {
-        lastWarned = Date.now();
-        this.logger.warn(`Redis (producer): ${error.message}`);
-      }
-    });
-    return client;
+    return createRedisClient(this.options, 'producer');
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -1,10 +1,23 @@
 import { InternalServerError } from '../response/http-errors';
 import { errorTypeNamed } from '../response/error-types';
 import { FailureResponse, ServiceResponse } from '../response/service-response';
+import { ServiceError } from '../response/service-error';
+
+/** A cancelled job fails at once with this reason; status() reports it as 'cancelled'. */
+export const CANCELLED_PREFIX = 'Cancelled: ';
+
+/** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
+export class RetryableFailureError extends Error {
+  constructor(readonly error: ServiceError) {
+    super(failureReason(error.name, error.code, error.message));
+    this.name = 'RetryableFailureError';
+  }
+}
 
 /**
- * How a failed job's reason is written by the processor for a retryable failure:
- * `ServiceUnavailableError (service_unavailable): message`. Read back into that error.
+ * How a failed job's reason is written for a ServiceError (a retryable failure in its last
+ * attempt, invalid arguments, a ServiceError raised): `ValidationError (unprocessable_entity):
+ * message`. Read back into that error by responseOfFailedJob.
  */
 export function failureReason(name: string, code: string, message: string): string {
   return `${name} (${code}): ${message}`;

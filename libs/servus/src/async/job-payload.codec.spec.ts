@@ -33,6 +33,7 @@ describe('findNonJson', () => {
       ['a function', { fn: () => 1 }, 'args.fn is a function: pass data, not code'],
       ['a symbol', { s: Symbol('x') }, 'args.s is a symbol: pass a string'],
       ['negative zero', { n: -0 }, 'args.n is -0: JSON turns it into 0'],
+      ['a hole in an array that also has a named property', { list: Object.assign([1, , 3], { x: 1 }) }, 'args.list[1] is an empty array slot'],
       ['an array with a named property', { list: Object.assign([1, 2], { total: 3 }) }, 'args.list is an array with named properties: JSON keeps only its items'],
       ['a BigInt', { n: BigInt(10) }, 'args.n is a BigInt: pass a string or a number'],
       ['NaN', { n: NaN }, 'args.n is NaN: JSON has no NaN or Infinity'],

@@ -77,7 +77,8 @@ function survivesJson(value: unknown, ancestors: object[]): boolean {
   ancestors.push(value);
   let ok: boolean;
   if (Array.isArray(value)) {
-    ok = Object.keys(value).length === value.length && value.every((item) => survivesJson(item, ancestors));
+    ok = Object.keys(value).length === value.length;
+    for (let i = 0; ok && i < value.length; i++) ok = i in value && survivesJson(value[i], ancestors);
   } else {
     ok = isPlainObject(value) && Object.getOwnPropertySymbols(value).length === 0;
     for (const key in value) {

@@ -43,7 +43,12 @@ export class JobRequestBuilder {
       throw new JobEnqueueError(service, `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`);
     }
     // Instances of classes with a locator become global ids first; any other instance is named below.
-    const encoded = this.globalIds.enabled ? this.globalIds.encode(args) : args;
+    let encoded = args;
+    try {
+      if (this.globalIds.enabled) encoded = this.globalIds.encode(args);
+    } catch (error) {
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    }
     const problem = findNonJson(encoded);
     if (problem) throw new JobEnqueueError(service, problem);
     const context = this.carry && ServusContext.carried(this.carry);

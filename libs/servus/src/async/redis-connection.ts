@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { Redis, RedisOptions } from 'ioredis';
 import { AsyncModuleOptions } from './async-options.interface';
 
@@ -17,11 +18,28 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const connection = options.connection ?? { url: process.env.REDIS_URL || DEFAULT_REDIS_URL };
+  let client: Redis;
   if ('url' in connection && typeof connection.url === 'string') {
     const { url, ...rest } = connection as { url: string } & RedisOptions;
-    return new Redis(url, { ...rest, ...overrides });
+    client = new Redis(url, { ...rest, ...overrides });
+  } else {
+    client = new Redis({ ...(connection as RedisOptions), ...overrides });
   }
-  return new Redis({ ...(connection as RedisOptions), ...overrides });
+  warnOnErrors(client, role);
+  return client;
+}
+
+const logger = new Logger('Servus');
+
+/** ioredis reconnects by itself; a listener keeps its 'error' events from crashing the process, and says so once in a while. */
+function warnOnErrors(client: Redis, role: string): void {
+  let lastWarned = 0;
+  client.on('error', (error) => {
+    if (Date.now() - lastWarned > 10_000) {
+      lastWarned = Date.now();
+      logger.warn(`Redis (${role}): ${error.message}`);
+    }
+  });
 }
 
 /** Resolves when the client is ready; rejects after `timeoutMs` or on a connection error. */

@@ -1,23 +1,14 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
-import { ValidationError } from '../response/http-errors';
 import { ServiceError } from '../response/service-error';
 import { SerializedResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
-import { failureReason } from './failed-job-response';
+import { CANCELLED_PREFIX, failureReason, RetryableFailureError } from './failed-job-response';
 import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
 import { EntityNotFoundError, GlobalIds } from '../globalid/global-ids';
-
-/** Thrown for a failure response whose error is retryable, so BullMQ retries the job. */
-export class RetryableFailureError extends Error {
-  constructor(readonly error: ServiceError) {
-    super(failureReason(error.name, error.code, error.message));
-    this.name = 'RetryableFailureError';
-  }
-}
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -70,10 +61,9 @@ export class ServusJobProcessor {
       if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
       if (context.cancelled !== undefined) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
-      if (error instanceof ValidationError || error instanceof EntityNotFoundError) throw this.unrecoverable(label, error.message);
-      if (error instanceof ServiceError && !error.retryable) {
-        throw this.unrecoverable(label, `${definition.name} raised ${error.name} (${error.code}): ${error.message}`);
-      }
+      if (error instanceof EntityNotFoundError || error instanceof UndecodablePayloadError) throw this.unrecoverable(label, error.message);
+      // Invalid arguments or result (ValidationError) and any non-retryable ServiceError raised: an answer, not a hiccup.
+      if (error instanceof ServiceError && !error.retryable) throw this.unrecoverable(label, failureReason(error.name, error.code, error.message));
       throw error;
     } finally {
       this.running.delete(key);
@@ -94,6 +84,3 @@ export class ServusJobProcessor {
     return new UnrecoverableError(reason);
   }
 }
-
-/** A cancelled job fails at once with this reason; status() reports it as 'cancelled'. */
-export const CANCELLED_PREFIX = 'Cancelled: ';

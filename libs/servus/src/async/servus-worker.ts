@@ -52,9 +52,18 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (unknown.length) throw new Error(`ServusModule: worker queues ${unknown.join(', ')} are not among queues (${this.names.all.join(', ')})`);
     const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
     for (const queue of queues) this.workers.push(this.createWorker(queue, concurrency, settings));
-    await this.listenForCancellations();
-    await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
-    await this.applyDeclaredSchedules();
+    try {
+      await this.listenForCancellations();
+      await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+      await this.applyDeclaredSchedules();
+    } catch (error) {
+      // A boot that fails must not leave workers taking jobs in a half-started app.
+      await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
+      await Promise.allSettled(this.connections.map((connection) => connection.quit()));
+      this.workers.length = this.connections.length = 0;
+      throw error;
+    }
+    for (const worker of this.workers) worker.run().catch((error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
     this.logger.log(`Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`);
   }
 
@@ -94,6 +103,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       concurrency,
       lockDuration: settings.lockDurationMs ?? 30_000,
       stalledInterval: settings.stalledIntervalMs ?? 30_000,
+      autorun: false, // started once the boot has fully succeeded
     });
     worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
     worker.on('stalled', (jobId) => this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`));

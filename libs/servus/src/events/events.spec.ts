@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import {
   Emits,
   EventHandler,
+  EventEmitError,
   EventInvocationsError,
   Invoke,
   JobEnqueueError,
@@ -228,9 +229,16 @@ describe('events', () => {
   });
 
   describe("handler failures (default 'propagate', as Servus)", () => {
-    it("reject the emitter's call with the invocation's exception, after the other invocations ran", async () => {
-      await expect(executor.call(TriggerBoom, { times: 1 })).rejects.toThrow(new RangeError('boom: first of 1'));
+    it("reject the emitter's call with an EventEmitError carrying the invocation's exception, after the other invocations ran", async () => {
+      const error = await executor.call(TriggerBoom, { times: 1 }).catch((e) => e);
+      expect(error).toBeInstanceOf(EventEmitError);
+      expect(error.message).toBe("boom.trigger ran, but its 'success' events failed: RangeError: boom: first of 1");
+      expect(error.cause).toEqual(new RangeError('boom: first of 1'));
       expect(journal.entries).toEqual([['SendWelcome', { to: 'after-boom@example.com' }]]);
+    });
+
+    it("ServusEvents.emit itself rejects with the invocation's own exception", async () => {
+      await expect(app.get(ServusEvents).emit('boom.requested', { times: 1 })).rejects.toThrow(new RangeError('boom: first of 1'));
     });
 
     it('several failures reject with an EventInvocationsError holding each', async () => {
@@ -248,7 +256,9 @@ describe('events', () => {
         }
       }
       const other = await boot({}, [BadQueueHandler]);
-      await expect(other.get(ServusExecutor).call(CreateUser, { email: 'q@example.com' })).rejects.toThrow(JobEnqueueError);
+      const error = await other.get(ServusExecutor).call(CreateUser, { email: 'q@example.com' }).catch((e) => e);
+      expect(error).toBeInstanceOf(EventEmitError);
+      expect(error.cause).toBeInstanceOf(JobEnqueueError);
       await other.close();
     });
   });

@@ -3,3 +3,4 @@ export { EventHandler, EventHandlerOptions } from './event-handler.decorator';
 export { Invoke, InvokeOptions } from './invoke.decorator';
 export { ServusEvents, EventInvocationsError } from './servus-events';
 export { EmitReport, InvocationOutcome } from './emit-report.interface';
+export { EventEmitError } from './event-emit.error';

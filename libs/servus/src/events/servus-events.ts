@@ -55,11 +55,22 @@ export class ServusEvents {
     return { event, outcomes };
   }
 
-  /** The pipeline's side: the events a service declares for this trigger, with their payloads. */
+  /**
+   * The pipeline's side: every event the service declares for this trigger, with its payload.
+   * All are emitted even when one fails; then the failure (several: an EventInvocationsError).
+   * A payload function that throws counts as a failed emit, isolated like the others.
+   */
   async emitOutcome(definition: ServiceDefinition, trigger: EmitTrigger, outcome: unknown, args: unknown): Promise<void> {
+    const errors: unknown[] = [];
     for (const config of definition.emits![trigger]) {
-      await this.emit(config.event, payloadOf(config, definition, trigger, outcome, args));
+      try {
+        await this.emit(config.event, payloadOf(config, definition, trigger, outcome, args));
+      } catch (error) {
+        if (this.isolate) this.logger.error(`Payload of event ${config.event} from ${definition.name} failed: ${(error as Error)?.message ?? error}`);
+        else errors.push(error);
+      }
     }
+    if (errors.length) throw errors.length === 1 ? errors[0] : new EventInvocationsError(`${definition.name} ${trigger}`, errors);
   }
 
   private async runHandler(handler: HandlerBinding, payload: unknown): Promise<InvocationOutcome[]> {

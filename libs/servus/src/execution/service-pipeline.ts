@@ -3,6 +3,7 @@ import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { CallContext } from '../service/call-context';
 import { ServusEvents } from '../events/servus-events';
+import { EventEmitError } from '../events/event-emit.error';
 import { ServiceLogger } from './service-logger';
 
 /**
@@ -24,8 +25,10 @@ export class ServicePipeline {
     private readonly events: ServusEvents,
   ) {}
 
-  /** `label` tells where the call runs (the worker passes its job), for the log lines. */
-  /** `loggedArgs`: what the call line shows, when not `args` (a worker logs global ids, not the entities). */
+  /**
+   * `label` tells where the call runs (the worker passes its job), for the log lines;
+   * `loggedArgs` is what the call line shows when not `args` (a worker logs global ids, not entities).
+   */
   async run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext, loggedArgs: unknown = args): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
     this.observer?.(definition, args);
@@ -42,7 +45,15 @@ export class ServicePipeline {
       throw error;
     }
     const trigger = response.success ? 'success' : 'failure';
-    if (definition.emits?.[trigger].length) await this.events.emitOutcome(definition, trigger, response, args);
+    if (definition.emits?.[trigger].length) {
+      try {
+        await this.events.emitOutcome(definition, trigger, response, args);
+      } catch (error) {
+        // The service's own outcome is logged; the caller learns its events failed.
+        this.logger.finished(name, response, performance.now() - started);
+        throw new EventEmitError(definition.name, trigger, error);
+      }
+    }
     this.logger.finished(name, response, performance.now() - started);
     return response;
   }

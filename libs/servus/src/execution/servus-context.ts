@@ -33,7 +33,7 @@ export const ServusContext = {
   carried(carry: readonly string[]): ContextValues {
     const store = storage.getStore();
     const values: ContextValues = { correlationId: (store?.correlationId as string | undefined) ?? randomUUID() };
-    if (store) for (const key of carry) if (key in store) values[key] = store[key];
+    if (store) for (const key of carry) if (Object.hasOwn(store, key)) values[key] = store[key];
     return values;
   },
 };

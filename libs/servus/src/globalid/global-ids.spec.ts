@@ -52,10 +52,10 @@ describe('GlobalIds', () => {
     expect(decoded.note).toBe('gid://servus/User/1');
   });
 
-  it('a missing row or an unknown type is an EntityNotFoundError naming type and id', async () => {
+  it('a missing row is an EntityNotFoundError naming type and id; a type without a locator is undecodable', async () => {
     const ids = setUp(rows);
     await expect(ids.decode({ user: 'gid://servus/User/9' })).rejects.toThrow(new EntityNotFoundError('User', '9'));
-    await expect(ids.decode(['gid://servus/Planet/3'])).rejects.toThrow('Planet 3 no longer exists');
+    await expect(ids.decode(['gid://servus/Planet/3'])).rejects.toThrow('Undecodable job payload: no locator for the global id "gid://servus/Planet/3" in this worker');
   });
 
   it("a locator's own error (a transient one) propagates as is, to be retried", async () => {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityLocator } from './entity-locator.interface';
+import { UndecodablePayloadError } from '../async/job-payload.codec';
 
 /** The reserved tag. A caller's own string that starts with it is escaped as `gid://servus/!<string>`. */
 export const GID_PREFIX = 'gid://servus/';
@@ -66,7 +67,8 @@ export class GlobalIds {
         const typeName = slash > 0 ? rest.slice(0, slash) : rest;
         const id = slash > 0 ? decodeURIComponent(rest.slice(slash + 1)) : '';
         const target = slash > 0 ? this.byName.get(typeName) : undefined;
-        const entity = target && (await target.locator.locate(target.type, id));
+        if (!target) throw new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`);
+        const entity = await target.locator.locate(target.type, id);
         if (entity === null || entity === undefined) throw new EntityNotFoundError(typeName, id);
         found.set(gid, entity);
       }),

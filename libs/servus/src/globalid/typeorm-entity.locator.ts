@@ -39,7 +39,8 @@ export class TypeOrmEntityLocator implements EntityLocator {
 
   async locate(type: Function, id: string): Promise<object | null> {
     const column = this.primaryKey(type);
-    const numeric = column.type === Number || column.type === 'int' || column.type === 'integer' || column.type === 'bigint';
+    // bigint keys stay strings (TypeORM returns them so; Number() would round them).
+    const numeric = column.type === Number || column.type === 'int' || column.type === 'integer';
     if (numeric && !/^-?\d+$/.test(id)) return null;
     return this.dataSource.getRepository(type).findOneBy({ [column.propertyName]: numeric ? Number(id) : id });
   }

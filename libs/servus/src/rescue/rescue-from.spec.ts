@@ -248,4 +248,9 @@ describe('@RescueFrom through ServusExecutor.call', () => {
   it('refuses a declaration without error classes', () => {
     expect(() => RescueFrom([], { use: ServiceUnavailableError })).toThrow(TypeError);
   });
+
+  it('refuses a declaration without a use type or handler, or with a missing error class, when it is written', () => {
+    expect(() => RescueFrom(Error, { use: undefined as never })).toThrow('@RescueFrom needs { use: SomeServiceError } or a handler');
+    expect(() => RescueFrom([undefined as never], { use: ServiceUnavailableError })).toThrow('@RescueFrom needs error classes');
+  });
 });

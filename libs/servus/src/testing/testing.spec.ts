@@ -130,7 +130,8 @@ describe('ServusTestingModule', () => {
       await executor.callAsync(ChargeOrder, { orderId: 9 }, { attempts: 3 });
       queue.enqueued()[0].args = { orderId: 'nine' };
       const [call] = await queue.drain();
-      expect(call).toMatchObject({ state: 'failed', attemptsMade: 1, failedReason: 'Invalid arguments for shop.charge: orderId must be integer (type)' });
+      expect(call).toMatchObject({ state: 'failed', attemptsMade: 1, failedReason: 'ValidationError (unprocessable_entity): Invalid arguments for shop.charge: orderId must be integer (type)' });
+      expect(call.response).toBeFailure(ValidationError, 'Invalid arguments for shop.charge: orderId must be integer (type)');
     });
 
     it('result() of a call not performed yet says so', async () => {

@@ -92,7 +92,11 @@ export class ContractCompiler {
   private compileSchema(schema: Record<string, unknown>): ValidateFunction {
     const ajv = String(schema.$schema ?? '').includes('2020-12') ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS))) : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
     const id = typeof schema.$id === 'string' ? schema.$id : undefined;
-    return (id && ajv.getSchema(id)) || ajv.compile(schema as AnySchema);
+    const known = id ? ajv.getSchema(id) : undefined;
+    if (!known) return ajv.compile(schema as AnySchema);
+    // One $id, one schema: reuse it only when it is the same schema, never another service's.
+    if (JSON.stringify(known.schema) !== JSON.stringify(schema)) throw new Error(`$id ${id} is already used by a different schema`);
+    return known;
   }
 
   private readFile(service: string, which: 'arguments' | 'result'): object | undefined {

@@ -22,7 +22,8 @@ export class DtoContract implements Contract {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       throw validationError(subject, [{ path: '', rule: 'type', message: `value must be an object (${this.dto.name})` }]);
     }
-    const instance = value instanceof this.dto ? value : plainToInstance(this.dto, value);
+    // Always a new instance: whitelisting must not strip fields from the caller's object (or the service's result).
+    const instance = plainToInstance(this.dto, value);
     const errors = await validate(instance, this.options);
     if (errors.length) throw validationError(subject, flatten(errors, ''));
     return this.transforms ? instance : value;

@@ -194,6 +194,12 @@ describe('argument and result validation', () => {
       expect(error.message).toMatch(/^Invalid arguments for reports.archive: userId must not be less than 1 \(min\); /);
     });
 
+    it("does not strip fields from the caller's own DTO instance", async () => {
+      const args = Object.assign(new ArchiveArgs(), { userId: 3, format: 'csv', sneaky: 1 });
+      await executor.call(Archive, args);
+      expect(args).toEqual(expect.objectContaining({ sneaky: 1 }));
+    });
+
     it('refuses non-object arguments', async () => {
       const error = await rejection(executor.call('reports.archive', 'hello'));
       expect(error.message).toBe('Invalid arguments for reports.archive: value must be an object (ArchiveArgs) (type)');
@@ -216,6 +222,22 @@ describe('argument and result validation', () => {
         }
       }
       await expect(boot([Broken])).rejects.toThrow(/^Invalid arguments schema for service broken.schema: /);
+    });
+
+    it('fails the boot when two services use one $id for different schemas', async () => {
+      @Service({ name: 'id.one', arguments: { $id: 'https://example.com/args.json', type: 'object' } })
+      class One extends ServiceBase<unknown, unknown> {
+        call() {
+          return this.success(null);
+        }
+      }
+      @Service({ name: 'id.two', arguments: { $id: 'https://example.com/args.json', type: 'string' } })
+      class Two extends ServiceBase<unknown, unknown> {
+        call() {
+          return this.success(null);
+        }
+      }
+      await expect(boot([One, Two])).rejects.toThrow("Invalid arguments schema for service id.two: $id https://example.com/args.json is already used by a different schema");
     });
 
     it('fails the boot on an unknown keyword (a typo)', async () => {
