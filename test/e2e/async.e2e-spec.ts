@@ -207,6 +207,9 @@ describe('callAsync through a worker process', () => {
     const ok = await executor.result(pending, { timeoutMs: 10_000 });
     expect(ok.success && ok.data).toEqual({ id: 1 });
     expect(await executor.status(pending)).toMatchObject({ state: 'completed', attemptsMade: 1, response: { success: true, data: { id: 1 } } });
+    // A bare job id means the default queue.
+    expect(await executor.status(pending.jobId)).toMatchObject({ state: 'completed', attemptsMade: 1 });
+    expect(await executor.result(pending.jobId)).toBeSuccess({ id: 1 });
 
     const notFound = await executor.result(await executor.callAsync(AlwaysNotFound, { id: 2 }), { timeoutMs: 10_000 });
     expect(notFound.success).toBe(false);

@@ -4,7 +4,7 @@ import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
-import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
+import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
@@ -78,7 +78,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     return receipts;
   }
 
-  async cancel(receipt: AsyncReceipt): Promise<CancelResult> {
+  async cancel(receipt: JobRef): Promise<CancelResult> {
     const job = await this.job(receipt);
     if (!job) return 'not-found';
     const state = await job.getState();
@@ -91,11 +91,11 @@ export class BullmqDispatcher implements AsyncDispatcher {
         // It was taken by a worker in between: cancel it where it runs.
       }
     }
-    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: receipt.queue, jobId: receipt.jobId }));
+    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: job.queueName, jobId: receipt.jobId }));
     return 'cancelling';
   }
 
-  async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
+  async status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
     const job = await this.job(receipt);
     if (!job) return undefined;
     const rawState = await job.getState();
@@ -113,26 +113,27 @@ export class BullmqDispatcher implements AsyncDispatcher {
     return status;
   }
 
-  async result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse> {
+  async result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
     const job = await this.job(receipt);
-    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue}: never enqueued, or removed after its retention`);
-    const events = await this.queues.queueEvents(receipt.queue);
+    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue ?? this.queues.names.defaultQueue}: never enqueued, or removed after its retention`);
+    const events = await this.queues.queueEvents(job.queueName);
     try {
       return ServiceResponse.fromJSON(await job.waitUntilFinished(events, timeoutMs));
     } catch (error) {
       const message = (error as Error).message;
       if (message.startsWith('Job wait') && message.includes('timed out')) {
-        throw new AsyncError(`Job ${receipt.jobId} (${receipt.service}) did not finish within ${timeoutMs}ms`);
+        throw new AsyncError(`Job ${receipt.jobId} (${receipt.service ?? job.name}) did not finish within ${timeoutMs}ms`);
       }
       // Only a job that failed is a failure response; Redis trouble or a closing app is not the job's answer.
       const finished = await this.job(receipt).catch(() => undefined);
       if (finished && (await finished.isFailed())) return responseOfFailedJob(finished.failedReason, finished.attemptsMade);
-      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service}): ${message}`, { cause: error });
+      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service ?? job.name}): ${message}`, { cause: error });
     }
   }
 
-  private async job(receipt: AsyncReceipt): Promise<Job | undefined> {
-    if (!this.queues.names.exists(receipt.queue)) throw new AsyncError(`Queue "${receipt.queue}" is not one of the module's queues`);
-    return Job.fromId(await this.queues.ready(receipt.queue), receipt.jobId);
+  private async job(receipt: JobRef): Promise<Job | undefined> {
+    const queue = receipt.queue ?? this.queues.names.defaultQueue;
+    if (!this.queues.names.exists(queue)) throw new AsyncError(`Queue "${queue}" is not one of the module's queues`);
+    return Job.fromId(await this.queues.ready(queue), receipt.jobId);
   }
 }

@@ -1,7 +1,7 @@
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { AsyncJobStatus } from './async-job-status.interface';
-import { AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { AsyncReceipt, CallAsyncOptions, JobRef } from './call-async-options.interface';
 import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 
 /**
@@ -13,9 +13,9 @@ export interface AsyncDispatcher {
   /** All or nothing per queue: every item is checked before any is sent. Receipts in item order. */
   enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]>;
   /** undefined when there is no such job (never enqueued, or removed after its retention). */
-  status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined>;
-  result(receipt: AsyncReceipt, timeoutMs: number): Promise<ServiceResponse>;
-  cancel(receipt: AsyncReceipt): Promise<CancelResult>;
+  status(job: JobRef): Promise<AsyncJobStatus | undefined>;
+  result(job: JobRef, timeoutMs: number): Promise<ServiceResponse>;
+  cancel(job: JobRef): Promise<CancelResult>;
   schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   schedules(): Promise<ScheduleInfo[]>;
   unschedule(id: string, queue?: string): Promise<boolean>;

@@ -40,6 +40,13 @@ export interface AsyncCall {
   options?: CallAsyncOptions;
 }
 
+/** A job to ask about: a receipt, or a job id (then on the module's default queue unless `queue` says). @publicApi */
+export interface JobRef {
+  jobId: string;
+  queue?: string;
+  service?: string;
+}
+
 /** What `callAsync` resolves to once the job is in Redis. @publicApi */
 export interface AsyncReceipt {
   jobId: string;

@@ -1,5 +1,5 @@
 export { ServusExecutor } from './servus-executor';
-export { CallAsyncOptions, AsyncReceipt, AsyncCall } from './call-async-options.interface';
+export { CallAsyncOptions, AsyncReceipt, AsyncCall, JobRef } from './call-async-options.interface';
 export { AsyncDispatcher, ASYNC_DISPATCHER, CancelResult } from './async-dispatcher.interface';
 export { REDACTED, DEFAULT_REDACT_KEYS } from './redact';
 export { ServusContext, ContextValues } from './servus-context';

@@ -7,7 +7,7 @@ import { ServiceRegistry } from '../service/service-registry';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ASYNC_DISPATCHER, AsyncDispatcher, CancelResult, PreparedCall } from './async-dispatcher.interface';
 import { AsyncJobStatus } from './async-job-status.interface';
-import { AsyncCall, AsyncReceipt, CallAsyncOptions } from './call-async-options.interface';
+import { AsyncCall, AsyncReceipt, CallAsyncOptions, JobRef } from './call-async-options.interface';
 import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 import { ServicePipeline } from './service-pipeline';
 import { atIndex } from '../util/at-index';
@@ -98,21 +98,21 @@ export class ServusExecutor {
    * `context.signal` aborted (in whichever worker runs it) and ends 'cancelled', not retried.
    * Cancellation of a running job is cooperative: a service that ignores the signal finishes.
    */
-  cancel(receipt: AsyncReceipt): Promise<CancelResult> {
-    return this.dispatcher.cancel(receipt);
+  cancel(receipt: AsyncReceipt | string): Promise<CancelResult> {
+    return this.dispatcher.cancel(jobRef(receipt));
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */
-  status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
-    return this.dispatcher.status(receipt);
+  status(receipt: AsyncReceipt | string): Promise<AsyncJobStatus | undefined> {
+    return this.dispatcher.status(jobRef(receipt));
   }
 
   /**
    * Waits for an async call to finish and resolves to its response. A job that failed for
    * good becomes a failure response carrying the error; rejects with AsyncError on timeout.
    */
-  result<T = unknown>(receipt: AsyncReceipt, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
-    return this.dispatcher.result(receipt, timeoutMs) as Promise<ServiceResponse<T>>;
+  result<T = unknown>(receipt: AsyncReceipt | string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
+    return this.dispatcher.result(jobRef(receipt), timeoutMs) as Promise<ServiceResponse<T>>;
   }
 
   /** The definition of a registered service, or an error that says how to register it. */
@@ -133,4 +133,9 @@ export class ServusExecutor {
         : `decorate ${name} with @Service() and add it to the providers of a module`,
     );
   }
+}
+
+/** A receipt as it is, or a bare job id (on the module's default queue). */
+function jobRef(receipt: AsyncReceipt | string): JobRef {
+  return typeof receipt === 'string' ? { jobId: receipt } : receipt;
 }

@@ -3,7 +3,7 @@ import type { Job, JobsOptions } from 'bullmq';
 import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
 import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
-import { AsyncReceipt, CallAsyncOptions } from '../execution/call-async-options.interface';
+import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
 import { JobRequestBuilder } from '../async/job-request';
 import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
@@ -170,7 +170,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   }
 
   /** A call not performed yet is removed; a performed one is 'finished'. */
-  async cancel(receipt: AsyncReceipt): Promise<CancelResult> {
+  async cancel(receipt: JobRef): Promise<CancelResult> {
     const call = this.find(receipt);
     if (!call) return 'not-found';
     if (call.state !== 'enqueued') return 'finished';
@@ -178,7 +178,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     return 'removed';
   }
 
-  async status(receipt: AsyncReceipt): Promise<AsyncJobStatus | undefined> {
+  async status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
     const call = this.find(receipt);
     if (!call) return undefined;
     return {
@@ -190,14 +190,15 @@ export class ServusTestQueue implements AsyncDispatcher {
     };
   }
 
-  async result(receipt: AsyncReceipt): Promise<ServiceResponse> {
+  async result(receipt: JobRef): Promise<ServiceResponse> {
     const call = this.find(receipt);
-    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue} in the test queue`);
-    if (!call.response) throw new AsyncError(`Job ${receipt.jobId} (${receipt.service}) has not been performed: call ServusTestQueue.drain() or perform() first`);
+    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue ?? this.requests.names.defaultQueue} in the test queue`);
+    if (!call.response) throw new AsyncError(`Job ${receipt.jobId} (${call.service}) has not been performed: call ServusTestQueue.drain() or perform() first`);
     return call.response;
   }
 
-  private find(receipt: AsyncReceipt): EnqueuedCall | undefined {
-    return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === receipt.queue);
+  private find(receipt: JobRef): EnqueuedCall | undefined {
+    const queue = receipt.queue ?? this.requests.names.defaultQueue;
+    return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === queue);
   }
 }
