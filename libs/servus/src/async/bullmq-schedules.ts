@@ -53,7 +53,8 @@ export class BullmqSchedules {
   }
 }
 
-function repeatOf(service: string, { every, cron, tz, limit }: ScheduleOptions): { every?: number; pattern?: string; tz?: string; limit?: number } {
+/** The repeat of a schedule, checked: every or cron, never both, a valid duration. Shared with the test queue. */
+export function repeatOf(service: string, { every, cron, tz, limit }: ScheduleOptions): { every?: number; pattern?: string; tz?: string; limit?: number } {
   if ((every === undefined) === (cron === undefined)) throw new JobEnqueueError(service, 'a schedule needs either every or cron');
   try {
     return every !== undefined ? { every: parseDuration(every), limit } : { pattern: cron, tz, limit };

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { GenerateError, GenerateOptions, planHandler, planService, writePlanned } from './generate';
+import { DEFAULT_SCHEMAS_DIR } from '../validation/schema-files';
 
 const USAGE = `Usage:
   servus generate service <path> [name:type[?] ...]   e.g. servus generate service reports/archive userId:integer note:string?
@@ -25,7 +26,7 @@ export function main(argv: string[], cwd = process.cwd()): number {
   const options: GenerateOptions = {
     cwd,
     root: String(flags.get('--root') ?? 'src'),
-    schemasDir: String(flags.get('--schemas') ?? 'schemas/services'),
+    schemasDir: String(flags.get('--schemas') ?? DEFAULT_SCHEMAS_DIR),
     importFrom: flags.has('--import') ? String(flags.get('--import')) : undefined,
     dryRun: flags.has('--dry-run'),
   };

@@ -8,9 +8,9 @@ import { JobRequestBuilder } from '../async/job-request';
 import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
 import { ServusJobProcessor } from '../async/servus-job.processor';
-import { AsyncError, JobEnqueueError } from '../response/async-errors';
+import { AsyncError } from '../response/async-errors';
 import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
-import { parseDuration } from '../async/duration';
+import { repeatOf } from '../async/bullmq-schedules';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
@@ -101,11 +101,11 @@ export class ServusTestQueue implements AsyncDispatcher {
 
   /** Records the schedule (checked as in production); nothing fires: perform what it would enqueue with enqueue(). */
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
+    const repeat = repeatOf(definition.name, options);
     const request = this.requests.build(definition, args, { queue: options.queue });
-    if ((options.every === undefined) === (options.cron === undefined)) throw new JobEnqueueError(definition.name, 'a schedule needs either every or cron');
     const info: ScheduleInfo = { id: options.id ?? definition.name, queue: request.queue, service: definition.name };
-    if (options.every !== undefined) info.every = parseDuration(options.every);
-    if (options.cron !== undefined) Object.assign(info, { cron: options.cron, tz: options.tz });
+    if (repeat.every !== undefined) info.every = repeat.every;
+    if (repeat.pattern !== undefined) Object.assign(info, { cron: repeat.pattern, tz: repeat.tz });
     this.scheduled.set(`${info.queue}:${info.id}`, { ...info, args: request.payload.args });
     return info;
   }

@@ -10,7 +10,7 @@ import { ServiceOptions } from '../service/service-options.interface';
 import { Contract } from './contract.interface';
 import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
-import { schemaFile } from './schema-files';
+import { DEFAULT_SCHEMAS_DIR, schemaFile } from './schema-files';
 
 /** A service's contracts: argument and result, either may be absent (no validation). */
 export interface ServiceContracts {
@@ -49,7 +49,7 @@ export class ContractCompiler {
   private readonly schemasDir: string;
 
   constructor(@Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions) {
-    this.schemasDir = resolve(options.schemasDir ?? 'schemas/services');
+    this.schemasDir = resolve(options.schemasDir ?? DEFAULT_SCHEMAS_DIR);
   }
 
   compile(service: string, options: ServiceOptions): ServiceContracts {

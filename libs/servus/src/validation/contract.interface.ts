@@ -3,11 +3,8 @@
  * built once per service at bootstrap.
  */
 export interface Contract {
-  readonly kind: 'json-schema' | 'dto';
   /** Checks `value`; resolves to what the service receives (defaults filled, or the DTO instance). Throws ValidationError. */
   validate(value: unknown, subject: string): unknown | Promise<unknown>;
   /** What goes into the job: plain JSON (a DTO instance is turned back into a plain object). */
   toJson(validated: unknown): unknown;
-  /** The schema's `example` / first of `examples`, for the testing helpers. */
-  example(): unknown;
 }

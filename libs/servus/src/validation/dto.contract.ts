@@ -9,8 +9,6 @@ import { ValidationDetail, validationError } from './validation-error.factory';
  * `@Type(() => Date)` fields arrive as Dates, sync and async) and validated.
  */
 export class DtoContract implements Contract {
-  readonly kind = 'dto';
-
   constructor(
     private readonly dto: Type,
     private readonly options: ValidatorOptions,
@@ -34,9 +32,6 @@ export class DtoContract implements Contract {
     return JSON.parse(JSON.stringify(instanceToPlain(validated)));
   }
 
-  example(): unknown {
-    return undefined;
-  }
 }
 
 function flatten(errors: ClassValidatorError[], parent: string): ValidationDetail[] {

@@ -4,11 +4,10 @@ import { ValidationDetail, validationError } from './validation-error.factory';
 
 /** A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's object. */
 export class JsonSchemaContract implements Contract {
-  readonly kind = 'json-schema';
   private readonly fillsDefaults: boolean;
 
   constructor(
-    private readonly schema: Record<string, any>,
+    schema: Record<string, any>,
     private readonly check: ValidateFunction,
   ) {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
@@ -24,9 +23,6 @@ export class JsonSchemaContract implements Contract {
     return validated;
   }
 
-  example(): unknown {
-    return this.schema.example ?? (Array.isArray(this.schema.examples) ? this.schema.examples[0] : undefined);
-  }
 }
 
 function toDetail(error: ErrorObject): ValidationDetail {

@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ArgsOf, DataOf } from '../service/service-base';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
-import { schemaFile } from './schema-files';
+import { DEFAULT_SCHEMAS_DIR, schemaFile } from './schema-files';
 
 type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -25,7 +25,7 @@ export function resultExample<S>(service: Type<S>, overrides?: DeepPartial<DataO
   return exampleOf(service, 'result', overrides, options.schemasDir) as DataOf<S>;
 }
 
-function exampleOf(service: Type, which: 'arguments' | 'result', overrides: unknown, schemasDir = 'schemas/services'): unknown {
+function exampleOf(service: Type, which: 'arguments' | 'result', overrides: unknown, schemasDir = DEFAULT_SCHEMAS_DIR): unknown {
   const declared = accessor.getServiceOptions(service)?.[which];
   const schema = declared ?? readSchema(join(resolve(schemasDir), schemaFile(accessor.getServiceName(service), which)));
   if (!schema || typeof schema !== 'object') {

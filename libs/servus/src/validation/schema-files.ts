@@ -1,3 +1,6 @@
+/** Where file-based schemas live unless `schemasDir` says otherwise (relative to the working directory). */
+export const DEFAULT_SCHEMAS_DIR = 'schemas/services';
+
 /**
  * Where a service's schema files live under `schemasDir`, as in Servus:
  * 'reports.generate' -> reports/generate/arguments.json; 'GenerateReport' -> generate_report/arguments.json.
