@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
+import { ServusExecutor, ServusModule } from '@app/servus';
 import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import {
   createBenchApp,
@@ -23,7 +23,7 @@ import {
   TargetResult,
   interleaveSamples,
 } from './bench-kit';
-import { Args, ARGS, SCHEMA } from './sync.bench';
+import { ARGS, Noop, NoopWithSchema } from './bench-services';
 
 /**
  * Enqueue cost: raw BullMQ `queue.add` vs `executor.callAsync`, on the same Redis, with the
@@ -33,19 +33,7 @@ import { Args, ARGS, SCHEMA } from './sync.bench';
  * awaited) and 50 in flight; raw `addBulk` of 1,000, against `executor.callAsyncMany` of
  * 1,000 when the library has it (else raw alone, reported as "no bulk path").
  */
-@Service({ name: 'bench.noop' })
-class Noop extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
 
-@Service({ name: 'bench.noop-schema', arguments: SCHEMA })
-class NoopWithSchema extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
 
 const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
 

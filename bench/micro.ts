@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConsoleLogger, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { Service, ServiceBase, ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
+import { ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
 import { BullmqQueues } from '@app/servus/async/bullmq-queues';
 import { buildJobOptions } from '@app/servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
@@ -11,7 +11,7 @@ import { JobRequestBuilder } from '@app/servus/async/job-request';
 import { QueueNames } from '@app/servus/async/queue-names';
 import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
 import { createBenchApp, env, fmt, interleave, quietAsyncLocalStorages, readyClient, RUN_PREFIX, sweepKeys, table } from './bench-kit';
-import { Args, ARGS } from './sync.bench';
+import { ARGS, Noop } from './bench-services';
 
 /**
  * The per-job CPU steps of the enqueue and process paths, each alone, in ns/op (no Redis:
@@ -20,82 +20,19 @@ import { Args, ARGS } from './sync.bench';
  *
  *   npx ts-node bench/micro.ts
  */
-@Service({ name: 'bench.noop' })
-class Noop extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
-
-/** BullmqDispatcher's private withTimeout, copied to time it alone. */
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms}ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** The processor's label, as built for every job. */
 function label(job: { id?: string; queueName: string; attemptsMade: number; opts: { attempts?: number } }): string {
   return `job ${job.id} on ${job.queueName}, attempt ${job.attemptsMade + 1}/${job.opts.attempts ?? 1}`;
 }
 
-/**
- * PROTOTYPES of proposed fixes (bench only, not the library), to put numbers on them:
- * the same JSON-exactness check without building a path string per key (the message is
- * built only when something is wrong, by re-running findNonJson), ...
- */
-function isJsonExact(value: unknown, ancestors: object[] = []): boolean {
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object':
-      break;
-    default:
-      return false;
-  }
-  if (value === null) return true;
-  if (ancestors.includes(value)) return false;
-  ancestors.push(value);
-  if (Array.isArray(value)) {
-    if (Object.keys(value).length > value.length) return false;
-    for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonExact(value[i], ancestors)) return false;
-  } else {
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null && !(Object.getPrototypeOf(proto) === null && proto.constructor?.name === 'Object')) return false;
-    if (Object.getOwnPropertySymbols(value).length > 0) return false;
-    for (const key of Object.keys(value)) if (!isJsonExact((value as Record<string, unknown>)[key], ancestors)) return false;
-  }
-  ancestors.pop();
-  return true;
-}
-
-/** ... and callAsync with no async layers, no per-job timer (ioredis `commandTimeout` would bound the wait), a numeric enqueuedAt, job options merged once. */
+/** A PROTOTYPE (bench only): callAsync with no async layers and job options merged once, to see how low the path could go. */
 function leanCallAsync(executor: ServusExecutor, queue: Queue, cachedOptions: object, args: unknown) {
   const definition = executor.resolve(Noop);
-  if (!isJsonExact(args)) return Promise.reject(new Error(findNonJson(args)));
-  const payload = { service: definition.name, args, metadata: { enqueuedAt: Date.now(), v: 1 } };
+  const problem = findNonJson(args);
+  if (problem) return Promise.reject(new Error(problem));
+  const payload = { service: definition.name, args, metadata: { v: 1 } };
   return queue.add(definition.name, payload, cachedOptions).then((job) => ({ jobId: job.id!, queue: 'default', service: definition.name }));
-}
-
-/** enqueueMany's grouping of items by queue (spreads the array at each item), vs a push. */
-function groupBySpread(queues: string[]): Map<string, number[]> {
-  const byQueue = new Map<string, number[]>();
-  queues.forEach((queue, i) => byQueue.set(queue, [...(byQueue.get(queue) ?? []), i]));
-  return byQueue;
-}
-function groupByPush(queues: string[]): Map<string, number[]> {
-  const byQueue = new Map<string, number[]>();
-  queues.forEach((queue, i) => {
-    const list = byQueue.get(queue);
-    if (list) list.push(i);
-    else byQueue.set(queue, [i]);
-  });
-  return byQueue;
 }
 
 let sink: unknown;
@@ -175,10 +112,8 @@ async function main(): Promise<void> {
       'ServusContext.carried([]) (no context: a new randomUUID)': timeSync(n, () => ServusContext.carried([])),
       'findNonJson(context)': timeSync(n, () => findNonJson(context, 'context')),
       'buildJobOptions(no module, no service, {})': timeSync(n, () => buildJobOptions(undefined, undefined, {})),
-      'await withTimeout(resolved, 2000)': timeAsync(n, () => withTimeout(fakeAdd(), 2000)),
       'await queues.ready(name) (connected)': timeAsync(n, () => queues.ready('default')),
       'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () => leanCallAsync(executor, queue, cachedOptions, ARGS)),
-      'PROTOTYPE: isJsonExact(args) (no path strings)': timeSync(n, () => isJsonExact(ARGS)),
     });
     const base = enqueue['baseline: await a resolved promise (raw add without Redis)'].median;
     console.log(
@@ -190,15 +125,6 @@ async function main(): Promise<void> {
       ),
     );
 
-    const thousand = Array.from({ length: 1_000 }, () => 'default');
-    const tenThousand = Array.from({ length: 10_000 }, () => 'default');
-    const grouping = await interleave(env.rounds(), {
-      'group 1,000 items by queue, spread (enqueueMany today)': timeSync(Math.max(1, Math.round(n / 1000)), () => groupBySpread(thousand)),
-      'group 1,000 items by queue, push': timeSync(Math.max(1, Math.round(n / 1000)), () => groupByPush(thousand)),
-      'group 10,000 items by queue, spread (enqueueMany today)': timeSync(Math.max(1, Math.round(n / 20_000)), () => groupBySpread(tenThousand)),
-      'group 10,000 items by queue, push': timeSync(Math.max(1, Math.round(n / 20_000)), () => groupByPush(tenThousand)),
-    });
-    console.log(table(`micro, callAsyncMany's grouping by queue (${env.rounds()} rounds)`, 'ns/batch', grouping));
 
     Logger.overrideLogger(['log', 'warn', 'error']);
     // ConsoleLogger's formatting (timestamp, colours) is paid; its write is not.
@@ -228,7 +154,7 @@ async function main(): Promise<void> {
         Object.fromEntries(Object.keys(process_).map((name) => [name, name.startsWith('baseline') ? 'baseline' : name.startsWith('ServusJobProcessor') ? `+${fmt(process_[name].median - pbase)} ns over baseline` : ''])),
       ),
     );
-    console.log(JSON.stringify({ micro: { enqueue, process: process_, grouping } }), typeof sink === 'undefined' ? '' : '');
+    console.log(JSON.stringify({ micro: { enqueue, process: process_ } }), typeof sink === 'undefined' ? '' : '');
   } finally {
     await app.close();
     await loud.close();

@@ -22,7 +22,7 @@ import {
   WORKER_OPTIONS,
   workersOf,
 } from './bench-kit';
-import { Args, ARGS } from './sync.bench';
+import { Args, ARGS } from './bench-services';
 
 /**
  * Pickup latency: from just before `queue.add` / `executor.callAsync` to the raw processor /

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
 import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import {
   capturePayload,
@@ -26,7 +26,7 @@ import {
   WORKER_OPTIONS,
   workersOf,
 } from './bench-kit';
-import { Args, ARGS } from './sync.bench';
+import { ARGS, Noop } from './bench-services';
 
 /**
  * Processing cost: a raw BullMQ Worker with a no-op processor vs the Servus worker
@@ -42,12 +42,6 @@ import { Args, ARGS } from './sync.bench';
  * AbortSignal per job; an AsyncLocalStorage entered in the process turns promise hooks on.
  * The plain raw cases run with every AsyncLocalStorage disabled (see quietAsyncLocalStorages).
  */
-@Service({ name: 'bench.noop' })
-class Noop extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
 
 const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
 

@@ -7,12 +7,12 @@ import { join } from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
 import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import { encodePayload } from '@app/servus/async/job-payload.codec';
 import { completions, createBenchApp, env, inFlight, PRODUCER_OPTIONS, readyClient, RUN_PREFIX, sweepKeys, WORKER_OPTIONS, workersOf } from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
-import { Args, ARGS } from './sync.bench';
+import { ARGS, Noop } from './bench-services';
 
 /**
  * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
@@ -25,12 +25,6 @@ import { Args, ARGS } from './sync.bench';
  * for Chrome DevTools / speedscope. BENCH_N scales the job counts, BENCH_PROFILE_US sets the
  * sampling interval (default 50 us). All keys are deleted at the end.
  */
-@Service({ name: 'bench.noop' })
-class Noop extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
 
 const RAW_DATA = { service: 'bench.noop', args: ARGS, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import { ARGS, Noop, NoopWithSchema } from './bench-services';
 import { createBenchApp, env, fmt, interleave, table, TargetResult } from './bench-kit';
 
 /**
@@ -8,41 +9,8 @@ import { createBenchApp, env, fmt, interleave, table, TargetResult } from './ben
  * with a 5-property JSON Schema (ajv, compiled once at boot), under production log levels
  * (log, warn, error) written to a logger that discards them.
  */
-export interface Args {
-  userId: number;
-  reportType: 'daily' | 'monthly';
-  email: string;
-  limit: number;
-  draft: boolean;
-}
 
-export const ARGS: Args = { userId: 7, reportType: 'monthly', email: 'ada@example.com', limit: 10, draft: false };
 
-export const SCHEMA = {
-  type: 'object',
-  required: ['userId', 'reportType', 'email', 'limit', 'draft'],
-  properties: {
-    userId: { type: 'integer', minimum: 1 },
-    reportType: { enum: ['daily', 'monthly'] },
-    email: { type: 'string', maxLength: 200 },
-    limit: { type: 'integer', minimum: 1, maximum: 1000 },
-    draft: { type: 'boolean' },
-  },
-};
-
-@Service({ name: 'bench.noop' })
-class Noop extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
-
-@Service({ name: 'bench.noop-schema', arguments: SCHEMA })
-class NoopWithSchema extends ServiceBase<Args, number> {
-  async call(args: Args) {
-    return this.success(args.userId);
-  }
-}
 
 async function appFor(options: ServusModuleOptions): Promise<INestApplicationContext> {
   @Module({ imports: [ServusModule.forRoot(options)], providers: [Noop, NoopWithSchema] })
