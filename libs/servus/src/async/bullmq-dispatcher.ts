@@ -2,7 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
 import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
 import { CANCELLED_PREFIX } from './failed-job-response';
-import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
@@ -49,13 +48,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
-    const requests = items.map((item, i) => {
-      try {
-        return this.requests.build(item.definition, item.args, item.options);
-      } catch (error) {
-        throw atIndex(error, i);
-      }
-    });
+    const requests = this.requests.buildMany(items);
     const byQueue = new Map<string, number[]>();
     requests.forEach((request, i) => {
       const indexes = byQueue.get(request.queue);

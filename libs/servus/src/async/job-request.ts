@@ -10,6 +10,8 @@ import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
+import { PreparedCall } from '../execution/async-dispatcher.interface';
+import { atIndex } from '../util/at-index';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -34,6 +36,17 @@ export class JobRequestBuilder {
     private readonly globalIds: GlobalIds,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
+  }
+
+  /** Every item checked before any is sent: a bad one throws with `items[i]: ` in its message. */
+  buildMany(items: PreparedCall[]): JobRequest[] {
+    return items.map((item, i) => {
+      try {
+        return this.build(item.definition, item.args, item.options);
+      } catch (error) {
+        throw atIndex(error, i);
+      }
+    });
   }
 
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {

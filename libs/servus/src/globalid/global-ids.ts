@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityLocator } from './entity-locator.interface';
 import { UndecodablePayloadError } from '../async/job-payload.codec';
+import { isPlainObject } from '../util/is-plain-object';
 
 /** The reserved tag. A caller's own string that starts with it is escaped as `gid://servus/!<string>`. */
 export const GID_PREFIX = 'gid://servus/';
@@ -112,8 +113,7 @@ function mapChildren(value: object, map: (child: unknown) => unknown): unknown {
     });
     return copy ?? value;
   }
-  const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) return value; // other instances: left for the JSON check to name
+  if (!isPlainObject(value)) return value; // other instances: left for the JSON check to name
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
     const child = (value as Record<string, unknown>)[key];

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
 import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
-import { atIndex } from '../util/at-index';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { JobRequestBuilder } from '../async/job-request';
+import { JobRequest, JobRequestBuilder } from '../async/job-request';
 import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
 import { ServusJobProcessor } from '../async/servus-job.processor';
@@ -57,8 +56,20 @@ export class ServusTestQueue implements AsyncDispatcher {
     @Inject(SERVUS_TESTING_OPTIONS) private readonly options: ServusTestingOptions,
   ) {}
 
-  async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
-    const request = this.requests.build(definition, args, options);
+  enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
+    return this.record(definition, this.requests.build(definition, args, options), options);
+  }
+
+  /** Checked all first, as production does, so a bad item leaves nothing recorded. */
+  async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
+    const requests = this.requests.buildMany(items);
+    const receipts: AsyncReceipt[] = [];
+    for (let i = 0; i < items.length; i++) receipts.push(await this.record(items[i].definition, requests[i], items[i].options));
+    return receipts;
+  }
+
+  /** Stores a checked job as BullMQ would (JSON round trip, jobId and idempotency dedup), and runs it when inline. */
+  private async record(definition: ServiceDefinition, request: JobRequest, options: CallAsyncOptions): Promise<AsyncReceipt> {
     const payload: JobPayload = JSON.parse(JSON.stringify(request.payload));
     const key = request.options.deduplication?.id;
     const duplicate = key === undefined ? undefined : this.calls.find((call) => call.jobOptions.deduplication?.id === key && call.queue === request.queue);
@@ -81,20 +92,6 @@ export class ServusTestQueue implements AsyncDispatcher {
     this.recorder.recordEnqueue(definition, payload.args, options);
     if (this.options.async === 'inline') await this.perform(call);
     return receipt;
-  }
-
-  async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
-    // Checked all first, as production does, so a bad item leaves nothing recorded.
-    items.forEach((item, i) => {
-      try {
-        this.requests.build(item.definition, item.args, item.options);
-      } catch (error) {
-        throw atIndex(error, i);
-      }
-    });
-    const receipts: AsyncReceipt[] = [];
-    for (const item of items) receipts.push(await this.enqueue(item.definition, item.args, item.options));
-    return receipts;
   }
 
   private readonly scheduled = new Map<string, ScheduleInfo & { args: unknown }>();
