@@ -56,20 +56,8 @@ describe('faults: worker SIGKILL mid-batch', () => {
 
   it('unguarded service: all 500 effects are there; duplicates only for the jobs the killed worker had in flight', async () => {
     const run = await killMidBatch('plain', LedgerEntry);
-    const { after, atKill } = run;
-    faultSummary('worker SIGKILL mid-batch, service without guard', `SIGKILL of worker ${run.first.child.pid} with ${run.inFlightAtKill} job(s) mid-run`, {
-      jobs: JOBS,
-      completedByFirstBeforeKill: atKill.finished,
-      activeAtKill: run.activeAtKill,
-      executions: after.executions,
-      distinctEffects: after.distinctEffects,
-      effectsApplied: after.effectsApplied,
-      duplicateEffects: after.duplicateEffects.length,
-      reruns: after.reruns.length,
-      byPid: Object.fromEntries(after.pids),
-      failed: run.failed,
-      killToAllCompletedMs: run.recoveryMs,
-    });
+    const { after } = run;
+    summarize('worker SIGKILL mid-batch, service without guard', run);
 
     expectEveryJobDone(run);
     // At least once: every job the killed worker was running ran again, once more; no job it had not taken did...
@@ -83,8 +71,19 @@ describe('faults: worker SIGKILL mid-batch', () => {
 
   it('service with an idempotency guard: all 500 effects are there, none twice, though jobs ran again', async () => {
     const run = await killMidBatch('guarded', GuardedLedgerEntry);
+    const { after } = run;
+    summarize('worker SIGKILL mid-batch, service with idempotency guard', run);
+
+    expectEveryJobDone(run);
+    expectRerunsOnlyOfKilledJobs(run); // the guard was put to the test
+    expect(after.executions).toBe(JOBS + after.reruns.length);
+    expect(after.duplicateEffects).toEqual([]);
+    expect(after.effectsApplied).toBe(JOBS);
+  });
+
+  function summarize(title: string, run: Awaited<ReturnType<typeof killMidBatch>>) {
     const { after, atKill } = run;
-    faultSummary('worker SIGKILL mid-batch, service with idempotency guard', `SIGKILL of worker ${run.first.child.pid} with ${run.inFlightAtKill} job(s) mid-run`, {
+    faultSummary(title, `SIGKILL of worker ${run.first.child.pid} with ${run.inFlightAtKill} job(s) mid-run`, {
       jobs: JOBS,
       completedByFirstBeforeKill: atKill.finished,
       activeAtKill: run.activeAtKill,
@@ -97,13 +96,7 @@ describe('faults: worker SIGKILL mid-batch', () => {
       failed: run.failed,
       killToAllCompletedMs: run.recoveryMs,
     });
-
-    expectEveryJobDone(run);
-    expectRerunsOnlyOfKilledJobs(run); // the guard was put to the test
-    expect(after.executions).toBe(JOBS + after.reruns.length);
-    expect(after.duplicateEffects).toEqual([]);
-    expect(after.effectsApplied).toBe(JOBS);
-  });
+  }
 
   function expectRerunsOnlyOfKilledJobs({ after, inFlightAtKill, activeAtKill }: Awaited<ReturnType<typeof killMidBatch>>) {
     expect(inFlightAtKill).toBeGreaterThan(0);
