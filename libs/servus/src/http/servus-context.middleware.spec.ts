@@ -16,7 +16,8 @@ describe('servusContextMiddleware', () => {
   });
 
   it('replaces a missing or unsafe correlation id (a line break would forge log lines) with a new one', () => {
-    for (const headers of [{}, { 'x-correlation-id': 'a\nFAKE LOG LINE' }, { 'x-correlation-id': 'x'.repeat(200) }]) {
+    const cases: Record<string, string>[] = [{}, { 'x-correlation-id': 'a\nFAKE LOG LINE' }, { 'x-correlation-id': 'x'.repeat(200) }];
+    for (const headers of cases) {
       const { seen, set } = run(headers);
       expect(seen.correlationId).toMatch(/^[0-9a-f-]{36}$/);
       expect(set['x-correlation-id']).toBe(seen.correlationId);
