@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConsoleLogger, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
+import { ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule, ServusTracing } from '@app/servus';
 import { BullmqQueues } from '@app/servus/async/bullmq-queues';
 import { buildJobOptions } from '@app/servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     const executor = app.get(ServusExecutor);
     const definition: ServiceDefinition = executor.resolve(Noop);
     const options = { prefix, queues: ['default'] };
-    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds());
+    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds(), new ServusTracing(options));
     const processor = app.get(ServusJobProcessor);
     const loudProcessor = loud.get(ServusJobProcessor);
     const consoleLogger = new ConsoleLogger('Servus');

@@ -8,3 +8,4 @@ export * from './validation';
 export * from './events';
 export * from './http';
 export * from './globalid';
+export * from './tracing';

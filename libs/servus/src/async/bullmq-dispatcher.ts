@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, CancelResult, JOB_STATES, PreparedCall, QueueJobCounts } from '../execution/async-dispatcher.interface';
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
@@ -69,6 +69,15 @@ export class BullmqDispatcher implements AsyncDispatcher {
       throw new JobEnqueueError(services, `Redis did not take the batch of ${items.length}: ${(error as Error).message}`, { cause: error });
     }
     return receipts;
+  }
+
+  async jobCounts(): Promise<QueueJobCounts[]> {
+    return Promise.all(
+      this.queues.names.all.map(async (queue) => {
+        const counts = await (await this.queues.ready(queue)).getJobCounts(...JOB_STATES);
+        return { queue, counts: counts as QueueJobCounts['counts'] };
+      }),
+    );
   }
 
   async cancel(receipt: JobRef): Promise<CancelResult> {

@@ -50,6 +50,13 @@ export class BullmqQueues implements OnApplicationShutdown {
     await this.client.publish(channel, message);
   }
 
+  /** Resolves when Redis answers a PING on the producer connection, within `timeoutMs`; rejects otherwise. */
+  async ping(): Promise<void> {
+    this.client ??= this.connect();
+    if (this.client.status !== 'ready') await this.whenClientReady();
+    await this.client.ping();
+  }
+
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {

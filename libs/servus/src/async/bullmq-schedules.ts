@@ -21,7 +21,7 @@ export class BullmqSchedules {
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const service = definition.name;
     const repeat = repeatOf(service, options);
-    const request = this.requests.build(definition, args, { queue: options.queue, attempts: options.attempts, backoff: options.backoff });
+    const request = this.requests.build(definition, args, { queue: options.queue, attempts: options.attempts, backoff: options.backoff }, false);
     const id = options.id ?? service;
     const { jobId: _jobId, delay: _delay, deduplication: _dedup, ...opts } = request.options;
     try {

@@ -1,5 +1,5 @@
 export { ServusWorkerOptions } from './async-options.interface';
 export { parseDuration } from './duration';
 export { MAX_PRIORITY } from './job-options';
-export { ServusWorker } from './servus-worker';
+export { ServusWorker, QueueConsumerState } from './servus-worker';
 export { runServusWorker } from './run-servus-worker';

@@ -1,12 +1,13 @@
 import { isPlainObject } from '../util/is-plain-object';
 import { ContextValues } from '../execution/servus-context';
+import type { TraceCarrier } from '../tracing/servus-tracing';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
   service: string;
   args: unknown;
-  /** `gids`: the args hold global ids (and escaped strings) for the worker to decode. */
-  metadata: { v: 1; context?: ContextValues; gids?: true };
+  /** `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C trace context. */
+  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier };
 }
 
 /** The payload of a job cannot be read: the job fails without retries. */
@@ -17,15 +18,16 @@ export class UndecodablePayloadError extends Error {
   }
 }
 
-export function encodePayload(service: string, args: unknown, context?: ContextValues, gids = false): JobPayload {
+export function encodePayload(service: string, args: unknown, context?: ContextValues, gids = false, trace?: TraceCarrier): JobPayload {
   const metadata: JobPayload['metadata'] = { v: 1 };
   if (context) metadata.context = context;
   if (gids) metadata.gids = true;
+  if (trace) metadata.trace = trace;
   return { service, args, metadata };
 }
 
 /** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
-export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues; gids: boolean } {
+export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues; gids: boolean; trace?: TraceCarrier } {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
   }
@@ -36,8 +38,16 @@ export function decodePayload(data: unknown): { service: string; args: unknown; 
   if (!Object.prototype.hasOwnProperty.call(data, 'args')) {
     throw new UndecodablePayloadError(`no "args" for ${service}`);
   }
-  const metadata = (data as { metadata?: { context?: unknown; gids?: unknown } }).metadata;
-  return { service, args, context: contextOf(metadata?.context), gids: metadata?.gids === true };
+  const metadata = (data as { metadata?: { context?: unknown; gids?: unknown; trace?: unknown } }).metadata;
+  return { service, args, context: contextOf(metadata?.context), gids: metadata?.gids === true, trace: traceOf(metadata?.trace) };
+}
+
+/** A job's trace context, if it is a flat object of strings (anything else is ignored: the job runs untraced). */
+function traceOf(value: unknown): TraceCarrier | undefined {
+  if (!isPlainObject(value)) return undefined;
+  const carrier: TraceCarrier = {};
+  for (const [key, item] of Object.entries(value)) if (typeof item === 'string') carrier[key] = item;
+  return carrier;
 }
 
 /** A job's context, if it is a flat object of JSON primitives; anything else is ignored (not trusted). */

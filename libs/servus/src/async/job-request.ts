@@ -12,6 +12,7 @@ import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { atIndex } from '../util/at-index';
+import { ServusTracing } from '../tracing/servus-tracing';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -34,6 +35,7 @@ export class JobRequestBuilder {
     @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
     readonly names: QueueNames,
     private readonly globalIds: GlobalIds,
+    private readonly tracing: ServusTracing,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
   }
@@ -49,7 +51,8 @@ export class JobRequestBuilder {
     });
   }
 
-  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
+  /** `traced: false` for a schedule's template: its jobs must not all join the trace that scheduled it. */
+  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions, traced = true): JobRequest {
     const service = definition.name;
     const queue = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? this.names.defaultQueue;
     if (!this.names.exists(queue)) {
@@ -68,7 +71,8 @@ export class JobRequestBuilder {
     const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
-      return { queue, payload: encodePayload(service, encoded, context, encoded !== args), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
+      const trace = traced && this.tracing.enabled ? this.tracing.inject() : undefined;
+      return { queue, payload: encodePayload(service, encoded, context, encoded !== args, trace), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }

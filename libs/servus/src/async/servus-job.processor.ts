@@ -9,6 +9,8 @@ import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
 import { EntityNotFoundError, GlobalIds } from '../globalid/global-ids';
+import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
+import { ServiceDefinition } from '../service/service-definition';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -27,6 +29,7 @@ export class ServusJobProcessor {
     private readonly registry: ServiceRegistry,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
+    private readonly tracing: ServusTracing,
   ) {}
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
@@ -46,6 +49,12 @@ export class ServusJobProcessor {
       // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
       throw this.unrecoverable(label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`);
     }
+    // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
+    const attributes = { 'servus.service': definition.name, 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id!, 'servus.job.attempt': attempt };
+    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), call.trace && this.tracing.enabled ? this.tracing.extract(call.trace) : undefined);
+  }
+
+  private async run(job: Job, call: ReturnType<typeof decodePayload>, definition: ServiceDefinition, label: string, attempt: number): Promise<SerializedResponse> {
     const key = `${job.queueName}:${job.id}`;
     const context = new RunningJob(job.id!, job.queueName, attempt);
     this.running.set(key, context);

@@ -10,6 +10,16 @@ import { ServusJobProcessor } from './servus-job.processor';
 import { ModuleRef } from '@nestjs/core';
 import type { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
+import { ServusObservers } from '../execution/servus-observers';
+
+/** Whether a worker of one queue is taking jobs: what a readiness probe asks. */
+export interface QueueConsumerState {
+  queue: string;
+  /** Started and not paused or closing. */
+  running: boolean;
+  /** Its Redis connection is ready (it would not see new jobs otherwise). */
+  connected: boolean;
+}
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -37,7 +47,17 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly processor: ServusJobProcessor,
     private readonly registry: ServiceRegistry,
     private readonly moduleRef: ModuleRef,
+    private readonly observers: ServusObservers,
   ) {}
+
+  /** One entry per queue this process consumes; empty when it is not a worker (or before boot). */
+  consumers(): QueueConsumerState[] {
+    return this.workers.map((worker, i) => ({
+      queue: worker.name,
+      running: worker.isRunning() && !worker.isPaused() && !worker.closing,
+      connected: this.connections[i]?.status === 'ready', // workers' connections come first (see onApplicationBootstrap)
+    }));
+  }
 
   get settings(): ServusWorkerOptions | undefined {
     const { worker } = this.options;
@@ -108,10 +128,14 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
     worker.on('stalled', (jobId) => this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`));
     worker.on('failed', (job, error) => {
-      if (job && job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
+      if (!job) return;
+      const observation = { service: job.name, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
+      if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
         this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
-      } else if (job) {
+        if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);
+      } else {
         this.logger.error(`Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`);
+        if (this.observers.has('jobDead')) this.observers.jobDead(observation);
       }
     });
     return worker;

@@ -19,6 +19,16 @@ export interface AsyncDispatcher {
   schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   schedules(): Promise<ScheduleInfo[]>;
   unschedule(id: string, queue?: string): Promise<boolean>;
+  /** How many jobs each of the module's queues holds, by state (the metrics' queue depth). */
+  jobCounts(): Promise<QueueJobCounts[]>;
+}
+
+/** The states a queue's depth is reported in. */
+export const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
+
+export interface QueueJobCounts {
+  queue: string;
+  counts: Record<(typeof JOB_STATES)[number], number>;
 }
 
 /** A call resolved and validated by the executor, ready for the adapter. */

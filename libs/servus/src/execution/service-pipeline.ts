@@ -5,6 +5,8 @@ import { CallContext } from '../service/call-context';
 import { ServusEvents } from '../events/servus-events';
 import { EventEmitError } from '../events/event-emit.error';
 import { ServiceLogger } from './service-logger';
+import { ServusObservers } from './servus-observers';
+import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 
 /**
  * The one place the order of a call is written down, as Servus's `base.rb`:
@@ -14,24 +16,30 @@ import { ServiceLogger } from './service-logger';
  *
  * Unrescued exceptions (and ValidationError) are logged and rethrown. `call` and the
  * worker both run services through here, so a service behaves the same sync or async.
+ * Around it: a span (when OpenTelemetry records) and the observers (metrics, test recorder).
  */
 @Injectable()
 export class ServicePipeline {
-  /** @internal Set by the testing module to see every call; unset (one check) in production. */
-  observer?: (definition: ServiceDefinition, args: unknown) => void;
-
   constructor(
     private readonly logger: ServiceLogger,
     private readonly events: ServusEvents,
+    private readonly observers: ServusObservers,
+    private readonly tracing: ServusTracing,
   ) {}
 
   /**
    * `label` tells where the call runs (the worker passes its job), for the log lines;
    * `loggedArgs` is what the call line shows when not `args` (a worker logs global ids, not entities).
    */
-  async run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext, loggedArgs: unknown = args): Promise<ServiceResponse> {
+  run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext, loggedArgs: unknown = args): Promise<ServiceResponse> {
+    return this.tracing.run(`call ${definition.name}`, SpanKind.INTERNAL, { 'servus.service': definition.name }, () =>
+      this.execute(definition, args, label, context, loggedArgs),
+    );
+  }
+
+  private async execute(definition: ServiceDefinition, args: unknown, label: string | undefined, context: CallContext | undefined, loggedArgs: unknown): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
-    this.observer?.(definition, args);
+    if (this.observers.has('callStarted')) this.observers.callStarted(definition, args);
     this.logger.called(name, loggedArgs);
     const started = performance.now();
     let response: ServiceResponse;
@@ -41,7 +49,7 @@ export class ServicePipeline {
       if (definition.result && response.success) await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
       if (definition.emits?.error.length) await this.emitError(definition, error, args);
-      this.logger.raised(name, error, performance.now() - started);
+      this.logger.raised(name, error, this.finish(definition, context, started, undefined, error));
       throw error;
     }
     const trigger = response.success ? 'success' : 'failure';
@@ -50,12 +58,28 @@ export class ServicePipeline {
         await this.events.emitOutcome(definition, trigger, response, args);
       } catch (error) {
         // The service's own outcome is logged; the caller learns its events failed.
-        this.logger.finished(name, response, performance.now() - started);
-        throw new EventEmitError(definition.name, trigger, error);
+        const emitError = new EventEmitError(definition.name, trigger, error);
+        this.logger.finished(name, response, this.finish(definition, context, started, undefined, emitError));
+        throw emitError;
       }
     }
-    this.logger.finished(name, response, performance.now() - started);
+    this.logger.finished(name, response, this.finish(definition, context, started, response));
     return response;
+  }
+
+  /** The call's duration, reported to the observers with its outcome: the response, else the exception. */
+  private finish(definition: ServiceDefinition, context: CallContext | undefined, started: number, response: ServiceResponse | undefined, error?: unknown): number {
+    const durationMs = performance.now() - started;
+    if (this.observers.has('callFinished')) {
+      const queue = context?.job?.queue;
+      if (response) {
+        this.observers.callFinished({ service: definition.name, queue, outcome: response.success ? 'success' : 'failure', code: response.success ? undefined : response.error.code, durationMs });
+      } else {
+        const code = error instanceof Error ? error.name : typeof error;
+        this.observers.callFinished({ service: definition.name, queue, outcome: 'exception', code, durationMs });
+      }
+    }
+    return durationMs;
   }
 
   /** What the service receives for `args` (defaults filled, or its DTO), or a thrown ValidationError. */

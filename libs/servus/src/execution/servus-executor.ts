@@ -11,6 +11,8 @@ import { AsyncCall, AsyncReceipt, CallAsyncOptions, JobRef } from './call-async-
 import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 import { ServicePipeline } from './service-pipeline';
 import { atIndex } from '../util/at-index';
+import { ServusObservers } from './servus-observers';
+import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 
 /** `[args]`, optional when the service's arguments may be undefined. */
 type ArgsTuple<S> = undefined extends ArgsOf<S> ? [args?: ArgsOf<S>] : [args: ArgsOf<S>];
@@ -31,6 +33,8 @@ export class ServusExecutor {
     private readonly pipeline: ServicePipeline,
     private readonly accessor: ServusMetadataAccessor,
     @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
+    private readonly observers: ServusObservers,
+    private readonly tracing: ServusTracing,
   ) {}
 
   /** Runs the service now and resolves to its response. Unrescued exceptions reject. */
@@ -45,7 +49,15 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    return this.dispatcher.enqueue(definition, definition.arguments ? await this.jobArguments(definition, args) : args, options);
+    const jobArgs = definition.arguments ? await this.jobArguments(definition, args) : args;
+    // The producer span is active while the job is built, so the job carries its trace context.
+    const receipts = await this.tracing.run(`send ${definition.name}`, SpanKind.PRODUCER, { 'servus.service': definition.name }, async (span) => {
+      const receipt = await this.dispatcher.enqueue(definition, jobArgs, options);
+      span?.setAttributes({ 'messaging.destination.name': receipt.queue, 'messaging.message.id': receipt.jobId });
+      return [receipt];
+    });
+    if (this.observers.has('enqueued')) this.observers.enqueued(receipts);
+    return receipts[0];
   }
 
   /**
@@ -63,7 +75,11 @@ export class ServusExecutor {
         throw atIndex(error, i);
       }
     }
-    return this.dispatcher.enqueueMany(prepared);
+    const receipts = await this.tracing.run(`send ${items.length} calls`, SpanKind.PRODUCER, { 'messaging.batch.message_count': items.length }, () =>
+      this.dispatcher.enqueueMany(prepared),
+    );
+    if (this.observers.has('enqueued')) this.observers.enqueued(receipts);
+    return receipts;
   }
 
   /** Arguments as they go into a job: validated here too, so the caller gets the error, not a dead job (the worker checks again). */

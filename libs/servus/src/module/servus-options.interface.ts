@@ -50,6 +50,11 @@ export interface ServusModuleOptions extends AsyncModuleOptions {
   context?: { carry?: string[] };
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
+  /**
+   * OpenTelemetry spans for call, callAsync and jobs, through the globally registered tracer
+   * provider (no-op without one). `false` skips them entirely. Default true.
+   */
+  tracing?: boolean;
 }
 
 /** @publicApi */

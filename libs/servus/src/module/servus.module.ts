@@ -21,6 +21,8 @@ import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from './servus.tokens';
 import { EventRegistry } from '../events/event-registry';
 import { ServusEvents } from '../events/servus-events';
 import { GlobalIds } from '../globalid/global-ids';
+import { ServusObservers } from '../execution/servus-observers';
+import { ServusTracing } from '../tracing/servus-tracing';
 
 const CORE_PROVIDERS: Provider[] = [
   ServusMetadataAccessor,
@@ -28,6 +30,8 @@ const CORE_PROVIDERS: Provider[] = [
   ServusExplorer,
   ContractCompiler,
   ServiceLogger,
+  ServusObservers,
+  ServusTracing,
   ServicePipeline,
   ServusExecutor,
   { provide: SERVUS_EXECUTOR, useExisting: ServusExecutor },
@@ -39,7 +43,7 @@ const CORE_PROVIDERS: Provider[] = [
   ServusJobProcessor,
 ];
 
-/** The Redis side. The testing module puts its fake or inline adapter in their place. */
+/** The Redis side (health checks read the queues and the worker). The testing module puts its fake or inline adapter in their place. */
 const BULLMQ_PROVIDERS: Provider[] = [
   ServusWorker,
   BullmqQueues,
@@ -47,6 +51,7 @@ const BULLMQ_PROVIDERS: Provider[] = [
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
 ];
+const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues];
 
 /**
  * Global: `@Service()` providers of any module are found at bootstrap, and
@@ -60,11 +65,11 @@ const BULLMQ_PROVIDERS: Provider[] = [
 @Module({})
 export class ServusModule {
   static forRoot(options: ServusModuleOptions = {}): DynamicModule {
-    return this.create([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }]);
+    return this.create([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }], [], BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
   }
 
   static forRootAsync(options: ServusModuleAsyncOptions): DynamicModule {
-    return this.create(createAsyncOptionsProviders(options), options.imports);
+    return this.create(createAsyncOptionsProviders(options), options.imports, BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
   }
 
   /**
@@ -77,7 +82,7 @@ export class ServusModule {
       global: true,
       imports: [DiscoveryModule, ...imports],
       providers: [...optionsProviders, ...CORE_PROVIDERS, ...adapter],
-      exports: [ServusExecutor, ServusEvents, ServiceRegistry, SERVUS_MODULE_OPTIONS, ...exports],
+      exports: [ServusExecutor, ServusEvents, ServiceRegistry, ServusObservers, ServusTracing, ServiceLogger, QueueNames, ASYNC_DISPATCHER, SERVUS_MODULE_OPTIONS, ...exports],
     };
   }
 }

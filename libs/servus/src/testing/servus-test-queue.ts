@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
-import { AsyncDispatcher, CancelResult, PreparedCall } from '../execution/async-dispatcher.interface';
+import { AsyncDispatcher, CancelResult, PreparedCall, QueueJobCounts } from '../execution/async-dispatcher.interface';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
 import { JobRequest, JobRequestBuilder } from '../async/job-request';
@@ -99,7 +99,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   /** Records the schedule (checked as in production); nothing fires: perform what it would enqueue with enqueue(). */
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const repeat = repeatOf(definition.name, options);
-    const request = this.requests.build(definition, args, { queue: options.queue });
+    const request = this.requests.build(definition, args, { queue: options.queue }, false);
     const info: ScheduleInfo = { id: options.id ?? definition.name, queue: request.queue, service: definition.name };
     if (repeat.every !== undefined) info.every = repeat.every;
     if (repeat.pattern !== undefined) Object.assign(info, { cron: repeat.pattern, tz: repeat.tz });
@@ -121,6 +121,14 @@ export class ServusTestQueue implements AsyncDispatcher {
   enqueued(service?: Function | string): EnqueuedCall[] {
     if (service === undefined) return [...this.calls];
     return this.calls.filter((call) => (typeof service === 'string' ? call.service === service : call.type === service));
+  }
+
+  /** Not performed yet counts as waiting; nothing is ever active or delayed here. */
+  async jobCounts(): Promise<QueueJobCounts[]> {
+    return this.requests.names.all.map((queue) => {
+      const of = (state: EnqueuedCall['state']) => this.calls.filter((call) => call.queue === queue && call.state === state).length;
+      return { queue, counts: { waiting: of('enqueued'), prioritized: 0, active: 0, delayed: 0, failed: of('failed'), completed: of('completed') } };
+    });
   }
 
   /** Calls not performed yet. */

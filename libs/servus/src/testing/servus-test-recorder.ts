@@ -1,5 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { ServicePipeline } from '../execution/service-pipeline';
+import { ServusObservers } from '../execution/servus-observers';
 import { ServusEvents } from '../events/servus-events';
 import { ServiceDefinition } from '../service/service-definition';
 
@@ -32,12 +32,12 @@ export class ServusTestRecorder implements OnModuleInit, OnModuleDestroy {
   readonly emits: RecordedEmit[] = [];
 
   constructor(
-    private readonly pipeline: ServicePipeline,
+    private readonly observers: ServusObservers,
     private readonly events: ServusEvents,
   ) {}
 
   onModuleInit(): void {
-    this.pipeline.observer = (definition, args) => this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' });
+    this.observers.add({ callStarted: (definition, args) => this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }) });
     this.events.observer = (event, payload) => this.emits.push({ event, payload });
     active = this;
   }

@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { ServiceDefinition } from '../service/service-definition';
+import { AsyncReceipt } from './call-async-options.interface';
+
+/** How a call ended, for metrics. */
+export interface CallObservation {
+  service: string;
+  /** The queue of a job run by a worker; undefined for `executor.call`. */
+  queue?: string;
+  /** 'failure': a failure response (its ServiceError code); 'exception': an unrescued throw (its name). */
+  outcome: 'success' | 'failure' | 'exception';
+  code?: string;
+  durationMs: number;
+}
+
+/** A job that failed in this worker: retried later, or failed for good ('dead'). */
+export interface JobObservation {
+  service: string;
+  queue: string;
+  jobId: string;
+  attemptsMade: number;
+}
+
+/**
+ * What an observer can see. Each hook is optional; a module without observers pays one
+ * length check per hook.
+ */
+export interface ServusObserver {
+  callStarted?(definition: ServiceDefinition, args: unknown): void;
+  callFinished?(call: CallObservation): void;
+  enqueued?(receipts: readonly AsyncReceipt[]): void;
+  jobRetrying?(job: JobObservation): void;
+  jobDead?(job: JobObservation): void;
+}
+
+type Hook = keyof ServusObserver;
+type Listener<K extends Hook> = NonNullable<ServusObserver[K]>;
+
+/**
+ * The one place the pipeline, the executor and the worker report to: the metrics module
+ * and the test recorder subscribe here instead of each patching its own field.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusObservers {
+  private readonly hooks: { [K in Hook]: Listener<K>[] } = { callStarted: [], callFinished: [], enqueued: [], jobRetrying: [], jobDead: [] };
+
+  /** Subscribes; returns the function that unsubscribes. */
+  add(observer: ServusObserver): () => void {
+    const added: Array<[Hook, Function]> = [];
+    for (const hook of Object.keys(this.hooks) as Hook[]) {
+      const listener = observer[hook];
+      if (typeof listener !== 'function') continue;
+      const bound = listener.bind(observer);
+      (this.hooks[hook] as Function[]).push(bound);
+      added.push([hook, bound]);
+    }
+    return () => {
+      for (const [hook, bound] of added) {
+        const list = this.hooks[hook] as Function[];
+        list.splice(list.indexOf(bound), 1);
+      }
+    };
+  }
+
+  /** true when someone listens to `hook` (callers skip building the observation otherwise). */
+  has(hook: Hook): boolean {
+    return this.hooks[hook].length > 0;
+  }
+
+  callStarted(definition: ServiceDefinition, args: unknown): void {
+    for (const listener of this.hooks.callStarted) listener(definition, args);
+  }
+
+  callFinished(call: CallObservation): void {
+    for (const listener of this.hooks.callFinished) listener(call);
+  }
+
+  enqueued(receipts: readonly AsyncReceipt[]): void {
+    for (const listener of this.hooks.enqueued) listener(receipts);
+  }
+
+  jobRetrying(job: JobObservation): void {
+    for (const listener of this.hooks.jobRetrying) listener(job);
+  }
+
+  jobDead(job: JobObservation): void {
+    for (const listener of this.hooks.jobDead) listener(job);
+  }
+}

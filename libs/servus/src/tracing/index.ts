@@ -1,0 +1,1 @@
+export { ServusTracing, SERVUS_TRACER, TraceCarrier } from './servus-tracing';

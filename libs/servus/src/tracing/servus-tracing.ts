@@ -1,0 +1,79 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Attributes, Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
+import { ServusModuleOptions } from '../module/servus-options.interface';
+import { ServiceResponse } from '../response/service-response';
+
+/** The name of Servus's tracer, to filter or sample its spans. */
+export const SERVUS_TRACER = 'nestjs-servus';
+
+/** W3C trace context (`traceparent`, `tracestate`) as it rides in a job. */
+export type TraceCarrier = Record<string, string>;
+
+/**
+ * OpenTelemetry spans for `call` (internal), `callAsync` (producer) and a worker's job
+ * (consumer), through @opentelemetry/api only: the application registers the SDK and its
+ * exporter; without one, every span is a non-recording no-op and nothing else is done.
+ * The producer's context travels in the job, so one trace spans api -> queue -> worker.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusTracing {
+  /** `tracing: false` in the module options skips even the no-op spans. */
+  readonly enabled: boolean;
+  private readonly tracer = trace.getTracer(SERVUS_TRACER);
+
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+    this.enabled = options.tracing !== false;
+  }
+
+  /** Runs `fn` inside a span when one records (see `within`); otherwise simply runs it. */
+  run<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span?: Span) => Promise<T>, parent?: Context): Promise<T> {
+    const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
+    return span ? this.within(span, () => fn(span), parent) : fn();
+  }
+
+  /** A recording span, or undefined (no SDK, or sampled out): the caller then runs untraced. */
+  start(name: string, kind: SpanKind, attributes: Attributes, parent: Context = context.active()): Span | undefined {
+    const span = this.tracer.startSpan(name, { kind, attributes }, parent);
+    return span.isRecording() ? span : undefined;
+  }
+
+  /**
+   * Runs `fn` with `span` active (spans it starts are its children) and ends it: an exception
+   * records it and sets the error status; a failure response sets servus.outcome and the code.
+   */
+  async within<T>(span: Span, fn: () => Promise<T>, parent: Context = context.active()): Promise<T> {
+    try {
+      const result = await context.with(trace.setSpan(parent, span), fn);
+      if (ServiceResponse.isResponse(result)) {
+        span.setAttribute('servus.outcome', result.success ? 'success' : 'failure');
+        if (!result.success) span.setAttribute('servus.error.code', result.error.code);
+      }
+      return result;
+    } catch (error) {
+      span.setAttribute('servus.outcome', 'exception');
+      if (error instanceof Error) span.recordException(error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** The active trace context for a job, or undefined when there is none to carry. */
+  inject(): TraceCarrier | undefined {
+    const carrier: TraceCarrier = {};
+    propagation.inject(context.active(), carrier);
+    for (const _ in carrier) return carrier;
+    return undefined;
+  }
+
+  /** The producer's context from a job's carrier (the consumer span's parent). */
+  extract(carrier: TraceCarrier): Context {
+    return propagation.extract(context.active(), carrier);
+  }
+}
+
+export { SpanKind };
