@@ -16,6 +16,7 @@ describe('example app: api + worker processes', () => {
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
+  let workerBase: string;
 
   const http = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${base}${path}`, {
@@ -37,7 +38,9 @@ describe('example app: api + worker processes', () => {
     base = `http://127.0.0.1:${port}`;
     const env = { REDIS_URL, SERVUS_PREFIX: prefix, RATES_FAILURES: '2' };
     api = await AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/);
-    worker = await AppProcess.start('apps/worker/src/main.ts', env, /Worker consuming/);
+    const workerPort = await freePort();
+    workerBase = `http://127.0.0.1:${workerPort}`;
+    worker = await AppProcess.start('apps/worker/src/main.ts', { ...env, SERVUS_WORKER_HTTP_PORT: String(workerPort) }, /Worker consuming/);
   });
 
   afterAll(async () => {
@@ -123,6 +126,30 @@ describe('example app: api + worker processes', () => {
       body: { error: { code: 'bad_request', message: 'from (2026-12-01) is after to (2026-11-01)' } },
     });
     expect(await http('GET', '/reports/999999999')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'Report 999999999 does not exist' } } });
+  });
+
+  it('the api and the worker each serve /metrics and /health: counts of the calls above, Redis up, the worker consuming', async () => {
+    const text = async (url: string) => (await fetch(url)).text();
+    const apiMetrics = await text(`${base}/metrics`);
+    // Five reports were created above (two in the first tests, the empty range, EUR, XXX); preview ran once each way.
+    expect(apiMetrics).toMatch(/^servus_jobs_enqueued_total\{service="reports.generate",queue="default"\} 5$/m);
+    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="success",code=""\} 1$/m);
+    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="failure",code="not_found"\} 1$/m);
+    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="exception",code="ValidationError"\} 1$/m);
+    expect(apiMetrics).toMatch(/^servus_queue_jobs\{queue="default",state="completed"\} \d+$/m);
+
+    const workerMetrics = await text(`${workerBase}/metrics`);
+    expect(workerMetrics).toMatch(/^servus_calls_total\{service="reports.generate",queue="default",outcome="success",code=""\} 4$/m);
+    expect(workerMetrics).toMatch(/^servus_calls_total\{service="reports.generate",queue="default",outcome="failure",code="not_found"\} 1$/m);
+    // RATES_FAILURES=2: the EUR conversion failed twice (retried), then succeeded.
+    expect(workerMetrics).toMatch(/^servus_jobs_retried_total\{service="reports.convert",queue="default"\} 2$/m);
+    expect(workerMetrics).toMatch(/^servus_call_duration_seconds_count\{service="reports.notify",queue="low",outcome="success"\} \d+$/m);
+
+    expect(JSON.parse(await text(`${base}/health`))).toMatchObject({ status: 'ok', details: { redis: { status: 'up' } } });
+    expect(JSON.parse(await text(`${workerBase}/health`))).toMatchObject({
+      status: 'ok',
+      details: { redis: { status: 'up' }, worker: { status: 'up', queues: { default: 'consuming', critical: 'consuming', low: 'consuming' } } },
+    });
   });
 
   it('with Redis unreachable, POST /reports answers 503 quickly and the row records why', async () => {

@@ -16,6 +16,9 @@ import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NotFoundError, Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusMetricsModule } from 'nestjs-servus/metrics';
+import { ServusHealthModule } from 'nestjs-servus/health';
+import { Registry } from 'prom-client';
 
 @Service({ name: 'greet', arguments: { type: 'object', required: ['name'], properties: { name: { type: 'string' } } } })
 class Greet extends ServiceBase<{ name: string }, { text: string }> {
@@ -25,7 +28,16 @@ class Greet extends ServiceBase<{ name: string }, { text: string }> {
   }
 }
 
-@Module({ imports: [ServusModule.forRoot({ connection: { url: process.env.REDIS_URL! }, prefix: process.env.PREFIX, worker: true, logging: false })], providers: [Greet] })
+const registry = new Registry();
+
+@Module({
+  imports: [
+    ServusModule.forRoot({ connection: { url: process.env.REDIS_URL! }, prefix: process.env.PREFIX, worker: true, logging: false }),
+    ServusMetricsModule.forRoot({ registry, defaultMetrics: false }),
+    ServusHealthModule.forRoot(),
+  ],
+  providers: [Greet],
+})
 class AppModule {}
 
 async function main() {
@@ -35,7 +47,8 @@ async function main() {
   const failed = await executor.call(Greet, { name: 'nobody' });
   const receipt = await executor.callAsync(Greet, { name: 'Grace' });
   const later = await executor.result<{ text: string }>(receipt, { timeoutMs: 10000 });
-  console.log(JSON.stringify({ now, failed: failed.error!.apiError(), later, queue: receipt.queue }));
+  const calls = (await registry.getSingleMetricAsString('servus_calls_total')).split('\\n').filter((line) => line.startsWith('servus_calls_total{')).sort();
+  console.log(JSON.stringify({ now, failed: failed.error!.apiError(), later, queue: receipt.queue, calls }));
   await app.close();
 }
 main().catch((error) => { console.error(error); process.exit(1); });
@@ -57,10 +70,10 @@ const TSCONFIG = {
 };
 
 const NEST = {
-  12: ['@nestjs/common@12.5.1', '@nestjs/core@12.5.1'],
-  11: ['@nestjs/common@11.2.10', '@nestjs/core@11.2.10'],
+  12: ['@nestjs/common@12.5.1', '@nestjs/core@12.5.1', '@nestjs/terminus@12.1.0'],
+  11: ['@nestjs/common@11.2.10', '@nestjs/core@11.2.10', '@nestjs/terminus@11.1.1'],
 };
-const SHARED = ['@types/node@20', 'bullmq@6.7.0', 'reflect-metadata@0.2.2', 'rxjs@7.8.2', 'class-validator@0.15.1', 'class-transformer@0.5.1'];
+const SHARED = ['@types/node@20', 'bullmq@6.7.0', 'reflect-metadata@0.2.2', 'rxjs@7.8.2', 'class-validator@0.15.1', 'class-transformer@0.5.1', 'prom-client@15.1.3'];
 
 describe('the packed library (nestjs-servus)', () => {
   const work = mkdtempSync(join(tmpdir(), 'servus-pack-'));
@@ -101,6 +114,12 @@ describe('the packed library (nestjs-servus)', () => {
       failed: { code: 'not_found', message: 'Nobody to greet' },
       later: { success: true, data: { text: 'Hello, Grace' } },
       queue: 'default',
+      // The metrics entry point counts what ran (Grace in the in-process worker, on queue default).
+      calls: [
+        'servus_calls_total{service="greet",queue="",outcome="failure",code="not_found"} 1',
+        'servus_calls_total{service="greet",queue="",outcome="success",code=""} 1',
+        'servus_calls_total{service="greet",queue="default",outcome="success",code=""} 1',
+      ],
     });
 
     // The testing entry point and the generator's bin ship too.

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
 import { runServusWorker } from '@app/servus';
-import { ReportsDatabaseModule, ReportsModule } from '@app/reports';
+import { ReportsDatabaseModule, ReportsModule, workerHttpFromEnv } from '@app/reports';
 import { WorkerModule } from './worker.module';
 
 // The worker runs the example's services; the api owns the migrations.
-runServusWorker(WorkerModule.forDomain(ReportsDatabaseModule.forRoot(), ReportsModule)).catch((error) => {
+// /metrics and /health on SERVUS_WORKER_HTTP_PORT (default 3001).
+runServusWorker(WorkerModule.forDomain(ReportsDatabaseModule.forRoot(), ReportsModule), { http: workerHttpFromEnv() }).catch((error) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,11 +1,13 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { ServusModule } from '@app/servus';
+import { ServusMetricsModule } from '@app/servus/metrics';
+import { ServusHealthModule } from '@app/servus/health';
 import { workerOptionsFromEnv } from '@app/reports';
 
-/** The worker deployment: Servus in consuming mode (configured by env), plus the domain modules whose services it runs. */
+/** The worker deployment: Servus in consuming mode (configured by env), its metrics and health, plus the domain modules whose services it runs. */
 @Module({})
 export class WorkerModule {
   static forDomain(...domains: Array<Type | DynamicModule>): DynamicModule {
-    return { module: WorkerModule, imports: [ServusModule.forRoot(workerOptionsFromEnv()), ...domains] };
+    return { module: WorkerModule, imports: [ServusModule.forRoot(workerOptionsFromEnv()), ServusMetricsModule.forRoot(), ServusHealthModule.forRoot(), ...domains] };
   }
 }

@@ -30,6 +30,18 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
   };
 }
 
+/**
+ * The worker's HTTP listener (/metrics, /health): SERVUS_WORKER_HTTP_PORT (default 3001; 0 picks a
+ * free port; 'off' runs without HTTP) on SERVUS_WORKER_HTTP_HOST (default 127.0.0.1; 0.0.0.0 in a container).
+ */
+export function workerHttpFromEnv(env: NodeJS.ProcessEnv = process.env): { port: number; host: string } | undefined {
+  const value = env.SERVUS_WORKER_HTTP_PORT ?? '3001';
+  if (value === 'off') return undefined;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SERVUS_WORKER_HTTP_PORT must be a port number or 'off', got ${JSON.stringify(value)}`);
+  return { port, host: env.SERVUS_WORKER_HTTP_HOST || '127.0.0.1' };
+}
+
 function list(value: string | undefined): string[] | undefined {
   const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
   return items?.length ? items : undefined;

@@ -2,4 +2,4 @@ export { ServusWorkerOptions } from './async-options.interface';
 export { parseDuration } from './duration';
 export { MAX_PRIORITY } from './job-options';
 export { ServusWorker, QueueConsumerState } from './servus-worker';
-export { runServusWorker } from './run-servus-worker';
+export { runServusWorker, RunServusWorkerOptions } from './run-servus-worker';

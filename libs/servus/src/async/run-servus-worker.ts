@@ -1,25 +1,39 @@
-import { INestApplicationContext, Logger } from '@nestjs/common';
+import { INestApplication, INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ServusWorker } from './servus-worker';
 
 type RootModule = Parameters<typeof NestFactory.createApplicationContext>[0];
 
+/** Options of `runServusWorker`. */
+export interface RunServusWorkerOptions {
+  /**
+   * Also listen for HTTP (needs @nestjs/platform-express): the controllers of the root module
+   * answer, e.g. ServusMetricsModule's /metrics and ServusHealthModule's /health. Port 0 picks a free one.
+   */
+  http?: { port: number; host?: string };
+}
+
 /**
  * Boots a worker deployment (a Nest application context, no HTTP) and shuts it down
  * cleanly on SIGTERM/SIGINT: no job is taken after the signal, in-flight jobs finish (up to
  * the worker's `shutdownTimeoutMs`) before any module closes its connections, and the
- * process exits 0. Nest's own `enableShutdownHooks` would destroy the domain modules first
+ * process exits 0. With `http`, it is an HTTP app too (metrics and health endpoints). Nest's own `enableShutdownHooks` would destroy the domain modules first
  * (global modules are destroyed last) and re-raise the signal (exit 143).
  *
  * @example
  * // apps/worker/src/main.ts
- * runServusWorker(WorkerModule);
+ * runServusWorker(WorkerModule, { http: { port: 3001 } });
  *
  * @publicApi
  */
-export async function runServusWorker(root: RootModule): Promise<INestApplicationContext> {
+export async function runServusWorker(root: RootModule, options: RunServusWorkerOptions = {}): Promise<INestApplicationContext> {
   const logger = new Logger('Servus');
-  const app = await NestFactory.createApplicationContext(root);
+  const app = options.http ? await NestFactory.create(root) : await NestFactory.createApplicationContext(root);
+  if (options.http) {
+    const http = app as INestApplication;
+    await http.listen(options.http.port, options.http.host ?? '0.0.0.0');
+    logger.log(`Worker HTTP listening on ${await http.getUrl()}`);
+  }
   let closing = false;
   const shutdown = (signal: string) => {
     // A second signal (Ctrl-C twice, a supervisor that repeats) must not kill the drain halfway; SIGKILL still can.

@@ -1,0 +1,32 @@
+import { Controller, Get, Type } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
+import { ServusHealthIndicator } from './servus-health.indicator';
+
+/**
+ * `<path>/live`: the process answers (no dependency checked, so a Redis outage never gets it restarted).
+ * `<path>` and `<path>/ready`: Redis reachable and, in a worker, every queue consumed; 503 otherwise.
+ */
+export function createHealthController(path: string): Type {
+  @Controller(path)
+  class ServusHealthController {
+    constructor(
+      private readonly health: HealthCheckService,
+      private readonly servus: ServusHealthIndicator,
+    ) {}
+
+    @Get('live')
+    @HealthCheck()
+    live(): Promise<HealthCheckResult> {
+      return this.health.check([]);
+    }
+
+    @Get(['', 'ready'])
+    @HealthCheck()
+    ready(): Promise<HealthCheckResult> {
+      const checks = [() => this.servus.redis()];
+      if (this.servus.isWorker) checks.push(async () => this.servus.consuming());
+      return this.health.check(checks);
+    }
+  }
+  return ServusHealthController;
+}

@@ -1,0 +1,2 @@
+export { ServusHealthModule, ServusHealthOptions } from './servus-health.module';
+export { ServusHealthIndicator } from './servus-health.indicator';

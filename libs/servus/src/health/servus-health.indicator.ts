@@ -1,0 +1,45 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { BullmqQueues } from '../async/bullmq-queues';
+import { ServusWorker } from '../async/servus-worker';
+
+/**
+ * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
+ * by `enqueueTimeoutMs`), and this process's workers are consuming every queue they own.
+ *
+ * @publicApi
+ */
+@Injectable()
+export class ServusHealthIndicator {
+  constructor(
+    private readonly health: HealthIndicatorService,
+    private readonly queues: BullmqQueues,
+    private readonly worker: ServusWorker,
+  ) {}
+
+  async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
+    const indicator = this.health.check(key);
+    const started = performance.now();
+    try {
+      await this.queues.ping();
+      return indicator.up({ latencyMs: Math.round((performance.now() - started) * 100) / 100 });
+    } catch (error) {
+      return indicator.down({ message: `Redis did not answer: ${(error as Error).message}` });
+    }
+  }
+
+  /** Down when a queue's worker is paused, closing, not started, or has lost its Redis connection. */
+  consuming<const Key extends string = 'worker'>(key: Key = 'worker' as Key): HealthIndicatorResult<Key> {
+    const indicator = this.health.check(key);
+    const consumers = this.worker.consumers();
+    const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, consumer.running && consumer.connected ? 'consuming' : !consumer.running ? 'stopped' : 'disconnected']));
+    if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
+    if (consumers.some((consumer) => !consumer.running || !consumer.connected)) return indicator.down({ message: 'not consuming every queue', queues });
+    return indicator.up({ queues });
+  }
+
+  /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */
+  get isWorker(): boolean {
+    return this.worker.settings !== undefined;
+  }
+}

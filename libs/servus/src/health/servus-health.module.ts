@@ -1,0 +1,30 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { createHealthController } from './health.controller';
+import { ServusHealthIndicator } from './servus-health.indicator';
+
+/** Options of `ServusHealthModule.forRoot()`. */
+export interface ServusHealthOptions {
+  /** Base route: `<path>` and `<path>/ready` (readiness), `<path>/live` (liveness). Default 'health'; `false` mounts none. */
+  path?: string | false;
+}
+
+/**
+ * Health endpoints (@nestjs/terminus) for an api or a worker, and `ServusHealthIndicator` to
+ * add Servus's checks to your own health controller.
+ *
+ * @publicApi
+ */
+@Module({})
+export class ServusHealthModule {
+  static forRoot(options: ServusHealthOptions = {}): DynamicModule {
+    const path = options.path ?? 'health';
+    return {
+      module: ServusHealthModule,
+      imports: [TerminusModule],
+      providers: [ServusHealthIndicator],
+      controllers: path === false ? [] : [createHealthController(path)],
+      exports: [ServusHealthIndicator],
+    };
+  }
+}
