@@ -13,6 +13,7 @@ import { repeatOf } from '../async/bullmq-schedules';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
+import { ServusObservers } from '../execution/servus-observers';
 import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-options';
 
 /** A call made with `callAsync` under the testing module. */
@@ -54,6 +55,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     private readonly processor: ServusJobProcessor,
     private readonly recorder: ServusTestRecorder,
     @Inject(SERVUS_TESTING_OPTIONS) private readonly options: ServusTestingOptions,
+    private readonly observers: ServusObservers,
   ) {}
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
@@ -154,12 +156,16 @@ export class ServusTestQueue implements AsyncDispatcher {
       } catch (error) {
         job.attemptsMade++;
         const unrecoverable = (error as Error)?.name === 'UnrecoverableError';
+        // Reported as the worker reports them, so metrics read the same in tests.
+        const observation = { service: call.service, queue: call.queue, jobId: call.jobId, attemptsMade: job.attemptsMade };
         if (unrecoverable || job.attemptsMade >= attempts) {
           call.failedReason = (error as Error)?.message ?? String(error);
           call.response = responseOfFailedJob(call.failedReason, job.attemptsMade);
           call.state = 'failed';
+          this.observers.jobDead(observation);
           break;
         }
+        this.observers.jobRetrying(observation);
       }
     }
     // As BullMQ counts: a completed job's last attempt counts too.
