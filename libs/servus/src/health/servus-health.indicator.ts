@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { BullmqQueues } from '../async/bullmq-queues';
 import { ServusWorker } from '../async/servus-worker';
@@ -6,6 +6,7 @@ import { ServusWorker } from '../async/servus-worker';
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
  * by `enqueueTimeoutMs`), and this process's workers are consuming every queue they own.
+ * Under ServusTestingModule (no Redis, no worker) both are up, saying so.
  *
  * @publicApi
  */
@@ -13,12 +14,13 @@ import { ServusWorker } from '../async/servus-worker';
 export class ServusHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    private readonly queues: BullmqQueues,
-    private readonly worker: ServusWorker,
+    @Optional() private readonly queues?: BullmqQueues,
+    @Optional() private readonly worker?: ServusWorker,
   ) {}
 
   async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.health.check(key);
+    if (!this.queues) return indicator.up({ message: 'no Redis: the async adapter is a test one' });
     const started = performance.now();
     try {
       await this.queues.ping();
@@ -31,6 +33,7 @@ export class ServusHealthIndicator {
   /** Down when a queue's worker is paused, closing, not started, or has lost its Redis connection. */
   consuming<const Key extends string = 'worker'>(key: Key = 'worker' as Key): HealthIndicatorResult<Key> {
     const indicator = this.health.check(key);
+    if (!this.worker) return indicator.up({ message: 'no worker: the async adapter is a test one' });
     const consumers = this.worker.consumers();
     const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, consumer.running && consumer.connected ? 'consuming' : !consumer.running ? 'stopped' : 'disconnected']));
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
@@ -40,6 +43,6 @@ export class ServusHealthIndicator {
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */
   get isWorker(): boolean {
-    return this.worker.settings !== undefined;
+    return this.worker?.settings !== undefined;
   }
 }

@@ -1,0 +1,62 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { createServer } from 'node:net';
+import { ServusModule } from '@app/servus';
+import { ServusTestingModule } from '@app/servus/testing';
+import { ServusHealthModule } from '@app/servus/health';
+
+async function start(imports: any[]): Promise<{ app: INestApplication; get: (path: string) => Promise<{ status: number; body: any }> }> {
+  const moduleRef = await Test.createTestingModule({ imports }).compile();
+  const app = moduleRef.createNestApplication({ logger: false });
+  await app.listen(0, '127.0.0.1');
+  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  return {
+    app,
+    get: async (path) => {
+      const response = await fetch(base + path);
+      return { status: response.status, body: await response.json() };
+    },
+  };
+}
+
+/** A loopback port with nothing listening: connections are refused at once. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('ServusHealthModule', () => {
+  it('under ServusTestingModule: ready and live, saying there is no Redis', async () => {
+    const { app, get } = await start([ServusTestingModule.forRoot(), ServusHealthModule.forRoot()]);
+    try {
+      expect(await get('/health')).toEqual({
+        status: 200,
+        body: expect.objectContaining({ status: 'ok', details: { redis: { status: 'up', message: 'no Redis: the async adapter is a test one' } } }),
+      });
+      expect((await get('/health/live')).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('Redis unreachable: readiness answers 503 within enqueueTimeoutMs naming Redis; liveness 200', async () => {
+    const { app, get } = await start([
+      ServusModule.forRoot({ connection: { url: `redis://127.0.0.1:${await closedPort()}` }, enqueueTimeoutMs: 500, logging: false }),
+      ServusHealthModule.forRoot({ path: 'status' }),
+    ]);
+    try {
+      const started = Date.now();
+      const ready = await get('/status/ready');
+      expect(Date.now() - started).toBeLessThan(1500);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({ status: 'error', error: { redis: { status: 'down', message: expect.stringMatching(/^Redis did not answer: /) } } });
+      expect((await get('/status/live')).status).toBe(200);
+      expect((await get('/health')).status).toBe(404);
+    } finally {
+      await app.close();
+    }
+  });
+});
