@@ -174,6 +174,11 @@ describe('example app: api + worker processes', () => {
       const { rows } = await db.query("SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)", [started - 1000]);
       expect(rows).toHaveLength(1);
       expect(rows[0]).toEqual({ status: 'failed', error_code: 'service_unavailable' });
+      // Its readiness says why; its liveness does not depend on Redis.
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(503);
+      expect(((await health.json()) as any).error.redis).toEqual({ status: 'down', message: expect.stringMatching(/^Redis did not answer: /) });
+      expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     } finally {
       await down.stop();
     }
