@@ -1,11 +1,23 @@
 import { Module } from '@nestjs/common';
 import { ServusHttpModule, ServusModule } from '@app/servus';
+import { ServusMetricsModule } from '@app/servus/metrics';
+import { ServusHealthModule } from '@app/servus/health';
+import { ServusDashboardModule } from '@app/servus/dashboard';
 import { ReportsDatabaseModule, ReportsModule, servusOptionsFromEnv } from '@app/reports';
 import { ReportsController } from './reports.controller';
 
-/** The example HTTP app: enqueues only (no worker); owns the database migrations. */
+/** The example HTTP app: enqueues only (no worker); owns the database migrations; serves /metrics, /health and the queue dashboard. */
 @Module({
-  imports: [ServusModule.forRoot(servusOptionsFromEnv()), ServusHttpModule, ReportsDatabaseModule.forRoot({ migrationsRun: true }), ReportsModule],
+  imports: [
+    ServusModule.forRoot(servusOptionsFromEnv()),
+    ServusHttpModule,
+    ServusMetricsModule.forRoot(),
+    ServusHealthModule.forRoot(),
+    // /admin/queues; refuses every request unless both are set.
+    ServusDashboardModule.forRoot({ auth: { username: process.env.SERVUS_DASHBOARD_USER, password: process.env.SERVUS_DASHBOARD_PASSWORD } }),
+    ReportsDatabaseModule.forRoot({ migrationsRun: true }),
+    ReportsModule,
+  ],
   controllers: [ReportsController],
 })
 export class ApiModule {}

@@ -1,0 +1,159 @@
+import { INestApplication, Logger, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
+import { ServusDashboardModule, ServusDashboardOptions } from '@app/servus/dashboard';
+import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../../../../test/support/redis-test-kit';
+import { BullmqQueues } from '../async/bullmq-queues';
+
+@Service({ name: 'dashboard.sign-up', queue: 'critical' })
+class SignUp extends ServiceBase<{ email: string; password: string; profile: { apiKey: string } }, { userId: number; accessToken: string }> {
+  async call() {
+    return this.success({ userId: 7, accessToken: 'tok-live-123' });
+  }
+}
+
+@Module({ providers: [SignUp] })
+class SignUpModule {}
+
+/** The dashboard on a real HTTP server and a real Redis: who gets in, and what it shows of a job. */
+describe('ServusDashboardModule', () => {
+  const prefix = uniquePrefix('dashboard');
+  const queues = ['default', 'critical', 'low'];
+  const redis = new Redis(REDIS_URL);
+  const apps: INestApplication[] = [];
+
+  async function serve(dashboard: ServusDashboardOptions, worker = false): Promise<{ app: INestApplication; base: string }> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues, worker, logging: false }), ServusDashboardModule.forRoot(dashboard), SignUpModule],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    return { app, base: `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}` };
+  }
+
+  const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+
+  afterAll(async () => {
+    await Promise.all(apps.map((app) => app.close()));
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  describe('without credentials configured', () => {
+    let base: string;
+    let warn: jest.SpyInstance;
+
+    beforeAll(async () => {
+      warn = jest.spyOn(Logger.prototype, 'warn');
+      ({ base } = await serve({ auth: { username: 'admin', password: '' } }));
+    });
+    afterAll(() => warn.mockRestore());
+
+    it('warns at boot, naming the option', () => {
+      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/admin\/queues refuses every request \(403\): set auth\.username and auth\.password/));
+    });
+
+    it.each([
+      ['the page', '/admin/queues', undefined],
+      ['the API', '/admin/queues/api/queues', undefined],
+      ['a static file', '/admin/queues/static/favicon.ico', undefined],
+      ['a request with credentials', '/admin/queues/api/queues', basic('admin', '')],
+    ])('refuses %s with 403 and says what is missing', async (_, path, authorization) => {
+      const response = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('www-authenticate')).toBeNull();
+      expect(await response.text()).toMatch(/credentials are not configured.*auth\.username and auth\.password/);
+    });
+  });
+
+  describe('with credentials', () => {
+    let app: INestApplication;
+    let base: string;
+    const authorization = basic('ops', 's3cret:with-colon');
+
+    beforeAll(async () => {
+      ({ app, base } = await serve({ auth: { username: 'ops', password: 's3cret:with-colon' } }, true));
+    });
+
+    it.each([
+      ['no credentials', undefined],
+      ['a wrong password', basic('ops', 's3cret')],
+      ['a wrong username', basic('root', 's3cret:with-colon')],
+      ['a password with a suffix', basic('ops', 's3cret:with-colon!')],
+      ['a malformed header', 'Basic !!!'],
+      ['another scheme', 'Bearer s3cret:with-colon'],
+    ])('answers %s with 401 and a Basic challenge', async (_, value) => {
+      for (const path of ['/admin/queues', '/admin/queues/api/queues']) {
+        const response = await fetch(`${base}${path}`, { headers: value ? { authorization: value } : {} });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toBe('Basic realm="Servus dashboard"');
+      }
+    });
+
+    it('serves the page and the static files to the right credentials', async () => {
+      const page = await fetch(`${base}/admin/queues`, { headers: { authorization } });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Servus</title>');
+      const logo = await fetch(`${base}/admin/queues/static/images/logo.svg`, { headers: { authorization } });
+      expect(logo.status).toBe(200);
+      expect(logo.headers.get('content-type')).toMatch(/svg/);
+      expect((await fetch(`${base}/admin/queues/static/images/logo.svg`)).status).toBe(401);
+    });
+
+    it("lists every Servus queue in the board's API", async () => {
+      const response = await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization } });
+      expect(response.status).toBe(200);
+      const body = (await response.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+      expect(body.queues.map((queue) => queue.name).sort()).toEqual([...queues].sort());
+      expect(body.queues.every((queue) => queue.readOnlyMode === false)).toBe(true);
+    });
+
+    it('shows a job by its service name, its arguments and result redacted as in the logs', async () => {
+      const args = { email: 'ann@example.com', password: 'hunter2', profile: { apiKey: 'k-999' } };
+      const { jobId } = await app.get(ServusExecutor).callAsync(SignUp, args);
+      await waitForJob(app.get(BullmqQueues).queue('critical'), jobId, ['completed']);
+
+      const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=critical&status=completed&page=1&jobsPerPage=10`, { headers: { authorization } });
+      const body = (await response.json()) as { queues: Array<{ name: string; jobs: any[] }> };
+      const job = body.queues.find((queue) => queue.name === 'critical')!.jobs.find((item) => item.id === jobId);
+      expect(job).toMatchObject({
+        name: 'dashboard.sign-up',
+        data: { service: 'dashboard.sign-up', args: { email: 'ann@example.com', password: '[REDACTED]', profile: { apiKey: '[REDACTED]' } } },
+        returnValue: { success: true, data: { userId: 7, accessToken: '[REDACTED]' } },
+      });
+      expect(JSON.stringify(body)).not.toMatch(/hunter2|k-999|tok-live-123/);
+
+      const single = await fetch(`${base}/admin/queues/api/queues/critical/${jobId}`, { headers: { authorization } });
+      expect(JSON.stringify(await single.json())).not.toMatch(/hunter2|k-999|tok-live-123/);
+      // The job itself keeps its real arguments: only what the board shows is redacted.
+      expect((await app.get(BullmqQueues).queue('critical').getJob(jobId))!.data.args.password).toBe('hunter2');
+    });
+
+    it("refuses to write redacted values back (the editor starts from the board's redacted copy)", async () => {
+      const { jobId } = await app.get(ServusExecutor).callAsync(SignUp, { email: 'bo@example.com', password: 'pw-1', profile: { apiKey: 'k-1' } }, { wait: 60_000 });
+      const write = (path: string, method: string, body: unknown) =>
+        fetch(`${base}/admin/queues/api/queues/critical${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+      const edited = await write(`/${jobId}/update-data`, 'PATCH', { jobData: { service: 'dashboard.sign-up', args: { email: 'x', password: '[REDACTED]' } } });
+      expect(edited.status).toBe(400);
+      expect(await edited.json()).toMatchObject({ message: expect.stringContaining('cannot write them back') });
+      const duplicated = await write('/add', 'POST', { name: 'dashboard.sign-up', data: { service: 'dashboard.sign-up', args: { password: '[REDACTED]' } } });
+      expect(duplicated.status).toBe(400);
+      expect((await app.get(BullmqQueues).queue('critical').getJob(jobId))!.data.args.password).toBe('pw-1');
+      expect(await app.get(BullmqQueues).queue('critical').count()).toBe(1);
+    });
+  });
+
+  it('readOnly: the board shows the queues and refuses their actions', async () => {
+    const { base } = await serve({ auth: { username: 'ops', password: 'pw' }, readOnly: true, route: 'ops/jobs' });
+    const authorization = basic('ops', 'pw');
+    const listed = (await (await fetch(`${base}/ops/jobs/api/queues`, { headers: { authorization } })).json()) as { queues: Array<{ readOnlyMode: boolean }> };
+    expect(listed.queues).toHaveLength(3);
+    expect(listed.queues.every((queue) => queue.readOnlyMode)).toBe(true);
+    const paused = await fetch(`${base}/ops/jobs/api/queues/default/pause`, { method: 'PUT', headers: { authorization } });
+    expect(paused.status).toBe(405);
+    expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization } })).status).toBe(404);
+  });
+});

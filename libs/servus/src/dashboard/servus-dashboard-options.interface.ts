@@ -1,0 +1,22 @@
+/** Where the dashboard is served when `route` is not given. */
+export const DEFAULT_DASHBOARD_ROUTE = 'admin/queues';
+
+/** Injection token of the options given to `ServusDashboardModule.forRoot`. */
+export const SERVUS_DASHBOARD_OPTIONS = Symbol('servus:dashboard_options');
+
+/**
+ * Options of `ServusDashboardModule.forRoot`.
+ *
+ * @publicApi
+ */
+export interface ServusDashboardOptions {
+  /** The path of the dashboard (after the app's global prefix). Default `admin/queues`. */
+  route?: string;
+  /**
+   * HTTP basic auth credentials. Both are required: without either one the dashboard answers
+   * 403 to every request (it is never served open).
+   */
+  auth: { username?: string; password?: string };
+  /** No retries, cleans, edits or pauses from the dashboard: it only shows the queues. Default false. */
+  readOnly?: boolean;
+}

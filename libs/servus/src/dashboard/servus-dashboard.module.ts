@@ -1,0 +1,72 @@
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
+import { DynamicModule, Inject, Logger, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { BullmqQueues } from '../async/bullmq-queues';
+import { QueueNames } from '../async/queue-names';
+import { ServiceLogger } from '../execution/service-logger';
+import { basicAuthMiddleware } from './basic-auth.middleware';
+import { refuseRedactedWrites } from './redacted-write.hook';
+import { DEFAULT_DASHBOARD_ROUTE, SERVUS_DASHBOARD_OPTIONS, ServusDashboardOptions } from './servus-dashboard-options.interface';
+
+/**
+ * The bull-board dashboard over every Servus queue, behind HTTP basic auth. Jobs are listed by
+ * service name; their arguments and results are redacted as in the logs (the keys of the
+ * `logging.redact` option of ServusModule).
+ *
+ * @example
+ * imports: [
+ *   ServusModule.forRoot(...),
+ *   ServusDashboardModule.forRoot({ auth: { username: process.env.DASHBOARD_USER, password: process.env.DASHBOARD_PASSWORD } }),
+ * ]
+ *
+ * @publicApi
+ */
+@Module({})
+export class ServusDashboardModule implements OnModuleInit {
+  private readonly logger = new Logger('ServusDashboard');
+
+  constructor(
+    @Inject(SERVUS_DASHBOARD_OPTIONS) private readonly options: ServusDashboardOptions,
+    @Inject(BULL_BOARD_INSTANCE) private readonly board: BullBoardInstance,
+    private readonly names: QueueNames,
+    private readonly serviceLogger: ServiceLogger,
+    // NOTE: only ServusModule.forRoot/forRootAsync have BullMQ queues; the testing module's fake/inline adapters have none.
+    @Optional() private readonly queues?: BullmqQueues,
+  ) {}
+
+  static forRoot(options: ServusDashboardOptions): DynamicModule {
+    return {
+      module: ServusDashboardModule,
+      imports: [
+        BullBoardModule.forRoot({
+          route: options.route ?? DEFAULT_DASHBOARD_ROUTE,
+          adapter: ExpressAdapter,
+          middleware: basicAuthMiddleware(options.auth ?? {}),
+          boardOptions: { uiConfig: { boardTitle: 'Servus' }, handlerHooks: { before: refuseRedactedWrites } },
+        }),
+      ],
+      providers: [{ provide: SERVUS_DASHBOARD_OPTIONS, useValue: options }],
+    };
+  }
+
+  onModuleInit(): void {
+    const route = this.options.route ?? DEFAULT_DASHBOARD_ROUTE;
+    if (!this.options.auth?.username || !this.options.auth?.password) {
+      this.logger.warn(`/${route} refuses every request (403): set auth.username and auth.password in ServusDashboardModule.forRoot({ auth })`);
+    }
+    if (!this.queues) {
+      this.logger.warn(`/${route} shows no queues: ServusModule runs without BullMQ here`);
+      return;
+    }
+    const redact = this.serviceLogger.redact;
+    for (const name of this.names.all) {
+      const adapter = new BullMQAdapter(this.queues.queue(name), { readOnlyMode: this.options.readOnly === true });
+      // Data is { service, args, metadata }; the return value is the stored ServiceResponse, whose data may hold secrets too.
+      adapter.setFormatter('data', redact);
+      adapter.setFormatter('returnValue', redact);
+      adapter.setFormatter('progress', redact);
+      this.board.addQueue(adapter);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import { AppProcess, ROOT } from '../support/app-process';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+// Without the background-networking flags Chromium dials out at start (updates, sync, QUIC probes),
+// which this closed network refuses.
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SCREENSHOT = join(ROOT, 'test', 'artifacts', 'dashboard.png');
+
+/**
+ * The queue dashboard as an operator sees it: apps/api and apps/worker as processes, a report
+ * generated through the API, then headless Chromium logs in to /admin/queues and finds the job.
+ */
+describe('the queue dashboard in a browser', () => {
+  const prefix = uniquePrefix('dashboard');
+  const redis = new Redis(REDIS_URL);
+  const credentials = { username: 'ops', password: `pw-${randomBytes(8).toString('hex')}` };
+  let api: AppProcess;
+  let worker: AppProcess;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = { REDIS_URL, SERVUS_PREFIX: prefix, SERVUS_DASHBOARD_USER: credentials.username, SERVUS_DASHBOARD_PASSWORD: credentials.password };
+    // Settled, not all: whatever did start is kept for afterAll to close, even when another part failed.
+    const started = await Promise.allSettled([
+      AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/).then((app) => (api = app)),
+      AppProcess.start('apps/worker/src/main.ts', { ...env, SERVUS_WORKER_HTTP_PORT: '0' }, /Worker consuming/).then((app) => (worker = app)),
+      // A plain launch: Playwright gives it a fresh temporary profile, deleted on close.
+      chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then((launched) => (browser = launched)),
+    ]);
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
+  }, 40_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all([api?.stop(), worker?.stop()]);
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('answers a browser without credentials with 401 and a Basic challenge', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      // Chromium answers the challenge by giving up (no credentials to offer): the navigation fails after the 401.
+      const challenged = page.waitForResponse(`${base}/admin/queues`);
+      await expect(page.goto(`${base}/admin/queues`)).rejects.toThrow(/ERR_INVALID_AUTH_CREDENTIALS/);
+      const response = await challenged;
+      expect(response.status()).toBe(401);
+      expect(await response.headerValue('www-authenticate')).toBe('Basic realm="Servus dashboard"');
+      expect(await page.locator('nav').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("shows the completed reports.generate job of a report, with its arguments, to the operator's credentials", async () => {
+    const created = await fetch(`${base}/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
+    });
+    expect(created.status).toBe(202);
+    const { reportId, jobId } = (await created.json()) as { reportId: number; jobId: string };
+    await eventually(async () => ((await (await fetch(`${base}/reports/${reportId}`)).json()) as { status: string }).status === 'completed', 15_000, `report ${reportId} completed`);
+
+    const context = await browser.newContext({ httpCredentials: credentials, viewport: { width: 1280, height: 800 } });
+    try {
+      const page = await context.newPage();
+      page.setDefaultTimeout(10_000);
+      const response = await page.goto(`${base}/admin/queues`, { waitUntil: 'domcontentloaded' });
+      expect(response!.status()).toBe(200);
+
+      // The sidebar lists the example's queues; open 'default', then its completed jobs.
+      const queues = page.locator('nav');
+      await queues.getByRole('link', { name: 'default', exact: true }).waitFor();
+      expect(await queues.getByRole('link').allInnerTexts()).toEqual(['default', 'critical', 'low']);
+      await queues.getByRole('link', { name: 'default', exact: true }).click();
+      await page.getByRole('link', { name: 'COMPLETED' }).click();
+      await page.waitForURL(/\/admin\/queues\/queue\/default\?status=completed$/);
+
+      const jobLink = page.locator(`a[href$="/queue/default/${jobId}?status=completed"]`);
+      await jobLink.waitFor({ timeout: 10_000 });
+      expect((await jobLink.innerText()).replace(/\s+/g, ' ')).toBe(`#${jobId} reports.generate`);
+      const card = page.locator('div', { has: jobLink }).filter({ has: page.getByRole('tab', { name: 'Data' }) }).last();
+      await card.getByRole('tab', { name: 'Data' }).click();
+      // The Data tab is a JSON tree of what the board's 'data' formatter gave: { jobData: { service, args, metadata }, returnValue }.
+      const tree = card.getByRole('tabpanel').getByRole('tree', { name: 'JSON view' });
+      await tree.getByRole('treeitem').filter({ hasText: /^\s*args:/ }).waitFor();
+      const items = (await tree.getByRole('treeitem').allInnerTexts()).map((text) => text.replace(/\s+/g, ''));
+      expect(items).toContain('service:"reports.generate",');
+      expect(items).toContain(`args:{reportId:${reportId}},`);
+      expect(items).toContainEqual(expect.stringMatching(new RegExp(`^returnValue:\\{success:true,data:\\{reportId:${reportId},userId:1,`)));
+
+      mkdirSync(join(ROOT, 'test', 'artifacts'), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
