@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Attributes, Context, context, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Attributes, Context, context, INVALID_SPANID, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServiceResponse } from '../response/service-response';
@@ -28,16 +28,25 @@ export class ServusTracing {
     this.enabled = options.tracing !== false;
   }
 
-  /** Runs `fn` inside a span when one records (see `within`); otherwise simply runs it. */
+  /** Runs `fn` inside a span when an SDK is there (see `start`, `within`); otherwise simply runs it. */
   run<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span?: Span) => Promise<T>, parent?: Context): Promise<T> {
     const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
-    return span ? this.within(span, () => fn(span), parent) : fn();
+    if (!span) return fn();
+    // A sampled-out span records nothing: it is only made active, so that its decision carries.
+    return span.isRecording() ? this.within(span, () => fn(span), parent) : context.with(trace.setSpan(parent ?? context.active(), span), fn, undefined, span);
   }
 
-  /** A recording span, or undefined (no SDK, or sampled out): the caller then runs untraced. */
+  /**
+   * The span to run in, or undefined when there is no SDK (the caller then runs untraced, at no cost).
+   * A span an SDK sampled out is returned too: not recorded, but active, so its children and the
+   * job it sends keep that decision (flags 00) instead of starting traces of their own. The no-op
+   * tracer's spans have the invalid id, or the parent's own context: nothing to carry.
+   */
   start(name: string, kind: SpanKind, attributes: Attributes, parent: Context = context.active()): Span | undefined {
     const span = this.tracer.startSpan(name, { kind, attributes }, parent);
-    return span.isRecording() ? span : undefined;
+    if (span.isRecording()) return span;
+    const id = span.spanContext().spanId;
+    return id !== INVALID_SPANID && id !== trace.getSpanContext(parent)?.spanId ? span : undefined;
   }
 
   /**
