@@ -17,7 +17,8 @@ describe('servus generate', () => {
 
   beforeAll(() => {
     symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
-    cpSync(join(ROOT, 'libs/servus/src'), join(project, 'libs/servus/src'), { recursive: true });
+    // The library as a user has it: its sources without its own specs (which lean on this repo's test/ helpers).
+    cpSync(join(ROOT, 'libs/servus/src'), join(project, 'libs/servus/src'), { recursive: true, filter: (source) => !source.endsWith('.spec.ts') });
     const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
     writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['src/**/*.ts', 'libs/**/*.ts'] }, null, 2));
     writeFileSync(join(project, 'tsconfig.spec.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { isolatedModules: true } }));

@@ -36,3 +36,42 @@ describe('faults: result() right after callAsync, first wait of a process', () =
     expect(missed).toEqual([]);
   }, 120_000);
 });
+
+/**
+ * Found by the example app's e2e run: `executor.status()` polled while the job finishes read
+ * the job (still active, no return value), then its state ('completed'), and threw building
+ * the response from the missing return value (a 500 in GET /reports/:id).
+ */
+describe('faults: status() polled while jobs finish', () => {
+  const JOBS = 200;
+  let harness: FaultHarness;
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it(`never throws and never reports a completed job without its response (${JOBS} jobs, polled until done)`, async () => {
+    harness = new FaultHarness('status-poll');
+    await harness.startWorker();
+    const { executor } = await harness.api();
+    const receipts = await executor.callAsyncMany(Array.from({ length: JOBS }, (_, n) => ({ service: Echo, args: { n } })));
+    const errors: string[] = [];
+    let polls = 0;
+    const started = performance.now();
+    await Promise.all(
+      receipts.map(async (receipt) => {
+        for (;;) {
+          polls++;
+          const status = await executor.status(receipt).catch((error: Error) => (errors.push(error.message), undefined));
+          if (status?.state === 'completed') {
+            if (status.response?.success !== true) errors.push(`job ${receipt.jobId} completed without its response`);
+            return;
+          }
+          if (errors.length || performance.now() - started > 20_000) return;
+        }
+      }),
+    );
+    faultSummary('status() while jobs finish', `${JOBS} jobs polled with status() until completed`, { polls, errors: errors.length, firstError: errors[0] ?? null, ms: since(started) });
+    expect(errors).toEqual([]);
+  }, 60_000);
+});

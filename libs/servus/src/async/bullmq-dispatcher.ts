@@ -98,9 +98,12 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   async status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
-    const job = await this.job(receipt);
+    // The state first, then the job: read the other way round, a job finishing in between is
+    // 'completed' without the return value its earlier read did not have yet.
+    const queue = await this.queues.ready(this.queueOf(receipt));
+    const rawState = await queue.getJobState(receipt.jobId);
+    const job = await Job.fromId(queue, receipt.jobId);
     if (!job) return undefined;
-    const rawState = await job.getState();
     const state = rawState === 'failed' && job.failedReason?.startsWith(CANCELLED_PREFIX) ? 'cancelled' : rawState;
     const status: AsyncJobStatus = {
       state,
@@ -134,8 +137,12 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   private async job(receipt: JobRef): Promise<Job | undefined> {
+    return Job.fromId(await this.queues.ready(this.queueOf(receipt)), receipt.jobId);
+  }
+
+  private queueOf(receipt: JobRef): string {
     const queue = receipt.queue ?? this.queues.names.defaultQueue;
     if (!this.queues.names.exists(queue)) throw new AsyncError(`Queue "${queue}" is not one of the module's queues`);
-    return Job.fromId(await this.queues.ready(queue), receipt.jobId);
+    return queue;
   }
 }
