@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
-import { createServer } from 'node:net';
 import { Client } from 'pg';
 import { DEFAULT_DATABASE_URL } from '../../libs/reports/src/database/database-options';
 import { AppProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { freePort } from '../support/free-port';
 
 /**
  * The example as deployed: apps/api and apps/worker as two OS processes, real Redis, real
@@ -184,11 +184,3 @@ describe('example app: api + worker processes', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

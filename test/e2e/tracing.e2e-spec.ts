@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AppProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { freePort } from '../support/free-port';
 import type { SpanLine } from './fixtures/otel-file-exporter';
 
 /**
@@ -118,11 +118,3 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
     expect([api.child.pid, worker.child.pid]).not.toContain(process.pid);
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
