@@ -2,7 +2,7 @@ import { INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { NotFoundError, RescueFrom, Service, ServiceBase, ServiceUnavailableError, ServusExecutor, ServusModule } from '@app/servus';
+import { NotFoundError, RescueFrom, Service, ServiceBase, ServiceUnavailableError, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
 import { ServusMetricsModule } from '@app/servus/metrics';
 import { ServusHealthModule } from '@app/servus/health';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
@@ -195,5 +195,13 @@ describe('operations: /health', () => {
 
     await server.restart();
     await eventually(async () => (await get(`${base}/health`)).status === 200, 15_000, '/health 200 again');
+  });
+
+  it('turns unready while the worker drains (SIGTERM), so an orchestrator stops routing to it', async () => {
+    await app.get(ServusWorker).drain();
+    const response = await get(`${base}/health`);
+    expect(response.status).toBe(503);
+    expect(JSON.parse(response.text).error.worker).toEqual({ status: 'down', message: 'no worker is consuming in this process', queues: {} });
+    expect((await get(`${base}/health/live`)).status).toBe(200);
   });
 });

@@ -7,8 +7,9 @@ type RootModule = Parameters<typeof NestFactory.createApplicationContext>[0];
 /** Options of `runServusWorker`. */
 export interface RunServusWorkerOptions {
   /**
-   * Also listen for HTTP (needs @nestjs/platform-express): the controllers of the root module
-   * answer, e.g. ServusMetricsModule's /metrics and ServusHealthModule's /health. Port 0 picks a free one.
+   * Also listen for HTTP (needs @nestjs/platform-express): the root module's controllers answer,
+   * e.g. ServusMetricsModule's /metrics and ServusHealthModule's /health. Port 0 picks a free
+   * one; `host` defaults to '0.0.0.0' (reachable by an orchestrator's probes).
    */
   http?: { port: number; host?: string };
 }
@@ -31,7 +32,15 @@ export async function runServusWorker(root: RootModule, options: RunServusWorker
   const app = options.http ? await NestFactory.create(root) : await NestFactory.createApplicationContext(root);
   if (options.http) {
     const http = app as INestApplication;
-    await http.listen(options.http.port, options.http.host ?? '0.0.0.0');
+    try {
+      await http.listen(options.http.port, options.http.host ?? '0.0.0.0');
+    } catch (error) {
+      // The workers are consuming by now (bootstrap is done): let their jobs finish before failing.
+      logger.error(`Worker HTTP could not listen on ${options.http.host ?? '0.0.0.0'}:${options.http.port}: ${(error as Error).message}`);
+      await app.get(ServusWorker).drain();
+      await app.close();
+      throw error;
+    }
     logger.log(`Worker HTTP listening on ${await http.getUrl()}`);
   }
   let closing = false;

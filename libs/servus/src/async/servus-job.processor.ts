@@ -50,8 +50,15 @@ export class ServusJobProcessor {
       throw this.unrecoverable(label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`);
     }
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
-    const attributes = { 'servus.service': definition.name, 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id!, 'servus.job.attempt': attempt };
-    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), call.trace && this.tracing.enabled ? this.tracing.extract(call.trace) : undefined);
+    const attributes = {
+      'servus.service': definition.name,
+      'messaging.system': 'bullmq',
+      'messaging.destination.name': job.queueName,
+      'messaging.message.id': job.id!,
+      'servus.job.attempt': attempt,
+    };
+    const producer = call.trace && this.tracing.enabled ? this.tracing.extract(call.trace) : undefined;
+    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), producer);
   }
 
   private async run(job: Job, call: ReturnType<typeof decodePayload>, definition: ServiceDefinition, label: string, attempt: number): Promise<SerializedResponse> {

@@ -129,7 +129,9 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     worker.on('stalled', (jobId) => this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`));
     worker.on('failed', (job, error) => {
       if (!job) return;
-      const observation = { service: job.name, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
+      // A job's name is foreign data (anyone can add a job): only registered names become metric labels.
+      const service = this.registry.findByName(job.name) ? job.name : 'unknown';
+      const observation = { service, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
       if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
         this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
         if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);

@@ -10,6 +10,7 @@ import {
   ServusExecutor,
   ServusModule,
   ServusModuleOptions,
+  ServusObservers,
 } from '@app/servus';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -110,6 +111,38 @@ async function boot(options: ServusModuleOptions = { logging: false }, logger?: 
   await moduleRef.init();
   return moduleRef;
 }
+
+describe('ServusObservers', () => {
+  it('see each call start and finish once; a throwing observer is logged and changes no outcome; unsubscribe is idempotent', async () => {
+    const errors: string[] = [];
+    const logger = { log() {}, warn() {}, debug() {}, verbose() {}, error: (message: string) => errors.push(message) } as LoggerService;
+    const moduleRef = await boot({ logging: false }, logger);
+    try {
+      const observers = moduleRef.get(ServusObservers);
+      const seen: string[] = [];
+      const removeBroken = observers.add({
+        callFinished: () => {
+          throw new Error('metrics backend down');
+        },
+      });
+      const removeWatcher = observers.add({ callStarted: (definition) => seen.push(`start ${definition.name}`), callFinished: (call) => seen.push(`${call.outcome} ${call.service} ${call.code}`) });
+      const executor = moduleRef.get(ServusExecutor);
+      expect((await executor.call(Divide, { a: 1, b: 0 })).success).toBe(false);
+      expect(seen).toEqual(['start math.divide', 'failure math.divide not_found']);
+      expect(errors).toEqual(['Observer callFinished threw (ignored): metrics backend down']);
+      removeBroken();
+      removeBroken();
+      await executor.call(Divide, { a: 4, b: 2 });
+      expect(seen.slice(2)).toEqual(['start math.divide', 'success math.divide undefined']);
+      removeWatcher();
+      await executor.call(Divide, { a: 4, b: 2 });
+      expect(seen).toHaveLength(4);
+      expect(errors).toHaveLength(1);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+});
 
 describe('ServusExecutor.call', () => {
   it('runs a service found in another module and returns its response', async () => {

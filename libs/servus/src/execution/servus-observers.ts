@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { ServiceDefinition } from '../service/service-definition';
 import { AsyncReceipt } from './call-async-options.interface';
 
@@ -23,7 +23,8 @@ export interface JobObservation {
 
 /**
  * What an observer can see. Each hook is optional; a module without observers pays one
- * length check per hook.
+ * length check per hook. A hook that throws is logged and skipped: observing must never
+ * change a call's outcome (in a worker, a thrown hook would retry a job that succeeded).
  */
 export interface ServusObserver {
   callStarted?(definition: ServiceDefinition, args: unknown): void;
@@ -45,21 +46,29 @@ type Listener<K extends Hook> = NonNullable<ServusObserver[K]>;
 @Injectable()
 export class ServusObservers {
   private readonly hooks: { [K in Hook]: Listener<K>[] } = { callStarted: [], callFinished: [], enqueued: [], jobRetrying: [], jobDead: [] };
+  private readonly logger = new Logger('Servus');
 
-  /** Subscribes; returns the function that unsubscribes. */
+  /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */
   add(observer: ServusObserver): () => void {
     const added: Array<[Hook, Function]> = [];
     for (const hook of Object.keys(this.hooks) as Hook[]) {
-      const listener = observer[hook];
+      const listener = observer[hook] as ((...args: unknown[]) => void) | undefined;
       if (typeof listener !== 'function') continue;
-      const bound = listener.bind(observer);
-      (this.hooks[hook] as Function[]).push(bound);
-      added.push([hook, bound]);
+      const guarded = (...args: unknown[]) => {
+        try {
+          listener.apply(observer, args);
+        } catch (error) {
+          this.logger.error(`Observer ${hook} threw (ignored): ${(error as Error)?.message ?? error}`);
+        }
+      };
+      (this.hooks[hook] as Function[]).push(guarded);
+      added.push([hook, guarded]);
     }
     return () => {
-      for (const [hook, bound] of added) {
+      for (const [hook, guarded] of added.splice(0)) {
         const list = this.hooks[hook] as Function[];
-        list.splice(list.indexOf(bound), 1);
+        const index = list.indexOf(guarded);
+        if (index >= 0) list.splice(index, 1);
       }
     };
   }

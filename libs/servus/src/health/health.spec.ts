@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
+import { createServer, Server, Socket } from 'node:net';
 import { ServusModule } from '@app/servus';
 import { ServusTestingModule } from '@app/servus/testing';
 import { ServusHealthModule } from '@app/servus/health';
@@ -19,13 +19,16 @@ async function start(imports: any[]): Promise<{ app: INestApplication; get: (pat
   };
 }
 
-/** A loopback port with nothing listening: connections are refused at once. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
+/** A TCP server that accepts connections and never answers: a hung Redis. */
+async function silentServer(): Promise<{ port: number; stop: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const server: Server = createServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
+  const stop = async () => {
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { port: (server.address() as { port: number }).port, stop };
 }
 
 describe('ServusHealthModule', () => {
@@ -42,14 +45,17 @@ describe('ServusHealthModule', () => {
     }
   });
 
-  it('Redis unreachable: readiness answers 503 within enqueueTimeoutMs naming Redis; liveness 200', async () => {
+  it('Redis hung (accepts, never answers): readiness answers 503 after enqueueTimeoutMs naming Redis, never hangs; liveness 200', async () => {
+    const hung = await silentServer();
+    const port = hung.port;
     const { app, get } = await start([
-      ServusModule.forRoot({ connection: { url: `redis://127.0.0.1:${await closedPort()}` }, enqueueTimeoutMs: 500, logging: false }),
+      ServusModule.forRoot({ connection: { url: `redis://127.0.0.1:${port}` }, enqueueTimeoutMs: 500, logging: false }),
       ServusHealthModule.forRoot({ path: 'status' }),
     ]);
     try {
       const started = Date.now();
       const ready = await get('/status/ready');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       expect(Date.now() - started).toBeLessThan(1500);
       expect(ready.status).toBe(503);
       expect(ready.body).toMatchObject({ status: 'error', error: { redis: { status: 'down', message: expect.stringMatching(/^Redis did not answer: /) } } });
@@ -57,6 +63,7 @@ describe('ServusHealthModule', () => {
       expect((await get('/health')).status).toBe(404);
     } finally {
       await app.close();
+      await hung.stop();
     }
   });
 });

@@ -1,2 +1,3 @@
-export { ServusHealthModule, ServusHealthOptions } from './servus-health.module';
+export { ServusHealthModule } from './servus-health.module';
+export { ServusHealthOptions } from './servus-health-options.interface';
 export { ServusHealthIndicator } from './servus-health.indicator';

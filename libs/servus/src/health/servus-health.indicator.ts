@@ -1,7 +1,7 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { BullmqQueues } from '../async/bullmq-queues';
-import { ServusWorker } from '../async/servus-worker';
+import { QueueConsumerState, ServusWorker } from '../async/servus-worker';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -35,7 +35,7 @@ export class ServusHealthIndicator {
     const indicator = this.health.check(key);
     if (!this.worker) return indicator.up({ message: 'no worker: the async adapter is a test one' });
     const consumers = this.worker.consumers();
-    const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, consumer.running && consumer.connected ? 'consuming' : !consumer.running ? 'stopped' : 'disconnected']));
+    const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, stateOf(consumer)]));
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
     if (consumers.some((consumer) => !consumer.running || !consumer.connected)) return indicator.down({ message: 'not consuming every queue', queues });
     return indicator.up({ queues });
@@ -45,4 +45,9 @@ export class ServusHealthIndicator {
   get isWorker(): boolean {
     return this.worker?.settings !== undefined;
   }
+}
+
+function stateOf(consumer: QueueConsumerState): 'consuming' | 'stopped' | 'disconnected' {
+  if (!consumer.running) return 'stopped';
+  return consumer.connected ? 'consuming' : 'disconnected';
 }

@@ -2,12 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { createHealthController } from './health.controller';
 import { ServusHealthIndicator } from './servus-health.indicator';
-
-/** Options of `ServusHealthModule.forRoot()`. */
-export interface ServusHealthOptions {
-  /** Base route: `<path>` and `<path>/ready` (readiness), `<path>/live` (liveness). Default 'health'; `false` mounts none. */
-  path?: string | false;
-}
+import { ServusHealthOptions } from './servus-health-options.interface';
 
 /**
  * Health endpoints (@nestjs/terminus) for an api or a worker, and `ServusHealthIndicator` to

@@ -126,6 +126,29 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     expect(await value(registry, 'servus_queue_jobs', { queue: 'low', state: 'waiting' })).toBe(0);
   });
 
+  it('two apps on one registry share the metrics; queue depth comes from the one still open', async () => {
+    const shared = new Registry();
+    const boot = async (queues: string[]) => {
+      const moduleRef = await Test.createTestingModule({
+        imports: [ServusTestingModule.forRoot({ queues }), ServusMetricsModule.forRoot({ registry: shared, defaultMetrics: false, path: false }), MetricsFixtures],
+      }).compile();
+      return moduleRef.createNestApplication({ logger: false }).init();
+    };
+    const first = await boot(['a1']);
+    await first.get(ServusExecutor).call(Ok, { n: 1 });
+    await first.close();
+    const second = await boot(['b1', 'b2']);
+    try {
+      await second.get(ServusExecutor).call(Ok, { n: 2 });
+      expect(await value(shared, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(2);
+      const depth = (await shared.getSingleMetric('servus_queue_jobs')!.get()).values;
+      expect([...new Set(depth.map((sample) => sample.labels.queue))]).toEqual(['b1', 'b2']);
+    } finally {
+      await second.close();
+    }
+    expect((await shared.getSingleMetric('servus_queue_jobs')!.get()).values).toEqual([]);
+  });
+
   it('stops counting once the app is closed (the observer is removed)', async () => {
     const other = new Registry();
     const moduleRef = await Test.createTestingModule({

@@ -30,18 +30,21 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     private readonly observers: ServusObservers,
     @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
   ) {
-    this.registry = options.registry ?? register;
+    const registry = (this.registry = options.registry ?? register);
     const prefix = options.prefix ?? 'servus_';
-    const registers = [this.registry];
-    if (options.defaultMetrics !== false && !this.registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: this.registry });
-    this.calls = this.metric(`${prefix}calls_total`, (name) => new Counter({ name, help: 'Service calls by outcome: success, failure (code = its error code) or exception (code = its name)', labelNames: ['service', 'queue', 'outcome', 'code'], registers }));
-    this.duration = this.metric(`${prefix}call_duration_seconds`, (name) => new Histogram({ name, help: 'Duration of service calls, validation and events included', labelNames: ['service', 'queue', 'outcome'], buckets: options.buckets ?? DEFAULT_DURATION_BUCKETS, registers }));
-    this.enqueued = this.metric(`${prefix}jobs_enqueued_total`, (name) => new Counter({ name, help: 'Jobs enqueued by callAsync / callAsyncMany in this process', labelNames: ['service', 'queue'], registers }));
-    this.retried = this.metric(`${prefix}jobs_retried_total`, (name) => new Counter({ name, help: 'Job attempts that failed in this worker and will be retried', labelNames: ['service', 'queue'], registers }));
-    this.dead = this.metric(`${prefix}jobs_dead_total`, (name) => new Counter({ name, help: 'Jobs that failed for good in this worker (no attempt left, or not retryable)', labelNames: ['service', 'queue'], registers }));
-    const metrics = this;
+    const registers = [registry];
+    if (options.defaultMetrics !== false && !registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+    const byCall = ['service', 'queue', 'outcome'] as const;
+    const byJob = ['service', 'queue'] as const;
+    this.calls = this.metric(`${prefix}calls_total`, (name) => new Counter({ name, registers, labelNames: [...byCall, 'code'], help: HELP.calls }));
+    this.duration = this.metric(`${prefix}call_duration_seconds`, (name) => new Histogram({ name, registers, labelNames: byCall, help: HELP.duration, buckets: options.buckets ?? DEFAULT_DURATION_BUCKETS }));
+    this.enqueued = this.metric(`${prefix}jobs_enqueued_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.enqueued }));
+    this.retried = this.metric(`${prefix}jobs_retried_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.retried }));
+    this.dead = this.metric(`${prefix}jobs_dead_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.dead }));
+    // Read at scrape time through the registry's current app: a gauge reused from a closed app (hot reload,
+    // a second app in one process) would otherwise ask that app's closed queues.
     this.queueJobs = this.metric(`${prefix}queue_jobs`, (name) =>
-      new Gauge({ name, help: 'Jobs in each Servus queue by state, read from Redis at scrape time', labelNames: ['queue', 'state'], registers, collect() { return metrics.collectDepth(this); } }),
+      new Gauge({ name, registers, labelNames: ['queue', 'state'], help: HELP.queueJobs, collect() { return collectDepth(registry, this); } }),
     );
   }
 
@@ -51,6 +54,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    depthReaders.set(this.registry, this);
     this.unsubscribe = this.observers.add({
       callFinished: (call: CallObservation) => {
         const queue = call.queue ?? '';
@@ -67,11 +71,11 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    if (depthReaders.get(this.registry) === this) depthReaders.delete(this.registry);
   }
 
   /** Redis down at scrape time: the depth series are left out (not stale numbers), and the scrape still answers. */
-  private async collectDepth(gauge: Gauge<'queue' | 'state'>): Promise<void> {
-    gauge.reset();
+  async readDepth(gauge: Gauge<'queue' | 'state'>): Promise<void> {
     try {
       for (const { queue, counts } of await this.dispatcher.jobCounts()) {
         for (const state of JOB_STATES) gauge.set({ queue, state }, counts[state] ?? 0);
@@ -84,3 +88,20 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     }
   }
 }
+
+/** The app whose queues a registry's depth gauge reads: the last one initialised and not yet closed. */
+const depthReaders = new WeakMap<Registry, ServusMetrics>();
+
+function collectDepth(registry: Registry, gauge: Gauge<'queue' | 'state'>): Promise<void> | void {
+  gauge.reset();
+  return depthReaders.get(registry)?.readDepth(gauge);
+}
+
+const HELP = {
+  calls: 'Service calls by outcome: success, failure (code = its error code) or exception (code = its name)',
+  duration: 'Duration of service calls, validation and events included',
+  enqueued: 'callAsync / callAsyncMany calls accepted by Redis in this process (a repeat with the same jobId or idempotencyKey counts again)',
+  retried: 'Job attempts that failed in this worker and will be retried',
+  dead: 'Jobs that failed for good in this worker (no attempt left, or not retryable; not jobs failed by stall recovery)',
+  queueJobs: 'Jobs in each Servus queue by state, read from Redis at scrape time (the same in every process)',
+};

@@ -51,15 +51,14 @@ export class ServusTracing {
 
   /**
    * Runs `fn` with `span` active (spans it starts are its children) and ends it: an exception
-   * records it and sets the error status; a failure response sets servus.outcome and the code.
+   * records it and sets the error status; a response (or a job's serialised one) sets
+   * servus.outcome, and a failure's code.
    */
   async within<T>(span: Span, fn: () => Promise<T>, parent: Context = context.active()): Promise<T> {
     try {
       const result = await context.with(trace.setSpan(parent, span), fn);
-      if (ServiceResponse.isResponse(result)) {
-        span.setAttribute('servus.outcome', result.success ? 'success' : 'failure');
-        if (!result.success) span.setAttribute('servus.error.code', result.error.code);
-      }
+      const outcome = outcomeOf(result);
+      if (outcome) span.setAttributes(outcome);
       return result;
     } catch (error) {
       span.setAttribute('servus.outcome', 'exception');
@@ -83,6 +82,15 @@ export class ServusTracing {
   extract(carrier: TraceCarrier): Context {
     return propagation.extract(context.active(), carrier);
   }
+}
+
+/** The outcome attributes of a ServiceResponse, or of its serialised form (what a job returns). */
+function outcomeOf(result: unknown): Attributes | undefined {
+  if (ServiceResponse.isResponse(result)) return result.success ? { 'servus.outcome': 'success' } : { 'servus.outcome': 'failure', 'servus.error.code': result.error.code };
+  const serialized = result as { success?: unknown; error?: { code?: unknown } } | null;
+  if (typeof serialized !== 'object' || serialized === null || typeof serialized.success !== 'boolean') return undefined;
+  if (serialized.success) return { 'servus.outcome': 'success' };
+  return typeof serialized.error?.code === 'string' ? { 'servus.outcome': 'failure', 'servus.error.code': serialized.error.code } : { 'servus.outcome': 'failure' };
 }
 
 export { SpanKind };

@@ -212,6 +212,7 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
         'messaging.destination.name': 'default',
         'messaging.message.id': receipt.jobId,
         'servus.job.attempt': 1,
+        'servus.outcome': 'success',
       });
       expect(call.attributes).toEqual({ 'servus.service': 'tracing.inner', 'servus.outcome': 'success' });
 
@@ -248,6 +249,14 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
       expect(send.attributes).toEqual({ 'messaging.batch.message_count': 2 });
       await queue.drain();
       expect(named('process tracing.inner').map(parentOf)).toEqual([spanId(send), spanId(send)]);
+    });
+
+    it('a job that completes with a business failure: the process span says failure and its code, status unset', async () => {
+      const { executor } = await boot({ async: 'inline' });
+      await executor.callAsync(Inner, { n: 404 });
+      const consumer = one('process tracing.inner');
+      expect(consumer.attributes).toMatchObject({ 'servus.outcome': 'failure', 'servus.error.code': 'not_found' });
+      expect(consumer.status.code).toBe(SpanStatusCode.UNSET);
     });
 
     it('a job whose service fails with a retryable error: one process span per attempt, servus.job.attempt counts', async () => {
