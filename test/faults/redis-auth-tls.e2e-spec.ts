@@ -1,4 +1,5 @@
 import { readFileSync, rmSync } from 'node:fs';
+import type { RedisOptions } from 'ioredis';
 import { JobEnqueueError, ServusExecutor, ServusModuleOptions } from '@app/servus';
 import { createRedisClient } from '../../libs/servus/src/async/redis-connection';
 import { Echo } from '../e2e/fixtures/fixture-services';
@@ -92,7 +93,7 @@ describe('faults: Redis authentication and TLS', () => {
         createRedisClient({ connection: { url: 'rediss://redis.internal:6380', lazyConnect: true } as never }, 'producer'),
       ];
       try {
-        const [byOptions, byUrl, urlOnly] = made.map((client) => client.options);
+        const [byOptions, byUrl, urlOnly] = made.map((client) => client.options as RedisOptions);
         expect(byOptions).toMatchObject({ host: 'redis.internal', port: 6380, password: 'pw', tls, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
         expect(byUrl).toMatchObject({ host: 'redis.internal', port: 6380, password: 'pw', tls, enableOfflineQueue: true, maxRetriesPerRequest: null });
         // rediss:// alone turns TLS on (ioredis's defaults: verify the certificate).

@@ -2,13 +2,14 @@ import { ServusModuleOptions } from '@app/servus';
 
 /**
  * Servus options of the example's deployments, from the environment:
- * REDIS_URL, SERVUS_PREFIX, SERVUS_QUEUES (the queues that exist, comma-separated).
+ * REDIS_URL, or REDIS_CLUSTER_NODES (host:port,host:port: a Redis Cluster; SERVUS_PREFIX then
+ * needs a hash tag, e.g. {servus}), SERVUS_PREFIX, SERVUS_QUEUES (the queues that exist, comma-separated).
  * The worker adds SERVUS_WORKER_QUEUES (the ones it consumes; default all),
  * SERVUS_CONCURRENCY, SERVUS_LOCK_DURATION_MS, SERVUS_STALLED_INTERVAL_MS, SERVUS_SHUTDOWN_TIMEOUT_MS.
  */
 export function servusOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): ServusModuleOptions {
   return {
-    connection: { url: env.REDIS_URL || 'redis://127.0.0.1:6379' },
+    connection: clusterNodes(env.REDIS_CLUSTER_NODES) ?? { url: env.REDIS_URL || 'redis://127.0.0.1:6379' },
     prefix: env.SERVUS_PREFIX || undefined,
     queues: list(env.SERVUS_QUEUES) ?? ['default', 'critical', 'low'],
     // The api's middleware puts the caller's tenant in the context; jobs carry it to the worker.
@@ -40,6 +41,15 @@ export function workerHttpFromEnv(env: NodeJS.ProcessEnv = process.env): { port:
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SERVUS_WORKER_HTTP_PORT must be a port number or 'off', got ${JSON.stringify(value)}`);
   return { port, host: env.SERVUS_WORKER_HTTP_HOST || '127.0.0.1' };
+}
+
+function clusterNodes(value: string | undefined): { cluster: { host: string; port: number }[] } | undefined {
+  const nodes = list(value)?.map((node) => {
+    const match = /^(.+):(\d+)$/.exec(node);
+    if (!match) throw new Error(`REDIS_CLUSTER_NODES must be host:port,host:port, got ${JSON.stringify(node)}`);
+    return { host: match[1], port: Number(match[2]) };
+  });
+  return nodes && { cluster: nodes };
 }
 
 function list(value: string | undefined): string[] | undefined {

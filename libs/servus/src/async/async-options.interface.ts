@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { RedisOptions } from 'ioredis';
+import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** Options of the process that consumes queues (apps/worker). */
 export interface ServusWorkerOptions {
@@ -17,9 +17,12 @@ export interface ServusWorkerOptions {
 
 /** The Redis/BullMQ part of the module options. */
 export interface AsyncModuleOptions {
-  /** ioredis options, or `{ url }`. Default: `REDIS_URL`, else redis://127.0.0.1:6379. */
-  connection?: RedisOptions | { url: string };
-  /** Redis key prefix of every queue. Default 'servus'. */
+  /**
+   * ioredis options, `{ url }`, or a Redis Cluster: `{ cluster: [{ host, port }, ...], options? }`
+   * (ioredis ClusterOptions). Default: `REDIS_URL`, else redis://127.0.0.1:6379.
+   */
+  connection?: RedisOptions | { url: string } | RedisClusterConnection;
+  /** Redis key prefix of every queue. Default 'servus'. On a cluster it must hold a hash tag, e.g. '{servus}'. */
   prefix?: string;
   /** The queues that exist; `callAsync` to any other is refused. Default ['default']. */
   queues?: string[];
@@ -31,4 +34,10 @@ export interface AsyncModuleOptions {
   defaultJobOptions?: JobsOptions;
   /** Upper bound on `callAsync`'s wait for Redis before it throws JobEnqueueError. Default 2000. */
   enqueueTimeoutMs?: number;
+}
+
+/** A Redis Cluster: its seed nodes, and ioredis ClusterOptions (their `redisOptions` apply to every node). */
+export interface RedisClusterConnection {
+  cluster: ClusterNode[];
+  options?: ClusterOptions;
 }

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { QueueNames } from './queue-names';
-import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, whenReady } from './redis-connection';
+import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady } from './redis-connection';
 
 
 /**
@@ -18,9 +17,9 @@ export class BullmqQueues implements OnApplicationShutdown {
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
   readonly timeoutMs: number;
-  private client?: Redis;
+  private client?: RedisClient;
   private readiness?: Promise<void>;
-  private readonly eventConnections: Redis[] = [];
+  private readonly eventConnections: RedisClient[] = [];
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
@@ -94,7 +93,7 @@ export class BullmqQueues implements OnApplicationShutdown {
     return events;
   }
 
-  private connect(): Redis {
+  private connect(): RedisClient {
     return createRedisClient(this.options, 'producer');
   }
 

@@ -3,3 +3,4 @@ export { parseDuration } from './duration';
 export { MAX_PRIORITY } from './job-options';
 export { ServusWorker, QueueConsumerState } from './servus-worker';
 export { runServusWorker, RunServusWorkerOptions } from './run-servus-worker';
+export { RedisClusterConnection } from './async-options.interface';

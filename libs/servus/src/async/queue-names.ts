@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
+import { isCluster } from './redis-connection';
 
 export const DEFAULT_PREFIX = 'servus';
 
@@ -22,6 +23,10 @@ export class QueueNames {
     }
     for (const name of this.all) {
       if (!name || name.includes(':')) throw new Error(`ServusModule: queue name "${name}" must be non-empty and contain no ':'`);
+    }
+    // BullMQ's scripts touch several keys of a queue at once: on a cluster they must share a slot (else CROSSSLOT).
+    if (isCluster(options.connection) && !/\{[^{}]+\}/.test(this.prefix)) {
+      throw new Error(`ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{${this.prefix}}" (got "${this.prefix}")`);
     }
   }
 

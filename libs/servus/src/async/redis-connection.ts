@@ -1,6 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { Redis, RedisOptions } from 'ioredis';
-import { AsyncModuleOptions } from './async-options.interface';
+import { Cluster, Redis, RedisOptions } from 'ioredis';
+import { AsyncModuleOptions, RedisClusterConnection } from './async-options.interface';
+
+/** A client of one Redis, or of a Redis Cluster: BullMQ takes either. */
+export type RedisClient = Redis | Cluster;
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
@@ -10,7 +13,7 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
  * BullMQ needs of it: producers fail fast (no offline queue, so a command is never sent
  * late, after the caller was told it failed); workers block and must retry forever.
  */
-export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): Redis {
+export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): RedisClient {
   // A producer's commands time out on their own (no timer per call), so a Redis that accepts
   // but never answers costs the caller enqueueTimeoutMs, not forever.
   const overrides: RedisOptions =
@@ -18,8 +21,12 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const connection = options.connection ?? { url: process.env.REDIS_URL || DEFAULT_REDIS_URL };
-  let client: Redis;
-  if ('url' in connection && typeof connection.url === 'string') {
+  let client: RedisClient;
+  if (isCluster(connection)) {
+    const { redisOptions, ...clusterOptions } = connection.options ?? {};
+    // The cluster queues commands itself while it (re)discovers slots: same rule as a node's offline queue.
+    client = new Cluster(connection.cluster, { ...clusterOptions, enableOfflineQueue: overrides.enableOfflineQueue, redisOptions: { ...redisOptions, ...overrides } });
+  } else if ('url' in connection && typeof connection.url === 'string') {
     const { url, ...rest } = connection as { url: string } & RedisOptions;
     client = new Redis(url, { ...rest, ...overrides });
   } else {
@@ -29,10 +36,14 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
   return client;
 }
 
+export function isCluster(connection: AsyncModuleOptions['connection']): connection is RedisClusterConnection {
+  return typeof connection === 'object' && connection !== null && Array.isArray((connection as RedisClusterConnection).cluster);
+}
+
 const logger = new Logger('Servus');
 
 /** ioredis reconnects by itself; a listener keeps its 'error' events from crashing the process, and says so once in a while. */
-function warnOnErrors(client: Redis, role: string): void {
+function warnOnErrors(client: RedisClient, role: string): void {
   let lastWarned = 0;
   client.on('error', (error) => {
     if (Date.now() - lastWarned > 10_000) {
@@ -43,7 +54,7 @@ function warnOnErrors(client: Redis, role: string): void {
 }
 
 /** Resolves when the client is ready; rejects after `timeoutMs` or on a connection error. */
-export function whenReady(client: Redis, timeoutMs: number): Promise<void> {
+export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs}ms (status ${client.status})`)), timeoutMs);

@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServusWorkerOptions } from './async-options.interface';
 import { QueueNames } from './queue-names';
-import { createRedisClient } from './redis-connection';
+import { createRedisClient, RedisClient } from './redis-connection';
 import { ServusJobProcessor } from './servus-job.processor';
 import { ModuleRef } from '@nestjs/core';
 import type { ServusExecutor } from '../execution/servus-executor';
@@ -38,7 +37,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Servus');
   private readonly workers: Worker[] = [];
-  private readonly connections: Redis[] = [];
+  private readonly connections: RedisClient[] = [];
   private draining?: Promise<void>;
 
   constructor(
