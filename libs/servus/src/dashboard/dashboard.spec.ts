@@ -156,4 +156,35 @@ describe('ServusDashboardModule', () => {
     expect(paused.status).toBe(405);
     expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization } })).status).toBe(404);
   });
+
+  it('forRootAsync: credentials and readOnly from a factory with injected dependencies', async () => {
+    class DashboardSecrets {
+      readonly username = 'vault-user';
+      async password(): Promise<string> {
+        return 'vault-pw';
+      }
+    }
+    @Module({ providers: [DashboardSecrets], exports: [DashboardSecrets] })
+    class SecretsModule {}
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues, logging: false }),
+        ServusDashboardModule.forRootAsync({
+          route: 'ops/async',
+          imports: [SecretsModule],
+          inject: [DashboardSecrets],
+          useFactory: async (secrets: DashboardSecrets) => ({ auth: { username: secrets.username, password: await secrets.password() }, readOnly: true }),
+        }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    apps.push(app);
+    await app.listen(0, '127.0.0.1');
+    const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    expect((await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'wrong') } })).status).toBe(401);
+    const listed = await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'vault-pw') } });
+    expect(listed.status).toBe(200);
+    const { queues: shown } = (await listed.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
+    expect(shown.map((queue) => [queue.name, queue.readOnlyMode])).toEqual(queues.map((name) => [name, true]));
+  });
 });

@@ -1,7 +1,9 @@
+import type { ModuleMetadata } from '@nestjs/common';
+
 /** Where the dashboard is served when `route` is not given. */
 export const DEFAULT_DASHBOARD_ROUTE = 'admin/queues';
 
-/** Injection token of the options given to `ServusDashboardModule.forRoot`. */
+/** Injection token of the options given to `ServusDashboardModule.forRoot` (or made by forRootAsync's factory). */
 export const SERVUS_DASHBOARD_OPTIONS = Symbol('servus:dashboard_options');
 
 /**
@@ -19,4 +21,16 @@ export interface ServusDashboardOptions {
   auth: { username?: string; password?: string };
   /** No retries, cleans, edits or pauses from the dashboard: it only shows the queues. Default false. */
   readOnly?: boolean;
+}
+
+/**
+ * Options of `ServusDashboardModule.forRootAsync`: the route is fixed when the module is
+ * declared (bull-board mounts it then); credentials and readOnly may come from a factory.
+ *
+ * @publicApi
+ */
+export interface ServusDashboardAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  route?: string;
+  useFactory: (...args: any[]) => Omit<ServusDashboardOptions, 'route'> | Promise<Omit<ServusDashboardOptions, 'route'>>;
+  inject?: any[];
 }

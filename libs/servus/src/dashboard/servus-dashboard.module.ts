@@ -1,13 +1,14 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
-import { DynamicModule, Inject, Logger, Module, OnModuleInit, Optional } from '@nestjs/common';
+import { DynamicModule, Inject, Logger, Module, OnModuleInit, Optional, Provider } from '@nestjs/common';
 import { BullmqQueues } from '../async/bullmq-queues';
 import { QueueNames } from '../async/queue-names';
 import { ServiceLogger } from '../execution/service-logger';
 import { basicAuthMiddleware } from './basic-auth.middleware';
+import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
-import { DEFAULT_DASHBOARD_ROUTE, SERVUS_DASHBOARD_OPTIONS, ServusDashboardOptions } from './servus-dashboard-options.interface';
+import { DEFAULT_DASHBOARD_ROUTE, SERVUS_DASHBOARD_OPTIONS, ServusDashboardAsyncOptions, ServusDashboardOptions } from './servus-dashboard-options.interface';
 
 /**
  * The bull-board dashboard over every Servus queue, behind HTTP basic auth. Jobs are listed by
@@ -29,6 +30,7 @@ export class ServusDashboardModule implements OnModuleInit {
   constructor(
     @Inject(SERVUS_DASHBOARD_OPTIONS) private readonly options: ServusDashboardOptions,
     @Inject(BULL_BOARD_INSTANCE) private readonly board: BullBoardInstance,
+    private readonly gate: DashboardGate,
     private readonly names: QueueNames,
     private readonly serviceLogger: ServiceLogger,
     // NOTE: only ServusModule.forRoot/forRootAsync have BullMQ queues; the testing module's fake/inline adapters have none.
@@ -36,21 +38,37 @@ export class ServusDashboardModule implements OnModuleInit {
   ) {}
 
   static forRoot(options: ServusDashboardOptions): DynamicModule {
+    return this.create(options.route, [{ provide: SERVUS_DASHBOARD_OPTIONS, useValue: options }]);
+  }
+
+  /** Credentials from a factory (ConfigService, a secret store), resolved at boot like any async provider. */
+  static forRootAsync(options: ServusDashboardAsyncOptions): DynamicModule {
+    const route = options.route;
+    const factory = async (...args: unknown[]): Promise<ServusDashboardOptions> => ({ ...(await options.useFactory(...args)), route });
+    return this.create(route, [{ provide: SERVUS_DASHBOARD_OPTIONS, useFactory: factory, inject: options.inject ?? [] }], options.imports);
+  }
+
+  private static create(route: string | undefined, optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+    // bull-board takes its middleware when the module is declared; the credentials are known once
+    // the options provider has resolved, so the middleware asks the gate (set in onModuleInit).
+    const gate = new DashboardGate();
     return {
       module: ServusDashboardModule,
       imports: [
+        ...imports,
         BullBoardModule.forRoot({
-          route: options.route ?? DEFAULT_DASHBOARD_ROUTE,
+          route: route ?? DEFAULT_DASHBOARD_ROUTE,
           adapter: ExpressAdapter,
-          middleware: basicAuthMiddleware(options.auth ?? {}),
+          middleware: gate.middleware,
           boardOptions: { uiConfig: { boardTitle: 'Servus' }, handlerHooks: { before: refuseRedactedWrites } },
         }),
       ],
-      providers: [{ provide: SERVUS_DASHBOARD_OPTIONS, useValue: options }],
+      providers: [...optionsProviders, { provide: DashboardGate, useValue: gate }],
     };
   }
 
   onModuleInit(): void {
+    this.gate.open(basicAuthMiddleware(this.options.auth ?? {}));
     const route = this.options.route ?? DEFAULT_DASHBOARD_ROUTE;
     if (!this.options.auth?.username || !this.options.auth?.password) {
       this.logger.warn(`/${route} refuses every request (403): set auth.username and auth.password in ServusDashboardModule.forRoot({ auth })`);
