@@ -5,6 +5,7 @@ import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since, sleep } from '../support/fault-summary';
 import { RedisServer } from '../support/redis-server';
 import { eventually } from '../support/redis-test-kit';
+import { freePort } from '../support/free-port';
 
 /**
  * Fault: the Redis server dies (SIGKILL) under a running worker and an api, then comes back
@@ -17,12 +18,19 @@ describe('faults: Redis restarted under a running worker', () => {
   let harness: FaultHarness;
   let executor: ServusExecutor;
   let worker: AppProcess;
+  let workerHealth: string;
+  const health = async () => {
+    const response = await fetch(workerHealth);
+    return { status: response.status, body: (await response.json()) as any };
+  };
 
   beforeAll(async () => {
     server = await RedisServer.start();
     harness = new FaultHarness('redis-restart', server.url());
     ({ executor } = await harness.api());
-    worker = await harness.startWorker({ SERVUS_CONCURRENCY: '5' });
+    const port = await freePort();
+    workerHealth = `http://127.0.0.1:${port}/health`;
+    worker = await harness.startWorker({ SERVUS_CONCURRENCY: '5', SERVUS_WORKER_HTTP_PORT: String(port) });
   });
 
   afterAll(async () => {
@@ -33,13 +41,14 @@ describe('faults: Redis restarted under a running worker', () => {
   const echoed = async (batch: string) =>
     (await harness.calls()).filter((call) => (call.args as { batch?: string }).batch === batch).map((call) => (call.args as { i: number }).i);
 
-  it('fails callAsync fast with JobEnqueueError while Redis is down; after the restart the worker reconnects and runs new jobs', async () => {
+  it('fails callAsync fast with JobEnqueueError while Redis is down, the worker reports itself unready; after the restart it reconnects, is ready and runs new jobs', async () => {
     // Before: the set-up works.
     const before = await Promise.all(Array.from({ length: 20 }, (_, i) => executor.callAsync(Echo, { batch: 'before', i })));
     await eventually(async () => (await echoed('before')).length === 20, 15_000, 'the 20 jobs enqueued before the outage');
     // Pending at the kill: delayed jobs, lost with the data of a server that saves nothing.
     const pendingAtKill = await Promise.all(Array.from({ length: 10 }, (_, i) => executor.callAsync(Echo, { batch: 'lost', i }, { wait: '1m' })));
 
+    expect((await health()).status).toBe(200);
     await server.kill('SIGKILL');
     const killedAt = performance.now();
 
@@ -55,6 +64,11 @@ describe('faults: Redis restarted under a running worker', () => {
       if (i === 1) await sleep(1000); // also once ioredis is well into its reconnect back-off
     }
     const workerAliveDuringOutage = worker.child.exitCode === null && worker.child.signalCode === null;
+    // The worker process's own readiness says it cannot work (an orchestrator stops counting on it), naming why.
+    let unready: any;
+    await eventually(async () => (unready = await health()).status === 503 && unready.body.error.worker !== undefined, 10_000, 'worker /health 503');
+    expect(unready.body.error.redis.status).toBe('down');
+    expect(Object.values(unready.body.error.worker.queues)).toEqual(['disconnected']);
     const outageMs = since(killedAt);
 
     await server.restart();
@@ -75,6 +89,7 @@ describe('faults: Redis restarted under a running worker', () => {
     const after = await Promise.all(Array.from({ length: 19 }, (_, i) => executor.callAsync(Echo, { batch: 'after', i: i + 1 })));
     await eventually(async () => (await echoed('after')).length === 20, 20_000, 'the 20 jobs enqueued after the restart');
     const drainedAfterMs = since(restartedAt);
+    await eventually(async () => (await health()).status === 200, 10_000, 'worker /health 200 again');
     const queue = harness.queue();
     const lostJobs = (await Promise.all(pendingAtKill.map(({ jobId }) => queue.getJob(jobId)))).filter((job) => !job).length;
     const counts = await harness.pending(queue);
