@@ -9,7 +9,7 @@ import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
 import { EntityNotFoundError, GlobalIds } from '../globalid/global-ids';
-import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
+import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
 import { ServiceDefinition } from '../service/service-definition';
 
 /**
@@ -42,23 +42,27 @@ export class ServusJobProcessor {
     try {
       call = decodePayload(job.data);
     } catch (error) {
-      throw this.unrecoverable(label, (error as UndecodablePayloadError).message);
+      throw this.refuse(job, label, (error as UndecodablePayloadError).message);
     }
     const definition = this.registry.findByName(call.service);
     if (!definition) {
       // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
-      throw this.unrecoverable(label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`);
+      throw this.refuse(job, label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`, call.trace);
     }
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
-    const attributes = {
-      'servus.service': definition.name,
-      'messaging.system': 'bullmq',
-      'messaging.destination.name': job.queueName,
-      'messaging.message.id': job.id!,
-      'servus.job.attempt': attempt,
-    };
+    const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
     const producer = call.trace && this.tracing.enabled ? this.tracing.extract(call.trace) : undefined;
     return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), producer);
+  }
+
+  /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
+  private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
+    const error = this.unrecoverable(label, reason);
+    if (this.tracing.enabled) {
+      const producer = trace ? this.tracing.extract(trace) : undefined;
+      this.tracing.record('process (refused)', SpanKind.CONSUMER, { ...jobAttributes(job, job.attemptsMade + 1), 'servus.outcome': 'refused' }, error, producer);
+    }
+    return error;
   }
 
   private async run(job: Job, call: ReturnType<typeof decodePayload>, definition: ServiceDefinition, label: string, attempt: number): Promise<SerializedResponse> {
@@ -99,4 +103,9 @@ export class ServusJobProcessor {
     this.logger.error(`${label} failed without retry: ${reason}`);
     return new UnrecoverableError(reason);
   }
+}
+
+/** The messaging attributes of a job's consumer span. */
+function jobAttributes(job: Job, attempt: number): Record<string, string | number> {
+  return { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id!, 'servus.job.attempt': attempt };
 }

@@ -70,6 +70,15 @@ export class ServusTracing {
     }
   }
 
+  /** A span for something that failed before it could run (a refused job): ended at once, ERROR, the error recorded. */
+  record(name: string, kind: SpanKind, attributes: Attributes, error: Error, parent?: Context): void {
+    const span = this.start(name, kind, attributes, parent);
+    if (!span) return;
+    span.recordException(error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    span.end();
+  }
+
   /** The active trace context for a job, or undefined when there is none to carry. */
   inject(): TraceCarrier | undefined {
     const carrier: TraceCarrier = {};

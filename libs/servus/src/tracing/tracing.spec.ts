@@ -408,6 +408,25 @@ describe('tracing through Redis and a BullMQ worker', () => {
     expect(consumer.parentSpanContext).toBeUndefined();
   });
 
+  it('a job refused before it runs (unknown service, undecodable payload) still gets an ERROR consumer span, in its trace when it carries one', async () => {
+    const queue = await app.get(BullmqQueues).ready('default');
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const unknown = await queue.add('tracing.nope', { service: 'tracing.nope', args: {}, metadata: { v: 1, trace: { traceparent } } });
+    const garbage = await queue.add('tracing.inner', 'not a payload');
+    for (const job of [unknown, garbage]) expect(await (await waitForJob(queue, job.id!)).getState()).toBe('failed');
+    await eventually(async () => spansOf(unknown.id!).length === 1 && spansOf(garbage.id!).length === 1, 5_000, 'refused spans');
+
+    const [refused] = spansOf(unknown.id!);
+    expect(refused.name).toBe('process (refused)');
+    expect(refused.kind).toBe(SpanKind.CONSUMER);
+    expect(refused.status).toEqual({ code: SpanStatusCode.ERROR, message: expect.stringContaining('Unknown service "tracing.nope"') });
+    expect(refused.attributes).toMatchObject({ 'messaging.destination.name': 'default', 'messaging.message.id': unknown.id, 'servus.outcome': 'refused' });
+    expect(refused.parentSpanContext).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', isRemote: true });
+    const [undecodable] = spansOf(garbage.id!);
+    expect(undecodable.status.message).toMatch(/^Undecodable job payload: /);
+    expect(undecodable.parentSpanContext).toBeUndefined();
+  });
+
   it("a schedule made inside a user span: the scheduler's template has no trace; its runs start their own traces", async () => {
     const queue = await app.get(BullmqQueues).ready('default');
     const user = await inUserSpan(async (span) => {
