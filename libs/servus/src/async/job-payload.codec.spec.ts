@@ -1,4 +1,5 @@
-import { decodePayload, encodePayload, findNonJson, UndecodablePayloadError } from './job-payload.codec';
+import { decodePayload, encodePayload, findNonJson } from './job-payload.codec';
+import { UndecodablePayloadError } from './undecodable-payload.error';
 
 describe('findNonJson', () => {
   describe('accepts what survives JSON exactly', () => {

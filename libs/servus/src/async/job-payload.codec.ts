@@ -1,6 +1,7 @@
 import { isPlainObject } from '../util/is-plain-object';
 import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
+import { UndecodablePayloadError } from './undecodable-payload.error';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
@@ -8,14 +9,6 @@ export interface JobPayload {
   args: unknown;
   /** `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C trace context. */
   metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier };
-}
-
-/** The payload of a job cannot be read: the job fails without retries. */
-export class UndecodablePayloadError extends Error {
-  constructor(reason: string) {
-    super(`Undecodable job payload: ${reason}`);
-    this.name = 'UndecodablePayloadError';
-  }
 }
 
 export function encodePayload(service: string, args: unknown, context?: ContextValues, gids = false, trace?: TraceCarrier): JobPayload {

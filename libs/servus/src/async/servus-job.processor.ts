@@ -5,10 +5,12 @@ import { ServiceError } from '../response/service-error';
 import { SerializedResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
 import { CANCELLED_PREFIX, failureReason, RetryableFailureError } from './failed-job-response';
-import { decodePayload, UndecodablePayloadError } from './job-payload.codec';
+import { decodePayload } from './job-payload.codec';
+import { UndecodablePayloadError } from './undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
-import { EntityNotFoundError, GlobalIds } from '../globalid/global-ids';
+import { GlobalIds } from '../globalid/global-ids';
+import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
 import { ServiceDefinition } from '../service/service-definition';
 

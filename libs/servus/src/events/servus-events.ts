@@ -7,14 +7,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { EmitReport, InvocationOutcome } from './emit-report.interface';
 import { EmitConfig, EmitTrigger } from './emits.decorator';
 import { EventRegistry, HandlerBinding, Invocation } from './event-registry';
-
-/** Thrown (with `errors`) when several invocations of one emit failed. */
-export class EventInvocationsError extends AggregateError {
-  constructor(event: string, errors: unknown[]) {
-    super(errors, `${errors.length} invocations of event "${event}" failed`);
-    this.name = 'EventInvocationsError';
-  }
-}
+import { EventInvocationsError } from './event-invocations.error';
 
 /**
  * The event bus. Emits run every handler of the event, each `@Invoke` in declaration

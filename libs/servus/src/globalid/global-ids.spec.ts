@@ -1,4 +1,5 @@
-import { EntityNotFoundError, GlobalIds } from './global-ids';
+import { GlobalIds } from './global-ids';
+import { EntityNotFoundError } from './entity-not-found.error';
 import { EntityLocator } from './entity-locator.interface';
 
 class User {

@@ -1,22 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { EntityLocator } from './entity-locator.interface';
-import { UndecodablePayloadError } from '../async/job-payload.codec';
+import { UndecodablePayloadError } from '../async/undecodable-payload.error';
 import { isPlainObject } from '../util/is-plain-object';
+import { EntityNotFoundError } from './entity-not-found.error';
+import { GID_PREFIX } from './gid-prefix';
 
-/** The reserved tag. A caller's own string that starts with it is escaped as `gid://servus/!<string>`. */
-export const GID_PREFIX = 'gid://servus/';
 const ESCAPE = '!';
-
-/** A global id names a record that no longer exists: the job fails at once, without retry. */
-export class EntityNotFoundError extends Error {
-  constructor(
-    readonly typeName: string,
-    readonly id: string,
-  ) {
-    super(`${typeName} ${id} no longer exists (global id ${GID_PREFIX}${typeName}/${id})`);
-    this.name = 'EntityNotFoundError';
-  }
-}
 
 interface Registered {
   name: string;

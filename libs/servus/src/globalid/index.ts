@@ -1,4 +1,5 @@
 export { EntityLocator } from './entity-locator.interface';
 export { Locator } from './locator.decorator';
 export { TypeOrmEntityLocator, DataSourceLike } from './typeorm-entity.locator';
-export { GID_PREFIX, EntityNotFoundError } from './global-ids';
+export { GID_PREFIX } from './gid-prefix';
+export { EntityNotFoundError } from './entity-not-found.error';

@@ -1,6 +1,7 @@
 export { Service } from './service.decorator';
 export { ServiceBase, ArgsOf, DataOf } from './service-base';
 export { ServiceOptions, ServiceAsyncOptions } from './service-options.interface';
-export { ServiceRegistry, DuplicateServiceNameError } from './service-registry';
+export { ServiceRegistry } from './service-registry';
+export { DuplicateServiceNameError } from './duplicate-service-name.error';
 export { ServiceDefinition } from './service-definition';
 export { CallContext } from './call-context';

@@ -1,13 +1,6 @@
 import { Injectable, Type } from '@nestjs/common';
 import { ServiceDefinition } from './service-definition';
-
-/** Thrown at boot when two classes register one name. */
-export class DuplicateServiceNameError extends Error {
-  constructor(name: string, first: Type, second: Type) {
-    super(`Two services are registered as "${name}": ${first.name} and ${second.name}. Give one a distinct @Service({ name }).`);
-    this.name = 'DuplicateServiceNameError';
-  }
-}
+import { DuplicateServiceNameError } from './duplicate-service-name.error';
 
 /**
  * The services discovered at bootstrap, by class and by name. The name index is the

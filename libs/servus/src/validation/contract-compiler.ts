@@ -11,19 +11,12 @@ import { Contract } from './contract.interface';
 import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
 import { DEFAULT_SCHEMAS_DIR, schemaFile } from './schema-files';
+import { InvalidSchemaError } from './invalid-schema.error';
 
 /** A service's contracts: argument and result, either may be absent (no validation). */
 export interface ServiceContracts {
   arguments?: Contract;
   result?: Contract;
-}
-
-/** The schema of a service could not be read or compiled: the boot fails, naming the service. */
-export class InvalidSchemaError extends Error {
-  constructor(owner: string, which: 'arguments' | 'result' | 'payload', reason: string) {
-    super(`Invalid ${which} schema for ${which === 'payload' ? 'event handler' : 'service'} ${owner}: ${reason}`);
-    this.name = 'InvalidSchemaError';
-  }
 }
 
 const AJV_OPTIONS: AjvOptions = {

@@ -1,3 +1,3 @@
 export { argumentsExample, resultExample } from './schema-examples';
 export { ValidationDetail } from './validation-error.factory';
-export { InvalidSchemaError } from './contract-compiler';
+export { InvalidSchemaError } from './invalid-schema.error';
