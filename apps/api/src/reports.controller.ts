@@ -35,7 +35,8 @@ export class ReportsController {
   async show(@Param('id', ParseIntPipe) id: number) {
     const report = await this.reports.findOneBy({ id });
     if (!report) throw new NotFoundError(`Report ${id} does not exist`);
-    const job = report.jobId ? await this.executor.status({ jobId: report.jobId, queue: 'default', service: 'reports.generate' }) : undefined;
+    // The job is on reports.generate's queue, whichever SERVUS_QUEUES makes that.
+    const job = report.jobId ? await this.executor.status({ jobId: report.jobId, service: 'reports.generate' }) : undefined;
     return {
       id: report.id,
       userId: report.userId,

@@ -120,7 +120,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
 
   async result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
     const job = await this.job(receipt);
-    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue ?? this.queues.names.defaultQueue}: never enqueued, or removed after its retention`);
+    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${this.queueOf(receipt)}: never enqueued, or removed after its retention`);
     const events = await this.queues.queueEvents(job.queueName);
     try {
       return ServiceResponse.fromJSON(await job.waitUntilFinished(events, timeoutMs));
@@ -141,8 +141,6 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   private queueOf(receipt: JobRef): string {
-    const queue = receipt.queue ?? this.queues.names.defaultQueue;
-    if (!this.queues.names.exists(queue)) throw new AsyncError(`Queue "${queue}" is not one of the module's queues`);
-    return queue;
+    return this.queues.names.resolve(receipt.queue);
   }
 }

@@ -21,7 +21,7 @@ export class BullmqSchedules {
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const service = definition.name;
     const repeat = repeatOf(service, options);
-    const request = this.requests.build(definition, args, { queue: options.queue, attempts: options.attempts, backoff: options.backoff }, false);
+    const request = this.requests.buildSchedule(definition, args, options);
     const id = options.id ?? service;
     const { jobId: _jobId, delay: _delay, deduplication: _dedup, ...opts } = request.options;
     try {
@@ -46,7 +46,7 @@ export class BullmqSchedules {
   /** true when a schedule with that id existed (on `queue`, or on any queue). */
   async remove(id: string, queue?: string): Promise<boolean> {
     let removed = false;
-    for (const name of queue ? [queue] : this.queues.names.all) {
+    for (const name of queue ? [this.queues.names.resolve(queue)] : this.queues.names.all) {
       removed = (await (await this.queues.ready(name)).removeJobScheduler(id)) || removed;
     }
     return removed;

@@ -11,6 +11,7 @@ import { QueueNames } from './queue-names';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
+import { ScheduleOptions } from '../execution/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
 
@@ -51,10 +52,14 @@ export class JobRequestBuilder {
     });
   }
 
-  /** `traced: false` for a schedule's template: its jobs must not all join the trace that scheduled it. */
+  /** A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the trace that scheduled it). */
+  buildSchedule(definition: ServiceDefinition, args: unknown, { queue, attempts, backoff }: ScheduleOptions): JobRequest {
+    return this.build(definition, args, { queue, attempts, backoff }, false);
+  }
+
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions, traced = true): JobRequest {
     const service = definition.name;
-    const queue = options.queue ?? definition.options.async?.queue ?? definition.options.queue ?? this.names.defaultQueue;
+    const queue = options.queue ?? this.names.queueOf(definition);
     if (!this.names.exists(queue)) {
       throw new JobEnqueueError(service, `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`);
     }

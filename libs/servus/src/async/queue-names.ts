@@ -2,6 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { isCluster } from './redis-connection';
+import { AsyncError } from '../response/async-errors';
+import { ServiceDefinition } from '../service/service-definition';
 
 export const DEFAULT_PREFIX = 'servus';
 
@@ -37,5 +39,16 @@ export class QueueNames {
 
   exists(name: string): boolean {
     return this.set.has(name);
+  }
+
+  /** The queue a call of the service goes to when the call names none. */
+  queueOf(definition: ServiceDefinition): string {
+    return definition.options.async?.queue ?? definition.options.queue ?? this.defaultQueue;
+  }
+
+  /** `queue` (default: the module's default queue) when the module declares it; AsyncError otherwise. */
+  resolve(queue: string = this.defaultQueue): string {
+    if (!this.set.has(queue)) throw new AsyncError(`Queue "${queue}" is not one of the module's queues (${this.all.join(', ')})`);
+    return queue;
   }
 }

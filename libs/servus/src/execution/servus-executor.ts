@@ -12,6 +12,7 @@ import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
 import { ServicePipeline } from './service-pipeline';
 import { atIndex } from '../util/at-index';
 import { ServusObservers } from './servus-observers';
+import { QueueNames } from '../async/queue-names';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 
 /** `[args]`, optional when the service's arguments may be undefined. */
@@ -35,6 +36,7 @@ export class ServusExecutor {
     @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
     private readonly observers: ServusObservers,
     private readonly tracing: ServusTracing,
+    private readonly names: QueueNames,
   ) {}
 
   /** Runs the service now and resolves to its response. Unrescued exceptions reject. */
@@ -114,21 +116,32 @@ export class ServusExecutor {
    * `context.signal` aborted (in whichever worker runs it) and ends 'cancelled', not retried.
    * Cancellation of a running job is cooperative: a service that ignores the signal finishes.
    */
-  cancel(receipt: AsyncReceipt | string): Promise<CancelResult> {
-    return this.dispatcher.cancel(jobRef(receipt));
+  cancel(receipt: JobRef | string): Promise<CancelResult> {
+    return this.dispatcher.cancel(this.jobRef(receipt));
   }
 
   /** Where an async call stands; undefined when the job is unknown (or removed after its retention). */
-  status(receipt: AsyncReceipt | string): Promise<AsyncJobStatus | undefined> {
-    return this.dispatcher.status(jobRef(receipt));
+  status(receipt: JobRef | string): Promise<AsyncJobStatus | undefined> {
+    return this.dispatcher.status(this.jobRef(receipt));
   }
 
   /**
    * Waits for an async call to finish and resolves to its response. A job that failed for
    * good becomes a failure response carrying the error; rejects with AsyncError on timeout.
    */
-  result<T = unknown>(receipt: AsyncReceipt | string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
-    return this.dispatcher.result(jobRef(receipt), timeoutMs) as Promise<ServiceResponse<T>>;
+  result<T = unknown>(receipt: JobRef | string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
+    return this.dispatcher.result(this.jobRef(receipt), timeoutMs) as Promise<ServiceResponse<T>>;
+  }
+
+  /**
+   * A receipt as it is; a bare job id (on the module's default queue); a `{ jobId, service }`
+   * without a queue: on that service's queue, where callAsync put it.
+   */
+  private jobRef(receipt: JobRef | string): JobRef {
+    if (typeof receipt === 'string') return { jobId: receipt };
+    if (receipt.queue !== undefined || receipt.service === undefined) return receipt;
+    const definition = this.registry.findByName(receipt.service);
+    return definition ? { ...receipt, queue: this.names.queueOf(definition) } : receipt;
   }
 
   /** The definition of a registered service, or an error that says how to register it. */
@@ -151,7 +164,3 @@ export class ServusExecutor {
   }
 }
 
-/** A receipt as it is, or a bare job id (on the module's default queue). */
-function jobRef(receipt: AsyncReceipt | string): JobRef {
-  return typeof receipt === 'string' ? { jobId: receipt } : receipt;
-}

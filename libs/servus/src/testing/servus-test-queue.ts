@@ -101,7 +101,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   /** Records the schedule (checked as in production); nothing fires: perform what it would enqueue with enqueue(). */
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const repeat = repeatOf(definition.name, options);
-    const request = this.requests.build(definition, args, { queue: options.queue }, false);
+    const request = this.requests.buildSchedule(definition, args, options);
     const info: ScheduleInfo = { id: options.id ?? definition.name, queue: request.queue, service: definition.name };
     if (repeat.every !== undefined) info.every = repeat.every;
     if (repeat.pattern !== undefined) Object.assign(info, { cron: repeat.pattern, tz: repeat.tz });
@@ -114,6 +114,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   }
 
   async unschedule(id: string, queue?: string): Promise<boolean> {
+    if (queue !== undefined) this.requests.names.resolve(queue);
     const keys = [...this.scheduled.values()].filter((info) => info.id === id && (!queue || info.queue === queue)).map((info) => `${info.queue}:${info.id}`);
     keys.forEach((key) => this.scheduled.delete(key));
     return keys.length > 0;
@@ -203,13 +204,13 @@ export class ServusTestQueue implements AsyncDispatcher {
 
   async result(receipt: JobRef): Promise<ServiceResponse> {
     const call = this.find(receipt);
-    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${receipt.queue ?? this.requests.names.defaultQueue} in the test queue`);
+    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${this.requests.names.resolve(receipt.queue)} in the test queue`);
     if (!call.response) throw new AsyncError(`Job ${receipt.jobId} (${call.service}) has not been performed: call ServusTestQueue.drain() or perform() first`);
     return call.response;
   }
 
   private find(receipt: JobRef): EnqueuedCall | undefined {
-    const queue = receipt.queue ?? this.requests.names.defaultQueue;
+    const queue = this.requests.names.resolve(receipt.queue);
     return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === queue);
   }
 }
