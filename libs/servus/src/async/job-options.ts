@@ -26,7 +26,17 @@ export function buildJobOptions(
   service: ServiceAsyncOptions | undefined,
   call: CallAsyncOptions,
 ): JobsOptions {
-  const options: JobsOptions = { ...DEFAULT_JOB_OPTIONS, ...moduleDefaults, ...pickDefined(service), ...call.jobOptions };
+  return withCallOptions(baseJobOptions(moduleDefaults, service), call);
+}
+
+/** What every job of one service starts from (the same for each call: computed once per service by JobRequestBuilder). */
+export function baseJobOptions(moduleDefaults: JobsOptions | undefined, service: ServiceAsyncOptions | undefined): Readonly<JobsOptions> {
+  return { ...DEFAULT_JOB_OPTIONS, ...moduleDefaults, ...pickDefined(service) };
+}
+
+/** A service's base options with one call's on top. */
+export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOptions): JobsOptions {
+  const options: JobsOptions = call.jobOptions ? { ...base, ...call.jobOptions } : { ...base };
   delete (options as { queue?: string }).queue;
   if (call.attempts !== undefined) options.attempts = call.attempts;
   if (call.backoff !== undefined) options.backoff = call.backoff;

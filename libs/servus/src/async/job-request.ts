@@ -5,7 +5,7 @@ import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
-import { buildJobOptions } from './job-options';
+import { baseJobOptions, withCallOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
 import { ServusContext } from '../execution/servus-context';
@@ -31,6 +31,8 @@ export interface JobRequest {
 export class JobRequestBuilder {
   /** undefined: the module does not propagate context (no cost per job). */
   private readonly carry?: readonly string[];
+  /** Per service: defaults, module and service job options merged (and checked) once. */
+  private readonly baseOptions = new WeakMap<ServiceDefinition, Readonly<JobsOptions>>();
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
@@ -77,9 +79,15 @@ export class JobRequestBuilder {
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
       const trace = traced && this.tracing.enabled ? this.tracing.inject() : undefined;
-      return { queue, payload: encodePayload(service, encoded, context, encoded !== args, trace), options: buildJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async, options) };
+      return { queue, payload: encodePayload(service, encoded, context, encoded !== args, trace), options: withCallOptions(this.baseOptionsOf(definition), options) };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
+  }
+
+  private baseOptionsOf(definition: ServiceDefinition): Readonly<JobsOptions> {
+    let base = this.baseOptions.get(definition);
+    if (!base) this.baseOptions.set(definition, (base = baseJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async)));
+    return base;
   }
 }

@@ -23,12 +23,19 @@ export class ServiceLogger {
     this.redact = createRedactor((logging && logging.redact) || DEFAULT_REDACT_KEYS);
   }
 
+  /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
+  private readonly formattedContexts = new WeakMap<object, string>();
+
   /** `reports.generate [correlationId=ab12 tenantId=7]`: the call's context (redacted) on each of its lines. */
   private subject(service: string): string {
     const context = ServusContext.current();
     if (!context) return service;
-    const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(([key, value]) => `${key}=${value}`);
-    return pairs.length ? `${service} [${pairs.join(' ')}]` : service;
+    let formatted = this.formattedContexts.get(context);
+    if (formatted === undefined) {
+      const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(([key, value]) => `${key}=${value}`);
+      this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
+    }
+    return service + formatted;
   }
 
   called(service: string, args: unknown): void {
