@@ -1,6 +1,7 @@
 import { GlobalIds } from './global-ids';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { EntityLocator } from './entity-locator.interface';
+import { UndecodablePayloadError } from '../async/undecodable-payload.error';
 
 class User {
   constructor(
@@ -66,11 +67,39 @@ describe('GlobalIds', () => {
 
   it("keeps a '__proto__' key a plain key when copying", async () => {
     const ids = setUp(rows);
-    const encoded = ids.encode(JSON.parse('{"__proto__": {"polluted": true}, "user": {"id": 1}}')) as object;
+    const input = JSON.parse('{"__proto__": {"polluted": true}, "user": {"id": 1}}') as Record<string, unknown>;
+    // Registered instances, at the top and under '__proto__': encode has to copy both objects to replace them.
+    input.admin = ada;
+    const hidden = Object.getOwnPropertyDescriptor(input, '__proto__')?.value as Record<string, unknown>;
+    hidden.owner = ada;
+    const encoded = ids.encode(input) as Record<string, unknown>;
+    expect(encoded).not.toBe(input);
+    expect(encoded.admin).toBe('gid://servus/User/1');
     expect(Object.getPrototypeOf(encoded)).toBe(Object.prototype);
+    expect(Object.keys(encoded)).toEqual(['__proto__', 'user', 'admin']);
+    expect(Object.getOwnPropertyDescriptor(encoded, '__proto__')?.value).toEqual({ polluted: true, owner: 'gid://servus/User/1' });
+    expect(encoded.polluted).toBeUndefined();
+    expect(encoded.user).toBe(input.user);
+    // The input is left as it was.
+    expect(input.admin).toBe(ada);
+    expect(hidden).toEqual({ polluted: true, owner: ada });
+    expect(Object.getPrototypeOf(input)).toBe(Object.prototype);
     const decoded = (await ids.decode(JSON.parse('{"__proto__": "gid://servus/User/1"}'))) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
     expect(Object.getOwnPropertyDescriptor(decoded, '__proto__')?.value).toBe(rows.get(1));
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype).not.toHaveProperty('polluted');
+  });
+
+  it.each([
+    ['a truncated escape', 'gid://servus/User/%E0'],
+    ['a lone percent sign', 'gid://servus/User/100%'],
+    ['an escape of invalid UTF-8', 'gid://servus/User/%C3%28'],
+  ])('a malformed id (%s) is undecodable, naming the global id, not a URIError to retry', async (_label, gid) => {
+    const ids = setUp(rows);
+    const decoding = ids.decode({ report: { owner: gid } });
+    await expect(decoding).rejects.toBeInstanceOf(UndecodablePayloadError);
+    await expect(decoding).rejects.toThrow(`Undecodable job payload: the global id ${JSON.stringify(gid)} has a malformed id escape (URI malformed)`);
   });
 
   it('refuses two classes under one type name', () => {

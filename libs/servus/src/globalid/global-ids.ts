@@ -55,7 +55,7 @@ export class GlobalIds {
         const rest = gid.slice(GID_PREFIX.length);
         const slash = rest.indexOf('/');
         const typeName = slash > 0 ? rest.slice(0, slash) : rest;
-        const id = slash > 0 ? decodeURIComponent(rest.slice(slash + 1)) : '';
+        const id = slash > 0 ? decodeId(gid, rest.slice(slash + 1)) : '';
         const target = slash > 0 ? this.byName.get(typeName) : undefined;
         if (!target) throw new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`);
         const entity = await target.locator.locate(target.type, id);
@@ -72,6 +72,15 @@ export class GlobalIds {
       if (registered) return registered;
     }
     return undefined;
+  }
+}
+
+/** The id part of a global id, unescaped; a malformed escape (`%E0`) makes the payload undecodable, not a URIError to retry. */
+function decodeId(gid: string, encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch (error) {
+    throw new UndecodablePayloadError(`the global id ${JSON.stringify(gid.slice(0, 200))} has a malformed id escape (${(error as Error).message})`);
   }
 }
 

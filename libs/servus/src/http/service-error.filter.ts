@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { JobEnqueueError } from '../response/async-errors';
+import { ServiceUnavailableError } from '../response/http-errors';
 import { ServiceError } from '../response/service-error';
 
 /** The body of an error answer: Servus's `api_error`, plus the failing fields of a ValidationError. */
@@ -11,7 +12,8 @@ export interface ErrorBody {
 /**
  * Answers a thrown ServiceError (or a failed ServiceResponse, via the interceptor) with its
  * `httpStatus` and `{ error: { code, message } }`; a ValidationError adds `details`.
- * A JobEnqueueError (Redis down) answers 503: the work was not accepted, the client may retry.
+ * A JobEnqueueError (Redis down) answers as a ServiceUnavailableError (503): the work was not
+ * accepted, the client may retry.
  *
  * @publicApi
  */
@@ -20,7 +22,7 @@ export class ServiceErrorFilter implements ExceptionFilter {
   constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
 
   catch(error: ServiceError | JobEnqueueError, host: ArgumentsHost): void {
-    const [status, body] = error instanceof ServiceError ? answerOf(error) : [503, { error: { code: 'service_unavailable', message: error.message } }];
+    const [status, body] = answerOf(error instanceof ServiceError ? error : new ServiceUnavailableError(error.message, { cause: error }));
     const response = host.switchToHttp().getResponse();
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter) adapter.reply(response, body, status);

@@ -2,15 +2,14 @@ import { Inject, Injectable, Type } from '@nestjs/common';
 import Ajv, { AnySchema, Options as AjvOptions, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServiceOptions } from '../service/service-options.interface';
 import { Contract } from './contract.interface';
 import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
-import { DEFAULT_SCHEMAS_DIR, schemaFile } from './schema-files';
+import { DEFAULT_SCHEMAS_DIR, readSchemaFile } from './schema-files';
 import { InvalidSchemaError } from './invalid-schema.error';
 
 /** A service's contracts: argument and result, either may be absent (no validation). */
@@ -93,13 +92,7 @@ export class ContractCompiler {
   }
 
   private readFile(service: string, which: 'arguments' | 'result'): object | undefined {
-    const file = join(this.schemasDir, schemaFile(service, which));
-    if (!existsSync(file)) return undefined;
-    try {
-      return JSON.parse(readFileSync(file, 'utf8'));
-    } catch (error) {
-      throw new InvalidSchemaError(service, which, `${file}: ${(error as Error).message}`);
-    }
+    return readSchemaFile(this.schemasDir, service, which) as object | undefined;
   }
 }
 

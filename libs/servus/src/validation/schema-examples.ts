@@ -1,9 +1,8 @@
 import { Type } from '@nestjs/common';
-import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { ArgsOf, DataOf } from '../service/service-base';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
-import { DEFAULT_SCHEMAS_DIR, schemaFile } from './schema-files';
+import { isPlainObject } from '../util/is-plain-object';
+import { DEFAULT_SCHEMAS_DIR, readSchemaFile } from './schema-files';
 
 type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -27,7 +26,7 @@ export function resultExample<S>(service: Type<S>, overrides?: DeepPartial<DataO
 
 function exampleOf(service: Type, which: 'arguments' | 'result', overrides: unknown, schemasDir = DEFAULT_SCHEMAS_DIR): unknown {
   const declared = accessor.getServiceOptions(service)?.[which];
-  const schema = declared ?? readSchema(join(resolve(schemasDir), schemaFile(accessor.getServiceName(service), which)));
+  const schema = declared ?? readSchemaFile(schemasDir, accessor.getServiceName(service), which);
   if (!schema || typeof schema !== 'object') {
     throw new Error(`${service.name} has no ${which} JSON Schema to take an example from`);
   }
@@ -51,17 +50,9 @@ function build(schema: Record<string, any>): unknown {
   return undefined;
 }
 
-function readSchema(file: string): unknown {
-  return existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-}
-
 function deepMerge(base: unknown, overrides: unknown): unknown {
-  if (!isPlain(base) || !isPlain(overrides)) return structuredClone(overrides);
+  if (!isPlainObject(base) || !isPlainObject(overrides)) return structuredClone(overrides);
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) merged[key] = key in merged ? deepMerge(merged[key], value) : value;
   return merged;
-}
-
-function isPlain(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -2,9 +2,12 @@ import { Module, Type as ClassType } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Type } from 'class-transformer';
 import { IsDate, IsIn, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   argumentsExample,
+  InvalidSchemaError,
   resultExample,
   Service,
   ServiceBase,
@@ -266,6 +269,60 @@ describe('argument and result validation', () => {
     it('reads examples from schema files too', () => {
       expect(argumentsExample(Greet, undefined, { schemasDir: SCHEMAS_DIR })).toEqual({ name: 'Ada', greeting: 'Hello' });
       expect(resultExample(Greet, { text: 'Hi' }, { schemasDir: SCHEMAS_DIR })).toEqual({ text: 'Hi' });
+    });
+
+    it('replaces, not merges into, an override that is not a plain object', () => {
+      const from = new Date('2026-12-01T00:00:00.000Z');
+      const example = argumentsExample(SchemaReport, { range: from } as never) as unknown as { range: Date };
+      // A clone of the Date (structuredClone's, of another realm under jest), not the example's { from } with nothing merged in.
+      expect(Object.prototype.toString.call(example.range)).toBe('[object Date]');
+      expect(example.range.getTime()).toBe(from.getTime());
+      expect(example.range).not.toBe(from);
+    });
+
+    describe('a malformed schema file', () => {
+      @Service({ name: 'files.broken' })
+      class Broken extends ServiceBase<{ id: number }, { ok: boolean }> {
+        async call() {
+          return this.success({ ok: true });
+        }
+      }
+      let dir: string;
+      let file: string;
+
+      beforeAll(() => {
+        dir = mkdtempSync(join(tmpdir(), 'servus-schemas-'));
+        file = join(dir, 'files/broken/arguments.json');
+        mkdirSync(join(dir, 'files/broken'), { recursive: true });
+        writeFileSync(file, '{ "type": "object", "properties": { "id": { "example": 1 } ');
+      });
+      afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+      const exampleError = (): unknown => {
+        try {
+          argumentsExample(Broken, undefined, { schemasDir: dir });
+        } catch (error) {
+          return error;
+        }
+        return undefined;
+      };
+
+      it('throws an InvalidSchemaError naming the service and the file, not a bare SyntaxError', () => {
+        const error = exampleError();
+        expect(error).toBeInstanceOf(InvalidSchemaError);
+        const prefix = `Invalid arguments schema for service files.broken: ${file}: `;
+        expect((error as Error).message.startsWith(prefix)).toBe(true);
+        expect((error as Error).message.length).toBeGreaterThan(prefix.length); // and the parser's reason
+      });
+
+      it('is the same error the boot fails with', async () => {
+        const booted = await boot([Broken], { schemasDir: dir }).then(
+          (app) => app.close(),
+          (error: unknown) => error,
+        );
+        expect(booted).toBeInstanceOf(InvalidSchemaError);
+        expect((booted as Error).message).toBe((exampleError() as Error).message);
+      });
     });
 
     it('says so when a service has no schema to take an example from', () => {
