@@ -155,6 +155,30 @@ describe('ServusModule', () => {
     });
   });
 
+  describe('bad options fail the boot, naming the option', () => {
+    it.each([
+      [{ defaultQueue: 'nope', queues: ['default'] }, 'ServusModule: defaultQueue "nope" is not one of queues (default)'],
+      [{ queues: ['default', 'a:b'] }, `ServusModule: queue name "a:b" must be non-empty and contain no ':'`],
+      [{ queues: ['default', ''] }, `ServusModule: queue name "" must be non-empty and contain no ':'`],
+      [{ queues: ['default', 'low', 'default'] }, 'ServusModule: queues lists "default" twice'],
+      [{ enqueueTimeoutMs: 0 }, 'ServusModule: enqueueTimeoutMs must be a positive number, got 0'],
+      [{ worker: { concurrency: 1.5 } }, 'ServusModule: worker.concurrency must be a positive integer, got 1.5'],
+      [{ worker: { concurrency: 0 } }, 'ServusModule: worker.concurrency must be a positive integer, got 0'],
+      [{ worker: { shutdownTimeoutMs: Number.NaN } }, 'ServusModule: worker.shutdownTimeoutMs must be a positive number, got null'],
+      [{ worker: { lockDurationMs: -1 } }, 'ServusModule: worker.lockDurationMs must be a positive number, got -1'],
+      [{ worker: { stalledIntervalMs: '30s' as never } }, 'ServusModule: worker.stalledIntervalMs must be a positive number, got "30s"'],
+      [{ queues: ['default'], worker: { queues: ['default', 'default'] } }, 'ServusModule: worker.queues lists "default" twice'],
+    ] as Array<[ServusModuleOptions, string]>)('%j', async (options, message) => {
+      await expect(boot(ServusModule.forRoot({ logging: false, ...options }), GreetingModule)).rejects.toThrow(message);
+    });
+
+    it('forRootAsync options are checked once resolved', async () => {
+      await expect(boot(ServusModule.forRootAsync({ useFactory: async () => ({ worker: { concurrency: -2 } }) }), GreetingModule)).rejects.toThrow(
+        'ServusModule: worker.concurrency must be a positive integer, got -2',
+      );
+    });
+  });
+
   describe('service names', () => {
     it('default to the class name, and @Service({ name }) overrides it', async () => {
       const moduleRef = track(await boot(ServusModule.forRoot({ logging: false }), GreetingModule, BillingModule));

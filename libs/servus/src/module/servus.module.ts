@@ -16,6 +16,7 @@ import { ServusExplorer } from '../service/servus.explorer';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ContractCompiler } from '../validation/contract-compiler';
 import { createAsyncOptionsProviders } from './servus-options.providers';
+import { OPTIONS_CHECK } from './servus-options.validation';
 import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from './servus.tokens';
 import { EventRegistry } from '../events/event-registry';
@@ -25,6 +26,7 @@ import { ServusObservers } from '../execution/servus-observers';
 import { ServusTracing } from '../tracing/servus-tracing';
 
 const CORE_PROVIDERS: Provider[] = [
+  OPTIONS_CHECK,
   ServusMetadataAccessor,
   ServiceRegistry,
   ServusExplorer,

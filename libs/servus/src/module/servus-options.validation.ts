@@ -1,0 +1,40 @@
+import { Provider } from '@nestjs/common';
+import { ServusModuleOptions } from './servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+
+/**
+ * The numbers and lists of the module options, checked once the options are resolved (forRoot
+ * or forRootAsync): a boot error naming the option, not an untyped BullMQ error or a timer that
+ * fires at once (NaN) later.
+ */
+export function assertValidOptions(options: ServusModuleOptions): ServusModuleOptions {
+  positive(options.enqueueTimeoutMs, 'enqueueTimeoutMs');
+  duplicates(options.queues, 'queues');
+  const worker = typeof options.worker === 'object' ? options.worker : undefined;
+  if (worker) {
+    positive(worker.concurrency, 'worker.concurrency', true);
+    positive(worker.lockDurationMs, 'worker.lockDurationMs');
+    positive(worker.stalledIntervalMs, 'worker.stalledIntervalMs');
+    positive(worker.shutdownTimeoutMs, 'worker.shutdownTimeoutMs');
+    duplicates(worker.queues, 'worker.queues');
+  }
+  return options;
+}
+
+/** Nest builds every provider at boot: this one checks the resolved options then. */
+export const OPTIONS_CHECK: Provider = { provide: Symbol('servus:options_checked'), useFactory: assertValidOptions, inject: [SERVUS_MODULE_OPTIONS] };
+
+function positive(value: number | undefined, name: string, integer = false): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+    throw new Error(`ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`);
+  }
+}
+
+function duplicates(list: readonly string[] | undefined, name: string): void {
+  const seen = new Set<string>();
+  for (const item of list ?? []) {
+    if (seen.has(item)) throw new Error(`ServusModule: ${name} lists "${item}" twice`);
+    seen.add(item);
+  }
+}
