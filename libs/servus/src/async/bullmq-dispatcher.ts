@@ -81,19 +81,14 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   async cancel(receipt: JobRef): Promise<CancelResult> {
-    const job = await this.job(receipt);
-    if (!job) return 'not-found';
-    const state = await job.getState();
+    // The state is enough to decide: the job's hash (args, return value) is never read.
+    const queue = await this.queues.ready(this.queueOf(receipt));
+    const state = await queue.getJobState(receipt.jobId);
+    if (state === 'unknown') return 'not-found';
     if (state === 'completed' || state === 'failed') return 'finished';
-    if (state !== 'active') {
-      try {
-        await job.remove();
-        return 'removed';
-      } catch {
-        // It was taken by a worker in between: cancel it where it runs.
-      }
-    }
-    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: job.queueName, jobId: receipt.jobId }));
+    // remove() answers 0 when the job is locked: a worker took it in between, so cancel it where it runs.
+    if (state !== 'active' && (await queue.remove(receipt.jobId)) === 1) return 'removed';
+    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: queue.name, jobId: receipt.jobId }));
     return 'cancelling';
   }
 
@@ -102,6 +97,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     // 'completed' without the return value its earlier read did not have yet.
     const queue = await this.queues.ready(this.queueOf(receipt));
     const rawState = await queue.getJobState(receipt.jobId);
+    if (rawState === 'unknown') return undefined;
     const job = await Job.fromId(queue, receipt.jobId);
     if (!job) return undefined;
     const state = rawState === 'failed' && job.failedReason?.startsWith(CANCELLED_PREFIX) ? 'cancelled' : rawState;

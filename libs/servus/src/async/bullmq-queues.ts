@@ -16,7 +16,7 @@ export class BullmqQueues implements OnApplicationShutdown {
   private readonly logger = new Logger('Servus');
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
-  readonly timeoutMs: number;
+  private readonly timeoutMs: number;
   private client?: RedisClient;
   private readiness?: Promise<void>;
   private readonly eventConnections: RedisClient[] = [];
@@ -31,29 +31,31 @@ export class BullmqQueues implements OnApplicationShutdown {
   /** The Queue of a declared name, its connection ready (or an error within `timeoutMs`). */
   async ready(name: string): Promise<Queue> {
     const queue = this.queue(name);
-    // Without an offline queue, commands sent before the first connect would fail at once.
-    if (this.client!.status !== 'ready') await this.whenClientReady();
+    const client = this.readyClient();
+    if (client instanceof Promise) await client; // the hot path: a ready client adds no await
     return queue;
-  }
-
-  /** One wait for readiness shared by every caller of a burst (not a listener and a timer each). */
-  private whenClientReady(): Promise<void> {
-    this.readiness ??= whenReady(this.client!, this.timeoutMs).finally(() => (this.readiness = undefined));
-    return this.readiness;
   }
 
   /** Publishes on the producer connection (ready within `timeoutMs`). */
   async publish(channel: string, message: string): Promise<void> {
-    this.client ??= this.connect();
-    if (this.client.status !== 'ready') await this.whenClientReady();
-    await this.client.publish(channel, message);
+    await (await this.readyClient()).publish(channel, message);
   }
 
   /** Resolves when Redis answers a PING on the producer connection, within `timeoutMs`; rejects otherwise. */
   async ping(): Promise<void> {
-    this.client ??= this.connect();
-    if (this.client.status !== 'ready') await this.whenClientReady();
-    await this.client.ping();
+    await (await this.readyClient()).ping();
+  }
+
+  /**
+   * The producer connection, connected on first use and ready. Without an offline queue, commands
+   * sent before the first connect would fail at once; a burst shares one wait (not a listener and
+   * a timer each), and a ready client costs no await beyond the caller's.
+   */
+  private readyClient(): RedisClient | Promise<RedisClient> {
+    const client = (this.client ??= this.connect());
+    if (client.status === 'ready') return client;
+    this.readiness ??= whenReady(client, this.timeoutMs).finally(() => (this.readiness = undefined));
+    return this.readiness.then(() => client);
   }
 
   queue(name: string): Queue {
@@ -85,7 +87,7 @@ export class BullmqQueues implements OnApplicationShutdown {
     // Redis", later than ready: a job finishing in between (after result() found it unfinished) would be missed,
     // and result() would wait for its whole timeout.
     const queue = await this.ready(name);
-    const [last] = await this.client!.xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
+    const [last] = await (await this.readyClient()).xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
     const connection = createRedisClient(this.options, 'worker');
     this.eventConnections.push(connection);
     const events = new QueueEvents(name, { connection, prefix: this.names.prefix, lastEventId: last?.[0] ?? '0-0' });

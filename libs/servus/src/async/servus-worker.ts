@@ -51,10 +51,10 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** One entry per queue this process consumes; empty when it is not a worker (or before boot). */
   consumers(): QueueConsumerState[] {
-    return this.workers.map((worker, i) => ({
+    return this.workers.map((worker) => ({
       queue: worker.name,
       running: worker.isRunning() && !worker.isPaused() && !worker.closing,
-      connected: this.connections[i]?.status === 'ready', // workers' connections come first (see onApplicationBootstrap)
+      connected: (worker.opts.connection as RedisClient).status === 'ready',
     }));
   }
 

@@ -8,6 +8,7 @@ import { EmitReport, InvocationOutcome } from './emit-report.interface';
 import { EmitConfig, EmitTrigger } from './emits.decorator';
 import { EventRegistry, HandlerBinding, Invocation } from './event-registry';
 import { EventInvocationsError } from './event-invocations.error';
+import { ServusObservers } from '../execution/servus-observers';
 
 /**
  * The event bus. Emits run every handler of the event, each `@Invoke` in declaration
@@ -27,20 +28,19 @@ export class ServusEvents {
   private readonly logger = new Logger('Servus');
   private readonly isolate: boolean;
   private executorRef?: ServusExecutor;
-  /** @internal Set by the testing module to see every emit. */
-  observer?: (event: string, payload: unknown) => void;
 
   constructor(
     private readonly registry: EventRegistry,
     private readonly moduleRef: ModuleRef,
     @Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions,
+    private readonly observers: ServusObservers,
   ) {
     this.isolate = options.events?.handlerErrors === 'isolate';
   }
 
   /** Emits `event` with `payload` to its handlers. */
   async emit(event: string, payload: unknown): Promise<EmitReport> {
-    this.observer?.(event, payload);
+    if (this.observers.has('emitted')) this.observers.emitted(event, payload);
     const outcomes: InvocationOutcome[] = [];
     for (const handler of this.registry.handlersOf(event)) outcomes.push(...(await this.runHandler(handler, payload)));
     const errors = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.error);

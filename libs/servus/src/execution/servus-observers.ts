@@ -32,6 +32,8 @@ export interface ServusObserver {
   enqueued?(receipts: readonly AsyncReceipt[]): void;
   jobRetrying?(job: JobObservation): void;
   jobDead?(job: JobObservation): void;
+  /** An event is emitted (ServusEvents.emit), before its handlers run. */
+  emitted?(event: string, payload: unknown): void;
 }
 
 type Hook = keyof ServusObserver;
@@ -45,7 +47,7 @@ type Listener<K extends Hook> = NonNullable<ServusObserver[K]>;
  */
 @Injectable()
 export class ServusObservers {
-  private readonly hooks: { [K in Hook]: Listener<K>[] } = { callStarted: [], callFinished: [], enqueued: [], jobRetrying: [], jobDead: [] };
+  private readonly hooks: { [K in Hook]: Listener<K>[] } = { callStarted: [], callFinished: [], enqueued: [], jobRetrying: [], jobDead: [], emitted: [] };
   private readonly logger = new Logger('Servus');
 
   /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */
@@ -96,5 +98,9 @@ export class ServusObservers {
 
   jobDead(job: JobObservation): void {
     for (const listener of this.hooks.jobDead) listener(job);
+  }
+
+  emitted(event: string, payload: unknown): void {
+    for (const listener of this.hooks.emitted) listener(event, payload);
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ServusObservers } from '../execution/servus-observers';
-import { ServusEvents } from '../events/servus-events';
 import { ServiceDefinition } from '../service/service-definition';
 
 export interface RecordedCall {
@@ -33,16 +32,20 @@ export class ServusTestRecorder implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly observers: ServusObservers,
-    private readonly events: ServusEvents,
   ) {}
 
+  private unsubscribe?: () => void;
+
   onModuleInit(): void {
-    this.observers.add({ callStarted: (definition, args) => this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }) });
-    this.events.observer = (event, payload) => this.emits.push({ event, payload });
+    this.unsubscribe = this.observers.add({
+      callStarted: (definition, args) => this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }),
+      emitted: (event, payload) => this.emits.push({ event, payload }),
+    });
     active = this;
   }
 
   onModuleDestroy(): void {
+    this.unsubscribe?.();
     if (active === this) active = undefined;
   }
 
