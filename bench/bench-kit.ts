@@ -3,8 +3,9 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { INestApplicationContext, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Job, Queue, Worker } from 'bullmq';
+import { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
+import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 
 export interface Summary {
   min: number;
@@ -71,6 +72,21 @@ export function signed(value: number): string {
   return `${value >= 0 ? '+' : ''}${fmt(value)}`;
 }
 
+/**
+ * The last column of a table: `baseline` on the baseline row, `+x ns over baseline` (median
+ * minus the baseline's median) on the rows whose name starts with one of `prefixes`, empty elsewhere.
+ */
+export function overBaseline(rows: Record<string, Summary>, baselineKey: string, prefixes: string[], unit = 'ns'): Record<string, string> {
+  const baseline = rows[baselineKey];
+  if (!baseline) throw new Error(`bench: no baseline row "${baselineKey}"`);
+  return Object.fromEntries(
+    Object.keys(rows).map((name) => [
+      name,
+      name === baselineKey ? 'baseline' : prefixes.some((prefix) => name.startsWith(prefix)) ? `${signed(rows[name].median - baseline.median)} ${unit} over baseline` : '',
+    ]),
+  );
+}
+
 /** `0.97x (0.93..1.01)`: a paired ratio, its median and its range over the rounds. */
 export function fmtRatio(ratio: Summary): string {
   return `${ratio.median.toFixed(3)}x (rounds ${ratio.min.toFixed(3)}..${ratio.max.toFixed(3)})`;
@@ -102,6 +118,9 @@ export async function createBenchApp(module: Parameters<typeof NestFactory.creat
 /** A unique key prefix of this run: every section's prefixes start with it, and it is swept at the end. */
 export const RUN_PREFIX = `sbench-${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
+/** The job options of raw BullMQ jobs: Servus's defaults (attempts 3, exponential backoff, removeOnComplete/Fail), as callAsync's jobs get. */
+export const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
+
 /** The ioredis options Servus uses for its producer connection (fail fast), for raw producers alike. */
 export const PRODUCER_OPTIONS: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };
 /** The ioredis options a BullMQ Worker needs (and Servus's worker connections use). */
@@ -118,6 +137,20 @@ export async function readyClient(options: RedisOptions = {}): Promise<Redis> {
 }
 
 /** Deletes every key starting with `prefix` (SCAN + UNLINK); returns how many there were. */
+/**
+ * A Queue 'default' under `prefix` on its own producer connection (pushed onto `connections`,
+ * for the caller to quit), ready; paused when `paused` (nothing is taken until resume()).
+ * For adding, draining, pausing and obliterating outside the measured path.
+ */
+export async function adminQueue(prefix: string, connections: Redis[], { paused }: { paused: boolean }): Promise<Queue> {
+  const connection = await readyClient(PRODUCER_OPTIONS);
+  connections.push(connection);
+  const admin = new Queue('default', { connection, prefix });
+  await admin.waitUntilReady();
+  if (paused) await admin.pause();
+  return admin;
+}
+
 export async function sweepKeys(client: Redis, prefix: string): Promise<number> {
   let cursor = '0';
   let deleted = 0;

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { JobsOptions, Queue } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule } from '@app/servus';
-import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import {
+  adminQueue,
   createBenchApp,
   env,
   fmt,
@@ -22,6 +22,7 @@ import {
   table,
   TargetResult,
   interleaveSamples,
+  JOB_OPTIONS,
 } from './bench-kit';
 import { ARGS, Noop, NoopWithSchema } from './bench-services';
 
@@ -33,9 +34,6 @@ import { ARGS, Noop, NoopWithSchema } from './bench-services';
  * awaited) and 50 in flight; raw `addBulk` of 1,000, against `executor.callAsyncMany` of
  * 1,000 when the library has it (else raw alone, reported as "no bulk path").
  */
-
-
-const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
 
 const SEQ_RAW = 'raw queue.add, awaited one at a time';
 const SEQ_SRV = 'executor.callAsync, awaited one at a time';
@@ -61,17 +59,17 @@ export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>
   const srvPrefix = `${RUN_PREFIX}-enq-srv`;
 
   const rawConnection: Redis = await readyClient(PRODUCER_OPTIONS);
-  const adminConnection: Redis = await readyClient(PRODUCER_OPTIONS);
+  const connections: Redis[] = [rawConnection];
   const raw = new Queue('default', { connection: rawConnection, prefix: rawPrefix });
-  // Drains the Servus queue between rounds (outside the timing), so Redis does not grow.
-  const srvAdmin = new Queue('default', { connection: adminConnection, prefix: srvPrefix });
+  // Drains the Servus queue between rounds (outside the timing), so Redis does not grow. Not paused: no worker here.
+  const srvAdmin = await adminQueue(srvPrefix, connections, { paused: false });
   let app: INestApplicationContext | undefined;
   try {
     @Module({ imports: [ServusModule.forRoot({ prefix: srvPrefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop, NoopWithSchema] })
     class EnqueueModule {}
     app = await createBenchApp(EnqueueModule);
     const executor = app.get(ServusExecutor);
-    await Promise.all([raw.waitUntilReady(), srvAdmin.waitUntilReady()]);
+    await raw.waitUntilReady();
     // What raw BullMQ sends: a copy of a payload callAsync stored (same shape and byte size), built once.
     // Taken first and alone: a burst before the producer connection is ready adds a 'ready' and an
     // 'error' listener per call (whenReady), and warns past 16.
@@ -168,7 +166,7 @@ export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>
     await app?.close();
     await Promise.allSettled([raw.obliterate({ force: true }), srvAdmin.obliterate({ force: true })]);
     await Promise.allSettled([raw.close(), srvAdmin.close()]);
-    await Promise.allSettled([rawConnection.quit(), adminConnection.quit()]);
+    await Promise.allSettled(connections.map((connection) => connection.quit()));
   }
 }
 

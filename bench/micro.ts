@@ -10,7 +10,7 @@ import { GlobalIds } from '@app/servus/globalid/global-ids';
 import { JobRequestBuilder } from '@app/servus/async/job-request';
 import { QueueNames } from '@app/servus/async/queue-names';
 import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
-import { createBenchApp, env, fmt, interleave, quietAsyncLocalStorages, readyClient, RUN_PREFIX, sweepKeys, table } from './bench-kit';
+import { createBenchApp, env, interleave, overBaseline, quietAsyncLocalStorages, readyClient, RUN_PREFIX, sweepKeys, table } from './bench-kit';
 import { ARGS, Noop } from './bench-services';
 
 /**
@@ -115,13 +115,12 @@ async function main(): Promise<void> {
       'await queues.ready(name) (connected)': timeAsync(n, () => queues.ready('default')),
       'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () => leanCallAsync(executor, queue, cachedOptions, ARGS)),
     });
-    const base = enqueue['baseline: await a resolved promise (raw add without Redis)'].median;
     console.log(
       table(
         `micro, enqueue path (${n} ops a round, ${env.rounds()} rounds)`,
         'ns/op',
         enqueue,
-        Object.fromEntries(Object.keys(enqueue).map((name) => [name, name.startsWith('baseline') ? 'baseline' : name.startsWith('await') || name.startsWith('executor') ? `+${fmt(enqueue[name].median - base)} ns over baseline` : ''])),
+        overBaseline(enqueue, 'baseline: await a resolved promise (raw add without Redis)', ['await', 'executor']),
       ),
     );
 
@@ -145,13 +144,12 @@ async function main(): Promise<void> {
     });
     process.stdout.write = write;
     quietAsyncLocalStorages();
-    const pbase = process_['baseline: await service.call(args) directly'].median;
     console.log(
       table(
         `micro, process path (${n} ops a round, ${env.rounds()} rounds)`,
         'ns/op',
         process_,
-        Object.fromEntries(Object.keys(process_).map((name) => [name, name.startsWith('baseline') ? 'baseline' : name.startsWith('ServusJobProcessor') ? `+${fmt(process_[name].median - pbase)} ns over baseline` : ''])),
+        overBaseline(process_, 'baseline: await service.call(args) directly', ['ServusJobProcessor']),
       ),
     );
     console.log(JSON.stringify({ micro: { enqueue, process: process_ } }), typeof sink === 'undefined' ? '' : '');

@@ -1,15 +1,16 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { JobsOptions, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
-import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import {
+  adminQueue,
   capturePayload,
   completions,
   createBenchApp,
   env,
   interleaveSamples,
+  JOB_OPTIONS,
   percentile,
   PRODUCER_OPTIONS,
   quietAsyncLocalStorages,
@@ -46,7 +47,6 @@ class PickupProbe extends ServiceBase<Probe, number> {
   }
 }
 
-const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
 const GAP_MS = 2;
 
 const RAW = 'raw queue.add -> raw Worker processor start';
@@ -56,10 +56,11 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
   const perRound = env.n(100);
   const rawPrefix = `${RUN_PREFIX}-pick-raw`;
   const srvPrefix = `${RUN_PREFIX}-pick-srv`;
-  const connections: Redis[] = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS), await readyClient(PRODUCER_OPTIONS)];
-  const [producerConnection, workerConnection, adminConnection] = connections;
+  const connections: Redis[] = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS)];
+  const [producerConnection, workerConnection] = connections;
   const rawQueue = new Queue('default', { connection: producerConnection, prefix: rawPrefix });
-  const srvAdmin = new Queue('default', { connection: adminConnection, prefix: srvPrefix });
+  // Not paused: the Servus worker takes the jobs as they come (paused only to copy a payload).
+  const srvAdmin = await adminQueue(srvPrefix, connections, { paused: false });
   let onProcessorStart: (latencyMs: number) => void = () => undefined;
   const rawWorker = new Worker(
     'default',
@@ -79,7 +80,7 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
     app = await createBenchApp(PickupModule);
     const executor = app.get(ServusExecutor);
     const [srvWorker] = workersOf(app.get(ServusWorker));
-    await Promise.all([rawQueue.waitUntilReady(), srvAdmin.waitUntilReady(), rawWorker.waitUntilReady()]);
+    await Promise.all([rawQueue.waitUntilReady(), rawWorker.waitUntilReady()]);
     // Raw jobs carry a copy of what callAsync stores (same shape and size), plus the send time.
     await srvAdmin.pause();
     const sample = await capturePayload(() => executor.callAsync(PickupProbe, { ...ARGS, t: 0 }), srvAdmin);

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { JobsOptions, Queue, Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
-import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import {
+  adminQueue,
   capturePayload,
   completions,
   CpuPerJob,
@@ -14,8 +14,8 @@ import {
   fmt,
   fmtRatio,
   interleaveSamples,
+  JOB_OPTIONS,
   pairedRatio,
-  PRODUCER_OPTIONS,
   quietAsyncLocalStorages,
   readyClient,
   RUN_PREFIX,
@@ -43,8 +43,6 @@ import { ARGS, Noop } from './bench-services';
  * The plain raw cases run with every AsyncLocalStorage disabled (see quietAsyncLocalStorages).
  */
 
-const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
-
 type Kind = 'raw' | 'raw-signal' | 'raw-als' | 'servus';
 
 interface Case {
@@ -62,12 +60,12 @@ async function rawCase(kind: Kind, prefix: string, concurrency: number, connecti
   const worker = new Worker('default', processor, { connection, prefix, concurrency });
   worker.on('error', (error) => console.error(`raw worker: ${error.message}`));
   await worker.waitUntilReady();
-  return { kind, admin: await adminQueue(prefix, connections), worker, close: () => worker.close() };
+  return { kind, admin: await adminQueue(prefix, connections, { paused: true }), worker, close: () => worker.close() };
 }
 
 async function servusCase(prefix: string, concurrency: number, connections: Redis[]): Promise<Case> {
   // Paused before the worker starts, so it finds nothing until the first round resumes it.
-  const admin = await adminQueue(prefix, connections);
+  const admin = await adminQueue(prefix, connections, { paused: true });
   @Module({
     imports: [ServusModule.forRoot({ prefix, queues: ['default'], worker: { concurrency }, logging: { successLevel: 'debug' } })],
     providers: [Noop],
@@ -76,15 +74,6 @@ async function servusCase(prefix: string, concurrency: number, connections: Redi
   const app: INestApplicationContext = await createBenchApp(ProcessModule);
   const [worker] = workersOf(app.get(ServusWorker));
   return { kind: 'servus', admin, worker, close: () => app.close(), app };
-}
-
-async function adminQueue(prefix: string, connections: Redis[]): Promise<Queue> {
-  const connection = await readyClient(PRODUCER_OPTIONS);
-  connections.push(connection);
-  const admin = new Queue('default', { connection, prefix });
-  await admin.waitUntilReady();
-  await admin.pause();
-  return admin;
 }
 
 const RAW_1 = 'raw Worker, no-op processor, concurrency 1';

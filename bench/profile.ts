@@ -5,12 +5,11 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { Queue, Worker } from 'bullmq';
+import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
-import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
 import { encodePayload } from '@app/servus/async/job-payload.codec';
-import { completions, createBenchApp, env, inFlight, PRODUCER_OPTIONS, readyClient, RUN_PREFIX, sweepKeys, WORKER_OPTIONS, workersOf } from './bench-kit';
+import { adminQueue, completions, createBenchApp, env, inFlight, JOB_OPTIONS, PRODUCER_OPTIONS, readyClient, RUN_PREFIX, sweepKeys, WORKER_OPTIONS, workersOf } from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
 import { ARGS, Noop } from './bench-services';
 
@@ -81,12 +80,12 @@ const SERVUS_PROCESS_STEPS = [
 
 async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: string): Promise<void> {
   const jobs = env.n(40_000);
-  const admin = new Queue('default', { connection: connections[0], prefix });
+  const admin = await adminQueue(prefix, connections, { paused: false });
   let app: INestApplicationContext | undefined;
   try {
     let add: () => Promise<unknown>;
     if (kind === 'raw') {
-      add = () => admin.add('bench.noop', RAW_DATA, DEFAULT_JOB_OPTIONS);
+      add = () => admin.add('bench.noop', RAW_DATA, JOB_OPTIONS);
     } else {
       @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop] })
       class EnqueueModule {}
@@ -108,8 +107,7 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
 async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis[], prefix: string): Promise<void> {
   const jobs = env.n(30_000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
-  const admin = new Queue('default', { connection: connections[0], prefix });
-  await admin.pause();
+  const admin = await adminQueue(prefix, connections, { paused: true });
   let app: INestApplicationContext | undefined;
   let worker: Worker;
   if (kind !== 'servus') {
@@ -128,7 +126,7 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
   try {
     const fill = async (count: number) => {
       for (let done = 0; done < count; done += 1000) {
-        await admin.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'bench.noop', data: encodePayload('bench.noop', ARGS), opts: DEFAULT_JOB_OPTIONS })));
+        await admin.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'bench.noop', data: encodePayload('bench.noop', ARGS), opts: JOB_OPTIONS })));
       }
     };
     const drain = async (count: number) => {

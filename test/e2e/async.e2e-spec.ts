@@ -163,7 +163,11 @@ describe('callAsync through a worker process', () => {
     const first = await executor.callAsync(Echo, { n: 1 }, { jobId: `order-42` });
     const second = await executor.callAsync(Echo, { n: 2 }, { jobId: `order-42` });
     expect(second.jobId).toBe(first.jobId);
+    expect(second).toEqual(first);
+    expect(first.jobId).toBe('order-42');
     expect(await queue().count()).toBe(1);
+    // The first caller's arguments are kept; the second call changed nothing.
+    expect((await queue().getJob(first.jobId))!.data.args).toEqual({ n: 1 });
   });
 
   it('an idempotencyKey still holds after its job completed (within its TTL); jobId does too while the job is kept', async () => {
@@ -172,8 +176,24 @@ describe('callAsync through a worker process', () => {
     await waitForJob(queue(), first.jobId);
     const again = await executor.callAsync(Echo, { n: 2 }, { idempotencyKey: 'pay-1' });
     expect(again.jobId).toBe(first.jobId);
+    expect(again).toEqual(first);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await calls()).toHaveLength(1);
+    expect((await calls())[0].args).toEqual({ n: 1 });
+
+    // jobId: the completed job is still kept (removeOnComplete keeps it), so the same id enqueues nothing.
+    const named = await executor.callAsync(Echo, { n: 3 }, { jobId: 'pay-2' });
+    const done = await waitForJob(queue(), named.jobId);
+    expect(await done.getState()).toBe('completed');
+    const namedAgain = await executor.callAsync(Echo, { n: 4 }, { jobId: 'pay-2' });
+    expect(namedAgain).toEqual(named);
+    expect(await (await queue().getJob('pay-2'))!.getState()).toBe('completed');
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // One run per key, each with its first caller's arguments.
+    expect((await calls()).map((call) => call.args)).toEqual([{ n: 1 }, { n: 3 }]);
+    expect((await queue().getJob(first.jobId))!.returnvalue).toEqual({ success: true, data: { n: 1 } });
+    expect((await queue().getJob('pay-2'))!.returnvalue).toEqual({ success: true, data: { n: 3 } });
   });
 
   it('fails a job naming an unregistered service at once, and keeps processing', async () => {

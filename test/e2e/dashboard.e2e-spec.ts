@@ -4,8 +4,9 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { AppProcess, ROOT } from '../support/app-process';
-import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { freePort } from '../support/free-port';
+import { postReport, reportWhen } from '../support/example-api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Without the background-networking flags Chromium dials out at start (updates, sync, QUIC probes),
@@ -65,14 +66,10 @@ describe('the queue dashboard in a browser', () => {
   });
 
   it("shows the completed reports.generate job of a report, with its arguments, to the operator's credentials", async () => {
-    const created = await fetch(`${base}/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
-    });
+    const created = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
     expect(created.status).toBe(202);
-    const { reportId, jobId } = (await created.json()) as { reportId: number; jobId: string };
-    await eventually(async () => ((await (await fetch(`${base}/reports/${reportId}`)).json()) as { status: string }).status === 'completed', 15_000, `report ${reportId} completed`);
+    const { reportId, jobId } = created.body as { reportId: number; jobId: string };
+    await reportWhen(base, reportId, (report) => report.status === 'completed', 15_000);
 
     const context = await browser.newContext({ httpCredentials: credentials, viewport: { width: 1280, height: 800 } });
     try {

@@ -2,9 +2,9 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createServer, Server } from 'node:net';
 import { JobEnqueueError, ServiceNotFoundError, ServusExecutor, ServusModule, ServusModuleOptions, ValidationError } from '@app/servus';
 import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
+import { freePort, SilentServer, silentServer } from '../support/free-port';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 
 /** The producer side of callAsync: what reaches Redis, and what is refused before it. */
@@ -87,11 +87,20 @@ describe('callAsync enqueueing', () => {
     });
 
     it('refuses bad options with JobEnqueueError naming the option', async () => {
-      await expect(executor.callAsync(Echo, {}, { priority: 0 })).rejects.toThrow(/priority must be an integer from 1 to 2097151/);
-      await expect(executor.callAsync(Echo, {}, { wait: 'soon' })).rejects.toThrow(/"soon" is not a duration/);
-      await expect(executor.callAsync(Echo, {}, { wait: 1, waitUntil: new Date() })).rejects.toThrow(/either wait or waitUntil/);
-      await expect(executor.callAsync(Echo, {}, { attempts: 0 })).rejects.toThrow(/attempts must be an integer of at least 1/);
-      await expect(executor.callAsync(Echo, {}, { jobId: '12' })).rejects.toThrow(JobEnqueueError);
+      /** One call per option: the rejection must be a JobEnqueueError and carry the message. */
+      const refused = async (attempt: Promise<unknown>, message: RegExp) => {
+        const error = await attempt.then(
+          () => undefined,
+          (reason: unknown) => reason,
+        );
+        expect(error).toBeInstanceOf(JobEnqueueError);
+        expect((error as Error).message).toMatch(message);
+      };
+      await refused(executor.callAsync(Echo, {}, { priority: 0 }), /^Could not enqueue fixtures\.echo: priority must be an integer from 1 to 2097151/);
+      await refused(executor.callAsync(Echo, {}, { wait: 'soon' }), /^Could not enqueue fixtures\.echo: .*"soon" is not a duration/);
+      await refused(executor.callAsync(Echo, {}, { wait: 1, waitUntil: new Date() }), /^Could not enqueue fixtures\.echo: .*either wait or waitUntil/);
+      await refused(executor.callAsync(Echo, {}, { attempts: 0 }), /^Could not enqueue fixtures\.echo: attempts must be an integer of at least 1/);
+      await refused(executor.callAsync(Echo, {}, { jobId: '12' }), /^Could not enqueue fixtures\.echo: .*Custom Id cannot be integers/);
       expect(await queue.count()).toBe(0);
     });
 
@@ -146,23 +155,17 @@ describe('callAsync enqueueing', () => {
 
   describe('with Redis unreachable', () => {
     let closedPort: number;
-    let blackhole: Server;
+    let blackhole: SilentServer;
     let silentPort: number;
-    const sockets = new Set<import('node:net').Socket>();
 
     beforeAll(async () => {
       // A port nothing listens on (refused), and one that accepts but never answers (hung).
-      const probe = createServer();
-      await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-      closedPort = (probe.address() as { port: number }).port;
-      await new Promise((resolve) => probe.close(resolve));
-      blackhole = createServer((socket) => sockets.add(socket));
-      await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
-      silentPort = (blackhole.address() as { port: number }).port;
+      closedPort = await freePort();
+      blackhole = await silentServer();
+      silentPort = blackhole.port;
     });
     afterAll(async () => {
-      sockets.forEach((socket) => socket.destroy());
-      await new Promise((resolve) => blackhole.close(resolve));
+      await blackhole?.stop();
     });
 
     it('rejects with JobEnqueueError in under 2 s when the port is closed', async () => {

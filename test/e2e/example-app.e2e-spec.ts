@@ -2,8 +2,9 @@ import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { DEFAULT_DATABASE_URL } from '../../libs/reports/src/database/database-options';
 import { AppProcess } from '../support/app-process';
-import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { freePort } from '../support/free-port';
+import { ApiAnswer, postReport, reportWhen } from '../support/example-api';
 
 /**
  * The example as deployed: apps/api and apps/worker as two OS processes, real Redis, real
@@ -26,11 +27,8 @@ describe('example app: api + worker processes', () => {
     });
     return { status: response.status, body: (await response.json()) as any };
   };
-  const reportWhen = async (id: number, done: (report: any) => boolean) => {
-    let report: any;
-    await eventually(async () => done((report = (await http('GET', `/reports/${id}`)).body)), 20_000, `report ${id}`);
-    return report;
-  };
+  /** An answer without its headers, to compare whole. */
+  const plain = ({ status, body }: ApiAnswer) => ({ status, body });
 
   beforeAll(async () => {
     await db.connect();
@@ -50,11 +48,11 @@ describe('example app: api + worker processes', () => {
   });
 
   it('POST /reports answers 202, the worker completes the report, the row holds the totals, the user is notified', async () => {
-    const created = await http('POST', '/reports', { userId: 1, from: '2026-11-01', to: '2026-11-30' });
-    expect(created).toEqual({ status: 202, body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' } });
+    const created = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
+    expect(plain(created)).toEqual({ status: 202, body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' } });
     const id = created.body.reportId;
 
-    const report = await reportWhen(id, (r) => r.status === 'completed' && r.notifiedAt !== null);
+    const report = await reportWhen(base, id, (r) => r.status === 'completed' && r.notifiedAt !== null);
     expect(report).toMatchObject({ id, status: 'completed', salesCount: 2, totalCents: 11150, error: null, job: { state: 'completed', attemptsMade: 1 } });
     const { rows } = await db.query('SELECT status, sales_count, total_cents, job_id, notified_at FROM reports WHERE id = $1', [id]);
     expect(rows[0]).toMatchObject({ status: 'completed', sales_count: 2, total_cents: '11150', job_id: created.body.jobId });
@@ -62,11 +60,7 @@ describe('example app: api + worker processes', () => {
   });
 
   it("a request's correlation id and tenant travel with its job: the worker's log lines show them", async () => {
-    const response = await fetch(`${base}/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': 'req-7f3a', 'x-tenant-id': 'acme' },
-      body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
-    });
+    const response = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' }, { 'x-correlation-id': 'req-7f3a', 'x-tenant-id': 'acme' });
     expect(response.status).toBe(202);
     expect(response.headers.get('x-correlation-id')).toBe('req-7f3a');
     await worker.waitFor(/reports\.generate \(job \S+ on default, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/);
@@ -74,8 +68,8 @@ describe('example app: api + worker processes', () => {
   });
 
   it('an empty range ends failed with the NotFound message (a business failure: the job completes, no retry)', async () => {
-    const created = await http('POST', '/reports', { userId: 1, from: '2025-01-01', to: '2025-01-31' });
-    const report = await reportWhen(created.body.reportId, (r) => r.status !== 'pending');
+    const created = await postReport(base, { userId: 1, from: '2025-01-01', to: '2025-01-31' });
+    const report = await reportWhen(base, created.body.reportId, (r) => r.status !== 'pending');
     expect(report).toMatchObject({
       status: 'failed',
       error: { code: 'not_found', message: 'No sales for user 1 between 2025-01-01 and 2025-01-31' },
@@ -84,16 +78,16 @@ describe('example app: api + worker processes', () => {
   });
 
   it('the flaky rates upstream: the conversion is retried with backoff, then succeeds', async () => {
-    const created = await http('POST', '/reports', { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
-    const report = await reportWhen(created.body.reportId, (r) => r.convertedTotalCents !== null);
+    const created = await postReport(base, { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
+    const report = await reportWhen(base, created.body.reportId, (r) => r.convertedTotalCents !== null);
     expect(report).toMatchObject({ status: 'completed', totalCents: 5000, currency: 'EUR', convertedTotalCents: 4600, conversionAttempts: 3 });
     expect(worker.output).toMatch(/reports\.convert.*attempt 1\/5.*\n[\s\S]*will retry: ServiceUnavailableError \(service_unavailable\): \[RatesTimeoutError\]/);
   });
 
   it('a currency without a rate is a plain failure: converted once, not retried', async () => {
-    const created = await http('POST', '/reports', { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'XXX' });
-    await reportWhen(created.body.reportId, (r) => r.status === 'completed');
-    await eventually(async () => (await http('GET', `/reports/${created.body.reportId}`)).body.conversionAttempts === 1, 10_000, 'conversion tried');
+    const created = await postReport(base, { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'XXX' });
+    await reportWhen(base, created.body.reportId, (r) => r.status === 'completed');
+    await reportWhen(base, created.body.reportId, (r) => r.conversionAttempts === 1, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await http('GET', `/reports/${created.body.reportId}`)).body).toMatchObject({ conversionAttempts: 1, convertedTotalCents: null });
   });
@@ -120,8 +114,8 @@ describe('example app: api + worker processes', () => {
   });
 
   it('bad requests: an invalid body is a 400 (ValidationPipe), a thrown ServiceError answers its status, an unknown report 404', async () => {
-    expect((await http('POST', '/reports', { userId: 0, from: 'soon' })).status).toBe(400);
-    expect(await http('POST', '/reports', { userId: 1, from: '2026-12-01', to: '2026-11-01' })).toEqual({
+    expect((await postReport(base, { userId: 0, from: 'soon' })).status).toBe(400);
+    expect(plain(await postReport(base, { userId: 1, from: '2026-12-01', to: '2026-11-01' }))).toEqual({
       status: 400,
       body: { error: { code: 'bad_request', message: 'from (2026-12-01) is after to (2026-11-01)' } },
     });
@@ -161,14 +155,10 @@ describe('example app: api + worker processes', () => {
     );
     try {
       const started = Date.now();
-      const response = await fetch(`http://127.0.0.1:${port}/reports`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
-      });
+      const response = await postReport(`http://127.0.0.1:${port}`, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
       expect(response.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(2500);
-      const body = (await response.json()) as any;
+      const body = response.body;
       expect(body.error.code).toBe('service_unavailable');
       expect(body.error.message).toMatch(/^Could not enqueue reports.generate: Redis did not take the job/);
       const { rows } = await db.query("SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)", [started - 1000]);

@@ -7,6 +7,7 @@ import { ServusMetricsModule } from '@app/servus/metrics';
 import { ServusHealthModule } from '@app/servus/health';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
+import { listenLocal } from '../support/free-port';
 
 class UpstreamDown extends Error {}
 
@@ -54,8 +55,7 @@ async function startApp(prefix: string, redisUrl: string, registry: Registry): P
     ],
   }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  return { app, base: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
+  return { app, base: await listenLocal(app) };
 }
 
 const get = async (url: string) => {

@@ -6,6 +6,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { AppProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { freePort } from '../support/free-port';
+import { postReport, reportWhen } from '../support/example-api';
 import type { SpanLine } from './fixtures/otel-file-exporter';
 
 /**
@@ -51,21 +52,10 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
   });
 
   it('POST /reports: request -> send (api) -> process -> call (worker) -> send/process/call reports.notify, one traceId, two processes', async () => {
-    const response = await fetch(`${base}/reports`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ userId: 1, from: '2026-11-01', to: '2026-11-30' }),
-    });
+    const response = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
     expect(response.status).toBe(202);
-    const { reportId, jobId } = (await response.json()) as { reportId: number; jobId: string };
-    await eventually(
-      async () => {
-        const report = (await (await fetch(`${base}/reports/${reportId}`)).json()) as { status: string; notifiedAt: string | null };
-        return report.status === 'completed' && report.notifiedAt !== null;
-      },
-      20_000,
-      `report ${reportId} completed and notified`,
-    );
+    const { reportId, jobId } = response.body as { reportId: number; jobId: string };
+    await reportWhen(base, reportId, (report) => report.status === 'completed' && report.notifiedAt !== null, 20_000);
 
     // The api's send span, found by the job it sent; its trace is the one to follow.
     let send: SpanLine | undefined;

@@ -7,6 +7,7 @@ import { CallContext, Service, ServiceBase, ServusExecutor, ServusModule, Servus
 import { ServusHealthModule } from '@app/servus/health';
 import { ServusMetricsModule } from '@app/servus/metrics';
 import { faultSummary, since } from '../support/fault-summary';
+import { listenLocal } from '../support/free-port';
 import { eventually, uniquePrefix } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
 
@@ -60,8 +61,7 @@ describe('faults: Redis Cluster', () => {
       ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
-    await app.listen(0, '127.0.0.1');
-    base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    base = await listenLocal(app);
   }, 60_000);
 
   afterAll(async () => {

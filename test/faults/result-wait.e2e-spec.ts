@@ -1,6 +1,6 @@
 import { Echo } from '../e2e/fixtures/fixture-services';
 import { FaultHarness } from '../support/fault-harness';
-import { faultSummary, since } from '../support/fault-summary';
+import { faultSummary, since, sleep } from '../support/fault-summary';
 
 /**
  * Found while testing the others: `executor.result()` called right after `callAsync`, in a
@@ -60,14 +60,21 @@ describe('faults: status() polled while jobs finish', () => {
     const started = performance.now();
     await Promise.all(
       receipts.map(async (receipt) => {
+        let lastState = 'never read';
         for (;;) {
           polls++;
           const status = await executor.status(receipt).catch((error: Error) => (errors.push(error.message), undefined));
+          if (status) lastState = status.state;
           if (status?.state === 'completed') {
             if (status.response?.success !== true) errors.push(`job ${receipt.jobId} completed without its response`);
             return;
           }
-          if (errors.length || performance.now() - started > 20_000) return;
+          if (errors.length) return;
+          if (performance.now() - started > 20_000) {
+            errors.push(`job ${receipt.jobId} not completed within 20s (last state ${lastState})`);
+            return;
+          }
+          await sleep(2);
         }
       }),
     );

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
 import { ServusDashboardModule, ServusDashboardOptions } from '@app/servus/dashboard';
 import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../../../../test/support/redis-test-kit';
+import { listenLocal } from '../../../../test/support/free-port';
 import { BullmqQueues } from '../async/bullmq-queues';
 
 @Service({ name: 'dashboard.sign-up', queue: 'critical' })
@@ -29,8 +30,7 @@ describe('ServusDashboardModule', () => {
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
-    await app.listen(0, '127.0.0.1');
-    return { app, base: `${(await app.getUrl()).replace('[::1]', '127.0.0.1')}` };
+    return { app, base: await listenLocal(app) };
   }
 
   const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
@@ -179,8 +179,7 @@ describe('ServusDashboardModule', () => {
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
-    await app.listen(0, '127.0.0.1');
-    const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+    const base = await listenLocal(app);
     expect((await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'wrong') } })).status).toBe(401);
     const listed = await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'vault-pw') } });
     expect(listed.status).toBe(200);

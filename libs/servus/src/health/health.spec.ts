@@ -1,15 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { createServer, Server, Socket } from 'node:net';
 import { ServusModule } from '@app/servus';
 import { ServusTestingModule } from '@app/servus/testing';
 import { ServusHealthModule } from '@app/servus/health';
+import { listenLocal, silentServer } from '../../../../test/support/free-port';
 
 async function start(imports: any[]): Promise<{ app: INestApplication; get: (path: string) => Promise<{ status: number; body: any }> }> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
-  await app.listen(0, '127.0.0.1');
-  const base = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  const base = await listenLocal(app);
   return {
     app,
     get: async (path) => {
@@ -17,18 +16,6 @@ async function start(imports: any[]): Promise<{ app: INestApplication; get: (pat
       return { status: response.status, body: await response.json() };
     },
   };
-}
-
-/** A TCP server that accepts connections and never answers: a hung Redis. */
-async function silentServer(): Promise<{ port: number; stop: () => Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const stop = async () => {
-    sockets.forEach((socket) => socket.destroy());
-    await new Promise((resolve) => server.close(resolve));
-  };
-  return { port: (server.address() as { port: number }).port, stop };
 }
 
 describe('ServusHealthModule', () => {
