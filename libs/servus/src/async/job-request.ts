@@ -78,7 +78,7 @@ export class JobRequestBuilder {
     const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
-      const trace = traced && this.tracing.enabled ? this.tracing.inject() : undefined;
+      const trace = traced ? this.tracing.inject() : undefined;
       return { queue, payload: encodePayload(service, encoded, context, encoded !== args, trace), options: withCallOptions(this.baseOptionsOf(definition), options) };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });

@@ -53,17 +53,14 @@ export class ServusJobProcessor {
     }
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
     const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
-    const producer = call.trace && this.tracing.enabled ? this.tracing.extract(call.trace) : undefined;
-    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), producer);
+    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), this.tracing.extract(call.trace));
   }
 
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
   private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
     const error = this.unrecoverable(label, reason);
-    if (this.tracing.enabled) {
-      const producer = trace ? this.tracing.extract(trace) : undefined;
-      this.tracing.record('process (refused)', SpanKind.CONSUMER, { ...jobAttributes(job, job.attemptsMade + 1), 'servus.outcome': 'refused' }, error, producer);
-    }
+    const attributes = { ...jobAttributes(job, job.attemptsMade + 1), 'servus.outcome': 'refused' };
+    this.tracing.record('process (refused)', SpanKind.CONSUMER, attributes, error, this.tracing.extract(trace));
     return error;
   }
 

@@ -72,7 +72,7 @@ export class ServusTracing {
 
   /** A span for something that failed before it could run (a refused job): ended at once, ERROR, the error recorded. */
   record(name: string, kind: SpanKind, attributes: Attributes, error: Error, parent?: Context): void {
-    const span = this.start(name, kind, attributes, parent);
+    const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
     if (!span) return;
     span.recordException(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -81,15 +81,16 @@ export class ServusTracing {
 
   /** The active trace context for a job, or undefined when there is none to carry. */
   inject(): TraceCarrier | undefined {
+    if (!this.enabled) return undefined;
     const carrier: TraceCarrier = {};
     propagation.inject(context.active(), carrier);
     for (const _ in carrier) return carrier;
     return undefined;
   }
 
-  /** The producer's context from a job's carrier (the consumer span's parent). */
-  extract(carrier: TraceCarrier): Context {
-    return propagation.extract(context.active(), carrier);
+  /** The producer's context from a job's carrier (the consumer span's parent); undefined without one or with tracing off. */
+  extract(carrier: TraceCarrier | undefined): Context | undefined {
+    return carrier && this.enabled ? propagation.extract(context.active(), carrier) : undefined;
   }
 }
 
