@@ -58,7 +58,8 @@ describe('faults: Redis authentication and TLS', () => {
       // (started by hand: it never prints the "Worker consuming" that WorkerProcess.start waits for)
       const badWorker = await AppProcess.start('test/e2e/fixtures/worker.main.ts', harness.workerEnv({ REDIS_URL: server.url('not the password') }), /WRONGPASS/, 15_000);
       harness.workers.push(badWorker);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // The connection's own warning can come first; the Worker's error event follows (a fixed 500 ms wait was flaky on a loaded machine).
+      await badWorker.waitFor(/ERROR \[Servus\] Worker default: WRONGPASS/, 10_000).catch(() => undefined);
 
       faultSummary('Redis with requirepass', `redis-server :${server.port} --requirepass; clients with the right, a wrong and no password`, {
         rightPasswordUrl: viaUrl.success,
