@@ -30,7 +30,10 @@ export function percentile(samples: number[], p: number): number {
  * all cases alike. Each case returns its own measurement for the round; every sample is kept
  * (in round order) so paired per-round ratios can be taken.
  */
-export async function interleaveSamples(rounds: number, cases: Record<string, () => Promise<number>>): Promise<Record<string, number[]>> {
+export async function interleaveSamples(
+  rounds: number,
+  cases: Record<string, () => Promise<number>>,
+): Promise<Record<string, number[]>> {
   const names = Object.keys(cases);
   const samples: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round++) {
@@ -42,7 +45,10 @@ export async function interleaveSamples(rounds: number, cases: Record<string, ()
   return samples;
 }
 
-export async function interleave(rounds: number, cases: Record<string, () => Promise<number>>): Promise<Record<string, Summary>> {
+export async function interleave(
+  rounds: number,
+  cases: Record<string, () => Promise<number>>,
+): Promise<Record<string, Summary>> {
   return summarizeAll(await interleaveSamples(rounds, cases));
 }
 
@@ -55,7 +61,12 @@ export function pairedRatio(a: number[], b: number[]): Summary {
   return summarize(a.map((value, round) => value / b[round]));
 }
 
-export function table(title: string, unit: string, rows: Record<string, Summary>, extra: Record<string, string> = {}): string {
+export function table(
+  title: string,
+  unit: string,
+  rows: Record<string, Summary>,
+  extra: Record<string, string> = {},
+): string {
   const lines = [`\n${title}`, `| case | min ${unit} | median ${unit} | max ${unit} | |`, '|---|---:|---:|---:|---|'];
   for (const [name, s] of Object.entries(rows)) {
     lines.push(`| ${name} | ${fmt(s.min)} | ${fmt(s.median)} | ${fmt(s.max)} | ${extra[name] ?? ''} |`);
@@ -76,13 +87,22 @@ export function signed(value: number): string {
  * The last column of a table: `baseline` on the baseline row, `+x ns over baseline` (median
  * minus the baseline's median) on the rows whose name starts with one of `prefixes`, empty elsewhere.
  */
-export function overBaseline(rows: Record<string, Summary>, baselineKey: string, prefixes: string[], unit = 'ns'): Record<string, string> {
+export function overBaseline(
+  rows: Record<string, Summary>,
+  baselineKey: string,
+  prefixes: string[],
+  unit = 'ns',
+): Record<string, string> {
   const baseline = rows[baselineKey];
   if (!baseline) throw new Error(`bench: no baseline row "${baselineKey}"`);
   return Object.fromEntries(
     Object.keys(rows).map((name) => [
       name,
-      name === baselineKey ? 'baseline' : prefixes.some((prefix) => name.startsWith(prefix)) ? `${signed(rows[name].median - baseline.median)} ${unit} over baseline` : '',
+      name === baselineKey
+        ? 'baseline'
+        : prefixes.some((prefix) => name.startsWith(prefix))
+          ? `${signed(rows[name].median - baseline.median)} ${unit} over baseline`
+          : '',
     ]),
   );
 }
@@ -94,7 +114,8 @@ export function fmtRatio(ratio: Summary): string {
 
 export const env = {
   /** A work size, scaled by BENCH_N (a factor; BENCH_N=0.2 for a quick look, 5 for steadier numbers). */
-  n: (fallback: number) => Math.max(1, Math.round(fallback * Number(process.env.BENCH_N_SCALE ?? process.env.BENCH_N ?? 1))),
+  n: (fallback: number) =>
+    Math.max(1, Math.round(fallback * Number(process.env.BENCH_N_SCALE ?? process.env.BENCH_N ?? 1))),
   rounds: () => Math.max(1, Number(process.env.BENCH_ROUNDS ?? 9)),
   redisUrl: () => process.env.REDIS_URL || 'redis://127.0.0.1:6379',
 };
@@ -110,7 +131,9 @@ export class DiscardLogger implements LoggerService {
  * A Nest application context as in production: levels log/warn/error (so `debug` lines are
  * skipped, `log` lines are built) and a logger that discards them (boot lines included).
  */
-export async function createBenchApp(module: Parameters<typeof NestFactory.createApplicationContext>[0]): Promise<INestApplicationContext> {
+export async function createBenchApp(
+  module: Parameters<typeof NestFactory.createApplicationContext>[0],
+): Promise<INestApplicationContext> {
   Logger.overrideLogger(['log', 'warn', 'error']);
   return NestFactory.createApplicationContext(module, { logger: new DiscardLogger() });
 }
@@ -142,7 +165,11 @@ export async function readyClient(options: RedisOptions = {}): Promise<Redis> {
  * for the caller to quit), ready; paused when `paused` (nothing is taken until resume()).
  * For adding, draining, pausing and obliterating outside the measured path.
  */
-export async function adminQueue(prefix: string, connections: Redis[], { paused }: { paused: boolean }): Promise<Queue> {
+export async function adminQueue(
+  prefix: string,
+  connections: Redis[],
+  { paused }: { paused: boolean },
+): Promise<Queue> {
   const connection = await readyClient(PRODUCER_OPTIONS);
   connections.push(connection);
   const admin = new Queue('default', { connection, prefix });
@@ -180,7 +207,9 @@ export async function countKeys(client: Redis, prefix: string): Promise<number> 
 export function workersOf(servusWorker: object): Worker[] {
   const workers = (servusWorker as { workers?: unknown }).workers;
   if (!Array.isArray(workers) || !workers.every((worker) => worker instanceof Worker)) {
-    throw new Error('bench: ServusWorker no longer keeps its BullMQ Workers in `workers`; update bench-kit workersOf()');
+    throw new Error(
+      'bench: ServusWorker no longer keeps its BullMQ Workers in `workers`; update bench-kit workersOf()',
+    );
   }
   return workers as Worker[];
 }
@@ -282,7 +311,10 @@ export function quietAsyncLocalStorages(): number {
  * the library as it is: args, metadata, carried context), read back from Redis and removed.
  * `queue` must not be consumed meanwhile (paused, or no worker).
  */
-export async function capturePayload(callAsync: () => Promise<{ jobId: string }>, queue: Queue): Promise<Record<string, unknown>> {
+export async function capturePayload(
+  callAsync: () => Promise<{ jobId: string }>,
+  queue: Queue,
+): Promise<Record<string, unknown>> {
   const { jobId } = await callAsync();
   const job = await Job.fromId(queue, jobId);
   if (!job) throw new Error(`bench: job ${jobId} not found on ${queue.name} to copy its payload`);

@@ -46,7 +46,12 @@ export function originOf(frame: CallFrame): string {
     return functionName.startsWith('(') ? functionName : 'native';
   }
   if (url.includes('/node_modules/bullmq/')) return 'bullmq';
-  if (url.includes('/node_modules/ioredis/') || url.includes('/node_modules/@ioredis/') || url.includes('/node_modules/redis-parser/')) return 'ioredis';
+  if (
+    url.includes('/node_modules/ioredis/') ||
+    url.includes('/node_modules/@ioredis/') ||
+    url.includes('/node_modules/redis-parser/')
+  )
+    return 'ioredis';
   if (url.includes('/node_modules/msgpackr')) return 'msgpackr';
   if (url.includes('/node_modules/@nestjs/')) return 'nest';
   if (url.includes('/node_modules/ajv')) return 'ajv';
@@ -58,7 +63,12 @@ export function originOf(frame: CallFrame): string {
 }
 
 export function keyOf(frame: CallFrame): string {
-  const file = frame.url ? frame.url.replace(/^.*\/node_modules\//, '').replace(/^.*\/(libs|bench)\//, '$1/').replace(/^file:\/\//, '') : '';
+  const file = frame.url
+    ? frame.url
+        .replace(/^.*\/node_modules\//, '')
+        .replace(/^.*\/(libs|bench)\//, '$1/')
+        .replace(/^file:\/\//, '')
+    : '';
   return `${frame.functionName || '(anonymous)'}${file ? ` ${file}:${frame.lineNumber + 1}` : ''}`;
 }
 
@@ -92,34 +102,67 @@ export function summarizeProfile(profile: CpuProfile): ProfileSummary {
       inclusive.set(k, (inclusive.get(k) ?? 0) + us);
     }
   }
-  const functions = [...inclusive.keys()].map((key) => ({ key, origin: origin.get(key)!, selfMs: (self.get(key) ?? 0) / 1000, inclusiveMs: inclusive.get(key)! / 1000 }));
+  const functions = [...inclusive.keys()].map((key) => ({
+    key,
+    origin: origin.get(key)!,
+    selfMs: (self.get(key) ?? 0) / 1000,
+    inclusiveMs: inclusive.get(key)! / 1000,
+  }));
   functions.sort((a, b) => b.selfMs - a.selfMs);
-  return { totalMs: total / 1000, functions, origins: Object.fromEntries(Object.entries(origins).map(([k, v]) => [k, v / 1000]).sort((a, b) => (b[1] as number) - (a[1] as number))) };
+  return {
+    totalMs: total / 1000,
+    functions,
+    origins: Object.fromEntries(
+      Object.entries(origins)
+        .map(([k, v]) => [k, v / 1000])
+        .sort((a, b) => (b[1] as number) - (a[1] as number)),
+    ),
+  };
 }
 
 /** Printable: origins, then the top functions by self time, then (if given) inclusive times of named functions, per job. */
-export function report(summary: ProfileSummary, { top = 25, jobs, watch = [] }: { top?: number; jobs?: number; watch?: RegExp[] } = {}): string {
+export function report(
+  summary: ProfileSummary,
+  { top = 25, jobs, watch = [] }: { top?: number; jobs?: number; watch?: RegExp[] } = {},
+): string {
   const busy = summary.totalMs - (summary.origins.idle ?? 0);
   const perJob = (ms: number) => (jobs ? ` | ${((ms * 1000) / jobs).toFixed(2)} us/job` : '');
-  const lines = [`sampled ${summary.totalMs.toFixed(0)} ms, busy (not idle) ${busy.toFixed(0)} ms${jobs ? `, ${jobs} jobs: ${((busy * 1000) / jobs).toFixed(2)} us busy CPU/job in this process` : ''}`];
+  const lines = [
+    `sampled ${summary.totalMs.toFixed(0)} ms, busy (not idle) ${busy.toFixed(0)} ms${jobs ? `, ${jobs} jobs: ${((busy * 1000) / jobs).toFixed(2)} us busy CPU/job in this process` : ''}`,
+  ];
   lines.push('self time by origin (idle excluded from the %):');
-  for (const [name, ms] of Object.entries(summary.origins)) if (name !== 'idle') lines.push(`  ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${((ms / busy) * 100).toFixed(1).padStart(5)}% of busy${perJob(ms)}`);
+  for (const [name, ms] of Object.entries(summary.origins))
+    if (name !== 'idle')
+      lines.push(
+        `  ${name.padEnd(24)} ${ms.toFixed(1).padStart(8)} ms ${((ms / busy) * 100).toFixed(1).padStart(5)}% of busy${perJob(ms)}`,
+      );
   lines.push(`top ${top} functions by self time (% of busy):`);
   for (const fn of summary.functions.filter((f) => f.origin !== 'idle').slice(0, top)) {
-    lines.push(`  ${fn.selfMs.toFixed(1).padStart(8)} ms ${((fn.selfMs / busy) * 100).toFixed(1).padStart(5)}%  [${fn.origin}] ${fn.key}${perJob(fn.selfMs)}`);
+    lines.push(
+      `  ${fn.selfMs.toFixed(1).padStart(8)} ms ${((fn.selfMs / busy) * 100).toFixed(1).padStart(5)}%  [${fn.origin}] ${fn.key}${perJob(fn.selfMs)}`,
+    );
   }
   const servus = summary.functions.filter((f) => f.origin === 'servus').sort((a, b) => b.inclusiveMs - a.inclusiveMs);
   if (servus.length) {
-    lines.push('every Servus function (inclusive = itself + what it calls synchronously; line numbers are of the transpiled JS):');
+    lines.push(
+      'every Servus function (inclusive = itself + what it calls synchronously; line numbers are of the transpiled JS):',
+    );
     for (const fn of servus) {
-      lines.push(`  incl ${fn.inclusiveMs.toFixed(1).padStart(8)} ms ${((fn.inclusiveMs / busy) * 100).toFixed(1).padStart(5)}% self ${fn.selfMs.toFixed(1).padStart(6)} ms  ${fn.key}${perJob(fn.inclusiveMs)}`);
+      lines.push(
+        `  incl ${fn.inclusiveMs.toFixed(1).padStart(8)} ms ${((fn.inclusiveMs / busy) * 100).toFixed(1).padStart(5)}% self ${fn.selfMs.toFixed(1).padStart(6)} ms  ${fn.key}${perJob(fn.inclusiveMs)}`,
+      );
     }
   }
   if (watch.length) {
     lines.push('inclusive time of watched functions:');
     for (const pattern of watch) {
-      for (const fn of summary.functions.filter((f) => pattern.test(f.key)).sort((a, b) => b.inclusiveMs - a.inclusiveMs).slice(0, 3)) {
-        lines.push(`  incl ${fn.inclusiveMs.toFixed(1).padStart(8)} ms ${((fn.inclusiveMs / busy) * 100).toFixed(1).padStart(5)}% self ${fn.selfMs.toFixed(1).padStart(6)} ms  ${fn.key}${perJob(fn.inclusiveMs)}`);
+      for (const fn of summary.functions
+        .filter((f) => pattern.test(f.key))
+        .sort((a, b) => b.inclusiveMs - a.inclusiveMs)
+        .slice(0, 3)) {
+        lines.push(
+          `  incl ${fn.inclusiveMs.toFixed(1).padStart(8)} ms ${((fn.inclusiveMs / busy) * 100).toFixed(1).padStart(5)}% self ${fn.selfMs.toFixed(1).padStart(6)} ms  ${fn.key}${perJob(fn.inclusiveMs)}`,
+        );
       }
     }
   }

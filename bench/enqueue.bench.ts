@@ -51,7 +51,11 @@ function bulkPathOf(executor: ServusExecutor): CallMany | undefined {
   return typeof many === 'function' ? many.bind(executor) : undefined;
 }
 
-export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>; targets: TargetResult[]; notes?: string[] }> {
+export async function runEnqueueBench(): Promise<{
+  json: Record<string, unknown>;
+  targets: TargetResult[];
+  notes?: string[];
+}> {
   const seqN = env.n(2_000);
   const parN = env.n(5_000);
   const bulkBatches = env.n(5);
@@ -65,7 +69,10 @@ export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>
   const srvAdmin = await adminQueue(srvPrefix, connections, { paused: false });
   let app: INestApplicationContext | undefined;
   try {
-    @Module({ imports: [ServusModule.forRoot({ prefix: srvPrefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop, NoopWithSchema] })
+    @Module({
+      imports: [ServusModule.forRoot({ prefix: srvPrefix, queues: ['default'], logging: { successLevel: 'debug' } })],
+      providers: [Noop, NoopWithSchema],
+    })
     class EnqueueModule {}
     app = await createBenchApp(EnqueueModule);
     const executor = app.get(ServusExecutor);
@@ -125,15 +132,21 @@ export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>
       [PAR_SRV_SCHEMA]: pairedRatio(samples[PAR_SRV_SCHEMA], samples[PAR_RAW]),
       ...(callMany ? { [BULK_SRV]: pairedRatio(samples[BULK_SRV], samples[BULK_RAW]) } : {}),
     };
-    const baselineOf = (name: string) => (name === BULK_SRV ? BULK_RAW : name.includes('one at a time') ? SEQ_RAW : PAR_RAW);
-    const cpuDelta: Record<string, number> = Object.fromEntries(Object.keys(ratios).map((name) => [name, cpu.pairedDelta(name, baselineOf(name))]));
+    const baselineOf = (name: string) =>
+      name === BULK_SRV ? BULK_RAW : name.includes('one at a time') ? SEQ_RAW : PAR_RAW;
+    const cpuDelta: Record<string, number> = Object.fromEntries(
+      Object.keys(ratios).map((name) => [name, cpu.pairedDelta(name, baselineOf(name))]),
+    );
     const cpuText = (name: string) => `CPU ${fmt(cpu.median(name))} us/job`;
     const extra: Record<string, string> = {
       [SEQ_RAW]: `baseline (one at a time); ${cpuText(SEQ_RAW)}`,
       [PAR_RAW]: `baseline (50 in flight); ${cpuText(PAR_RAW)}`,
       [BULK_RAW]: `${callMany ? 'baseline (bulk)' : 'no bulk path in this Servus'}; ${cpuText(BULK_RAW)}`,
       ...Object.fromEntries(
-        Object.entries(ratios).map(([name, ratio]) => [name, `Servus/raw ${fmtRatio(ratio)}; ${cpuText(name)}, ${signed(cpuDelta[name])} vs raw`]),
+        Object.entries(ratios).map(([name, ratio]) => [
+          name,
+          `Servus/raw ${fmtRatio(ratio)}; ${cpuText(name)}, ${signed(cpuDelta[name])} vs raw`,
+        ]),
       ),
     };
     console.log(
@@ -160,7 +173,11 @@ export async function runEnqueueBench(): Promise<{ json: Record<string, unknown>
         },
       },
       targets: [target('one at a time', SEQ_SRV), target('50 in flight', PAR_SRV)],
-      notes: [callMany ? `bulk: executor.callAsyncMany(1,000) = ${ratios[BULK_SRV].median.toFixed(3)}x raw addBulk(1,000) (no target in the issue)` : 'bulk: no Servus bulk path in this version; raw addBulk reported alone'],
+      notes: [
+        callMany
+          ? `bulk: executor.callAsyncMany(1,000) = ${ratios[BULK_SRV].median.toFixed(3)}x raw addBulk(1,000) (no target in the issue)`
+          : 'bulk: no Servus bulk path in this version; raw addBulk reported alone',
+      ],
     };
   } finally {
     await app?.close();

@@ -2,7 +2,14 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConsoleLogger, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import { ServiceDefinition, ServiceResponse, ServusContext, ServusExecutor, ServusModule, ServusTracing } from '@app/servus';
+import {
+  ServiceDefinition,
+  ServiceResponse,
+  ServusContext,
+  ServusExecutor,
+  ServusModule,
+  ServusTracing,
+} from '@app/servus';
 import { BullmqQueues } from '@app/servus/async/bullmq-queues';
 import { buildJobOptions } from '@app/servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
@@ -10,7 +17,17 @@ import { GlobalIds } from '@app/servus/globalid/global-ids';
 import { JobRequestBuilder } from '@app/servus/async/job-request';
 import { QueueNames } from '@app/servus/async/queue-names';
 import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
-import { createBenchApp, env, interleave, overBaseline, quietAsyncLocalStorages, readyClient, RUN_PREFIX, sweepKeys, table } from './bench-kit';
+import {
+  createBenchApp,
+  env,
+  interleave,
+  overBaseline,
+  quietAsyncLocalStorages,
+  readyClient,
+  RUN_PREFIX,
+  sweepKeys,
+  table,
+} from './bench-kit';
 import { ARGS, Noop } from './bench-services';
 
 /**
@@ -32,7 +49,9 @@ function leanCallAsync(executor: ServusExecutor, queue: Queue, cachedOptions: ob
   const problem = findNonJson(args);
   if (problem) return Promise.reject(new Error(problem));
   const payload = { service: definition.name, args, metadata: { v: 1 } };
-  return queue.add(definition.name, payload, cachedOptions).then((job) => ({ jobId: job.id!, queue: 'default', service: definition.name }));
+  return queue
+    .add(definition.name, payload, cachedOptions)
+    .then((job) => ({ jobId: job.id!, queue: 'default', service: definition.name }));
 }
 
 let sink: unknown;
@@ -74,7 +93,10 @@ function timeAsync(n: number, fn: () => Promise<unknown>): () => Promise<number>
 async function main(): Promise<void> {
   const n = env.n(200_000);
   const prefix = `${RUN_PREFIX}-micro`;
-  @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop] })
+  @Module({
+    imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })],
+    providers: [Noop],
+  })
   class MicroModule {}
   const app: INestApplicationContext = await createBenchApp(MicroModule);
   @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'] })], providers: [Noop] })
@@ -84,7 +106,12 @@ async function main(): Promise<void> {
     const executor = app.get(ServusExecutor);
     const definition: ServiceDefinition = executor.resolve(Noop);
     const options = { prefix, queues: ['default'] };
-    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds(), new ServusTracing(options));
+    const builder = new JobRequestBuilder(
+      options,
+      new QueueNames(options),
+      new GlobalIds(),
+      new ServusTracing(options),
+    );
     const processor = app.get(ServusJobProcessor);
     const loudProcessor = loud.get(ServusJobProcessor);
     const consoleLogger = new ConsoleLogger('Servus');
@@ -95,7 +122,14 @@ async function main(): Promise<void> {
     (queue as unknown as { add: () => Promise<Job> }).add = () => Promise.resolve(fakeJob);
     const fakeAdd = () => Promise.resolve(fakeJob);
     const payload = encodePayload('bench.noop', ARGS);
-    const job = { id: '123456', name: 'bench.noop', queueName: 'default', attemptsMade: 0, opts: { attempts: 3 }, data: payload } as unknown as Job;
+    const job = {
+      id: '123456',
+      name: 'bench.noop',
+      queueName: 'default',
+      attemptsMade: 0,
+      opts: { attempts: 3 },
+      data: payload,
+    } as unknown as Job;
     const response = ServiceResponse.success(7);
     const direct = new Noop();
     const context = ServusContext.carried([]);
@@ -113,7 +147,9 @@ async function main(): Promise<void> {
       'findNonJson(context)': timeSync(n, () => findNonJson(context, 'context')),
       'buildJobOptions(no module, no service, {})': timeSync(n, () => buildJobOptions(undefined, undefined, {})),
       'await queues.ready(name) (connected)': timeAsync(n, () => queues.ready('default')),
-      'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () => leanCallAsync(executor, queue, cachedOptions, ARGS)),
+      'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () =>
+        leanCallAsync(executor, queue, cachedOptions, ARGS),
+      ),
     });
     console.log(
       table(
@@ -124,22 +160,31 @@ async function main(): Promise<void> {
       ),
     );
 
-
     Logger.overrideLogger(['log', 'warn', 'error']);
     // ConsoleLogger's formatting (timestamp, colours) is paid; its write is not.
     const write = process.stdout.write;
     process.stdout.write = (() => true) as typeof process.stdout.write;
     const process_ = await interleave(env.rounds(), {
       'baseline: await service.call(args) directly': quiet(timeAsync(n, () => direct.call(ARGS))),
-      'await service.call(args) directly, an AsyncLocalStorage entered (promise hooks on)': entered(timeAsync(n, () => direct.call(ARGS))),
+      'await service.call(args) directly, an AsyncLocalStorage entered (promise hooks on)': entered(
+        timeAsync(n, () => direct.call(ARGS)),
+      ),
       'ServusJobProcessor.process(job), no Redis': timeAsync(n, () => processor.process(job)),
-      'ServusJobProcessor.process(job), default logging (success line at info, to a discarding logger)': timeAsync(n, () => loudProcessor.process(job)),
-      'Nest ConsoleLogger.log(one line), stdout.write stubbed': timeSync(n, () => consoleLogger.log('bench.noop (job 123456 on default, attempt 1/3) succeeded in 0.02ms')),
+      'ServusJobProcessor.process(job), default logging (success line at info, to a discarding logger)': timeAsync(
+        n,
+        () => loudProcessor.process(job),
+      ),
+      'Nest ConsoleLogger.log(one line), stdout.write stubbed': timeSync(n, () =>
+        consoleLogger.log('bench.noop (job 123456 on default, attempt 1/3) succeeded in 0.02ms'),
+      ),
       'label string per job': timeSync(n, () => label(job)),
       'decodePayload(job.data)': timeSync(n, () => decodePayload(payload)),
       'Logger.isLevelEnabled("debug") (2 per job)': timeSync(n, () => Logger.isLevelEnabled('debug')),
       'response.toJSON()': timeSync(n, () => response.toJSON()),
-      'new AbortController().signal (BullMQ, per job, if the processor takes 3 parameters)': timeSync(n, () => new AbortController().signal),
+      'new AbortController().signal (BullMQ, per job, if the processor takes 3 parameters)': timeSync(
+        n,
+        () => new AbortController().signal,
+      ),
       'JSON.stringify(payload) (BullMQ does it on add)': timeSync(n, () => JSON.stringify(payload)),
     });
     process.stdout.write = write;

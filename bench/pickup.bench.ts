@@ -73,7 +73,14 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
   let app: INestApplicationContext | undefined;
   try {
     @Module({
-      imports: [ServusModule.forRoot({ prefix: srvPrefix, queues: ['default'], worker: { concurrency: 10 }, logging: { successLevel: 'debug' } })],
+      imports: [
+        ServusModule.forRoot({
+          prefix: srvPrefix,
+          queues: ['default'],
+          worker: { concurrency: 10 },
+          logging: { successLevel: 'debug' },
+        }),
+      ],
       providers: [PickupProbe],
     })
     class PickupModule {}
@@ -88,7 +95,12 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
 
     const pooled: Record<string, number[]> = { [RAW]: [], [SRV]: [] };
     /** One job at a time: send, wait for its start and its completion, pause GAP_MS; returns the round's p50. */
-    const round = async (name: string, worker: Worker, send: (t: number) => Promise<unknown>, hook: (fn: (ms: number) => void) => void): Promise<number> => {
+    const round = async (
+      name: string,
+      worker: Worker,
+      send: (t: number) => Promise<unknown>,
+      hook: (fn: (ms: number) => void) => void,
+    ): Promise<number> => {
       const latencies: number[] = [];
       for (let i = 0; i < perRound; i++) {
         const started = new Promise<void>((resolve) => hook((ms) => (latencies.push(ms), resolve())));
@@ -104,13 +116,24 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
     const rawRound = () => {
       // Servus's worker turned promise hooks on (ServusContext.run): off for the raw rounds.
       quietAsyncLocalStorages();
-      return round(RAW, rawWorker, (t) => rawQueue.add('bench.pickup', { ...sample, args: { ...ARGS, t } }, JOB_OPTIONS), (fn) => {
-        onProcessorStart = fn;
-      });
+      return round(
+        RAW,
+        rawWorker,
+        (t) => rawQueue.add('bench.pickup', { ...sample, args: { ...ARGS, t } }, JOB_OPTIONS),
+        (fn) => {
+          onProcessorStart = fn;
+        },
+      );
     };
-    const srvRound = () => round(SRV, srvWorker, (t) => executor.callAsync(PickupProbe, { ...ARGS, t }), (fn) => {
-      onServiceStart = fn;
-    });
+    const srvRound = () =>
+      round(
+        SRV,
+        srvWorker,
+        (t) => executor.callAsync(PickupProbe, { ...ARGS, t }),
+        (fn) => {
+          onServiceStart = fn;
+        },
+      );
 
     // Warm-up (not recorded).
     await rawRound();
@@ -120,7 +143,13 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
 
     const samples = await interleaveSamples(env.rounds(), { [RAW]: rawRound, [SRV]: srvRound });
     const perRoundP50 = summarizeAll(samples);
-    const stats = (values: number[]) => ({ n: values.length, p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: percentile(values, 100) });
+    const stats = (values: number[]) => ({
+      n: values.length,
+      p50: percentile(values, 50),
+      p95: percentile(values, 95),
+      p99: percentile(values, 99),
+      max: percentile(values, 100),
+    });
     const raw = stats(pooled[RAW]);
     const srv = stats(pooled[SRV]);
     const delta = srv.p50 - raw.p50;
@@ -128,10 +157,29 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
       [RAW]: `all ${raw.n} jobs: p50 ${raw.p50.toFixed(3)}, p95 ${raw.p95.toFixed(3)}, p99 ${raw.p99.toFixed(3)} ms`,
       [SRV]: `all ${srv.n} jobs: p50 ${srv.p50.toFixed(3)}, p95 ${srv.p95.toFixed(3)}, p99 ${srv.p99.toFixed(3)} ms; p50 ${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us vs raw`,
     };
-    console.log(table(`pickup latency: enqueue -> processing starts, idle worker (${perRound} jobs one at a time a round, ${env.rounds()} rounds; min/median/max of the rounds' p50)`, 'ms', perRoundP50, extra));
+    console.log(
+      table(
+        `pickup latency: enqueue -> processing starts, idle worker (${perRound} jobs one at a time a round, ${env.rounds()} rounds; min/median/max of the rounds' p50)`,
+        'ms',
+        perRoundP50,
+        extra,
+      ),
+    );
     return {
-      json: { pickup: { [RAW]: { perRoundP50: perRoundP50[RAW], ...raw, unit: 'ms' }, [SRV]: { perRoundP50: perRoundP50[SRV], ...srv, unit: 'ms' }, p50DeltaMs: delta } },
-      targets: [{ target: 'pickup p50 within 0.1 ms of raw', measured: `${srv.p50.toFixed(3)} vs ${raw.p50.toFixed(3)} ms (${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us)`, pass: delta <= 0.1 }],
+      json: {
+        pickup: {
+          [RAW]: { perRoundP50: perRoundP50[RAW], ...raw, unit: 'ms' },
+          [SRV]: { perRoundP50: perRoundP50[SRV], ...srv, unit: 'ms' },
+          p50DeltaMs: delta,
+        },
+      },
+      targets: [
+        {
+          target: 'pickup p50 within 0.1 ms of raw',
+          measured: `${srv.p50.toFixed(3)} vs ${raw.p50.toFixed(3)} ms (${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us)`,
+          pass: delta <= 0.1,
+        },
+      ],
     };
   } finally {
     quietAsyncLocalStorages();

@@ -56,7 +56,10 @@ interface Case {
 async function rawCase(kind: Kind, prefix: string, concurrency: number, connections: Redis[]): Promise<Case> {
   const connection = await readyClient(WORKER_OPTIONS);
   connections.push(connection);
-  const processor = kind === 'raw-signal' ? async (_job: unknown, _token?: string, _signal?: AbortSignal) => undefined : async () => undefined;
+  const processor =
+    kind === 'raw-signal'
+      ? async (_job: unknown, _token?: string, _signal?: AbortSignal) => undefined
+      : async () => undefined;
   const worker = new Worker('default', processor, { connection, prefix, concurrency });
   worker.on('error', (error) => console.error(`raw worker: ${error.message}`));
   await worker.waitUntilReady();
@@ -67,7 +70,14 @@ async function servusCase(prefix: string, concurrency: number, connections: Redi
   // Paused before the worker starts, so it finds nothing until the first round resumes it.
   const admin = await adminQueue(prefix, connections, { paused: true });
   @Module({
-    imports: [ServusModule.forRoot({ prefix, queues: ['default'], worker: { concurrency }, logging: { successLevel: 'debug' } })],
+    imports: [
+      ServusModule.forRoot({
+        prefix,
+        queues: ['default'],
+        worker: { concurrency },
+        logging: { successLevel: 'debug' },
+      }),
+    ],
     providers: [Noop],
   })
   class ProcessModule {}
@@ -83,7 +93,11 @@ const SRV_10 = 'Servus worker, no-op service, concurrency 10';
 const RAW_10_SIGNAL = 'diagnostic: raw Worker, processor (job, token, signal), concurrency 10';
 const RAW_10_ALS = 'diagnostic: raw Worker, an AsyncLocalStorage entered, concurrency 10';
 
-export async function runProcessBench(): Promise<{ json: Record<string, unknown>; targets: TargetResult[]; notes?: string[] }> {
+export async function runProcessBench(): Promise<{
+  json: Record<string, unknown>;
+  targets: TargetResult[];
+  notes?: string[];
+}> {
   const n = env.n(3_000);
   const connections: Redis[] = [];
   const cases: Record<string, Case> = {};
@@ -96,13 +110,22 @@ export async function runProcessBench(): Promise<{ json: Record<string, unknown>
     cases[RAW_10_SIGNAL] = await rawCase('raw-signal', `${RUN_PREFIX}-p10-sig`, 10, connections);
     cases[RAW_10_ALS] = await rawCase('raw-als', `${RUN_PREFIX}-p10-als`, 10, connections);
     // The payload every job carries: what callAsync stores (its queue is paused: nobody takes it).
-    const payload = await capturePayload(() => cases[SRV_10].app!.get(ServusExecutor).callAsync(Noop, ARGS), cases[SRV_10].admin);
+    const payload = await capturePayload(
+      () => cases[SRV_10].app!.get(ServusExecutor).callAsync(Noop, ARGS),
+      cases[SRV_10].admin,
+    );
 
     const cpu = new CpuPerJob();
     /** Enqueues `count` jobs (not timed), resumes, and times until the last completion. */
     const drain = async ({ kind, admin, worker }: Case, count: number, name?: string): Promise<number> => {
       for (let done = 0; done < count; done += 1000) {
-        await admin.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'bench.noop', data: payload, opts: JOB_OPTIONS })));
+        await admin.addBulk(
+          Array.from({ length: Math.min(1000, count - done) }, () => ({
+            name: 'bench.noop',
+            data: payload,
+            opts: JOB_OPTIONS,
+          })),
+        );
       }
       if (kind !== 'servus') quietAsyncLocalStorages();
       if (kind === 'raw-als') storage.enterWith({ bench: true });
@@ -127,9 +150,18 @@ export async function runProcessBench(): Promise<{ json: Record<string, unknown>
     );
     quietAsyncLocalStorages();
     const results = summarizeAll(samples);
-    const pairs: Record<string, string> = { [SRV_1]: RAW_1, [SRV_10]: RAW_10, [RAW_10_SIGNAL]: RAW_10, [RAW_10_ALS]: RAW_10 };
-    const ratios = Object.fromEntries(Object.entries(pairs).map(([name, base]) => [name, pairedRatio(samples[name], samples[base])]));
-    const cpuDelta = Object.fromEntries(Object.entries(pairs).map(([name, base]) => [name, cpu.pairedDelta(name, base)]));
+    const pairs: Record<string, string> = {
+      [SRV_1]: RAW_1,
+      [SRV_10]: RAW_10,
+      [RAW_10_SIGNAL]: RAW_10,
+      [RAW_10_ALS]: RAW_10,
+    };
+    const ratios = Object.fromEntries(
+      Object.entries(pairs).map(([name, base]) => [name, pairedRatio(samples[name], samples[base])]),
+    );
+    const cpuDelta = Object.fromEntries(
+      Object.entries(pairs).map(([name, base]) => [name, cpu.pairedDelta(name, base)]),
+    );
     const cpuText = (name: string) => `CPU ${fmt(cpu.median(name))} us/job`;
     const versus = (name: string) => `${fmtRatio(ratios[name])}; ${cpuText(name)}, ${signed(cpuDelta[name])} vs raw`;
     const extra = {
@@ -140,7 +172,9 @@ export async function runProcessBench(): Promise<{ json: Record<string, unknown>
       [RAW_10_SIGNAL]: `/raw ${versus(RAW_10_SIGNAL)}`,
       [RAW_10_ALS]: `/raw ${versus(RAW_10_ALS)}`,
     };
-    console.log(table(`process: draining ${n} pre-enqueued jobs a round (${env.rounds()} rounds)`, 'jobs/s', results, extra));
+    console.log(
+      table(`process: draining ${n} pre-enqueued jobs a round (${env.rounds()} rounds)`, 'jobs/s', results, extra),
+    );
     return {
       json: {
         process: {

@@ -9,7 +9,20 @@ import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
 import { encodePayload } from '@app/servus/async/job-payload.codec';
-import { adminQueue, completions, createBenchApp, env, inFlight, JOB_OPTIONS, PRODUCER_OPTIONS, readyClient, RUN_PREFIX, sweepKeys, WORKER_OPTIONS, workersOf } from './bench-kit';
+import {
+  adminQueue,
+  completions,
+  createBenchApp,
+  env,
+  inFlight,
+  JOB_OPTIONS,
+  PRODUCER_OPTIONS,
+  readyClient,
+  RUN_PREFIX,
+  sweepKeys,
+  WORKER_OPTIONS,
+  workersOf,
+} from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
 import { ARGS, Noop } from './bench-services';
 
@@ -28,7 +41,9 @@ import { ARGS, Noop } from './bench-services';
 const RAW_DATA = { service: 'bench.noop', args: ARGS, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
 
 function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {
-  return new Promise((resolve, reject) => session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))));
+  return new Promise((resolve, reject) =>
+    session.post(method, params ?? {}, (error, result) => (error ? reject(error) : resolve(result as T))),
+  );
 }
 
 async function profiled(name: string, jobs: number, body: () => Promise<unknown>, watch: RegExp[]): Promise<void> {
@@ -44,7 +59,9 @@ async function profiled(name: string, jobs: number, body: () => Promise<unknown>
   session.disconnect();
   const file = join(process.env.BENCH_PROFILE_DIR ?? tmpdir(), `servus-${name}-${Date.now()}.cpuprofile`);
   writeFileSync(file, JSON.stringify(profile));
-  console.log(`\n=== ${name}: ${jobs} jobs in ${ms.toFixed(0)} ms = ${((jobs / ms) * 1000).toFixed(0)} jobs/s; profile ${file}`);
+  console.log(
+    `\n=== ${name}: ${jobs} jobs in ${ms.toFixed(0)} ms = ${((jobs / ms) * 1000).toFixed(0)} jobs/s; profile ${file}`,
+  );
   console.log(report(summarizeProfile(profile), { top: Number(process.env.BENCH_PROFILE_TOP ?? 25), jobs, watch }));
 }
 
@@ -87,7 +104,10 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
     if (kind === 'raw') {
       add = () => admin.add('bench.noop', RAW_DATA, JOB_OPTIONS);
     } else {
-      @Module({ imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })], providers: [Noop] })
+      @Module({
+        imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })],
+        providers: [Noop],
+      })
       class EnqueueModule {}
       app = await createBenchApp(EnqueueModule);
       const executor = app.get(ServusExecutor);
@@ -96,7 +116,12 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
     }
     await inFlight(5_000, 50, add); // warm-up
     await admin.drain();
-    await profiled(`enqueue-${kind} (50 in flight)`, jobs, () => inFlight(jobs, 50, add), kind === 'servus' ? SERVUS_ENQUEUE_STEPS : [/^add bullmq/, /^addJob bullmq/]);
+    await profiled(
+      `enqueue-${kind} (50 in flight)`,
+      jobs,
+      () => inFlight(jobs, 50, add),
+      kind === 'servus' ? SERVUS_ENQUEUE_STEPS : [/^add bullmq/, /^addJob bullmq/],
+    );
   } finally {
     await app?.close();
     await admin.obliterate({ force: true });
@@ -112,11 +137,21 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
   let worker: Worker;
   if (kind !== 'servus') {
     // rawsignal: a processor declaring (job, token, signal), for which BullMQ builds an AbortSignal per job.
-    const processor = kind === 'rawsignal' ? async (_job: unknown, _token?: string, _signal?: AbortSignal) => undefined : async () => undefined;
+    const processor =
+      kind === 'rawsignal'
+        ? async (_job: unknown, _token?: string, _signal?: AbortSignal) => undefined
+        : async () => undefined;
     worker = new Worker('default', processor, { connection: connections[1], prefix, concurrency });
   } else {
     @Module({
-      imports: [ServusModule.forRoot({ prefix, queues: ['default'], worker: { concurrency }, logging: { successLevel: 'debug' } })],
+      imports: [
+        ServusModule.forRoot({
+          prefix,
+          queues: ['default'],
+          worker: { concurrency },
+          logging: { successLevel: 'debug' },
+        }),
+      ],
       providers: [Noop],
     })
     class ProcessModule {}
@@ -126,7 +161,13 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
   try {
     const fill = async (count: number) => {
       for (let done = 0; done < count; done += 1000) {
-        await admin.addBulk(Array.from({ length: Math.min(1000, count - done) }, () => ({ name: 'bench.noop', data: encodePayload('bench.noop', ARGS), opts: JOB_OPTIONS })));
+        await admin.addBulk(
+          Array.from({ length: Math.min(1000, count - done) }, () => ({
+            name: 'bench.noop',
+            data: encodePayload('bench.noop', ARGS),
+            opts: JOB_OPTIONS,
+          })),
+        );
       }
     };
     const drain = async (count: number) => {
@@ -138,7 +179,14 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
     await fill(3_000);
     await drain(3_000); // warm-up
     await fill(jobs);
-    await profiled(`process-${kind} (concurrency ${concurrency})`, jobs, () => drain(jobs), kind === 'servus' ? SERVUS_PROCESS_STEPS : [/^callProcessJob bullmq/, /^processJob bullmq/, /^moveToCompleted bullmq/]);
+    await profiled(
+      `process-${kind} (concurrency ${concurrency})`,
+      jobs,
+      () => drain(jobs),
+      kind === 'servus'
+        ? SERVUS_PROCESS_STEPS
+        : [/^callProcessJob bullmq/, /^processJob bullmq/, /^moveToCompleted bullmq/],
+    );
   } finally {
     if (app) await app.close();
     else await worker.close();
@@ -157,9 +205,14 @@ async function main(): Promise<void> {
   try {
     for (const item of modes) {
       const [what, kind] = item.split('-') as ['enqueue' | 'process', 'raw' | 'servus' | 'rawsignal'];
-      if (what === 'enqueue' && (kind === 'raw' || kind === 'servus')) await enqueue(kind, connections, `${prefix}-${item}`);
-      else if (what === 'process' && ['raw', 'servus', 'rawsignal'].includes(kind)) await process_(kind, connections, `${prefix}-${item}`);
-      else throw new Error(`unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-rawsignal or all`);
+      if (what === 'enqueue' && (kind === 'raw' || kind === 'servus'))
+        await enqueue(kind, connections, `${prefix}-${item}`);
+      else if (what === 'process' && ['raw', 'servus', 'rawsignal'].includes(kind))
+        await process_(kind, connections, `${prefix}-${item}`);
+      else
+        throw new Error(
+          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-rawsignal or all`,
+        );
     }
   } finally {
     await sweepKeys(connections[0], prefix);

@@ -39,9 +39,18 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const sections: Record<string, number> = {};
-    for (const [name, section] of Object.entries({ sync: runSyncBench, enqueue: runEnqueueBench, process: runProcessBench, pickup: runPickupBench })) {
+    for (const [name, section] of Object.entries({
+      sync: runSyncBench,
+      enqueue: runEnqueueBench,
+      process: runProcessBench,
+      pickup: runPickupBench,
+    })) {
       const t0 = performance.now();
-      const { json, targets: met, notes: said = [] } = (await section()) as { json: Record<string, unknown>; targets: TargetResult[]; notes?: string[] };
+      const {
+        json,
+        targets: met,
+        notes: said = [],
+      } = (await section()) as { json: Record<string, unknown>; targets: TargetResult[]; notes?: string[] };
       notes.push(...said);
       sections[name] = Number(((performance.now() - t0) / 1000).toFixed(1));
       console.log(`(${name}: ${sections[name]} s)`);
@@ -55,7 +64,9 @@ async function main(): Promise<void> {
     const left = await countKeys(redis, RUN_PREFIX);
     const dbsizeAfter = await redis.dbsize();
     results.redis = { dbsizeBefore, dbsizeAfter, sweptAtEnd: swept, keysLeftUnderPrefix: left };
-    console.log(`\nredis: DBSIZE before ${dbsizeBefore}, after ${dbsizeAfter}; keys swept at the end ${swept}; keys left under ${RUN_PREFIX}*: ${left}`);
+    console.log(
+      `\nredis: DBSIZE before ${dbsizeBefore}, after ${dbsizeAfter}; keys swept at the end ${swept}; keys left under ${RUN_PREFIX}*: ${left}`,
+    );
     await redis.quit();
   }
 
@@ -73,7 +84,8 @@ async function main(): Promise<void> {
 main().then(
   () => {
     // BENCH_CHECK_HANDLES=1: do not force the exit; list what is still open (should be nothing but stdio).
-    if (process.env.BENCH_CHECK_HANDLES) return console.error(`open after the bench: ${JSON.stringify(process.getActiveResourcesInfo())}`);
+    if (process.env.BENCH_CHECK_HANDLES)
+      return console.error(`open after the bench: ${JSON.stringify(process.getActiveResourcesInfo())}`);
     process.exit(0);
   },
   (error) => {

@@ -10,8 +10,6 @@ import { createBenchApp, env, fmt, interleave, table, TargetResult } from './ben
  * (log, warn, error) written to a logger that discards them.
  */
 
-
-
 async function appFor(options: ServusModuleOptions): Promise<INestApplicationContext> {
   @Module({ imports: [ServusModule.forRoot(options)], providers: [Noop, NoopWithSchema] })
   class BenchModule {}
@@ -33,7 +31,11 @@ const INFO = 'executor.call, no schema, success logged at info (default)';
 
 export async function runSyncBench(): Promise<{ json: Record<string, unknown>; targets: TargetResult[] }> {
   const n = env.n(100_000);
-  const apps = await Promise.all([appFor({ logging: false }), appFor({ logging: { successLevel: 'debug' } }), appFor({})]);
+  const apps = await Promise.all([
+    appFor({ logging: false }),
+    appFor({ logging: { successLevel: 'debug' } }),
+    appFor({}),
+  ]);
   try {
     const [quiet, logged, loud] = apps.map((app) => app.get(ServusExecutor));
     const direct = new Noop();
@@ -58,8 +60,17 @@ export async function runSyncBench(): Promise<{ json: Record<string, unknown>; t
     });
     const base = results[DIRECT].median;
     const over = (name: string) => results[name].median - base;
-    const overhead = Object.fromEntries(Object.keys(results).map((name) => [name, name === DIRECT ? 'baseline' : `+${fmt(over(name))} ns`]));
-    console.log(table(`sync: executor.call vs a direct call (${n} calls a round, ${env.rounds()} rounds)`, 'ns/call', results, overhead));
+    const overhead = Object.fromEntries(
+      Object.keys(results).map((name) => [name, name === DIRECT ? 'baseline' : `+${fmt(over(name))} ns`]),
+    );
+    console.log(
+      table(
+        `sync: executor.call vs a direct call (${n} calls a round, ${env.rounds()} rounds)`,
+        'ns/call',
+        results,
+        overhead,
+      ),
+    );
     const target = (label: string, name: string, limitNs: number): TargetResult => ({
       target: `${label} <= ${limitNs / 1000} us over the direct call`,
       measured: `+${fmt(over(name))} ns`,
@@ -73,7 +84,11 @@ export async function runSyncBench(): Promise<{ json: Record<string, unknown>; t
       target('executor.call, compiled 5-property schema, logging off', OFF_SCHEMA, 3000),
     ];
     return {
-      json: { sync: Object.fromEntries(Object.entries(results).map(([name, s]) => [name, { ...s, unit: 'ns/call', overheadNs: s.median - base }])) },
+      json: {
+        sync: Object.fromEntries(
+          Object.entries(results).map(([name, s]) => [name, { ...s, unit: 'ns/call', overheadNs: s.median - base }]),
+        ),
+      },
       targets,
     };
   } finally {

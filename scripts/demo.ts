@@ -24,9 +24,17 @@ console.log(
 );
 
 const children: ChildProcess[] = [];
-for (const [name, entry] of [['api', 'apps/api/src/main.ts'], ['worker', 'apps/worker/src/main.ts']] as const) {
+for (const [name, entry] of [
+  ['api', 'apps/api/src/main.ts'],
+  ['worker', 'apps/worker/src/main.ts'],
+] as const) {
   // Own process group: a Ctrl-C reaches this script only, which passes one SIGTERM on.
-  const child = spawn(...tsNode(entry), { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: process.env, detached: true });
+  const child = spawn(...tsNode(entry), {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: process.env,
+    detached: true,
+  });
   const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
   child.stdout!.on('data', (chunk) => process.stdout.write(prefix(chunk)));
   child.stderr!.on('data', (chunk) => process.stderr.write(prefix(chunk)));
@@ -42,7 +50,9 @@ function stop(): void {
   if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null))).then(() => process.exit(0));
+  Promise.all(
+    children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)),
+  ).then(() => process.exit(0));
 }
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -53,7 +53,10 @@ describe.each([
   it("a job reference naming its service but no queue is looked up on that service's queue", async () => {
     const receipt = await executor.callAsync(LowPriority, { n: 1 });
     expect(receipt.queue).toBe('low');
-    expect(await executor.status({ jobId: receipt.jobId, service: 'parity.low' })).toMatchObject({ state: 'waiting', attemptsMade: 0 });
+    expect(await executor.status({ jobId: receipt.jobId, service: 'parity.low' })).toMatchObject({
+      state: 'waiting',
+      attemptsMade: 0,
+    });
     // A bare id means the module's default queue, where this job is not.
     expect(await executor.status(receipt.jobId)).toBeUndefined();
   });
@@ -61,7 +64,9 @@ describe.each([
   it("a schedule's attempts and backoff are checked as a call's are", async () => {
     const scheduling = executor.schedule(LowPriority, { n: 1 }, { every: 1000, attempts: 0 });
     await expect(scheduling).rejects.toThrow(JobEnqueueError);
-    await expect(scheduling).rejects.toThrow('Could not enqueue parity.low: attempts must be an integer of at least 1, got 0');
+    await expect(scheduling).rejects.toThrow(
+      'Could not enqueue parity.low: attempts must be an integer of at least 1, got 0',
+    );
     expect(await executor.schedules()).toEqual([]);
   });
 });

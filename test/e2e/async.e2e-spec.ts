@@ -15,7 +15,21 @@ import {
   ValidationError,
 } from '@app/servus';
 import { readCalls } from './fixtures/call-recorder';
-import { AlwaysNotFound, Announce, Cancellable, ContextProbe, Echo, Explode, FixturesModule, FlakyUpstream, Schedule, ScheduleArgs, SignUp, Slow, Validated } from './fixtures/fixture-services';
+import {
+  AlwaysNotFound,
+  Announce,
+  Cancellable,
+  ContextProbe,
+  Echo,
+  Explode,
+  FixturesModule,
+  FlakyUpstream,
+  Schedule,
+  ScheduleArgs,
+  SignUp,
+  Slow,
+  Validated,
+} from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 
@@ -58,7 +72,13 @@ describe('callAsync through a worker process', () => {
     workers = [];
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], logging: false, context: { carry: ['tenantId'] } }),
+        ServusModule.forRoot({
+          connection: { url: REDIS_URL },
+          prefix,
+          queues: ['default', 'critical'],
+          logging: false,
+          context: { carry: ['tenantId'] },
+        }),
         FixturesModule,
       ],
     }).compile();
@@ -79,7 +99,13 @@ describe('callAsync through a worker process', () => {
 
   it('runs the service in the worker with arguments deep-equal to what was passed', async () => {
     await startWorker();
-    const args = { id: 7, name: 'Zoë ✓', nested: { list: [1, 'two', null, { deep: true }], empty: {} }, flag: false, ratio: 0.25 };
+    const args = {
+      id: 7,
+      name: 'Zoë ✓',
+      nested: { list: [1, 'two', null, { deep: true }], empty: {} },
+      flag: false,
+      ratio: 0.25,
+    };
     const receipt = await executor.callAsync(Echo, args);
     expect(receipt).toEqual({ jobId: expect.any(String), queue: 'default', service: 'fixtures.echo' });
 
@@ -117,7 +143,11 @@ describe('callAsync through a worker process', () => {
 
   it('retries an unrescued exception `attempts` times with backoff', async () => {
     await startWorker();
-    const receipt = await executor.callAsync(Explode, { id: 5 }, { attempts: 2, backoff: { type: 'exponential', delay: 50 } });
+    const receipt = await executor.callAsync(
+      Explode,
+      { id: 5 },
+      { attempts: 2, backoff: { type: 'exponential', delay: 50 } },
+    );
     const job = await waitForJob(queue(), receipt.jobId);
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(2);
@@ -199,14 +229,20 @@ describe('callAsync through a worker process', () => {
   it('fails a job naming an unregistered service at once, and keeps processing', async () => {
     const worker = await startWorker();
     const raw = queue();
-    const poison = await raw.add('child_process', { service: 'child_process', args: {}, metadata: {} }, { attempts: 5 });
+    const poison = await raw.add(
+      'child_process',
+      { service: 'child_process', args: {}, metadata: {} },
+      { attempts: 5 },
+    );
     const undecodable = await raw.add('x', 'not an object' as never, { attempts: 5 });
     const valid = await executor.callAsync(Echo, { after: 'poison' });
 
     const failed = await waitForJob(raw, poison.id!);
     expect(await failed.getState()).toBe('failed');
     expect(failed.attemptsMade).toBe(1);
-    expect(failed.failedReason).toBe('Unknown service "child_process": no @Service() is registered under that name in this worker');
+    expect(failed.failedReason).toBe(
+      'Unknown service "child_process": no @Service() is registered under that name in this worker',
+    );
     const bad = await waitForJob(raw, undecodable.id!);
     expect(bad.failedReason).toMatch(/^Undecodable job payload: expected an object/);
     expect(bad.attemptsMade).toBe(1);
@@ -217,7 +253,11 @@ describe('callAsync through a worker process', () => {
   it('status() and result() report each outcome as a ServiceResponse', async () => {
     const pending = await executor.callAsync(Echo, { id: 1 });
     const waiting = await executor.status(pending);
-    expect(waiting).toMatchObject({ state: 'waiting', attemptsMade: 0, timestamps: { enqueuedAt: expect.any(Number) } });
+    expect(waiting).toMatchObject({
+      state: 'waiting',
+      attemptsMade: 0,
+      timestamps: { enqueuedAt: expect.any(Number) },
+    });
     expect(waiting!.response).toBeUndefined();
     await expect(executor.result(pending, { timeoutMs: 300 })).rejects.toThrow(
       new AsyncError(`Job ${pending.jobId} (fixtures.echo) did not finish within 300ms`),
@@ -226,7 +266,11 @@ describe('callAsync through a worker process', () => {
     await startWorker();
     const ok = await executor.result(pending, { timeoutMs: 10_000 });
     expect(ok.success && ok.data).toEqual({ id: 1 });
-    expect(await executor.status(pending)).toMatchObject({ state: 'completed', attemptsMade: 1, response: { success: true, data: { id: 1 } } });
+    expect(await executor.status(pending)).toMatchObject({
+      state: 'completed',
+      attemptsMade: 1,
+      response: { success: true, data: { id: 1 } },
+    });
     // A bare job id means the default queue.
     expect(await executor.status(pending.jobId)).toMatchObject({ state: 'completed', attemptsMade: 1 });
     expect(await executor.result(pending.jobId)).toBeSuccess({ id: 1 });
@@ -240,25 +284,39 @@ describe('callAsync through a worker process', () => {
     const unavailable = await executor.result(flaky, { timeoutMs: 10_000 });
     expect(unavailable.error).toBeInstanceOf(ServiceUnavailableError);
     expect(unavailable.error!.message).toBe('[UpstreamTimeoutError]: upstream timed out for 3');
-    expect(await executor.status(flaky)).toMatchObject({ state: 'failed', attemptsMade: 2, response: { success: false } });
+    expect(await executor.status(flaky)).toMatchObject({
+      state: 'failed',
+      attemptsMade: 2,
+      response: { success: false },
+    });
 
-    const exploded = await executor.result(await executor.callAsync(Explode, { id: 4 }, { attempts: 1 }), { timeoutMs: 10_000 });
+    const exploded = await executor.result(await executor.callAsync(Explode, { id: 4 }, { attempts: 1 }), {
+      timeoutMs: 10_000,
+    });
     expect(exploded.error).toBeInstanceOf(InternalServerError);
     expect(exploded.error!.message).toBe('Job failed after 1 attempt(s): cannot read property of undefined (4)');
 
     expect(await executor.status({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).toBeUndefined();
-    await expect(executor.result({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).rejects.toThrow(AsyncError);
+    await expect(executor.result({ jobId: 'missing', queue: 'default', service: 'fixtures.echo' })).rejects.toThrow(
+      AsyncError,
+    );
   });
 
   it('validates arguments before enqueueing (nothing reaches Redis) and again in the worker (a tampered job fails at once)', async () => {
     await expect(executor.callAsync(Validated, { userId: 0, kind: 'yearly' as never })).rejects.toThrow(
-      new ValidationError('Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)'),
+      new ValidationError(
+        'Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)',
+      ),
     );
     expect(await queue().count()).toBe(0);
 
     await startWorker();
     const raw = queue();
-    const tampered = await raw.add('fixtures.validated', { service: 'fixtures.validated', args: { userId: 'me', admin: true }, metadata: {} }, { attempts: 3 });
+    const tampered = await raw.add(
+      'fixtures.validated',
+      { service: 'fixtures.validated', args: { userId: 'me', admin: true }, metadata: {} },
+      { attempts: 3 },
+    );
     const job = await waitForJob(raw, tampered.id!);
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
@@ -267,7 +325,9 @@ describe('callAsync through a worker process', () => {
     );
     expect(await calls()).toEqual([]);
 
-    const ok = await executor.result(await executor.callAsync(Validated, { userId: 5, kind: 'daily' }), { timeoutMs: 10_000 });
+    const ok = await executor.result(await executor.callAsync(Validated, { userId: 5, kind: 'daily' }), {
+      timeoutMs: 10_000,
+    });
     expect(ok.success && ok.data).toEqual({ userId: 5, kind: 'daily', format: 'pdf' });
   });
 
@@ -313,7 +373,11 @@ describe('callAsync through a worker process', () => {
     expect(await executor.cancel(running)).toBe('cancelling');
     await eventually(async () => (await executor.status(running))?.state === 'cancelled', 5_000, 'job cancelled');
     const status = await executor.status(running);
-    expect(status).toMatchObject({ state: 'cancelled', attemptsMade: 1, failedReason: 'Cancelled: cancelled by executor.cancel()' });
+    expect(status).toMatchObject({
+      state: 'cancelled',
+      attemptsMade: 1,
+      failedReason: 'Cancelled: cancelled by executor.cancel()',
+    });
     const end = (await calls()).find((call) => call.phase === 'end')!;
     expect(end.args).toMatchObject({ aborted: true });
     expect((end.args as { steps: number }).steps).toBeLessThan(100);
@@ -323,10 +387,14 @@ describe('callAsync through a worker process', () => {
 
   it("the caller's context (correlation id, carried keys only) reaches the service in the worker and its log lines", async () => {
     const worker = await startWorker();
-    const receipt = await ServusContext.run({ correlationId: 'corr-42', tenantId: 't-9', internal: 'stays here' }, () => executor.callAsync(ContextProbe, {}));
+    const receipt = await ServusContext.run({ correlationId: 'corr-42', tenantId: 't-9', internal: 'stays here' }, () =>
+      executor.callAsync(ContextProbe, {}),
+    );
     const response = await executor.result(receipt, { timeoutMs: 10_000 });
     expect(response.success && response.data).toEqual({ correlationId: 'corr-42', tenantId: 't-9' });
-    await worker.waitFor(/fixtures\.context-probe \(job \S+ on default, attempt 1\/3\) \[correlationId=corr-42 tenantId=t-9\] succeeded/);
+    await worker.waitFor(
+      /fixtures\.context-probe \(job \S+ on default, attempt 1\/3\) \[correlationId=corr-42 tenantId=t-9\] succeeded/,
+    );
 
     const outside = await executor.result(await executor.callAsync(ContextProbe, {}), { timeoutMs: 10_000 });
     expect(outside.success && outside.data).toEqual({ correlationId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
@@ -338,7 +406,9 @@ describe('callAsync through a worker process', () => {
     const job = await waitForJob(queue(), receipt.jobId);
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(2);
-    expect(job.failedReason).toBe("fixtures.announce ran, but its 'success' events failed: TypeError: cannot read property of undefined (6)");
+    expect(job.failedReason).toBe(
+      "fixtures.announce ran, but its 'success' events failed: TypeError: cannot read property of undefined (6)",
+    );
   });
 
   it('SIGTERM lets the job in flight finish, takes no new job, and exits 0', async () => {
@@ -352,7 +422,10 @@ describe('callAsync through a worker process', () => {
     const job = await queue().getJob(inFlight.jobId);
     expect(await job!.getState()).toBe('completed');
     expect(await (await queue().getJob(queuedAfter.jobId))!.getState()).toBe('waiting');
-    expect((await calls()).map((call) => `${(call.args as { id: number }).id}:${call.phase}`)).toEqual(['1:start', '1:end']);
+    expect((await calls()).map((call) => `${(call.args as { id: number }).id}:${call.phase}`)).toEqual([
+      '1:start',
+      '1:end',
+    ]);
   });
 
   it('SIGKILL mid-job: the job is recovered as stalled and completes on another worker (at least once)', async () => {
@@ -366,7 +439,10 @@ describe('callAsync through a worker process', () => {
     const job = await waitForJob(queue(), receipt.jobId, ['completed', 'failed'], 20_000);
     expect(await job.getState()).toBe('completed');
     const recorded = await calls();
-    expect(recorded.filter((call) => call.phase === 'start').map((call) => call.pid)).toEqual([first.child.pid, second.child.pid]);
+    expect(recorded.filter((call) => call.phase === 'start').map((call) => call.pid)).toEqual([
+      first.child.pid,
+      second.child.pid,
+    ]);
     expect(recorded.filter((call) => call.phase === 'end').map((call) => call.pid)).toEqual([second.child.pid]);
   });
 });

@@ -11,7 +11,16 @@ import { postReport, reportWhen } from '../support/example-api';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // Without the background-networking flags Chromium dials out at start (updates, sync, QUIC probes),
 // which this closed network refuses.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const SCREENSHOT = join(ROOT, 'test', 'artifacts', 'dashboard.png');
 
 /**
@@ -30,11 +39,20 @@ describe('the queue dashboard in a browser', () => {
   beforeAll(async () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { REDIS_URL, SERVUS_PREFIX: prefix, SERVUS_DASHBOARD_USER: credentials.username, SERVUS_DASHBOARD_PASSWORD: credentials.password };
+    const env = {
+      REDIS_URL,
+      SERVUS_PREFIX: prefix,
+      SERVUS_DASHBOARD_USER: credentials.username,
+      SERVUS_DASHBOARD_PASSWORD: credentials.password,
+    };
     // Settled, not all: whatever did start is kept for afterAll to close, even when another part failed.
     const started = await Promise.allSettled([
-      AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/).then((app) => (api = app)),
-      AppProcess.start('apps/worker/src/main.ts', { ...env, SERVUS_WORKER_HTTP_PORT: '0' }, /Worker consuming/).then((app) => (worker = app)),
+      AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/).then(
+        (app) => (api = app),
+      ),
+      AppProcess.start('apps/worker/src/main.ts', { ...env, SERVUS_WORKER_HTTP_PORT: '0' }, /Worker consuming/).then(
+        (app) => (worker = app),
+      ),
       // A plain launch: Playwright gives it a fresh temporary profile, deleted on close.
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then((launched) => (browser = launched)),
     ]);
@@ -89,15 +107,23 @@ describe('the queue dashboard in a browser', () => {
       const jobLink = page.locator(`a[href$="/queue/default/${jobId}?status=completed"]`);
       await jobLink.waitFor({ timeout: 10_000 });
       expect((await jobLink.innerText()).replace(/\s+/g, ' ')).toBe(`#${jobId} reports.generate`);
-      const card = page.locator('div', { has: jobLink }).filter({ has: page.getByRole('tab', { name: 'Data' }) }).last();
+      const card = page
+        .locator('div', { has: jobLink })
+        .filter({ has: page.getByRole('tab', { name: 'Data' }) })
+        .last();
       await card.getByRole('tab', { name: 'Data' }).click();
       // The Data tab is a JSON tree of what the board's 'data' formatter gave: { jobData: { service, args, metadata }, returnValue }.
       const tree = card.getByRole('tabpanel').getByRole('tree', { name: 'JSON view' });
-      await tree.getByRole('treeitem').filter({ hasText: /^\s*args:/ }).waitFor();
+      await tree
+        .getByRole('treeitem')
+        .filter({ hasText: /^\s*args:/ })
+        .waitFor();
       const items = (await tree.getByRole('treeitem').allInnerTexts()).map((text) => text.replace(/\s+/g, ''));
       expect(items).toContain('service:"reports.generate",');
       expect(items).toContain(`args:{reportId:${reportId}},`);
-      expect(items).toContainEqual(expect.stringMatching(new RegExp(`^returnValue:\\{success:true,data:\\{reportId:${reportId},userId:1,`)));
+      expect(items).toContainEqual(
+        expect.stringMatching(new RegExp(`^returnValue:\\{success:true,data:\\{reportId:${reportId},userId:1,`)),
+      );
 
       mkdirSync(join(ROOT, 'test', 'artifacts'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -2,7 +2,14 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JobEnqueueError, ServiceNotFoundError, ServusExecutor, ServusModule, ServusModuleOptions, ValidationError } from '@app/servus';
+import {
+  JobEnqueueError,
+  ServiceNotFoundError,
+  ServusExecutor,
+  ServusModule,
+  ServusModuleOptions,
+  ValidationError,
+} from '@app/servus';
 import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { freePort, SilentServer, silentServer } from '../support/free-port';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
@@ -52,7 +59,13 @@ describe('callAsync enqueueing', () => {
       const job = (await queue.getJob(receipt.jobId))!;
       expect(job.name).toBe('fixtures.echo');
       expect(job.data).toEqual({ service: 'fixtures.echo', args, metadata: { v: 1 } });
-      expect(job.opts).toMatchObject({ priority: 2_097_152 - 7, delay: 60_000, attempts: 5, backoff: { type: 'fixed', delay: 250 }, removeOnComplete: true });
+      expect(job.opts).toMatchObject({
+        priority: 2_097_152 - 7,
+        delay: 60_000,
+        attempts: 5,
+        backoff: { type: 'fixed', delay: 250 },
+        removeOnComplete: true,
+      });
       expect(await job.getState()).toBe('delayed');
     });
 
@@ -72,7 +85,11 @@ describe('callAsync enqueueing', () => {
       ['a Date', { range: { from: new Date() } }, 'args.range.from is a Date: pass an ISO string (toISOString())'],
       ['a Map', { m: new Map() }, 'args.m is a Map: pass a plain object or an array of entries'],
       ['a Set', { s: new Set([1]) }, 'args.s is a Set: pass an array'],
-      ['a class instance', { at: new URL('http://x') }, 'args.at is an instance of URL: pass a plain object (or declare a DTO that rebuilds it)'],
+      [
+        'a class instance',
+        { at: new URL('http://x') },
+        'args.at is an instance of URL: pass a plain object (or declare a DTO that rebuilds it)',
+      ],
     ])('refuses %s, naming the path, and enqueues nothing', async (_, args, reason) => {
       const attempt = executor.callAsync('fixtures.echo', args);
       await expect(attempt).rejects.toThrow(JobEnqueueError);
@@ -96,11 +113,26 @@ describe('callAsync enqueueing', () => {
         expect(error).toBeInstanceOf(JobEnqueueError);
         expect((error as Error).message).toMatch(message);
       };
-      await refused(executor.callAsync(Echo, {}, { priority: 0 }), /^Could not enqueue fixtures\.echo: priority must be an integer from 1 to 2097151/);
-      await refused(executor.callAsync(Echo, {}, { wait: 'soon' }), /^Could not enqueue fixtures\.echo: .*"soon" is not a duration/);
-      await refused(executor.callAsync(Echo, {}, { wait: 1, waitUntil: new Date() }), /^Could not enqueue fixtures\.echo: .*either wait or waitUntil/);
-      await refused(executor.callAsync(Echo, {}, { attempts: 0 }), /^Could not enqueue fixtures\.echo: attempts must be an integer of at least 1/);
-      await refused(executor.callAsync(Echo, {}, { jobId: '12' }), /^Could not enqueue fixtures\.echo: .*Custom Id cannot be integers/);
+      await refused(
+        executor.callAsync(Echo, {}, { priority: 0 }),
+        /^Could not enqueue fixtures\.echo: priority must be an integer from 1 to 2097151/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { wait: 'soon' }),
+        /^Could not enqueue fixtures\.echo: .*"soon" is not a duration/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { wait: 1, waitUntil: new Date() }),
+        /^Could not enqueue fixtures\.echo: .*either wait or waitUntil/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { attempts: 0 }),
+        /^Could not enqueue fixtures\.echo: attempts must be an integer of at least 1/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { jobId: '12' }),
+        /^Could not enqueue fixtures\.echo: .*Custom Id cannot be integers/,
+      );
       expect(await queue.count()).toBe(0);
     });
 
@@ -127,17 +159,29 @@ describe('callAsync enqueueing', () => {
 
     it('callAsyncMany checks every item first: a bad one names its index and nothing is enqueued', async () => {
       const good = { service: Echo, args: { ok: true } };
-      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(JobEnqueueError);
-      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(/^items\[2\]: Could not enqueue fixtures.echo: args.at is a Date/);
-      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(ValidationError);
-      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(/^items\[1\]: Invalid arguments for fixtures.validated/);
+      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(
+        JobEnqueueError,
+      );
+      await expect(executor.callAsyncMany([good, good, { service: Echo, args: { at: new Date() } }])).rejects.toThrow(
+        /^items\[2\]: Could not enqueue fixtures.echo: args.at is a Date/,
+      );
+      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(
+        ValidationError,
+      );
+      await expect(executor.callAsyncMany([good, { service: Validated, args: { userId: 0 } }])).rejects.toThrow(
+        /^items\[1\]: Invalid arguments for fixtures.validated/,
+      );
       await expect(executor.callAsyncMany([{ service: 'nope' }, good])).rejects.toThrow(ServiceNotFoundError);
-      await expect(executor.callAsyncMany([good, { service: Echo, options: { queue: 'elsewhere' } }])).rejects.toThrow(/^items\[1\]: Could not enqueue fixtures.echo: queue "elsewhere"/);
+      await expect(executor.callAsyncMany([good, { service: Echo, options: { queue: 'elsewhere' } }])).rejects.toThrow(
+        /^items\[1\]: Could not enqueue fixtures.echo: queue "elsewhere"/,
+      );
       expect(await queue.count()).toBe(0);
     });
 
     it('idempotencyKey: 20 concurrent callers with one key enqueue one job and all get its receipt', async () => {
-      const receipts = await Promise.all(Array.from({ length: 20 }, (_, n) => executor.callAsync(Echo, { n }, { idempotencyKey: 'invoice-7' })));
+      const receipts = await Promise.all(
+        Array.from({ length: 20 }, (_, n) => executor.callAsync(Echo, { n }, { idempotencyKey: 'invoice-7' })),
+      );
       expect(new Set(receipts.map((receipt) => receipt.jobId)).size).toBe(1);
       expect(await queue.count()).toBe(1);
       const job = (await queue.getJob(receipts[0].jobId))!;
@@ -145,7 +189,9 @@ describe('callAsync enqueueing', () => {
       expect(job.data.args).toEqual({ n: expect.any(Number) });
       const other = await executor.callAsync(Echo, { n: 99 }, { idempotencyKey: 'invoice-8', idempotencyTtl: '1s' });
       expect(other.jobId).not.toBe(receipts[0].jobId);
-      await expect(executor.callAsync(Echo, {}, { idempotencyKey: '' })).rejects.toThrow(/idempotencyKey must be a non-empty string/);
+      await expect(executor.callAsync(Echo, {}, { idempotencyKey: '' })).rejects.toThrow(
+        /idempotencyKey must be a non-empty string/,
+      );
     });
 
     it('refuses an unknown service before touching Redis', async () => {
@@ -179,7 +225,9 @@ describe('callAsync enqueueing', () => {
 
     it('callAsyncMany rejects with JobEnqueueError too', async () => {
       const executor = await boot({ connection: { host: '127.0.0.1', port: closedPort } });
-      await expect(executor.callAsyncMany([{ service: Echo, args: {} }])).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the batch of 1/);
+      await expect(executor.callAsyncMany([{ service: Echo, args: {} }])).rejects.toThrow(
+        /Could not enqueue fixtures.echo: Redis did not take the batch of 1/,
+      );
     });
 
     it('rejects within enqueueTimeoutMs when Redis accepts the connection but never answers', async () => {

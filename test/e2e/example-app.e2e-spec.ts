@@ -38,7 +38,11 @@ describe('example app: api + worker processes', () => {
     api = await AppProcess.start('apps/api/src/main.ts', { ...env, PORT: String(port) }, /Listening on/);
     const workerPort = await freePort();
     workerBase = `http://127.0.0.1:${workerPort}`;
-    worker = await AppProcess.start('apps/worker/src/main.ts', { ...env, SERVUS_WORKER_HTTP_PORT: String(workerPort) }, /Worker consuming/);
+    worker = await AppProcess.start(
+      'apps/worker/src/main.ts',
+      { ...env, SERVUS_WORKER_HTTP_PORT: String(workerPort) },
+      /Worker consuming/,
+    );
   });
 
   afterAll(async () => {
@@ -49,22 +53,48 @@ describe('example app: api + worker processes', () => {
 
   it('POST /reports answers 202, the worker completes the report, the row holds the totals, the user is notified', async () => {
     const created = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
-    expect(plain(created)).toEqual({ status: 202, body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' } });
+    expect(plain(created)).toEqual({
+      status: 202,
+      body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' },
+    });
     const id = created.body.reportId;
 
     const report = await reportWhen(base, id, (r) => r.status === 'completed' && r.notifiedAt !== null);
-    expect(report).toMatchObject({ id, status: 'completed', salesCount: 2, totalCents: 11150, error: null, job: { state: 'completed', attemptsMade: 1 } });
-    const { rows } = await db.query('SELECT status, sales_count, total_cents, job_id, notified_at FROM reports WHERE id = $1', [id]);
-    expect(rows[0]).toMatchObject({ status: 'completed', sales_count: 2, total_cents: '11150', job_id: created.body.jobId });
+    expect(report).toMatchObject({
+      id,
+      status: 'completed',
+      salesCount: 2,
+      totalCents: 11150,
+      error: null,
+      job: { state: 'completed', attemptsMade: 1 },
+    });
+    const { rows } = await db.query(
+      'SELECT status, sales_count, total_cents, job_id, notified_at FROM reports WHERE id = $1',
+      [id],
+    );
+    expect(rows[0]).toMatchObject({
+      status: 'completed',
+      sales_count: 2,
+      total_cents: '11150',
+      job_id: created.body.jobId,
+    });
     expect(rows[0].notified_at).toBeInstanceOf(Date);
   });
 
   it("a request's correlation id and tenant travel with its job: the worker's log lines show them", async () => {
-    const response = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' }, { 'x-correlation-id': 'req-7f3a', 'x-tenant-id': 'acme' });
+    const response = await postReport(
+      base,
+      { userId: 1, from: '2026-11-01', to: '2026-11-30' },
+      { 'x-correlation-id': 'req-7f3a', 'x-tenant-id': 'acme' },
+    );
     expect(response.status).toBe(202);
     expect(response.headers.get('x-correlation-id')).toBe('req-7f3a');
-    await worker.waitFor(/reports\.generate \(job \S+ on default, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/);
-    await worker.waitFor(/reports\.notify \(job \S+ on low, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/);
+    await worker.waitFor(
+      /reports\.generate \(job \S+ on default, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/,
+    );
+    await worker.waitFor(
+      /reports\.notify \(job \S+ on low, attempt 1\/3\) \[correlationId=req-7f3a tenantId=acme\] succeeded/,
+    );
   });
 
   it('an empty range ends failed with the NotFound message (a business failure: the job completes, no retry)', async () => {
@@ -80,8 +110,16 @@ describe('example app: api + worker processes', () => {
   it('the flaky rates upstream: the conversion is retried with backoff, then succeeds', async () => {
     const created = await postReport(base, { userId: 2, from: '2026-11-01', to: '2026-11-30', currency: 'EUR' });
     const report = await reportWhen(base, created.body.reportId, (r) => r.convertedTotalCents !== null);
-    expect(report).toMatchObject({ status: 'completed', totalCents: 5000, currency: 'EUR', convertedTotalCents: 4600, conversionAttempts: 3 });
-    expect(worker.output).toMatch(/reports\.convert.*attempt 1\/5.*\n[\s\S]*will retry: ServiceUnavailableError \(service_unavailable\): \[RatesTimeoutError\]/);
+    expect(report).toMatchObject({
+      status: 'completed',
+      totalCents: 5000,
+      currency: 'EUR',
+      convertedTotalCents: 4600,
+      conversionAttempts: 3,
+    });
+    expect(worker.output).toMatch(
+      /reports\.convert.*attempt 1\/5.*\n[\s\S]*will retry: ServiceUnavailableError \(service_unavailable\): \[RatesTimeoutError\]/,
+    );
   });
 
   it('a currency without a rate is a plain failure: converted once, not retried', async () => {
@@ -89,7 +127,10 @@ describe('example app: api + worker processes', () => {
     await reportWhen(base, created.body.reportId, (r) => r.status === 'completed');
     await reportWhen(base, created.body.reportId, (r) => r.conversionAttempts === 1, 10_000);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect((await http('GET', `/reports/${created.body.reportId}`)).body).toMatchObject({ conversionAttempts: 1, convertedTotalCents: null });
+    expect((await http('GET', `/reports/${created.body.reportId}`)).body).toMatchObject({
+      conversionAttempts: 1,
+      convertedTotalCents: null,
+    });
   });
 
   it('POST /reports/preview runs the service now: 200 data, 404 failure, 422 ValidationError with field details', async () => {
@@ -119,7 +160,10 @@ describe('example app: api + worker processes', () => {
       status: 400,
       body: { error: { code: 'bad_request', message: 'from (2026-12-01) is after to (2026-11-01)' } },
     });
-    expect(await http('GET', '/reports/999999999')).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'Report 999999999 does not exist' } } });
+    expect(await http('GET', '/reports/999999999')).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'Report 999999999 does not exist' } },
+    });
   });
 
   it('the api and the worker each serve /metrics and /health: counts of the calls above, Redis up, the worker consuming', async () => {
@@ -127,22 +171,40 @@ describe('example app: api + worker processes', () => {
     const apiMetrics = await text(`${base}/metrics`);
     // Five reports were created above (two in the first tests, the empty range, EUR, XXX); preview ran once each way.
     expect(apiMetrics).toMatch(/^servus_jobs_enqueued_total\{service="reports.generate",queue="default"\} 5$/m);
-    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="success",code=""\} 1$/m);
-    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="failure",code="not_found"\} 1$/m);
-    expect(apiMetrics).toMatch(/^servus_calls_total\{service="reports.preview",queue="",outcome="exception",code="ValidationError"\} 1$/m);
+    expect(apiMetrics).toMatch(
+      /^servus_calls_total\{service="reports.preview",queue="",outcome="success",code=""\} 1$/m,
+    );
+    expect(apiMetrics).toMatch(
+      /^servus_calls_total\{service="reports.preview",queue="",outcome="failure",code="not_found"\} 1$/m,
+    );
+    expect(apiMetrics).toMatch(
+      /^servus_calls_total\{service="reports.preview",queue="",outcome="exception",code="ValidationError"\} 1$/m,
+    );
     expect(apiMetrics).toMatch(/^servus_queue_jobs\{queue="default",state="completed"\} \d+$/m);
 
     const workerMetrics = await text(`${workerBase}/metrics`);
-    expect(workerMetrics).toMatch(/^servus_calls_total\{service="reports.generate",queue="default",outcome="success",code=""\} 4$/m);
-    expect(workerMetrics).toMatch(/^servus_calls_total\{service="reports.generate",queue="default",outcome="failure",code="not_found"\} 1$/m);
+    expect(workerMetrics).toMatch(
+      /^servus_calls_total\{service="reports.generate",queue="default",outcome="success",code=""\} 4$/m,
+    );
+    expect(workerMetrics).toMatch(
+      /^servus_calls_total\{service="reports.generate",queue="default",outcome="failure",code="not_found"\} 1$/m,
+    );
     // RATES_FAILURES=2: the EUR conversion failed twice (retried), then succeeded.
     expect(workerMetrics).toMatch(/^servus_jobs_retried_total\{service="reports.convert",queue="default"\} 2$/m);
-    expect(workerMetrics).toMatch(/^servus_call_duration_seconds_count\{service="reports.notify",queue="low",outcome="success"\} \d+$/m);
+    expect(workerMetrics).toMatch(
+      /^servus_call_duration_seconds_count\{service="reports.notify",queue="low",outcome="success"\} \d+$/m,
+    );
 
-    expect(JSON.parse(await text(`${base}/health`))).toMatchObject({ status: 'ok', details: { redis: { status: 'up' } } });
+    expect(JSON.parse(await text(`${base}/health`))).toMatchObject({
+      status: 'ok',
+      details: { redis: { status: 'up' } },
+    });
     expect(JSON.parse(await text(`${workerBase}/health`))).toMatchObject({
       status: 'ok',
-      details: { redis: { status: 'up' }, worker: { status: 'up', queues: { default: 'consuming', critical: 'consuming', low: 'consuming' } } },
+      details: {
+        redis: { status: 'up' },
+        worker: { status: 'up', queues: { default: 'consuming', critical: 'consuming', low: 'consuming' } },
+      },
     });
   });
 
@@ -155,19 +217,29 @@ describe('example app: api + worker processes', () => {
     );
     try {
       const started = Date.now();
-      const response = await postReport(`http://127.0.0.1:${port}`, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
+      const response = await postReport(`http://127.0.0.1:${port}`, {
+        userId: 1,
+        from: '2026-11-01',
+        to: '2026-11-30',
+      });
       expect(response.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(2500);
       const body = response.body;
       expect(body.error.code).toBe('service_unavailable');
       expect(body.error.message).toMatch(/^Could not enqueue reports.generate: Redis did not take the job/);
-      const { rows } = await db.query("SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)", [started - 1000]);
+      const { rows } = await db.query(
+        "SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)",
+        [started - 1000],
+      );
       expect(rows).toHaveLength(1);
       expect(rows[0]).toEqual({ status: 'failed', error_code: 'service_unavailable' });
       // Its readiness says why; its liveness does not depend on Redis.
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(503);
-      expect(((await health.json()) as any).error.redis).toEqual({ status: 'down', message: expect.stringMatching(/^Redis did not answer: /) });
+      expect(((await health.json()) as any).error.redis).toEqual({
+        status: 'down',
+        message: expect.stringMatching(/^Redis did not answer: /),
+      });
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     } finally {
       await down.stop();

@@ -18,11 +18,25 @@ describe('servus generate', () => {
   beforeAll(() => {
     symlinkSync(join(ROOT, 'node_modules'), join(project, 'node_modules'), 'dir');
     // The library as a user has it: its sources without its own specs (which lean on this repo's test/ helpers).
-    cpSync(join(ROOT, 'libs/servus/src'), join(project, 'libs/servus/src'), { recursive: true, filter: (source) => !source.endsWith('.spec.ts') });
+    cpSync(join(ROOT, 'libs/servus/src'), join(project, 'libs/servus/src'), {
+      recursive: true,
+      filter: (source) => !source.endsWith('.spec.ts'),
+    });
     const tsconfig = JSON.parse(readFileSync(join(ROOT, 'tsconfig.json'), 'utf8'));
-    writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ ...tsconfig, include: ['src/**/*.ts', 'libs/**/*.ts'] }, null, 2));
-    writeFileSync(join(project, 'tsconfig.spec.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { isolatedModules: true } }));
-    const jestConfig = { ...require(join(ROOT, 'jest.config.js')), rootDir: project, roots: ['<rootDir>/src'], setupFilesAfterEnv: [] };
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({ ...tsconfig, include: ['src/**/*.ts', 'libs/**/*.ts'] }, null, 2),
+    );
+    writeFileSync(
+      join(project, 'tsconfig.spec.json'),
+      JSON.stringify({ extends: './tsconfig.json', compilerOptions: { isolatedModules: true } }),
+    );
+    const jestConfig = {
+      ...require(join(ROOT, 'jest.config.js')),
+      rootDir: project,
+      roots: ['<rootDir>/src'],
+      setupFilesAfterEnv: [],
+    };
     writeFileSync(join(project, 'jest.config.js'), `module.exports = ${JSON.stringify(jestConfig)};`);
   });
   beforeEach(() => {
@@ -66,23 +80,35 @@ describe('servus generate', () => {
   it('refuses to overwrite, and refuses bad input, writing nothing', () => {
     const before = readFileSync(join(project, 'src/reports/archive.service.ts'), 'utf8');
     expect(run('generate', 'service', 'reports/archive')).toBe(1);
-    expect(errors).toHaveBeenCalledWith(expect.stringContaining('servus: refusing to overwrite src/reports/archive.service.ts'));
+    expect(errors).toHaveBeenCalledWith(
+      expect.stringContaining('servus: refusing to overwrite src/reports/archive.service.ts'),
+    );
     expect(readFileSync(join(project, 'src/reports/archive.service.ts'), 'utf8')).toBe(before);
     expect(run('generate', 'service', 'reports/other', 'count:float')).toBe(1);
     expect(errors).toHaveBeenLastCalledWith(expect.stringContaining('"count:float" is not an argument'));
     expect(run('generate', 'handler', 'x.happened')).toBe(1);
-    expect(errors).toHaveBeenLastCalledWith(expect.stringContaining('a handler needs the service it invokes: --invoke'));
+    expect(errors).toHaveBeenLastCalledWith(
+      expect.stringContaining('a handler needs the service it invokes: --invoke'),
+    );
     expect(run('generate', 'handler', 'x.happened', '--invoke', 'nope/missing')).toBe(1);
     expect(existsSync(join(project, 'src/reports/other.service.ts'))).toBe(false);
   });
 
   it('the generated code compiles and the generated specs pass as generated', () => {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], { cwd: project, stdio: 'pipe', maxBuffer: 16 << 20 });
-    const jest = spawnSync(process.execPath, [join(ROOT, 'node_modules/jest/bin/jest.js'), '-c', join(project, 'jest.config.js'), '--ci'], {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], {
       cwd: project,
-      encoding: 'utf8',
-      env: { ...process.env, FORCE_COLOR: '0' },
+      stdio: 'pipe',
+      maxBuffer: 16 << 20,
     });
+    const jest = spawnSync(
+      process.execPath,
+      [join(ROOT, 'node_modules/jest/bin/jest.js'), '-c', join(project, 'jest.config.js'), '--ci'],
+      {
+        cwd: project,
+        encoding: 'utf8',
+        env: { ...process.env, FORCE_COLOR: '0' },
+      },
+    );
     expect(jest.stderr).toMatch(/PASS src\/reports\/archive\.service\.spec\.ts/);
     expect(jest.stderr).toMatch(/PASS src\/handlers\/report-generated\.handler\.spec\.ts/);
     expect(jest.stderr).toMatch(/Tests: +2 passed, 2 total/);

@@ -39,7 +39,12 @@ describe('global ids: entities passed to callAsync', () => {
   const redis = new Redis(REDIS_URL);
   const prefix = uniquePrefix('gid');
   const lines: string[] = [];
-  const logger: LoggerService = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (m) => lines.push(String(m)), debug: (m) => lines.push(String(m)) };
+  const logger: LoggerService = {
+    log: (m) => lines.push(String(m)),
+    warn: (m) => lines.push(String(m)),
+    error: (m) => lines.push(String(m)),
+    debug: (m) => lines.push(String(m)),
+  };
   let app: INestApplicationContext;
   let executor: ServusExecutor;
   let reports: Repository<Report>;
@@ -47,7 +52,12 @@ describe('global ids: entities passed to callAsync', () => {
 
   beforeAll(async () => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, worker: { concurrency: 2 } }), ReportsDatabaseModule.forRoot({ migrationsRun: true }), ReportsModule, InspectModule],
+      imports: [
+        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, worker: { concurrency: 2 } }),
+        ReportsDatabaseModule.forRoot({ migrationsRun: true }),
+        ReportsModule,
+        InspectModule,
+      ],
     })
       .setLogger(logger)
       .compile();
@@ -67,7 +77,11 @@ describe('global ids: entities passed to callAsync', () => {
 
   it('top level, nested and in an array: the job carries global ids, the worker gets the rows as they are then', async () => {
     const [a, b] = [await newReport(), await newReport()];
-    const receipt = await executor.callAsync(Inspect, { report: a, nested: { report: b }, list: [a, b], label: 'plain' }, { wait: 400 });
+    const receipt = await executor.callAsync(
+      Inspect,
+      { report: a, nested: { report: b }, list: [a, b], label: 'plain' },
+      { wait: 400 },
+    );
     const stored = (await Job.fromId(queue, receipt.jobId))!;
     expect(stored.data.args).toEqual({
       report: `gid://servus/Report/${a.id}`,
@@ -77,22 +91,40 @@ describe('global ids: entities passed to callAsync', () => {
     });
     await reports.update(b.id, { status: 'completed' }); // after the enqueue, before the run
     const result = await executor.result(receipt, { timeoutMs: 10_000 });
-    expect(result).toBeSuccess({ entities: true, ids: [a.id, b.id, a.id, b.id], statuses: ['pending', 'completed', 'pending', 'completed'], label: 'plain' });
+    expect(result).toBeSuccess({
+      entities: true,
+      ids: [a.id, b.id, a.id, b.id],
+      statuses: ['pending', 'completed', 'pending', 'completed'],
+      label: 'plain',
+    });
     expect(lastArgs!.list[0]).toBe(lastArgs!.report); // one load per id
-    expect(lines.find((line) => line.startsWith(`globalid.inspect (job ${receipt.jobId} `) && line.includes('called with'))).toContain(`gid://servus/Report/${a.id}`);
+    expect(
+      lines.find((line) => line.startsWith(`globalid.inspect (job ${receipt.jobId} `) && line.includes('called with')),
+    ).toContain(`gid://servus/Report/${a.id}`);
     expect(lines.join('\n')).not.toContain('"userId":1,"from"');
   });
 
   it("a caller's string that uses the reserved tag stays a string (escaped in the job)", async () => {
     const a = await newReport();
-    const receipt = await executor.callAsync(Inspect, { report: a, nested: { report: a }, list: [], label: 'gid://servus/Report/1' });
+    const receipt = await executor.callAsync(Inspect, {
+      report: a,
+      nested: { report: a },
+      list: [],
+      label: 'gid://servus/Report/1',
+    });
     expect((await Job.fromId(queue, receipt.jobId))!.data.args.label).toBe('gid://servus/!gid://servus/Report/1');
-    expect(await executor.result(receipt, { timeoutMs: 10_000 })).toBeSuccess(expect.objectContaining({ label: 'gid://servus/Report/1' }));
+    expect(await executor.result(receipt, { timeoutMs: 10_000 })).toBeSuccess(
+      expect.objectContaining({ label: 'gid://servus/Report/1' }),
+    );
   });
 
   it('a row deleted before the job runs fails it at once, naming Report and the id', async () => {
     const gone = await newReport();
-    const receipt = await executor.callAsync(Inspect, { report: gone, nested: { report: gone }, list: [], label: '' }, { wait: 300, attempts: 3 });
+    const receipt = await executor.callAsync(
+      Inspect,
+      { report: gone, nested: { report: gone }, list: [], label: '' },
+      { wait: 300, attempts: 3 },
+    );
     await reports.delete(gone.id);
     const job = await waitForJob(queue, receipt.jobId);
     expect(await job.getState()).toBe('failed');
@@ -103,7 +135,10 @@ describe('global ids: entities passed to callAsync', () => {
   it('an instance of a class without a locator is still refused at callAsync, by path', async () => {
     const sale = Object.assign(new Sale(), { id: 1, userId: 1, day: '2026-11-02', amountCents: 1 });
     await expect(executor.callAsync('globalid.inspect', { report: sale })).rejects.toThrow(
-      new JobEnqueueError('globalid.inspect', 'args.report is an instance of Sale: pass a plain object (or declare a DTO that rebuilds it)'),
+      new JobEnqueueError(
+        'globalid.inspect',
+        'args.report is an instance of Sale: pass a plain object (or declare a DTO that rebuilds it)',
+      ),
     );
   });
 

@@ -2,7 +2,16 @@ import { INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { NotFoundError, RescueFrom, Service, ServiceBase, ServiceUnavailableError, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import {
+  NotFoundError,
+  RescueFrom,
+  Service,
+  ServiceBase,
+  ServiceUnavailableError,
+  ServusExecutor,
+  ServusModule,
+  ServusWorker,
+} from '@app/servus';
 import { ServusMetricsModule } from '@app/servus/metrics';
 import { ServusHealthModule } from '@app/servus/health';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
@@ -45,10 +54,20 @@ class Flaky extends ServiceBase<Record<string, never>, never> {
 class OpsModule {}
 
 /** One Nest HTTP app, as an api that is also a worker: Servus + metrics + health, on `redisUrl`. */
-async function startApp(prefix: string, redisUrl: string, registry: Registry): Promise<{ app: INestApplication; base: string }> {
+async function startApp(
+  prefix: string,
+  redisUrl: string,
+  registry: Registry,
+): Promise<{ app: INestApplication; base: string }> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      ServusModule.forRoot({ connection: { url: redisUrl }, prefix, queues: ['default', 'low'], worker: { concurrency: 2, shutdownTimeoutMs: 2000 }, logging: false }),
+      ServusModule.forRoot({
+        connection: { url: redisUrl },
+        prefix,
+        queues: ['default', 'low'],
+        worker: { concurrency: 2, shutdownTimeoutMs: 2000 },
+        logging: false,
+      }),
       ServusMetricsModule.forRoot({ registry }),
       ServusHealthModule.forRoot(),
       OpsModule,
@@ -105,11 +124,28 @@ describe('operations: /metrics after known calls', () => {
     expect(status).toBe(200);
     expect(type).toContain('text/plain');
     expect(sample(text, 'servus_calls_total', { service: 'ops.ok', queue: '', outcome: 'success', code: '' })).toBe(2);
-    expect(sample(text, 'servus_calls_total', { service: 'ops.missing', queue: '', outcome: 'failure', code: 'not_found' })).toBe(1);
-    expect(sample(text, 'servus_calls_total', { service: 'ops.boom', queue: '', outcome: 'exception', code: 'TypeError' })).toBe(1);
-    expect(sample(text, 'servus_call_duration_seconds_count', { service: 'ops.ok', queue: '', outcome: 'success' })).toBe(2);
-    expect(sample(text, 'servus_call_duration_seconds_bucket', { le: '+Inf', service: 'ops.ok', queue: '', outcome: 'success' })).toBe(2);
-    const seconds = sample(text, 'servus_call_duration_seconds_sum', { service: 'ops.ok', queue: '', outcome: 'success' })!;
+    expect(
+      sample(text, 'servus_calls_total', { service: 'ops.missing', queue: '', outcome: 'failure', code: 'not_found' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'servus_calls_total', { service: 'ops.boom', queue: '', outcome: 'exception', code: 'TypeError' }),
+    ).toBe(1);
+    expect(
+      sample(text, 'servus_call_duration_seconds_count', { service: 'ops.ok', queue: '', outcome: 'success' }),
+    ).toBe(2);
+    expect(
+      sample(text, 'servus_call_duration_seconds_bucket', {
+        le: '+Inf',
+        service: 'ops.ok',
+        queue: '',
+        outcome: 'success',
+      }),
+    ).toBe(2);
+    const seconds = sample(text, 'servus_call_duration_seconds_sum', {
+      service: 'ops.ok',
+      queue: '',
+      outcome: 'success',
+    })!;
     expect(seconds).toBeGreaterThan(0);
     expect(seconds).toBeLessThan(1);
     // Node's process metrics come along (collectDefaultMetrics on this registry).
@@ -117,20 +153,50 @@ describe('operations: /metrics after known calls', () => {
   });
 
   it('counts jobs enqueued, run per queue, retried and dead, and reads queue depth from Redis', async () => {
-    const receipts = [await executor.callAsync(Ok, { n: 3 }), ...(await executor.callAsyncMany([{ service: Ok, args: { n: 4 } }, { service: Missing, args: { id: 8 } }]))];
+    const receipts = [
+      await executor.callAsync(Ok, { n: 3 }),
+      ...(await executor.callAsyncMany([
+        { service: Ok, args: { n: 4 } },
+        { service: Missing, args: { id: 8 } },
+      ])),
+    ];
     const flaky = await executor.callAsync(Flaky, {});
     for (const receipt of receipts) await executor.result(receipt, { timeoutMs: 10_000 });
     expect((await executor.result(flaky, { timeoutMs: 10_000 })).success).toBe(false);
 
     let text = '';
     // The worker's 'failed' listener runs after the job's state is stored: wait for the third attempt's count.
-    await eventually(async () => sample((text = (await get(`${base}/metrics`)).text), 'servus_jobs_dead_total', { service: 'ops.flaky', queue: 'low' }) === 1, 5000, 'dead count');
+    await eventually(
+      async () =>
+        sample((text = (await get(`${base}/metrics`)).text), 'servus_jobs_dead_total', {
+          service: 'ops.flaky',
+          queue: 'low',
+        }) === 1,
+      5000,
+      'dead count',
+    );
     expect(sample(text, 'servus_jobs_enqueued_total', { service: 'ops.ok', queue: 'default' })).toBe(2);
     expect(sample(text, 'servus_jobs_enqueued_total', { service: 'ops.missing', queue: 'default' })).toBe(1);
     expect(sample(text, 'servus_jobs_enqueued_total', { service: 'ops.flaky', queue: 'low' })).toBe(1);
-    expect(sample(text, 'servus_calls_total', { service: 'ops.ok', queue: 'default', outcome: 'success', code: '' })).toBe(2);
-    expect(sample(text, 'servus_calls_total', { service: 'ops.missing', queue: 'default', outcome: 'failure', code: 'not_found' })).toBe(1);
-    expect(sample(text, 'servus_calls_total', { service: 'ops.flaky', queue: 'low', outcome: 'failure', code: 'service_unavailable' })).toBe(3);
+    expect(
+      sample(text, 'servus_calls_total', { service: 'ops.ok', queue: 'default', outcome: 'success', code: '' }),
+    ).toBe(2);
+    expect(
+      sample(text, 'servus_calls_total', {
+        service: 'ops.missing',
+        queue: 'default',
+        outcome: 'failure',
+        code: 'not_found',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'servus_calls_total', {
+        service: 'ops.flaky',
+        queue: 'low',
+        outcome: 'failure',
+        code: 'service_unavailable',
+      }),
+    ).toBe(3);
     expect(sample(text, 'servus_jobs_retried_total', { service: 'ops.flaky', queue: 'low' })).toBe(2);
     expect(sample(text, 'servus_jobs_dead_total', { service: 'ops.ok', queue: 'default' })).toBeUndefined();
     // Sync counts from the first test are still there, apart from the job ones.
@@ -170,23 +236,39 @@ describe('operations: /health', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.text)).toMatchObject({
       status: 'ok',
-      details: { redis: { status: 'up' }, worker: { status: 'up', queues: { default: 'consuming', low: 'consuming' } } },
+      details: {
+        redis: { status: 'up' },
+        worker: { status: 'up', queues: { default: 'consuming', low: 'consuming' } },
+      },
     });
     expect((await get(`${base}/health/ready`)).status).toBe(200);
-    expect(JSON.parse((await get(`${base}/health/live`)).text)).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+    expect(JSON.parse((await get(`${base}/health/live`)).text)).toEqual({
+      status: 'ok',
+      info: {},
+      error: {},
+      details: {},
+    });
   });
 
   it('turns unready (503, naming Redis and the worker) when Redis stops, stays live, and ready again when it is back', async () => {
     await server.kill();
     let body: any;
-    await eventually(async () => {
-      const response = await get(`${base}/health`);
-      body = JSON.parse(response.text);
-      return response.status === 503 && body.details.worker?.status === 'down';
-    }, 10_000, '/health 503');
+    await eventually(
+      async () => {
+        const response = await get(`${base}/health`);
+        body = JSON.parse(response.text);
+        return response.status === 503 && body.details.worker?.status === 'down';
+      },
+      10_000,
+      '/health 503',
+    );
     expect(body.status).toBe('error');
     expect(body.error.redis).toEqual({ status: 'down', message: expect.stringMatching(/^Redis did not answer: /) });
-    expect(body.error.worker).toMatchObject({ status: 'down', message: 'not consuming every queue', queues: { default: 'disconnected', low: 'disconnected' } });
+    expect(body.error.worker).toMatchObject({
+      status: 'down',
+      message: 'not consuming every queue',
+      queues: { default: 'disconnected', low: 'disconnected' },
+    });
     expect((await get(`${base}/health/live`)).status).toBe(200);
     // /metrics still answers without Redis: the depth series are left out.
     const metrics = await get(`${base}/metrics`);
@@ -201,7 +283,11 @@ describe('operations: /health', () => {
     await app.get(ServusWorker).drain();
     const response = await get(`${base}/health`);
     expect(response.status).toBe(503);
-    expect(JSON.parse(response.text).error.worker).toEqual({ status: 'down', message: 'no worker is consuming in this process', queues: {} });
+    expect(JSON.parse(response.text).error.worker).toEqual({
+      status: 'down',
+      message: 'no worker is consuming in this process',
+      queues: {},
+    });
     expect((await get(`${base}/health/live`)).status).toBe(200);
   });
 });

@@ -73,7 +73,15 @@ const NEST = {
   12: ['@nestjs/common@12.5.1', '@nestjs/core@12.5.1', '@nestjs/terminus@12.1.0'],
   11: ['@nestjs/common@11.2.10', '@nestjs/core@11.2.10', '@nestjs/terminus@11.1.1'],
 };
-const SHARED = ['@types/node@20', 'bullmq@6.7.0', 'reflect-metadata@0.2.2', 'rxjs@7.8.2', 'class-validator@0.15.1', 'class-transformer@0.5.1', 'prom-client@15.1.3'];
+const SHARED = [
+  '@types/node@20',
+  'bullmq@6.7.0',
+  'reflect-metadata@0.2.2',
+  'rxjs@7.8.2',
+  'class-validator@0.15.1',
+  'class-transformer@0.5.1',
+  'prom-client@15.1.3',
+];
 
 describe('the packed library (nestjs-servus)', () => {
   const work = mkdtempSync(join(tmpdir(), 'servus-pack-'));
@@ -83,7 +91,10 @@ describe('the packed library (nestjs-servus)', () => {
 
   beforeAll(() => {
     execFileSync('npm', ['pack', '--pack-destination', work], { cwd: join(ROOT, 'libs/servus'), stdio: 'pipe' });
-    tarball = join(work, readdirSync(work).find((file) => file.endsWith('.tgz'))!);
+    tarball = join(
+      work,
+      readdirSync(work).find((file) => file.endsWith('.tgz'))!,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -92,40 +103,69 @@ describe('the packed library (nestjs-servus)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it.each([12, 11] as const)('installs into a Nest %s app, type-checks against its .d.ts, and runs call and callAsync', (nest) => {
-    const app = join(work, `nest${nest}`);
-    execFileSync('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `servus-pack-nest${nest}`, private: true }));
-    execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball, ...NEST[nest], ...SHARED], {
-      cwd: app,
-      stdio: 'pipe',
-      timeout: 240_000,
-    });
-    writeFileSync(join(app, 'app.ts'), APP_TS);
-    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
-    // Type errors would fail here, with tsc's report as the message.
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { cwd: app, stdio: 'pipe', maxBuffer: 16 << 20 });
+  it.each([12, 11] as const)(
+    'installs into a Nest %s app, type-checks against its .d.ts, and runs call and callAsync',
+    (nest) => {
+      const app = join(work, `nest${nest}`);
+      execFileSync('mkdir', ['-p', app]);
+      writeFileSync(join(app, 'package.json'), JSON.stringify({ name: `servus-pack-nest${nest}`, private: true }));
+      execFileSync(
+        'npm',
+        [
+          'install',
+          '--prefer-offline',
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          tarball,
+          ...NEST[nest],
+          ...SHARED,
+        ],
+        {
+          cwd: app,
+          stdio: 'pipe',
+          timeout: 240_000,
+        },
+      );
+      writeFileSync(join(app, 'app.ts'), APP_TS);
+      writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(TSCONFIG));
+      // Type errors would fail here, with tsc's report as the message.
+      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], {
+        cwd: app,
+        stdio: 'pipe',
+        maxBuffer: 16 << 20,
+      });
 
-    const prefix = uniquePrefix(`pack${nest}`);
-    prefixes.push(prefix);
-    const output = execFileSync(process.execPath, ['app.js'], { cwd: app, env: { ...process.env, REDIS_URL, PREFIX: prefix }, timeout: 30_000 }).toString();
-    expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
-      now: { success: true, data: { text: 'Hello, Ada' } },
-      failed: { code: 'not_found', message: 'Nobody to greet' },
-      later: { success: true, data: { text: 'Hello, Grace' } },
-      queue: 'default',
-      // The metrics entry point counts what ran (Grace in the in-process worker, on queue default).
-      calls: [
-        'servus_calls_total{service="greet",queue="",outcome="failure",code="not_found"} 1',
-        'servus_calls_total{service="greet",queue="",outcome="success",code=""} 1',
-        'servus_calls_total{service="greet",queue="default",outcome="success",code=""} 1',
-      ],
-    });
+      const prefix = uniquePrefix(`pack${nest}`);
+      prefixes.push(prefix);
+      const output = execFileSync(process.execPath, ['app.js'], {
+        cwd: app,
+        env: { ...process.env, REDIS_URL, PREFIX: prefix },
+        timeout: 30_000,
+      }).toString();
+      expect(JSON.parse(output.trim().split('\n').pop()!)).toEqual({
+        now: { success: true, data: { text: 'Hello, Ada' } },
+        failed: { code: 'not_found', message: 'Nobody to greet' },
+        later: { success: true, data: { text: 'Hello, Grace' } },
+        queue: 'default',
+        // The metrics entry point counts what ran (Grace in the in-process worker, on queue default).
+        calls: [
+          'servus_calls_total{service="greet",queue="",outcome="failure",code="not_found"} 1',
+          'servus_calls_total{service="greet",queue="",outcome="success",code=""} 1',
+          'servus_calls_total{service="greet",queue="default",outcome="success",code=""} 1',
+        ],
+      });
 
-    // The testing entry point and the generator's bin ship too.
-    const testing = execFileSync(process.execPath, ['-e', "console.log(typeof require('nestjs-servus/testing').ServusTestingModule.forRoot)"], { cwd: app }).toString();
-    expect(testing.trim()).toBe('function');
-    const help = execFileSync(join(app, 'node_modules/.bin/servus'), ['--help'], { cwd: app }).toString();
-    expect(help).toContain('servus generate service <path>');
-  }, 300_000);
+      // The testing entry point and the generator's bin ship too.
+      const testing = execFileSync(
+        process.execPath,
+        ['-e', "console.log(typeof require('nestjs-servus/testing').ServusTestingModule.forRoot)"],
+        { cwd: app },
+      ).toString();
+      expect(testing.trim()).toBe('function');
+      const help = execFileSync(join(app, 'node_modules/.bin/servus'), ['--help'], { cwd: app }).toString();
+      expect(help).toContain('servus generate service <path>');
+    },
+    300_000,
+  );
 });

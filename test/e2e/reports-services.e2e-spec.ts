@@ -3,14 +3,25 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { NotFoundError, ServusExecutor } from '@app/servus';
 import { argumentsExample, ServusTestingModule, ServusTestQueue } from '@app/servus/testing';
-import { GenerateReport, NotifyReportReady, PreviewReport, Report, ReportsDatabaseModule, ReportsModule } from '@app/reports';
+import {
+  GenerateReport,
+  NotifyReportReady,
+  PreviewReport,
+  Report,
+  ReportsDatabaseModule,
+  ReportsModule,
+} from '@app/reports';
 
 /** The README's "Testing your services" example, kept true: the example's services, the testing module, the real PostgreSQL. */
 describe('reports (README testing example)', () => {
   let moduleRef: TestingModule;
   beforeEach(async () => {
     moduleRef = await Test.createTestingModule({
-      imports: [ServusTestingModule.forRoot({ queues: ['default', 'critical', 'low'] }), ReportsDatabaseModule.forRoot({ migrationsRun: true }), ReportsModule],
+      imports: [
+        ServusTestingModule.forRoot({ queues: ['default', 'critical', 'low'] }),
+        ReportsDatabaseModule.forRoot({ migrationsRun: true }),
+        ReportsModule,
+      ],
     }).compile();
     await moduleRef.init();
   });
@@ -18,8 +29,12 @@ describe('reports (README testing example)', () => {
 
   it('previews', async () => {
     const executor = moduleRef.get(ServusExecutor);
-    expect(await executor.call(PreviewReport, argumentsExample(PreviewReport))).toBeSuccess(expect.objectContaining({ salesCount: 2 }));
-    expect(await executor.call(PreviewReport, { userId: 9, from: '2026-11-01', to: '2026-11-30' })).toBeFailure(NotFoundError);
+    expect(await executor.call(PreviewReport, argumentsExample(PreviewReport))).toBeSuccess(
+      expect.objectContaining({ salesCount: 2 }),
+    );
+    expect(await executor.call(PreviewReport, { userId: 9, from: '2026-11-01', to: '2026-11-30' })).toBeFailure(
+      NotFoundError,
+    );
   });
 
   it('generates, then notifies', async () => {

@@ -32,7 +32,10 @@ describe('schedules', () => {
 
   const boot = async (options: ServusModuleOptions) => {
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, logging: false, ...options }), ScheduledModule],
+      imports: [
+        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, logging: false, ...options }),
+        ScheduledModule,
+      ],
     }).compile();
     const app = await moduleRef.init();
     apps.push(app);
@@ -52,7 +55,13 @@ describe('schedules', () => {
   it('every: a 1-second schedule fires twice; scheduling again keeps one scheduler; unschedule stops it', async () => {
     const executor = await boot({ worker: { concurrency: 1 } });
     const info = await executor.schedule(Tick, { label: 'heartbeat' }, { id: 'heartbeat', every: '1s' });
-    expect(info).toMatchObject({ id: 'heartbeat', queue: 'default', service: 'schedules.tick', every: 1000, next: expect.any(Number) });
+    expect(info).toMatchObject({
+      id: 'heartbeat',
+      queue: 'default',
+      service: 'schedules.tick',
+      every: 1000,
+      next: expect.any(Number),
+    });
     await executor.schedule(Tick, { label: 'heartbeat' }, { id: 'heartbeat', every: '1s' });
     expect((await executor.schedules()).filter((schedule) => schedule.id === 'heartbeat')).toHaveLength(1);
 
@@ -71,13 +80,28 @@ describe('schedules', () => {
     await boot({ worker: true });
     const executor = await boot({ worker: true });
     const nightly = (await executor.schedules()).filter((schedule) => schedule.service === 'schedules.nightly');
-    expect(nightly).toEqual([{ id: 'schedules.nightly', queue: 'default', service: 'schedules.nightly', cron: '0 3 * * *', tz: 'Europe/Paris', next: expect.any(Number) }]);
+    expect(nightly).toEqual([
+      {
+        id: 'schedules.nightly',
+        queue: 'default',
+        service: 'schedules.nightly',
+        cron: '0 3 * * *',
+        tz: 'Europe/Paris',
+        next: expect.any(Number),
+      },
+    ]);
   });
 
   it('refuses a schedule without every or cron, or with bad arguments, before touching Redis', async () => {
     const executor = await boot({});
-    await expect(executor.schedule(Tick, { label: 'x' }, {})).rejects.toThrow(new JobEnqueueError('schedules.tick', 'a schedule needs either every or cron'));
-    await expect(executor.schedule(Tick, { label: new Date() as never }, { every: 1000 })).rejects.toThrow(/args.label is a Date/);
-    await expect(executor.schedule(Tick, { label: 'x' }, { every: 'often' })).rejects.toThrow(/"often" is not a duration/);
+    await expect(executor.schedule(Tick, { label: 'x' }, {})).rejects.toThrow(
+      new JobEnqueueError('schedules.tick', 'a schedule needs either every or cron'),
+    );
+    await expect(executor.schedule(Tick, { label: new Date() as never }, { every: 1000 })).rejects.toThrow(
+      /args.label is a Date/,
+    );
+    await expect(executor.schedule(Tick, { label: 'x' }, { every: 'often' })).rejects.toThrow(
+      /"often" is not a duration/,
+    );
   });
 });

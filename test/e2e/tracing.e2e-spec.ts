@@ -39,8 +39,16 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
     const env = { REDIS_URL, SERVUS_PREFIX: prefix };
     const traced = 'test/e2e/fixtures/otel-file-exporter.ts';
     [api, worker] = await Promise.all([
-      AppProcess.start(traced, { ...env, PORT: String(port), TRACED_ENTRY: 'apps/api/src/main.ts', SPANS_FILE: apiSpans }, /Listening on/),
-      AppProcess.start(traced, { ...env, TRACED_ENTRY: 'apps/worker/src/main.ts', SPANS_FILE: workerSpans }, /Worker consuming/),
+      AppProcess.start(
+        traced,
+        { ...env, PORT: String(port), TRACED_ENTRY: 'apps/api/src/main.ts', SPANS_FILE: apiSpans },
+        /Listening on/,
+      ),
+      AppProcess.start(
+        traced,
+        { ...env, TRACED_ENTRY: 'apps/worker/src/main.ts', SPANS_FILE: workerSpans },
+        /Worker consuming/,
+      ),
     ]);
   });
 
@@ -59,11 +67,28 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
 
     // The api's send span, found by the job it sent; its trace is the one to follow.
     let send: SpanLine | undefined;
-    await eventually(async () => (send = read(apiSpans).find((span) => span.name === 'send reports.generate' && span.attributes['messaging.message.id'] === jobId)) !== undefined, 5_000, 'the send span');
+    await eventually(
+      async () =>
+        (send = read(apiSpans).find(
+          (span) => span.name === 'send reports.generate' && span.attributes['messaging.message.id'] === jobId,
+        )) !== undefined,
+      5_000,
+      'the send span',
+    );
     const { traceId } = send!;
     const inTrace = (spans: SpanLine[]) => spans.filter((span) => span.traceId === traceId);
-    const expectedInWorker = ['process reports.generate', 'call reports.generate', 'send reports.notify', 'process reports.notify', 'call reports.notify'];
-    await eventually(async () => expectedInWorker.every((name) => inTrace(read(workerSpans)).some((span) => span.name === name)), 5_000, 'the worker spans of the trace');
+    const expectedInWorker = [
+      'process reports.generate',
+      'call reports.generate',
+      'send reports.notify',
+      'process reports.notify',
+      'call reports.notify',
+    ];
+    await eventually(
+      async () => expectedInWorker.every((name) => inTrace(read(workerSpans)).some((span) => span.name === name)),
+      5_000,
+      'the worker spans of the trace',
+    );
 
     const apiTrace = inTrace(read(apiSpans));
     const workerTrace = inTrace(read(workerSpans));
@@ -78,7 +103,11 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
     expect(request.kind).toBe(SpanKind.SERVER);
     expect(request.parentSpanId).toBeUndefined();
     expect(send!.parentSpanId).toBe(request.spanId);
-    expect(send!).toMatchObject({ kind: SpanKind.PRODUCER, scope: 'nestjs-servus', attributes: { 'servus.service': 'reports.generate', 'messaging.destination.name': 'default' } });
+    expect(send!).toMatchObject({
+      kind: SpanKind.PRODUCER,
+      scope: 'nestjs-servus',
+      attributes: { 'servus.service': 'reports.generate', 'messaging.destination.name': 'default' },
+    });
     // Nothing else of the trace runs in the api (the api only enqueues).
     expect(apiTrace.map((span) => span.name).sort()).toEqual(['POST /reports', 'send reports.generate']);
 
@@ -87,14 +116,29 @@ describe('tracing: one trace spans api -> queue -> worker', () => {
     expect(processSpan).toMatchObject({
       kind: SpanKind.CONSUMER,
       parentSpanId: send!.spanId,
-      attributes: { 'servus.service': 'reports.generate', 'messaging.system': 'bullmq', 'messaging.destination.name': 'default', 'messaging.message.id': jobId, 'servus.job.attempt': 1 },
+      attributes: {
+        'servus.service': 'reports.generate',
+        'messaging.system': 'bullmq',
+        'messaging.destination.name': 'default',
+        'messaging.message.id': jobId,
+        'servus.job.attempt': 1,
+      },
     });
     const call = only(workerTrace, 'call reports.generate');
-    expect(call).toMatchObject({ kind: SpanKind.INTERNAL, parentSpanId: processSpan.spanId, attributes: { 'servus.outcome': 'success' }, status: { code: SpanStatusCode.UNSET } });
+    expect(call).toMatchObject({
+      kind: SpanKind.INTERNAL,
+      parentSpanId: processSpan.spanId,
+      attributes: { 'servus.outcome': 'success' },
+      status: { code: SpanStatusCode.UNSET },
+    });
 
     // ...and the job the worker sends on 'report.generated' (@Invoke async) stays in the same trace.
     const notifySend = only(workerTrace, 'send reports.notify');
-    expect(notifySend).toMatchObject({ kind: SpanKind.PRODUCER, parentSpanId: call.spanId, attributes: { 'messaging.destination.name': 'low' } });
+    expect(notifySend).toMatchObject({
+      kind: SpanKind.PRODUCER,
+      parentSpanId: call.spanId,
+      attributes: { 'messaging.destination.name': 'low' },
+    });
     const notifyProcess = only(workerTrace, 'process reports.notify');
     expect(notifyProcess.parentSpanId).toBe(notifySend.spanId);
     expect(only(workerTrace, 'call reports.notify').parentSpanId).toBe(notifyProcess.spanId);

@@ -36,33 +36,72 @@ describe('faults: poison payloads written straight into Redis', () => {
   const add = (data: unknown, name = 'poison') => queue.add(name, data as never, attempts);
   const settled = async (job: Job) => {
     const done = await waitForJob(queue, job.id!, ['completed', 'failed'], 20_000);
-    return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason, returnvalue: done.returnvalue, id: done.id! };
+    return {
+      state: await done.getState(),
+      attemptsMade: done.attemptsMade,
+      failedReason: done.failedReason,
+      returnvalue: done.returnvalue,
+      id: done.id!,
+    };
   };
-  const unknown = (name: string) => `Unknown service ${JSON.stringify(name.slice(0, 200))}: no @Service() is registered under that name in this worker`;
+  const unknown = (name: string) =>
+    `Unknown service ${JSON.stringify(name.slice(0, 200))}: no @Service() is registered under that name in this worker`;
 
   it('fails each malformed or invalid job at once with a reason naming the cause, and keeps processing', async () => {
     const started = performance.now();
     const cases: Array<[string, unknown, string]> = [
       ['unknown service name', { service: 'fixtures.nope', args: {}, metadata }, unknown('fixtures.nope')],
       ['no args', { service: 'fixtures.echo', metadata }, 'Undecodable job payload: no "args" for fixtures.echo'],
-      ['no service', { args: { id: 1 }, metadata }, 'Undecodable job payload: "service" must be a registered service name, got undefined'],
-      ['service not a string', { service: ['fixtures.echo'], args: {}, metadata }, 'Undecodable job payload: "service" must be a registered service name, got an array'],
-      ['empty service', { service: '', args: {}, metadata }, 'Undecodable job payload: "service" must be a registered service name, got ""'],
+      [
+        'no service',
+        { args: { id: 1 }, metadata },
+        'Undecodable job payload: "service" must be a registered service name, got undefined',
+      ],
+      [
+        'service not a string',
+        { service: ['fixtures.echo'], args: {}, metadata },
+        'Undecodable job payload: "service" must be a registered service name, got an array',
+      ],
+      [
+        'empty service',
+        { service: '', args: {}, metadata },
+        'Undecodable job payload: "service" must be a registered service name, got ""',
+      ],
       [
         'args failing the JSON schema',
         { service: 'fixtures.validated', args: { userId: -1, kind: 'weekly' }, metadata },
         'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: userId must be >= 1 (minimum); kind must be one of daily, monthly (enum)',
       ],
-      ['args not an object (schema)', { service: 'fixtures.validated', args: 'userId=1', metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)'],
-      ['args null (schema)', { service: 'fixtures.validated', args: null, metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)'],
+      [
+        'args not an object (schema)',
+        { service: 'fixtures.validated', args: 'userId=1', metadata },
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)',
+      ],
+      [
+        'args null (schema)',
+        { service: 'fixtures.validated', args: null, metadata },
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: value must be object (type)',
+      ],
       [
         'args failing the DTO',
         { service: 'fixtures.schedule', args: { id: 0, at: 'not a date' }, metadata },
         'ValidationError (unprocessable_entity): Invalid arguments for fixtures.schedule: id must not be less than 1 (min); at must be a Date instance (isDate)',
       ],
-      ['args an array (DTO)', { service: 'fixtures.schedule', args: [1], metadata }, 'ValidationError (unprocessable_entity): Invalid arguments for fixtures.schedule: value must be an object (ScheduleArgs) (type)'],
-      ['data a string', 'fixtures.echo', 'Undecodable job payload: expected an object { service, args }, got "fixtures.echo"'],
-      ['data an array', ['fixtures.echo', {}], 'Undecodable job payload: expected an object { service, args }, got an array'],
+      [
+        'args an array (DTO)',
+        { service: 'fixtures.schedule', args: [1], metadata },
+        'ValidationError (unprocessable_entity): Invalid arguments for fixtures.schedule: value must be an object (ScheduleArgs) (type)',
+      ],
+      [
+        'data a string',
+        'fixtures.echo',
+        'Undecodable job payload: expected an object { service, args }, got "fixtures.echo"',
+      ],
+      [
+        'data an array',
+        ['fixtures.echo', {}],
+        'Undecodable job payload: expected an object { service, args }, got an array',
+      ],
       ['data null', null, 'Undecodable job payload: expected an object { service, args }, got null'],
       ['data a number', 42, 'Undecodable job payload: expected an object { service, args }, got number'],
       [
@@ -72,12 +111,20 @@ describe('faults: poison payloads written straight into Redis', () => {
       ],
       [
         '"__proto__" in args (schema without additional properties)',
-        { service: 'fixtures.validated', args: JSON.parse('{"userId":1,"kind":"daily","__proto__":{"polluted":true}}'), metadata },
+        {
+          service: 'fixtures.validated',
+          args: JSON.parse('{"userId":1,"kind":"daily","__proto__":{"polluted":true}}'),
+          metadata,
+        },
         'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: __proto__ is not allowed (additionalProperties)',
       ],
       [
         '"constructor" in args (schema without additional properties)',
-        { service: 'fixtures.validated', args: JSON.parse('{"userId":1,"kind":"daily","constructor":{"prototype":{"polluted":true}}}'), metadata },
+        {
+          service: 'fixtures.validated',
+          args: JSON.parse('{"userId":1,"kind":"daily","constructor":{"prototype":{"polluted":true}}}'),
+          metadata,
+        },
         'ValidationError (unprocessable_entity): Invalid arguments for fixtures.validated: constructor is not allowed (additionalProperties)',
       ],
     ];
@@ -88,17 +135,30 @@ describe('faults: poison payloads written straight into Redis', () => {
     const outcomes: Array<Awaited<ReturnType<typeof settled>>> = [];
     for (const job of jobs) outcomes.push(await settled(job));
     const validJob = await waitForJob(queue, valid.jobId);
-    faultSummary('poison payloads', `${cases.length} malformed/invalid jobs added with a raw bullmq Queue (attempts: 5 each)`, {
-      failedAtOnce: outcomes.filter((o) => o.state === 'failed' && o.attemptsMade === 1).length,
-      of: cases.length,
-      attemptsMade: [...new Set(outcomes.map((o) => o.attemptsMade))],
-      validJobAfter: await validJob.getState(),
-      serviceRunsOfBadJobs: (await harness.calls()).filter((call) => (call.args as { after?: string }).after !== 'poison').length,
-      ms: since(started),
-    });
+    faultSummary(
+      'poison payloads',
+      `${cases.length} malformed/invalid jobs added with a raw bullmq Queue (attempts: 5 each)`,
+      {
+        failedAtOnce: outcomes.filter((o) => o.state === 'failed' && o.attemptsMade === 1).length,
+        of: cases.length,
+        attemptsMade: [...new Set(outcomes.map((o) => o.attemptsMade))],
+        validJobAfter: await validJob.getState(),
+        serviceRunsOfBadJobs: (await harness.calls()).filter(
+          (call) => (call.args as { after?: string }).after !== 'poison',
+        ).length,
+        ms: since(started),
+      },
+    );
 
     cases.forEach(([what, , reason], i) => {
-      expect({ what, ...outcomes[i] }).toEqual({ what, id: jobs[i].id, state: 'failed', attemptsMade: 1, failedReason: reason, returnvalue: null });
+      expect({ what, ...outcomes[i] }).toEqual({
+        what,
+        id: jobs[i].id,
+        state: 'failed',
+        attemptsMade: 1,
+        failedReason: reason,
+        returnvalue: null,
+      });
     });
     expect(validJob.returnvalue).toEqual({ success: true, data: { after: 'poison' } });
     // Not one bad job reached a service.
@@ -126,48 +186,84 @@ describe('faults: poison payloads written straight into Redis', () => {
     // A big payload is not an error: it runs once and returns it whole.
     expect(outcome).toMatchObject({ state: 'completed', attemptsMade: 1 });
     expect((outcome.returnvalue as { data: { blob: string } }).data.blob).toBe(blob);
-    expect(next).toMatchObject({ state: 'completed', attemptsMade: 1, returnvalue: { success: true, data: { after: '1mb' } } });
+    expect(next).toMatchObject({
+      state: 'completed',
+      attemptsMade: 1,
+      returnvalue: { success: true, data: { after: '1mb' } },
+    });
   });
 
   it('"__proto__" and "constructor" keys in args pollute no prototype, in the worker nor here', async () => {
-    const proto = JSON.parse('{"__proto__":{"polluted":true},"nested":{"__proto__":{"polluted":true}},"list":[{"__proto__":{"polluted":true}}]}');
-    const ctor = JSON.parse('{"constructor":{"prototype":{"polluted":true}},"password":"x","__proto__":{"password":"y"}}');
+    const proto = JSON.parse(
+      '{"__proto__":{"polluted":true},"nested":{"__proto__":{"polluted":true}},"list":[{"__proto__":{"polluted":true}}]}',
+    );
+    const ctor = JSON.parse(
+      '{"constructor":{"prototype":{"polluted":true}},"password":"x","__proto__":{"password":"y"}}',
+    );
     expect(Object.keys(proto)).toContain('__proto__'); // an own key, as JSON.parse makes it
 
     const echoProtoJob = await add({ service: 'fixtures.echo', args: proto, metadata });
     const echoProto = await settled(echoProtoJob);
     const echoCtor = await settled(await add({ service: 'fixtures.echo', args: ctor, metadata }));
     const dto = await settled(
-      await add({ service: 'fixtures.schedule', args: JSON.parse('{"id":1,"at":"2026-12-24T18:00:00.000Z","__proto__":{"polluted":true}}'), metadata }),
+      await add({
+        service: 'fixtures.schedule',
+        args: JSON.parse('{"id":1,"at":"2026-12-24T18:00:00.000Z","__proto__":{"polluted":true}}'),
+        metadata,
+      }),
     );
     // The job's context (restored around the service in the worker) with prototype keys too.
-    const context = JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"correlationId":"proto-1"}');
-    const probedWith = await settled(await add({ service: 'fixtures.prototype-probe', args: proto, metadata: { ...metadata, context } }));
+    const context = JSON.parse(
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"correlationId":"proto-1"}',
+    );
+    const probedWith = await settled(
+      await add({ service: 'fixtures.prototype-probe', args: proto, metadata: { ...metadata, context } }),
+    );
     // Then a probe with clean args: what the worker's own Object.prototype looks like now.
-    const probe = await executor.result(await executor.callAsync('fixtures.prototype-probe', {}), { timeoutMs: 10_000 });
+    const probe = await executor.result(await executor.callAsync('fixtures.prototype-probe', {}), {
+      timeoutMs: 10_000,
+    });
     // Read back here as a ServiceResponse, too.
     const viaResult = await executor.result({ jobId: echoProtoJob.id!, queue: 'default', service: 'fixtures.echo' });
 
     const inheritedHere: string[] = [];
     for (const key in {}) inheritedHere.push(key);
-    faultSummary('prototype keys in args', 'jobs whose args carry own "__proto__" / "constructor" keys (JSON.parse), to echo, a DTO service and a probe', {
-      echo: `${echoProto.state}/${echoCtor.state}`,
-      dtoService: dto.state,
-      workerPolluted: probe.success ? (probe.data as { polluted: unknown }).polluted : 'probe failed',
-      testProcessPolluted: ({} as Record<string, unknown>).polluted ?? null,
-    });
+    faultSummary(
+      'prototype keys in args',
+      'jobs whose args carry own "__proto__" / "constructor" keys (JSON.parse), to echo, a DTO service and a probe',
+      {
+        echo: `${echoProto.state}/${echoCtor.state}`,
+        dtoService: dto.state,
+        workerPolluted: probe.success ? (probe.data as { polluted: unknown }).polluted : 'probe failed',
+        testProcessPolluted: ({} as Record<string, unknown>).polluted ?? null,
+      },
+    );
 
     expect(echoProto).toMatchObject({ state: 'completed', attemptsMade: 1 });
     expect(echoCtor).toMatchObject({ state: 'completed', attemptsMade: 1 });
     // The keys travel as data, own keys both ways.
     expect(Object.keys((echoProto.returnvalue as { data: object }).data)).toEqual(['__proto__', 'nested', 'list']);
     expect(viaResult.success && Object.keys(viaResult.data as object)).toEqual(['__proto__', 'nested', 'list']);
-    expect(dto).toMatchObject({ state: 'completed', attemptsMade: 1, returnvalue: { success: true, data: { isDate: true, isDto: true } } });
+    expect(dto).toMatchObject({
+      state: 'completed',
+      attemptsMade: 1,
+      returnvalue: { success: true, data: { isDate: true, isDto: true } },
+    });
     expect(probedWith.returnvalue).toEqual({
       success: true,
-      data: { polluted: null, inheritedKeys: [], argsOwnKeys: ['__proto__', 'nested', 'list'], argsHasObjectPrototype: true },
+      data: {
+        polluted: null,
+        inheritedKeys: [],
+        argsOwnKeys: ['__proto__', 'nested', 'list'],
+        argsHasObjectPrototype: true,
+      },
     });
-    expect(probe.success && probe.data).toEqual({ polluted: null, inheritedKeys: [], argsOwnKeys: [], argsHasObjectPrototype: true });
+    expect(probe.success && probe.data).toEqual({
+      polluted: null,
+      inheritedKeys: [],
+      argsOwnKeys: [],
+      argsHasObjectPrototype: true,
+    });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(inheritedHere).toEqual([]);
   });
@@ -206,14 +302,27 @@ describe('faults: poison payloads written straight into Redis', () => {
     for (const job of jobs) outcomes.push(await settled(job));
     const validJob = await waitForJob(queue, valid.jobId);
 
-    faultSummary('only registered services run', `${names.length} jobs naming exports, modules, paths, class names, prototype members`, {
-      refusedAsUnknown: outcomes.filter((o) => o.state === 'failed' && o.attemptsMade === 1 && o.failedReason.startsWith('Unknown service')).length,
-      of: names.length,
-      servicesRun: (await harness.calls()).length - callsBefore - 1,
-      validJobAfter: await validJob.getState(),
-    });
+    faultSummary(
+      'only registered services run',
+      `${names.length} jobs naming exports, modules, paths, class names, prototype members`,
+      {
+        refusedAsUnknown: outcomes.filter(
+          (o) => o.state === 'failed' && o.attemptsMade === 1 && o.failedReason.startsWith('Unknown service'),
+        ).length,
+        of: names.length,
+        servicesRun: (await harness.calls()).length - callsBefore - 1,
+        validJobAfter: await validJob.getState(),
+      },
+    );
     names.forEach((service, i) => {
-      expect({ service, ...outcomes[i] }).toEqual({ service, id: jobs[i].id, state: 'failed', attemptsMade: 1, failedReason: unknown(service), returnvalue: null });
+      expect({ service, ...outcomes[i] }).toEqual({
+        service,
+        id: jobs[i].id,
+        state: 'failed',
+        attemptsMade: 1,
+        failedReason: unknown(service),
+        returnvalue: null,
+      });
     });
     expect((await harness.calls()).slice(callsBefore).map((call) => call.args)).toEqual([{ after: 'names' }]);
     expect(validJob.returnvalue).toEqual({ success: true, data: { after: 'names' } });

@@ -43,18 +43,49 @@ describe('faults: Redis Cluster', () => {
   let connection: ServusModuleOptions['connection'];
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i++) nodes.push(await RedisServer.start(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000']));
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8', timeout: 30_000 });
+    for (let i = 0; i < 3; i++)
+      nodes.push(
+        await RedisServer.start([
+          '--cluster-enabled',
+          'yes',
+          '--cluster-config-file',
+          'nodes.conf',
+          '--cluster-node-timeout',
+          '2000',
+        ]),
+      );
+    const create = spawnSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((node) => `127.0.0.1:${node.port}`),
+        '--cluster-replicas',
+        '0',
+        '--cluster-yes',
+      ],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed:\n${create.stdout}\n${create.stderr}`);
     for (const node of nodes) {
       const client = new Redis(node.port, '127.0.0.1');
-      await eventually(async () => /cluster_state:ok/.test(String(await client.cluster('INFO'))), 15_000, `node ${node.port} cluster_state ok`);
+      await eventually(
+        async () => /cluster_state:ok/.test(String(await client.cluster('INFO'))),
+        15_000,
+        `node ${node.port} cluster_state ok`,
+      );
       client.disconnect();
     }
     connection = { cluster: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })) };
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ServusModule.forRoot({ connection, prefix, queues: ['default', 'low'], worker: { concurrency: 4, shutdownTimeoutMs: 2000 }, logging: false }),
+        ServusModule.forRoot({
+          connection,
+          prefix,
+          queues: ['default', 'low'],
+          worker: { concurrency: 4, shutdownTimeoutMs: 2000 },
+          logging: false,
+        }),
         ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }),
         ServusHealthModule.forRoot(),
         ClusterServices,
@@ -72,11 +103,23 @@ describe('faults: Redis Cluster', () => {
   it('runs jobs, bulk and one at a time, on two queues; results, status, cancellation, metrics and health work', async () => {
     const executor = app.get(ServusExecutor);
     const started = performance.now();
-    const one = await Promise.all(Array.from({ length: 20 }, (_, n) => executor.callAsync(Double, { n }, { queue: n % 2 ? 'low' : 'default' })));
-    const bulk = await executor.callAsyncMany(Array.from({ length: 30 }, (_, n) => ({ service: Double, args: { n: 100 + n } })));
-    const responses = await Promise.all([...one, ...bulk].map((receipt) => executor.result<{ n: number }>(receipt, { timeoutMs: 10_000 })));
-    expect(responses.map((response) => response.success && response.data.n)).toEqual([...Array.from({ length: 20 }, (_, n) => n * 2), ...Array.from({ length: 30 }, (_, n) => (100 + n) * 2)]);
-    expect(await executor.status(one[3])).toMatchObject({ state: 'completed', response: { success: true, data: { n: 6 } } });
+    const one = await Promise.all(
+      Array.from({ length: 20 }, (_, n) => executor.callAsync(Double, { n }, { queue: n % 2 ? 'low' : 'default' })),
+    );
+    const bulk = await executor.callAsyncMany(
+      Array.from({ length: 30 }, (_, n) => ({ service: Double, args: { n: 100 + n } })),
+    );
+    const responses = await Promise.all(
+      [...one, ...bulk].map((receipt) => executor.result<{ n: number }>(receipt, { timeoutMs: 10_000 })),
+    );
+    expect(responses.map((response) => response.success && response.data.n)).toEqual([
+      ...Array.from({ length: 20 }, (_, n) => n * 2),
+      ...Array.from({ length: 30 }, (_, n) => (100 + n) * 2),
+    ]);
+    expect(await executor.status(one[3])).toMatchObject({
+      state: 'completed',
+      response: { success: true, data: { n: 6 } },
+    });
 
     // cancel() of a running job: the producer publishes, the worker's subscriber (another node, maybe) aborts it.
     const waiting = await executor.callAsync(WaitForCancel, {});
@@ -90,7 +133,12 @@ describe('faults: Redis Cluster', () => {
     expect(metrics).toMatch(/^servus_queue_jobs\{queue="low",state="completed"\} 10$/m);
     const health = await fetch(`${base}/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ details: { redis: { status: 'up' }, worker: { status: 'up', queues: { default: 'consuming', low: 'consuming' } } } });
+    expect(await health.json()).toMatchObject({
+      details: {
+        redis: { status: 'up' },
+        worker: { status: 'up', queues: { default: 'consuming', low: 'consuming' } },
+      },
+    });
 
     // The hash tag puts every key of the prefix in one slot, so on one node.
     const holders: number[] = [];
@@ -101,11 +149,19 @@ describe('faults: Redis Cluster', () => {
       client.disconnect();
     }
     expect(holders).toHaveLength(1);
-    faultSummary('Redis Cluster', `3 masters, prefix ${prefix}: 50 jobs on 2 queues, a cancel across pub/sub`, { completed: responses.length, holders: holders.length, ms: since(started) });
+    faultSummary('Redis Cluster', `3 masters, prefix ${prefix}: 50 jobs on 2 queues, a cancel across pub/sub`, {
+      completed: responses.length,
+      holders: holders.length,
+      ms: since(started),
+    });
   }, 60_000);
 
   it('refuses a prefix without a hash tag at boot, naming the fix', async () => {
-    const compiling = Test.createTestingModule({ imports: [ServusModule.forRoot({ connection, prefix: 'plain', logging: false }), ClusterServices] }).compile();
-    await expect(compiling).rejects.toThrow('ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{plain}" (got "plain")');
+    const compiling = Test.createTestingModule({
+      imports: [ServusModule.forRoot({ connection, prefix: 'plain', logging: false }), ClusterServices],
+    }).compile();
+    await expect(compiling).rejects.toThrow(
+      'ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{plain}" (got "plain")',
+    );
   });
 });

@@ -39,14 +39,24 @@ describe('faults: Redis restarted under a running worker', () => {
   });
 
   const echoed = async (batch: string) =>
-    (await harness.calls()).filter((call) => (call.args as { batch?: string }).batch === batch).map((call) => (call.args as { i: number }).i);
+    (await harness.calls())
+      .filter((call) => (call.args as { batch?: string }).batch === batch)
+      .map((call) => (call.args as { i: number }).i);
 
   it('fails callAsync fast with JobEnqueueError while Redis is down, the worker reports itself unready; after the restart it reconnects, is ready and runs new jobs', async () => {
     // Before: the set-up works.
-    const before = await Promise.all(Array.from({ length: 20 }, (_, i) => executor.callAsync(Echo, { batch: 'before', i })));
-    await eventually(async () => (await echoed('before')).length === 20, 15_000, 'the 20 jobs enqueued before the outage');
+    const before = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => executor.callAsync(Echo, { batch: 'before', i })),
+    );
+    await eventually(
+      async () => (await echoed('before')).length === 20,
+      15_000,
+      'the 20 jobs enqueued before the outage',
+    );
     // Pending at the kill: delayed jobs, lost with the data of a server that saves nothing.
-    const pendingAtKill = await Promise.all(Array.from({ length: 10 }, (_, i) => executor.callAsync(Echo, { batch: 'lost', i }, { wait: '1m' })));
+    const pendingAtKill = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => executor.callAsync(Echo, { batch: 'lost', i }, { wait: '1m' })),
+    );
 
     expect((await health()).status).toBe(200);
     await server.kill('SIGKILL');
@@ -66,7 +76,11 @@ describe('faults: Redis restarted under a running worker', () => {
     const workerAliveDuringOutage = worker.child.exitCode === null && worker.child.signalCode === null;
     // The worker process's own readiness says it cannot work (an orchestrator stops counting on it), naming why.
     let unready: any;
-    await eventually(async () => (unready = await health()).status === 503 && unready.body.error.worker !== undefined, 10_000, 'worker /health 503');
+    await eventually(
+      async () => (unready = await health()).status === 503 && unready.body.error.worker !== undefined,
+      10_000,
+      'worker /health 503',
+    );
     expect(unready.body.error.redis.status).toBe('down');
     expect(Object.values(unready.body.error.worker.queues)).toEqual(['disconnected']);
     const outageMs = since(killedAt);
@@ -86,30 +100,44 @@ describe('faults: Redis restarted under a running worker', () => {
       'callAsync to succeed after the restart',
     );
     const acceptedAfterMs = since(restartedAt);
-    const after = await Promise.all(Array.from({ length: 19 }, (_, i) => executor.callAsync(Echo, { batch: 'after', i: i + 1 })));
-    await eventually(async () => (await echoed('after')).length === 20, 20_000, 'the 20 jobs enqueued after the restart');
+    const after = await Promise.all(
+      Array.from({ length: 19 }, (_, i) => executor.callAsync(Echo, { batch: 'after', i: i + 1 })),
+    );
+    await eventually(
+      async () => (await echoed('after')).length === 20,
+      20_000,
+      'the 20 jobs enqueued after the restart',
+    );
     const drainedAfterMs = since(restartedAt);
     await eventually(async () => (await health()).status === 200, 10_000, 'worker /health 200 again');
     const queue = harness.queue();
-    const lostJobs = (await Promise.all(pendingAtKill.map(({ jobId }) => queue.getJob(jobId)))).filter((job) => !job).length;
+    const lostJobs = (await Promise.all(pendingAtKill.map(({ jobId }) => queue.getJob(jobId)))).filter(
+      (job) => !job,
+    ).length;
     const counts = await harness.pending(queue);
 
-    faultSummary('Redis restarted under a running worker', `SIGKILL of redis-server :${server.port} for ${outageMs} ms, then a restart on the same port (no persistence)`, {
-      completedBefore: before.length,
-      callAsyncDuringOutageMs: outage.map((attempt) => attempt.ms),
-      outageErrors: [...new Set(outage.map((attempt) => (attempt.error as Error)?.constructor?.name))],
-      workerAliveDuringOutage,
-      callAsyncAcceptedAfterRestartMs: acceptedAfterMs,
-      attemptsUntilAccepted,
-      enqueuedAfterRestart: after.length + 1,
-      ranAfterRestart: (await echoed('after')).length,
-      allRunWithinMsOfRestart: drainedAfterMs,
-      pendingAtKillLostWithData: `${lostJobs}/${pendingAtKill.length} (the server saves nothing: expected)`,
-    });
+    faultSummary(
+      'Redis restarted under a running worker',
+      `SIGKILL of redis-server :${server.port} for ${outageMs} ms, then a restart on the same port (no persistence)`,
+      {
+        completedBefore: before.length,
+        callAsyncDuringOutageMs: outage.map((attempt) => attempt.ms),
+        outageErrors: [...new Set(outage.map((attempt) => (attempt.error as Error)?.constructor?.name))],
+        workerAliveDuringOutage,
+        callAsyncAcceptedAfterRestartMs: acceptedAfterMs,
+        attemptsUntilAccepted,
+        enqueuedAfterRestart: after.length + 1,
+        ranAfterRestart: (await echoed('after')).length,
+        allRunWithinMsOfRestart: drainedAfterMs,
+        pendingAtKillLostWithData: `${lostJobs}/${pendingAtKill.length} (the server saves nothing: expected)`,
+      },
+    );
 
     for (const attempt of outage) {
       expect(attempt.error).toBeInstanceOf(JobEnqueueError);
-      expect((attempt.error as Error).message).toMatch(/^Could not enqueue fixtures\.echo: Redis did not take the job: /);
+      expect((attempt.error as Error).message).toMatch(
+        /^Could not enqueue fixtures\.echo: Redis did not take the job: /,
+      );
       expect(attempt.ms).toBeLessThan(2000 + 250);
     }
     expect(workerAliveDuringOutage).toBe(true);

@@ -28,11 +28,15 @@ describe('faults: result() right after callAsync, first wait of a process', () =
       if (!response?.success) missed.push(round);
       await app.close();
     }
-    faultSummary('result() on a fresh QueueEvents', `${ROUNDS} x (new module, callAsync, result at once) against a running worker`, {
-      missedCompletions: missed.length,
-      of: ROUNDS,
-      ms: since(started),
-    });
+    faultSummary(
+      'result() on a fresh QueueEvents',
+      `${ROUNDS} x (new module, callAsync, result at once) against a running worker`,
+      {
+        missedCompletions: missed.length,
+        of: ROUNDS,
+        ms: since(started),
+      },
+    );
     expect(missed).toEqual([]);
   }, 120_000);
 });
@@ -54,7 +58,9 @@ describe('faults: status() polled while jobs finish', () => {
     harness = new FaultHarness('status-poll');
     await harness.startWorker();
     const { executor } = await harness.api();
-    const receipts = await executor.callAsyncMany(Array.from({ length: JOBS }, (_, n) => ({ service: Echo, args: { n } })));
+    const receipts = await executor.callAsyncMany(
+      Array.from({ length: JOBS }, (_, n) => ({ service: Echo, args: { n } })),
+    );
     const errors: string[] = [];
     let polls = 0;
     const started = performance.now();
@@ -63,7 +69,9 @@ describe('faults: status() polled while jobs finish', () => {
         let lastState = 'never read';
         for (;;) {
           polls++;
-          const status = await executor.status(receipt).catch((error: Error) => (errors.push(error.message), undefined));
+          const status = await executor
+            .status(receipt)
+            .catch((error: Error) => (errors.push(error.message), undefined));
           if (status) lastState = status.state;
           if (status?.state === 'completed') {
             if (status.response?.success !== true) errors.push(`job ${receipt.jobId} completed without its response`);
@@ -78,7 +86,12 @@ describe('faults: status() polled while jobs finish', () => {
         }
       }),
     );
-    faultSummary('status() while jobs finish', `${JOBS} jobs polled with status() until completed`, { polls, errors: errors.length, firstError: errors[0] ?? null, ms: since(started) });
+    faultSummary('status() while jobs finish', `${JOBS} jobs polled with status() until completed`, {
+      polls,
+      errors: errors.length,
+      firstError: errors[0] ?? null,
+      ms: since(started),
+    });
     expect(errors).toEqual([]);
   }, 60_000);
 });

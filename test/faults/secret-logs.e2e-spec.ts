@@ -54,19 +54,52 @@ describe('faults: secrets in job arguments never reach the logs', () => {
       const receipts = [
         await executor.callAsync(Echo, echoArgs as never), // success: debug + log
         await executor.callAsync(AlwaysNotFound, { id: 1, password: secret('not-found-password'), visible } as never), // business failure: warn
-        await executor.callAsync(Explode, { id: 2, token: secret('explode-token'), visible } as never, { attempts: 2, backoff: 10 }), // throws: error + stack, retried
-        await executor.callAsync(FlakyUpstream, { id: 3, apiKey: secret('flaky-apiKey'), visible } as never, { attempts: 2, backoff: 10 }), // retryable
-        await executor.callAsync('fixtures.schedule', { id: 4, at: '2026-12-24T18:00:00.000Z', password: secret('dto-password') }), // DTO strips it; the call line is logged first
+        await executor.callAsync(Explode, { id: 2, token: secret('explode-token'), visible } as never, {
+          attempts: 2,
+          backoff: 10,
+        }), // throws: error + stack, retried
+        await executor.callAsync(FlakyUpstream, { id: 3, apiKey: secret('flaky-apiKey'), visible } as never, {
+          attempts: 2,
+          backoff: 10,
+        }), // retryable
+        await executor.callAsync('fixtures.schedule', {
+          id: 4,
+          at: '2026-12-24T18:00:00.000Z',
+          password: secret('dto-password'),
+        }), // DTO strips it; the call line is logged first
       ];
       const metadata = { v: 1 };
       const raw = [
         // Invalid arguments (written raw: callAsync would refuse them): fails at once, logged as an error.
-        await queue.add('x', { service: 'fixtures.validated', args: { userId: 'me', kind: 'daily', password: secret('invalid-password') }, metadata }, { attempts: 3 }),
-        await queue.add('x', { service: 'fixtures.nope', args: { token: secret('unknown-service-token') }, metadata }, { attempts: 3 }),
+        await queue.add(
+          'x',
+          {
+            service: 'fixtures.validated',
+            args: { userId: 'me', kind: 'daily', password: secret('invalid-password') },
+            metadata,
+          },
+          { attempts: 3 },
+        ),
+        await queue.add(
+          'x',
+          { service: 'fixtures.nope', args: { token: secret('unknown-service-token') }, metadata },
+          { attempts: 3 },
+        ),
         // A job whose carried context (shown on every log line of the call) holds secret-named keys.
         await queue.add(
           'x',
-          { service: 'fixtures.echo', args: { visible }, metadata: { ...metadata, context: { correlationId: 'ctx-1', sessionToken: secret('context-sessionToken'), password: secret('context-password') } } },
+          {
+            service: 'fixtures.echo',
+            args: { visible },
+            metadata: {
+              ...metadata,
+              context: {
+                correlationId: 'ctx-1',
+                sessionToken: secret('context-sessionToken'),
+                password: secret('context-password'),
+              },
+            },
+          },
           { attempts: 3 },
         ),
       ];
@@ -74,23 +107,48 @@ describe('faults: secrets in job arguments never reach the logs', () => {
       for (const { jobId } of receipts) jobs.push(await waitForJob(queue, jobId));
       for (const job of raw) jobs.push(await waitForJob(queue, job.id!));
       // The 'failed' event lines come after the job is stored as failed.
-      await eventually(async () => (worker.output.match(/failed for good/g) ?? []).length >= 4, 10_000, 'the failure log lines');
+      await eventually(
+        async () => (worker.output.match(/failed for good/g) ?? []).length >= 4,
+        10_000,
+        'the failure log lines',
+      );
       const states = await Promise.all(jobs.map((job) => job.getState()));
-      const levels = ['DEBUG', 'LOG', 'WARN', 'ERROR'].filter((level) => new RegExp(`\\b${level} \\[Servus\\]`).test(worker.output));
+      const levels = ['DEBUG', 'LOG', 'WARN', 'ERROR'].filter((level) =>
+        new RegExp(`\\b${level} \\[Servus\\]`).test(worker.output),
+      );
 
-      faultSummary('secrets in arguments, fixture worker (default redaction)', `${jobs.length} jobs carrying ${secrets.length} secret values`, {
-        outcomes: states.join(','),
-        levelsPrinted: levels,
-        outputBytes: worker.output.length,
-        redactedMarkers: (worker.output.match(/\[REDACTED\]/g) ?? []).length,
-        leakedSecrets: leaked(worker.output).length,
-      });
-      expect(states).toEqual(['completed', 'completed', 'failed', 'failed', 'completed', 'failed', 'failed', 'completed']);
+      faultSummary(
+        'secrets in arguments, fixture worker (default redaction)',
+        `${jobs.length} jobs carrying ${secrets.length} secret values`,
+        {
+          outcomes: states.join(','),
+          levelsPrinted: levels,
+          outputBytes: worker.output.length,
+          redactedMarkers: (worker.output.match(/\[REDACTED\]/g) ?? []).length,
+          leakedSecrets: leaked(worker.output).length,
+        },
+      );
+      expect(states).toEqual([
+        'completed',
+        'completed',
+        'failed',
+        'failed',
+        'completed',
+        'failed',
+        'failed',
+        'completed',
+      ]);
       expect(levels).toEqual(['DEBUG', 'LOG', 'WARN', 'ERROR']);
       // The arguments are logged (debug), their other values included: what is missing is redacted, not dropped.
-      expect(worker.output).toMatch(new RegExp(`DEBUG \\[Servus\\] fixtures\\.echo \\(job ${receipts[0].jobId} .*called with .*"visible":"${visible}".*"password":"\\[REDACTED\\]"`));
+      expect(worker.output).toMatch(
+        new RegExp(
+          `DEBUG \\[Servus\\] fixtures\\.echo \\(job ${receipts[0].jobId} .*called with .*"visible":"${visible}".*"password":"\\[REDACTED\\]"`,
+        ),
+      );
       expect(worker.output).toMatch(/"headers":\{"Authorization":"\[REDACTED\]","Cookie":"\[REDACTED\]"\}/);
-      expect(worker.output).toMatch(/fixtures\.echo \(job \d+ [^)]*\) \[correlationId=ctx-1 sessionToken=\[REDACTED\] password=\[REDACTED\]\]/);
+      expect(worker.output).toMatch(
+        /fixtures\.echo \(job \d+ [^)]*\) \[correlationId=ctx-1 sessionToken=\[REDACTED\] password=\[REDACTED\]\]/,
+      );
       expect(secrets.length).toBe(20);
       expect(leaked(worker.output)).toEqual([]);
     });
@@ -99,9 +157,13 @@ describe('faults: secrets in job arguments never reach the logs', () => {
   describe('configured keys, in-process worker with a capturing logger', () => {
     let harness: FaultHarness;
     const lines: string[] = [];
-    const capture = (level: string) => (message: unknown, ...rest: unknown[]) => {
-      lines.push(`${level} ${[message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ')}`);
-    };
+    const capture =
+      (level: string) =>
+      (message: unknown, ...rest: unknown[]) => {
+        lines.push(
+          `${level} ${[message, ...rest].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ')}`,
+        );
+      };
     const logger: LoggerService = {
       log: capture('LOG'),
       error: capture('ERROR'),
@@ -129,7 +191,13 @@ describe('faults: secrets in job arguments never reach the logs', () => {
       Logger.overrideLogger(logger);
       const queue = harness.queue();
       const visible = `visible-${randomUUID()}`;
-      const args = (extra: Record<string, unknown>) => ({ visible, iban: secret('iban'), PIN: secret('PIN'), password: secret('cfg-password'), ...extra });
+      const args = (extra: Record<string, unknown>) => ({
+        visible,
+        iban: secret('iban'),
+        PIN: secret('PIN'),
+        password: secret('cfg-password'),
+        ...extra,
+      });
 
       const sync = await executor.call('fixtures.echo', args({ path: 'sync' }));
       const jobs = await Promise.all([
@@ -138,23 +206,32 @@ describe('faults: secrets in job arguments never reach the logs', () => {
         executor.callAsync(Explode, args({ id: 3 }) as never, { attempts: 1 }),
       ]);
       for (const { jobId } of jobs) await waitForJob(queue, jobId);
-      await eventually(async () => lines.some((line) => line.includes('failed for good')), 10_000, 'the failure log line');
+      await eventually(
+        async () => lines.some((line) => line.includes('failed for good')),
+        10_000,
+        'the failure log line',
+      );
       const output = lines.join('\n');
       const levels = [...new Set(lines.map((line) => line.split(' ')[0]))];
 
-      faultSummary('secrets in arguments, configured keys (iban, /^pin$/i + defaults)', `1 call + ${jobs.length} jobs carrying configured secret keys`, {
-        callSucceeded: sync.success,
-        levelsCaptured: levels,
-        lines: lines.length,
-        redactedMarkers: (output.match(/\[REDACTED\]/g) ?? []).length,
-        leakedSecrets: leaked(output).length,
-      });
+      faultSummary(
+        'secrets in arguments, configured keys (iban, /^pin$/i + defaults)',
+        `1 call + ${jobs.length} jobs carrying configured secret keys`,
+        {
+          callSucceeded: sync.success,
+          levelsCaptured: levels,
+          lines: lines.length,
+          redactedMarkers: (output.match(/\[REDACTED\]/g) ?? []).length,
+          leakedSecrets: leaked(output).length,
+        },
+      );
       expect(sync.success).toBe(true);
       expect(levels).toEqual(expect.arrayContaining(['DEBUG', 'LOG', 'WARN', 'ERROR']));
-      expect(output).toMatch(new RegExp(`"visible":"${visible}","iban":"\\[REDACTED\\]","PIN":"\\[REDACTED\\]","password":"\\[REDACTED\\]"`));
+      expect(output).toMatch(
+        new RegExp(`"visible":"${visible}","iban":"\\[REDACTED\\]","PIN":"\\[REDACTED\\]","password":"\\[REDACTED\\]"`),
+      );
       expect(secrets.length).toBe(20 + 12);
       expect(leaked(output)).toEqual([]);
     });
   });
 });
-

@@ -41,24 +41,42 @@ describe('faults: SIGTERM to a busy worker', () => {
     const exitMs = since(signalled);
 
     const calls = await harness.calls();
-    const states = await Promise.all([...inFlight, ...waiting, ...late].map(async ({ jobId }) => (await queue.getJob(jobId))!.getState()));
-    faultSummary('SIGTERM with 3 jobs in flight and 7 waiting', `SIGTERM to worker ${worker.child.pid} (SERVUS_SHUTDOWN_TIMEOUT_MS=${GRACE_MS})`, {
-      exit: ended,
-      sigtermToExitMs: exitMs,
-      startedBeforeExit: ids(calls, 'start'),
-      finishedBeforeExit: ids(calls, 'end'),
-      statesAfterExit: states.join(','),
-    });
+    const states = await Promise.all(
+      [...inFlight, ...waiting, ...late].map(async ({ jobId }) => (await queue.getJob(jobId))!.getState()),
+    );
+    faultSummary(
+      'SIGTERM with 3 jobs in flight and 7 waiting',
+      `SIGTERM to worker ${worker.child.pid} (SERVUS_SHUTDOWN_TIMEOUT_MS=${GRACE_MS})`,
+      {
+        exit: ended,
+        sigtermToExitMs: exitMs,
+        startedBeforeExit: ids(calls, 'start'),
+        finishedBeforeExit: ids(calls, 'end'),
+        statesAfterExit: states.join(','),
+      },
+    );
     expect(ended).toEqual({ code: 0, signal: null });
     expect(exitMs).toBeLessThan(GRACE_MS);
     expect(ids(calls, 'start')).toEqual([1, 2, 3]);
     expect(ids(calls, 'end')).toEqual([1, 2, 3]);
-    expect(states).toEqual(['completed', 'completed', 'completed', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting', 'waiting']);
+    expect(states).toEqual([
+      'completed',
+      'completed',
+      'completed',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+      'waiting',
+    ]);
     expect(worker.output).not.toMatch(/timed out/);
 
     // The next worker takes the 7 it left.
     const next = await harness.startWorker();
-    for (const { jobId } of [...waiting, ...late]) expect(await (await waitForJob(queue, jobId)).getState()).toBe('completed');
+    for (const { jobId } of [...waiting, ...late])
+      expect(await (await waitForJob(queue, jobId)).getState()).toBe('completed');
     expect(ids(await harness.calls(), 'end', next.child.pid)).toEqual([4, 5, 6, 7, 8, 9, 10]);
   });
 
@@ -68,7 +86,11 @@ describe('faults: SIGTERM to a busy worker', () => {
     harness = new FaultHarness('sigterm-deadline');
     const { executor } = await harness.api();
     const queue = harness.queue();
-    const worker = await harness.startWorker({ ...stallEnv, SERVUS_CONCURRENCY: '2', SERVUS_SHUTDOWN_TIMEOUT_MS: String(GRACE_MS) });
+    const worker = await harness.startWorker({
+      ...stallEnv,
+      SERVUS_CONCURRENCY: '2',
+      SERVUS_SHUTDOWN_TIMEOUT_MS: String(GRACE_MS),
+    });
 
     const short = await executor.callAsync(Slow, { id: 1, ms: 500 });
     const long = await executor.callAsync(Slow, { id: 2, ms: 4000 });
@@ -85,15 +107,19 @@ describe('faults: SIGTERM to a busy worker', () => {
     const job = await waitForJob(queue, long.jobId, ['completed', 'failed'], 20_000);
     const recoveryMs = since(recovering);
     const calls = await harness.calls();
-    faultSummary('SIGTERM with a job longer than the grace period', `SIGTERM to worker ${worker.child.pid} (SERVUS_SHUTDOWN_TIMEOUT_MS=${GRACE_MS}, job of 4000 ms)`, {
-      exit: ended,
-      sigtermToExitMs: exitMs,
-      shortJobAtExit: shortStateAtExit,
-      longJobAtExit: longStateAtExit,
-      longJobFinally: await job.getState(),
-      recoveredByNewWorkerInMs: recoveryMs,
-      runsOfLongJob: ids(calls, 'start').filter((id) => id === 2).length,
-    });
+    faultSummary(
+      'SIGTERM with a job longer than the grace period',
+      `SIGTERM to worker ${worker.child.pid} (SERVUS_SHUTDOWN_TIMEOUT_MS=${GRACE_MS}, job of 4000 ms)`,
+      {
+        exit: ended,
+        sigtermToExitMs: exitMs,
+        shortJobAtExit: shortStateAtExit,
+        longJobAtExit: longStateAtExit,
+        longJobFinally: await job.getState(),
+        recoveredByNewWorkerInMs: recoveryMs,
+        runsOfLongJob: ids(calls, 'start').filter((id) => id === 2).length,
+      },
+    );
 
     expect(ended).toEqual({ code: 0, signal: null });
     expect(exitMs).toBeGreaterThanOrEqual(GRACE_MS - 50);

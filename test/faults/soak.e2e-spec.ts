@@ -25,16 +25,29 @@ describe('faults: soak, 20,000 jobs through two workers', () => {
     const started = performance.now();
     const metadata = { v: 1 };
     // The Servus payload shape, as callAsync stores it, with the library's default retention.
-    const opts = { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 10_000 } };
+    const opts = {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 1000 },
+      removeOnComplete: { count: 1000 },
+      removeOnFail: { count: 10_000 },
+    };
     for (let first = 1; first <= JOBS; first += BULK) {
       await queue.addBulk(
-        Array.from({ length: BULK }, (_, i) => ({ name: 'fixtures.ledger', data: { service: 'fixtures.ledger', args: { n: first + i }, metadata }, opts })),
+        Array.from({ length: BULK }, (_, i) => ({
+          name: 'fixtures.ledger',
+          data: { service: 'fixtures.ledger', args: { n: first + i }, metadata },
+          opts,
+        })),
       );
     }
     const enqueuedMs = since(started);
     await eventually(async () => (await harness.ledger()).finished >= JOBS, 180_000, `${JOBS} jobs run`);
     // Wait for the last completions to be stored, then nothing may be left anywhere.
-    await eventually(async () => Object.values(await harness.pending(queue)).every((count) => count === 0), 15_000, 'empty queue');
+    await eventually(
+      async () => Object.values(await harness.pending(queue)).every((count) => count === 0),
+      15_000,
+      'empty queue',
+    );
     const totalMs = since(started);
     const ledger = await harness.ledger();
     const counts = await harness.pending(queue);
@@ -57,7 +70,9 @@ describe('faults: soak, 20,000 jobs through two workers', () => {
     expect(ledger.effectsApplied).toBe(JOBS);
     expect(ledger.executions).toBe(JOBS);
     expect(ledger.duplicateEffects).toEqual([]);
-    expect([...ledger.effects.keys()].map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: JOBS }, (_, i) => i + 1));
+    expect([...ledger.effects.keys()].map(Number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: JOBS }, (_, i) => i + 1),
+    );
     expect(failed).toBe(0);
     expect(counts).toEqual({ active: 0, wait: 0, waiting: 0, delayed: 0, prioritized: 0, 'waiting-children': 0 });
     expect(byWorker[0] + byWorker[1]).toBe(JOBS);

@@ -14,7 +14,11 @@ describe('faults: worker SIGKILL mid-batch', () => {
   const JOBS = 500;
   const CONCURRENCY = 20;
   // Short lock: a killed worker's jobs are taken back within a few seconds.
-  const stallEnv = { SERVUS_CONCURRENCY: String(CONCURRENCY), SERVUS_LOCK_DURATION_MS: '2000', SERVUS_STALLED_INTERVAL_MS: '1000' };
+  const stallEnv = {
+    SERVUS_CONCURRENCY: String(CONCURRENCY),
+    SERVUS_LOCK_DURATION_MS: '2000',
+    SERVUS_STALLED_INTERVAL_MS: '1000',
+  };
   let harness: FaultHarness;
 
   afterEach(async () => {
@@ -98,7 +102,11 @@ describe('faults: worker SIGKILL mid-batch', () => {
     });
   }
 
-  function expectRerunsOnlyOfKilledJobs({ after, inFlightAtKill, activeAtKill }: Awaited<ReturnType<typeof killMidBatch>>) {
+  function expectRerunsOnlyOfKilledJobs({
+    after,
+    inFlightAtKill,
+    activeAtKill,
+  }: Awaited<ReturnType<typeof killMidBatch>>) {
     expect(inFlightAtKill).toBeGreaterThan(0);
     // Mid-run at the kill (effect applied, not finished) <= ran twice <= taken by the killed worker (BullMQ active).
     expect(after.reruns.length).toBeGreaterThanOrEqual(inFlightAtKill);
@@ -119,8 +127,13 @@ describe('faults: worker SIGKILL mid-batch', () => {
   }
 });
 
-async function enqueueAll(executor: ServusExecutor, service: typeof LedgerEntry | typeof GuardedLedgerEntry): Promise<void> {
+async function enqueueAll(
+  executor: ServusExecutor,
+  service: typeof LedgerEntry | typeof GuardedLedgerEntry,
+): Promise<void> {
   for (let start = 1; start <= 500; start += 50) {
-    await Promise.all(Array.from({ length: 50 }, (_, i) => executor.callAsync(service as typeof LedgerEntry, { n: start + i, ms: 40 })));
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) => executor.callAsync(service as typeof LedgerEntry, { n: start + i, ms: 40 })),
+    );
   }
 }

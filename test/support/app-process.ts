@@ -15,7 +15,12 @@ export class AppProcess {
   }
 
   /** Starts `entry` (relative to the repo root) and resolves once its output matches `ready`. */
-  static async start(entry: string, env: Record<string, string>, ready: RegExp, timeoutMs = 30_000): Promise<AppProcess> {
+  static async start(
+    entry: string,
+    env: Record<string, string>,
+    ready: RegExp,
+    timeoutMs = 30_000,
+  ): Promise<AppProcess> {
     const child = spawn(process.execPath, ['-r', 'ts-node/register', join(ROOT, entry)], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
@@ -32,7 +37,8 @@ export class AppProcess {
       const check = () => {
         if (pattern.test(this.output)) return resolve();
         if (this.child.exitCode !== null) return reject(new Error(`process exited before ${pattern}:\n${this.output}`));
-        if (Date.now() - started > timeoutMs) return reject(new Error(`no ${pattern} within ${timeoutMs}ms:\n${this.output}`));
+        if (Date.now() - started > timeoutMs)
+          return reject(new Error(`no ${pattern} within ${timeoutMs}ms:\n${this.output}`));
         setTimeout(check, 25);
       };
       check();
@@ -48,6 +54,7 @@ export class AppProcess {
 
 /** The fixture worker: apps/worker's bootstrap with the test fixture services. */
 export const WorkerProcess = {
-  start: (env: Record<string, string>, timeoutMs?: number) => AppProcess.start('test/e2e/fixtures/worker.main.ts', env, /Worker consuming/, timeoutMs),
+  start: (env: Record<string, string>, timeoutMs?: number) =>
+    AppProcess.start('test/e2e/fixtures/worker.main.ts', env, /Worker consuming/, timeoutMs),
 };
 export type WorkerProcess = AppProcess;

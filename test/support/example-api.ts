@@ -12,7 +12,11 @@ export interface ApiAnswer {
 }
 
 /** POST /reports on the example api at `base` (http://host:port). */
-export async function postReport(base: string, body: unknown = NOVEMBER_REPORT, headers: Record<string, string> = {}): Promise<ApiAnswer> {
+export async function postReport(
+  base: string,
+  body: unknown = NOVEMBER_REPORT,
+  headers: Record<string, string> = {},
+): Promise<ApiAnswer> {
   const response = await fetch(`${base}/reports`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -40,7 +44,12 @@ export interface ReportView {
 }
 
 /** Polls GET /reports/:id until `done` holds for it, then returns that report; throws after `timeoutMs`, naming the last status seen. */
-export async function reportWhen(base: string, id: number, done: (report: ReportView) => boolean, timeoutMs = 20_000): Promise<ReportView> {
+export async function reportWhen(
+  base: string,
+  id: number,
+  done: (report: ReportView) => boolean,
+  timeoutMs = 20_000,
+): Promise<ReportView> {
   let report: ReportView | undefined;
   let last = 'no answer yet';
   try {

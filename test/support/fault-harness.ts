@@ -36,7 +36,13 @@ export class FaultHarness {
   }
 
   workerEnv(extra: Record<string, string> = {}): Record<string, string> {
-    return { REDIS_URL: this.redisUrl, SERVUS_PREFIX: this.prefix, SERVUS_QUEUES: 'default', FIXTURE_KEY: this.fixtureKey, ...extra };
+    return {
+      REDIS_URL: this.redisUrl,
+      SERVUS_PREFIX: this.prefix,
+      SERVUS_QUEUES: 'default',
+      FIXTURE_KEY: this.fixtureKey,
+      ...extra,
+    };
   }
 
   /** The fixture worker (apps/worker's bootstrap) in its own OS process. */
@@ -48,7 +54,10 @@ export class FaultHarness {
 
   /** A raw BullMQ Queue on the prefix the workers consume. */
   queue(name = 'default', url = this.redisUrl): Queue {
-    const queue = new Queue(name, { connection: { url, maxRetriesPerRequest: null, ...this.redisOptions } as never, prefix: this.prefix });
+    const queue = new Queue(name, {
+      connection: { url, maxRetriesPerRequest: null, ...this.redisOptions } as never,
+      prefix: this.prefix,
+    });
     queue.on('error', () => undefined);
     this.queues.push(queue);
     return queue;
@@ -58,7 +67,13 @@ export class FaultHarness {
   async api(options: ServusModuleOptions = {}): Promise<{ app: INestApplicationContext; executor: ServusExecutor }> {
     const moduleRef = await Test.createTestingModule({
       imports: [
-        ServusModule.forRoot({ connection: { url: this.redisUrl, ...this.redisOptions }, prefix: this.prefix, queues: ['default'], logging: false, ...options }),
+        ServusModule.forRoot({
+          connection: { url: this.redisUrl, ...this.redisOptions },
+          prefix: this.prefix,
+          queues: ['default'],
+          logging: false,
+          ...options,
+        }),
         FixturesModule,
       ],
     }).compile();

@@ -62,7 +62,20 @@ export class RedisServer {
 
   private async spawn(timeoutMs = 10_000): Promise<void> {
     const ports = this.tls
-      ? ['--port', '0', '--tls-port', String(this.port), '--tls-cert-file', this.tls.cert, '--tls-key-file', this.tls.key, '--tls-ca-cert-file', this.tls.ca, '--tls-auth-clients', 'no']
+      ? [
+          '--port',
+          '0',
+          '--tls-port',
+          String(this.port),
+          '--tls-cert-file',
+          this.tls.cert,
+          '--tls-key-file',
+          this.tls.key,
+          '--tls-ca-cert-file',
+          this.tls.ca,
+          '--tls-auth-clients',
+          'no',
+        ]
       : ['--port', String(this.port)];
     const args = [...ports, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no'];
     args.push('--dir', this.dir, '--logfile', '', ...this.args);
@@ -74,7 +87,8 @@ export class RedisServer {
     const started = Date.now();
     const mark = this.output.length;
     while (!/Ready to accept connections/.test(this.output.slice(mark))) {
-      if (child.exitCode !== null) throw new Error(`redis-server on ${this.port} exited at start:\n${this.output.slice(mark)}`);
+      if (child.exitCode !== null)
+        throw new Error(`redis-server on ${this.port} exited at start:\n${this.output.slice(mark)}`);
       if (Date.now() - started > timeoutMs) {
         child.kill('SIGKILL');
         throw new Error(`redis-server on ${this.port} not ready within ${timeoutMs}ms:\n${this.output.slice(mark)}`);
@@ -94,9 +108,14 @@ export interface TlsFiles {
 
 /** Why a TLS redis-server cannot be run here (a redis-server built without TLS, no openssl CLI), or undefined. */
 export function tlsUnavailable(): string | undefined {
-  const build = spawnSync('redis-server', ['--port', '0', '--tls-port', '0', '--tls-cert-file', '/nonexistent'], { encoding: 'utf8', timeout: 5000 });
-  if (/Bad directive|not supported|built without/i.test(`${build.stdout}${build.stderr}`)) return 'redis-server is built without TLS';
-  if (spawnSync('openssl', ['version'], { encoding: 'utf8' }).status !== 0) return 'no openssl CLI to make certificates';
+  const build = spawnSync('redis-server', ['--port', '0', '--tls-port', '0', '--tls-cert-file', '/nonexistent'], {
+    encoding: 'utf8',
+    timeout: 5000,
+  });
+  if (/Bad directive|not supported|built without/i.test(`${build.stdout}${build.stderr}`))
+    return 'redis-server is built without TLS';
+  if (spawnSync('openssl', ['version'], { encoding: 'utf8' }).status !== 0)
+    return 'no openssl CLI to make certificates';
   return undefined;
 }
 
@@ -105,11 +124,42 @@ export function makeTlsFiles(): TlsFiles {
   const dir = mkdtempSync(join(tmpdir(), 'servus-tls-'));
   const file = (name: string) => join(dir, name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  writeFileSync(file('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(
+    file('ext.cnf'),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n',
+  );
   const steps = [
-    ['req', '-x509', ...ec, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=servus-test-ca'],
+    [
+      'req',
+      '-x509',
+      ...ec,
+      '-keyout',
+      file('ca.key'),
+      '-out',
+      file('ca.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=servus-test-ca',
+    ],
     ['req', ...ec, '-keyout', file('server.key'), '-out', file('server.csr'), '-subj', '/CN=127.0.0.1'],
-    ['x509', '-req', '-in', file('server.csr'), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-out', file('server.pem'), '-days', '1', '-extfile', file('ext.cnf')],
+    [
+      'x509',
+      '-req',
+      '-in',
+      file('server.csr'),
+      '-CA',
+      file('ca.pem'),
+      '-CAkey',
+      file('ca.key'),
+      '-CAcreateserial',
+      '-out',
+      file('server.pem'),
+      '-days',
+      '1',
+      '-extfile',
+      file('ext.cnf'),
+    ],
   ];
   for (const step of steps) {
     const result = spawnSync('openssl', step, { encoding: 'utf8' });

@@ -20,14 +20,21 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
 }
 
 /** Polls until the job reaches one of `states` (completed/failed/...), then returns it. */
-export async function waitForJob(queue: Queue, jobId: string, states: string[] = ['completed', 'failed'], timeoutMs = 20_000): Promise<Job> {
+export async function waitForJob(
+  queue: Queue,
+  jobId: string,
+  states: string[] = ['completed', 'failed'],
+  timeoutMs = 20_000,
+): Promise<Job> {
   const started = Date.now();
   for (;;) {
     const job = await queue.getJob(jobId);
     // Read the job again once it is there: the first read may predate its final fields.
     if (job && states.includes(await job.getState())) return (await queue.getJob(jobId))!;
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`job ${jobId} not in ${states.join('/')} after ${timeoutMs}ms (state: ${job ? await job.getState() : 'missing'})`);
+      throw new Error(
+        `job ${jobId} not in ${states.join('/')} after ${timeoutMs}ms (state: ${job ? await job.getState() : 'missing'})`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }

@@ -14,7 +14,9 @@ import { ReportsController } from './reports.controller';
     ServusMetricsModule.forRoot(),
     ServusHealthModule.forRoot(),
     // /admin/queues; refuses every request unless both are set.
-    ServusDashboardModule.forRoot({ auth: { username: process.env.SERVUS_DASHBOARD_USER, password: process.env.SERVUS_DASHBOARD_PASSWORD } }),
+    ServusDashboardModule.forRoot({
+      auth: { username: process.env.SERVUS_DASHBOARD_USER, password: process.env.SERVUS_DASHBOARD_PASSWORD },
+    }),
     ReportsDatabaseModule.forRoot({ migrationsRun: true }),
     ReportsModule,
   ],

@@ -17,13 +17,20 @@ export class ReportsController {
   @HttpCode(202)
   async create(@Body() body: CreateReportDto) {
     if (body.from > body.to) throw new BadRequestError(`from (${body.from}) is after to (${body.to})`);
-    const report = await this.reports.save(this.reports.create({ userId: body.userId, from: body.from, to: body.to, currency: body.currency ?? 'USD' }));
+    const report = await this.reports.save(
+      this.reports.create({ userId: body.userId, from: body.from, to: body.to, currency: body.currency ?? 'USD' }),
+    );
     let receipt: AsyncReceipt;
     try {
       receipt = await this.executor.callAsync(GenerateReport, { reportId: report.id });
     } catch (error) {
       // Nothing lost: the row says why it will not be generated; the client gets a 503.
-      if (error instanceof JobEnqueueError) await this.reports.update(report.id, { status: 'failed', errorCode: 'service_unavailable', errorMessage: error.message });
+      if (error instanceof JobEnqueueError)
+        await this.reports.update(report.id, {
+          status: 'failed',
+          errorCode: 'service_unavailable',
+          errorMessage: error.message,
+        });
       throw error;
     }
     await this.reports.update(report.id, { jobId: receipt.jobId });
@@ -36,7 +43,9 @@ export class ReportsController {
     const report = await this.reports.findOneBy({ id });
     if (!report) throw new NotFoundError(`Report ${id} does not exist`);
     // The job is on reports.generate's queue, whichever SERVUS_QUEUES makes that.
-    const job = report.jobId ? await this.executor.status({ jobId: report.jobId, service: 'reports.generate' }) : undefined;
+    const job = report.jobId
+      ? await this.executor.status({ jobId: report.jobId, service: 'reports.generate' })
+      : undefined;
     return {
       id: report.id,
       userId: report.userId,

@@ -8,6 +8,14 @@ import { workerOptionsFromEnv } from '@app/reports';
 @Module({})
 export class WorkerModule {
   static forDomain(...domains: Array<Type | DynamicModule>): DynamicModule {
-    return { module: WorkerModule, imports: [ServusModule.forRoot(workerOptionsFromEnv()), ServusMetricsModule.forRoot(), ServusHealthModule.forRoot(), ...domains] };
+    return {
+      module: WorkerModule,
+      imports: [
+        ServusModule.forRoot(workerOptionsFromEnv()),
+        ServusMetricsModule.forRoot(),
+        ServusHealthModule.forRoot(),
+        ...domains,
+      ],
+    };
   }
 }

@@ -14,7 +14,16 @@ import { PreviewReport } from './services/preview-report.service';
 /** The example domain, shared by apps/api and apps/worker. Needs ReportsDatabaseModule imported once. */
 @Module({
   imports: [TypeOrmModule.forFeature([Report, Sale])],
-  providers: [ReportsLocator, SalesQuery, ExchangeRatesClient, GenerateReport, PreviewReport, NotifyReportReady, ConvertReportTotal, ReportGeneratedHandler],
+  providers: [
+    ReportsLocator,
+    SalesQuery,
+    ExchangeRatesClient,
+    GenerateReport,
+    PreviewReport,
+    NotifyReportReady,
+    ConvertReportTotal,
+    ReportGeneratedHandler,
+  ],
   exports: [TypeOrmModule],
 })
 export class ReportsModule {}

@@ -39,7 +39,8 @@ export function workerHttpFromEnv(env: NodeJS.ProcessEnv = process.env): { port:
   const value = env.SERVUS_WORKER_HTTP_PORT ?? '3001';
   if (value === 'off') return undefined;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`SERVUS_WORKER_HTTP_PORT must be a port number or 'off', got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`SERVUS_WORKER_HTTP_PORT must be a port number or 'off', got ${JSON.stringify(value)}`);
   return { port, host: env.SERVUS_WORKER_HTTP_HOST || '127.0.0.1' };
 }
 
@@ -53,7 +54,10 @@ function clusterNodes(value: string | undefined): { cluster: { host: string; por
 }
 
 function list(value: string | undefined): string[] | undefined {
-  const items = value?.split(',').map((item) => item.trim()).filter(Boolean);
+  const items = value
+    ?.split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   return items?.length ? items : undefined;
 }
 
@@ -61,6 +65,7 @@ function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return number;
 }

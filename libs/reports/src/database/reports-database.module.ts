@@ -8,7 +8,11 @@ export class ReportsDatabaseModule {
   static forRoot({ migrationsRun = false }: { migrationsRun?: boolean } = {}): DynamicModule {
     return {
       module: ReportsDatabaseModule,
-      imports: [TypeOrmModule.forRootAsync({ useFactory: () => ({ ...databaseOptions(), migrationsRun, migrationsTransactionMode: 'each' }) })],
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...databaseOptions(), migrationsRun, migrationsTransactionMode: 'each' }),
+        }),
+      ],
     };
   }
 }

@@ -27,10 +27,20 @@ export class Report {
   @Column({ name: 'sales_count', type: 'integer', nullable: true })
   salesCount!: number | null;
 
-  @Column({ name: 'total_cents', type: 'bigint', nullable: true, transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) } })
+  @Column({
+    name: 'total_cents',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+  })
   totalCents!: number | null;
 
-  @Column({ name: 'converted_total_cents', type: 'bigint', nullable: true, transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) } })
+  @Column({
+    name: 'converted_total_cents',
+    type: 'bigint',
+    nullable: true,
+    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+  })
   convertedTotalCents!: number | null;
 
   @Column({ name: 'conversion_attempts', type: 'integer', default: 0 })

@@ -1,4 +1,11 @@
-import { NotFoundError, RescueFrom, Service, ServiceBase, ServiceUnavailableError, UnprocessableEntityError } from '@app/servus';
+import {
+  NotFoundError,
+  RescueFrom,
+  Service,
+  ServiceBase,
+  ServiceUnavailableError,
+  UnprocessableEntityError,
+} from '@app/servus';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Report } from '../entities/report.entity';
@@ -26,7 +33,10 @@ export interface ConvertReportTotalArgs {
 })
 @RescueFrom(RatesTimeoutError, { use: ServiceUnavailableError })
 @RescueFrom(UnsupportedCurrencyError, (error, ctx) => ctx.failure(error.message, UnprocessableEntityError))
-export class ConvertReportTotal extends ServiceBase<ConvertReportTotalArgs, { reportId: number; currency: string; convertedTotalCents: number }> {
+export class ConvertReportTotal extends ServiceBase<
+  ConvertReportTotalArgs,
+  { reportId: number; currency: string; convertedTotalCents: number }
+> {
   constructor(
     @InjectRepository(Report) private readonly reports: Repository<Report>,
     private readonly rates: ExchangeRatesClient,
@@ -36,7 +46,8 @@ export class ConvertReportTotal extends ServiceBase<ConvertReportTotalArgs, { re
 
   async call({ reportId, currency }: ConvertReportTotalArgs) {
     const report = await this.reports.findOneBy({ id: reportId });
-    if (!report || report.totalCents === null) return this.failure(`Report ${reportId} has no total to convert`, NotFoundError);
+    if (!report || report.totalCents === null)
+      return this.failure(`Report ${reportId} has no total to convert`, NotFoundError);
     await this.reports.increment({ id: reportId }, 'conversionAttempts', 1);
     const rate = await this.rates.rate(currency, `report-${reportId}`);
     const convertedTotalCents = Math.round(report.totalCents * rate);

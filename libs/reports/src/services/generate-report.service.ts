@@ -43,7 +43,13 @@ export class GenerateReport extends ServiceBase<GenerateReportArgs, ReportData> 
       await this.reports.update(reportId, { status: 'failed', errorCode: NotFoundError.code, errorMessage: message });
       return this.failure(message, NotFoundError);
     }
-    await this.reports.update(reportId, { status: 'completed', salesCount, totalCents, errorCode: null, errorMessage: null });
+    await this.reports.update(reportId, {
+      status: 'completed',
+      salesCount,
+      totalCents,
+      errorCode: null,
+      errorMessage: null,
+    });
     return this.success(reportData({ ...report, salesCount, totalCents }));
   }
 }

@@ -33,7 +33,8 @@ export class PreviewReport extends ServiceBase<PreviewReportArgs, ReportPreview>
 
   async call(args: PreviewReportArgs) {
     const totals = await this.sales.totals(args.userId, args.from, args.to);
-    if (totals.salesCount === 0) return this.failure(`No sales for user ${args.userId} between ${args.from} and ${args.to}`, NotFoundError);
+    if (totals.salesCount === 0)
+      return this.failure(`No sales for user ${args.userId} between ${args.from} and ${args.to}`, NotFoundError);
     return this.success({ ...args, ...totals });
   }
 }

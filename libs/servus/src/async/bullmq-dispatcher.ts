@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Job } from 'bullmq';
-import { AsyncDispatcher, CancelResult, JOB_STATES, PreparedCall, QueueJobCounts } from '../execution/async-dispatcher.interface';
+import {
+  AsyncDispatcher,
+  CancelResult,
+  JOB_STATES,
+  PreparedCall,
+  QueueJobCounts,
+} from '../execution/async-dispatcher.interface';
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
@@ -60,13 +66,26 @@ export class BullmqDispatcher implements AsyncDispatcher {
       await Promise.all(
         [...byQueue].map(async ([queueName, indexes]) => {
           const queue = await this.queues.ready(queueName);
-          const jobs = await queue.addBulk(indexes.map((i) => ({ name: items[i].definition.name, data: requests[i].payload, opts: requests[i].options })));
-          jobs.forEach((job, k) => (receipts[indexes[k]] = { jobId: job.id!, queue: queueName, service: items[indexes[k]].definition.name }));
+          const jobs = await queue.addBulk(
+            indexes.map((i) => ({
+              name: items[i].definition.name,
+              data: requests[i].payload,
+              opts: requests[i].options,
+            })),
+          );
+          jobs.forEach(
+            (job, k) =>
+              (receipts[indexes[k]] = { jobId: job.id!, queue: queueName, service: items[indexes[k]].definition.name }),
+          );
         }),
       );
     } catch (error) {
       const services = [...new Set(items.map((item) => item.definition.name))].join(', ');
-      throw new JobEnqueueError(services, `Redis did not take the batch of ${items.length}: ${(error as Error).message}`, { cause: error });
+      throw new JobEnqueueError(
+        services,
+        `Redis did not take the batch of ${items.length}: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     return receipts;
   }
@@ -88,7 +107,10 @@ export class BullmqDispatcher implements AsyncDispatcher {
     if (state === 'completed' || state === 'failed') return 'finished';
     // remove() answers 0 when the job is locked: a worker took it in between, so cancel it where it runs.
     if (state !== 'active' && (await queue.remove(receipt.jobId)) === 1) return 'removed';
-    await this.queues.publish(this.queues.names.cancelChannel, JSON.stringify({ queue: queue.name, jobId: receipt.jobId }));
+    await this.queues.publish(
+      this.queues.names.cancelChannel,
+      JSON.stringify({ queue: queue.name, jobId: receipt.jobId }),
+    );
     return 'cancelling';
   }
 
@@ -116,19 +138,27 @@ export class BullmqDispatcher implements AsyncDispatcher {
 
   async result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
     const job = await this.job(receipt);
-    if (!job) throw new AsyncError(`No job ${receipt.jobId} on queue ${this.queueOf(receipt)}: never enqueued, or removed after its retention`);
+    if (!job)
+      throw new AsyncError(
+        `No job ${receipt.jobId} on queue ${this.queueOf(receipt)}: never enqueued, or removed after its retention`,
+      );
     const events = await this.queues.queueEvents(job.queueName);
     try {
       return ServiceResponse.fromJSON(await job.waitUntilFinished(events, timeoutMs));
     } catch (error) {
       const message = (error as Error).message;
       if (message.startsWith('Job wait') && message.includes('timed out')) {
-        throw new AsyncError(`Job ${receipt.jobId} (${receipt.service ?? job.name}) did not finish within ${timeoutMs}ms`);
+        throw new AsyncError(
+          `Job ${receipt.jobId} (${receipt.service ?? job.name}) did not finish within ${timeoutMs}ms`,
+        );
       }
       // Only a job that failed is a failure response; Redis trouble or a closing app is not the job's answer.
       const finished = await this.job(receipt).catch(() => undefined);
-      if (finished && (await finished.isFailed())) return responseOfFailedJob(finished.failedReason, finished.attemptsMade);
-      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service ?? job.name}): ${message}`, { cause: error });
+      if (finished && (await finished.isFailed()))
+        return responseOfFailedJob(finished.failedReason, finished.attemptsMade);
+      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service ?? job.name}): ${message}`, {
+        cause: error,
+      });
     }
   }
 

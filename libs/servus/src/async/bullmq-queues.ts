@@ -5,7 +5,6 @@ import { ServusModuleOptions } from '../module/servus-options.interface';
 import { QueueNames } from './queue-names';
 import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady } from './redis-connection';
 
-
 /**
  * The producer side's BullMQ objects: one fail-fast Redis connection shared by a Queue per
  * queue name, and QueueEvents for awaiting results. Everything is opened on first use, so

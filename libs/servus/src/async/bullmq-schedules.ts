@@ -30,7 +30,9 @@ export class BullmqSchedules {
       const stored = await queue.getJobScheduler(id);
       return infoOf(stored!, request.queue, service);
     } catch (error) {
-      throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, { cause: error });
+      throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
 
@@ -38,7 +40,8 @@ export class BullmqSchedules {
     const all: ScheduleInfo[] = [];
     for (const name of this.queues.names.all) {
       const queue = await this.queues.ready(name);
-      for (const scheduler of await queue.getJobSchedulers()) all.push(infoOf(scheduler, name, scheduler.template?.data?.service ?? scheduler.name));
+      for (const scheduler of await queue.getJobSchedulers())
+        all.push(infoOf(scheduler, name, scheduler.template?.data?.service ?? scheduler.name));
     }
     return all;
   }
@@ -54,8 +57,12 @@ export class BullmqSchedules {
 }
 
 /** The repeat of a schedule, checked: every or cron, never both, a valid duration. Shared with the test queue. */
-export function repeatOf(service: string, { every, cron, tz, limit }: ScheduleOptions): { every?: number; pattern?: string; tz?: string; limit?: number } {
-  if ((every === undefined) === (cron === undefined)) throw new JobEnqueueError(service, 'a schedule needs either every or cron');
+export function repeatOf(
+  service: string,
+  { every, cron, tz, limit }: ScheduleOptions,
+): { every?: number; pattern?: string; tz?: string; limit?: number } {
+  if ((every === undefined) === (cron === undefined))
+    throw new JobEnqueueError(service, 'a schedule needs either every or cron');
   try {
     return every !== undefined ? { every: parseDuration(every), limit } : { pattern: cron, tz, limit };
   } catch (error) {

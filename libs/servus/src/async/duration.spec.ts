@@ -29,6 +29,8 @@ describe('parseDuration', () => {
   );
 
   it('says which formats it accepts', () => {
-    expect(() => parseDuration('soon')).toThrow(/use milliseconds or a string such as '500ms', '30s', '5m', '2h', '1d'/);
+    expect(() => parseDuration('soon')).toThrow(
+      /use milliseconds or a string such as '500ms', '30s', '5m', '2h', '1d'/,
+    );
   });
 });

@@ -8,5 +8,7 @@ export function parseDuration(value: number | string): number {
     const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value);
     if (match) return Math.round(Number(match[1]) * UNITS[match[2] ?? 'ms']);
   }
-  throw new TypeError(`${JSON.stringify(value)} is not a duration: use milliseconds or a string such as '500ms', '30s', '5m', '2h', '1d'`);
+  throw new TypeError(
+    `${JSON.stringify(value)} is not a duration: use milliseconds or a string such as '500ms', '30s', '5m', '2h', '1d'`,
+  );
 }

@@ -44,11 +44,18 @@ describe('buildJobOptions', () => {
     });
 
     it('ignores the service options it is not given', () => {
-      expect(buildJobOptions(moduleDefaults, { queue: 'low' }, {})).toMatchObject({ attempts: 5, backoff: { type: 'fixed', delay: 100 } });
+      expect(buildJobOptions(moduleDefaults, { queue: 'low' }, {})).toMatchObject({
+        attempts: 5,
+        backoff: { type: 'fixed', delay: 100 },
+      });
     });
 
     it("lets the call's jobOptions override the service", () => {
-      const options = buildJobOptions(moduleDefaults, { attempts: 7, backoff: 500 }, { jobOptions: { attempts: 9, backoff: 50, lifo: true } });
+      const options = buildJobOptions(
+        moduleDefaults,
+        { attempts: 7, backoff: 500 },
+        { jobOptions: { attempts: 9, backoff: 50, lifo: true } },
+      );
       expect(options).toMatchObject({ attempts: 9, backoff: 50, lifo: true });
     });
 
@@ -65,7 +72,13 @@ describe('buildJobOptions', () => {
           jobOptions: { attempts: 9, backoff: 50, jobId: 'raw', delay: 5, priority: 100 },
         },
       );
-      expect(options).toMatchObject({ attempts: 2, backoff: { type: 'exponential', delay: 10 }, jobId: 'named', delay: 1000, priority: 1 });
+      expect(options).toMatchObject({
+        attempts: 2,
+        backoff: { type: 'exponential', delay: 10 },
+        jobId: 'named',
+        delay: 1000,
+        priority: 1,
+      });
     });
 
     it("uses the service's priority when the call names none", () => {
@@ -107,7 +120,9 @@ describe('buildJobOptions', () => {
 
     it.each([0, -1, 1.5, MAX_PRIORITY + 1, NaN])('refuses priority %p with a TypeError', (priority) => {
       expect(() => buildJobOptions(undefined, undefined, { priority })).toThrow(TypeError);
-      expect(() => buildJobOptions(undefined, undefined, { priority })).toThrow(/priority must be an integer from 1 to 2097151 \(higher runs first\)/);
+      expect(() => buildJobOptions(undefined, undefined, { priority })).toThrow(
+        /priority must be an integer from 1 to 2097151 \(higher runs first\)/,
+      );
     });
 
     it("refuses an invalid priority from the service's options too", () => {
@@ -145,18 +160,26 @@ describe('buildJobOptions', () => {
     });
 
     it('refuses an invalid Date or a non-Date waitUntil', () => {
-      expect(() => buildJobOptions(undefined, undefined, { waitUntil: new Date('nope') })).toThrow(/waitUntil must be a valid Date/);
-      expect(() => buildJobOptions(undefined, undefined, { waitUntil: '2026-01-01' as unknown as Date })).toThrow(TypeError);
+      expect(() => buildJobOptions(undefined, undefined, { waitUntil: new Date('nope') })).toThrow(
+        /waitUntil must be a valid Date/,
+      );
+      expect(() => buildJobOptions(undefined, undefined, { waitUntil: '2026-01-01' as unknown as Date })).toThrow(
+        TypeError,
+      );
     });
 
     it('refuses wait and waitUntil together', () => {
-      expect(() => buildJobOptions(undefined, undefined, { wait: '5m', waitUntil: new Date() })).toThrow('pass either wait or waitUntil, not both');
+      expect(() => buildJobOptions(undefined, undefined, { wait: '5m', waitUntil: new Date() })).toThrow(
+        'pass either wait or waitUntil, not both',
+      );
     });
   });
 
   describe('attempts', () => {
     it.each([0, -1, 1.5])('refuses attempts %p from the call', (attempts) => {
-      expect(() => buildJobOptions(undefined, undefined, { attempts })).toThrow(/attempts must be an integer of at least 1/);
+      expect(() => buildJobOptions(undefined, undefined, { attempts })).toThrow(
+        /attempts must be an integer of at least 1/,
+      );
     });
 
     it('refuses attempts 0 wherever it comes from', () => {
@@ -171,7 +194,11 @@ describe('buildJobOptions', () => {
   });
 
   it('never passes a queue key to BullMQ, wherever it was given', () => {
-    const options = buildJobOptions({ queue: 'm' } as JobsOptions, { queue: 'low', attempts: 2 }, { queue: 'critical', jobOptions: { queue: 'raw' } });
+    const options = buildJobOptions(
+      { queue: 'm' } as JobsOptions,
+      { queue: 'low', attempts: 2 },
+      { queue: 'critical', jobOptions: { queue: 'raw' } },
+    );
     expect(options).not.toHaveProperty('queue');
   });
 

@@ -30,7 +30,10 @@ export function buildJobOptions(
 }
 
 /** What every job of one service starts from (the same for each call: computed once per service by JobRequestBuilder). */
-export function baseJobOptions(moduleDefaults: JobsOptions | undefined, service: ServiceAsyncOptions | undefined): Readonly<JobsOptions> {
+export function baseJobOptions(
+  moduleDefaults: JobsOptions | undefined,
+  service: ServiceAsyncOptions | undefined,
+): Readonly<JobsOptions> {
   return { ...DEFAULT_JOB_OPTIONS, ...moduleDefaults, ...pickDefined(service) };
 }
 
@@ -42,8 +45,12 @@ export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOpti
   if (call.backoff !== undefined) options.backoff = call.backoff;
   if (call.jobId !== undefined) options.jobId = call.jobId;
   if (call.idempotencyKey !== undefined) {
-    if (typeof call.idempotencyKey !== 'string' || call.idempotencyKey === '') throw new TypeError('idempotencyKey must be a non-empty string');
-    options.deduplication = { id: call.idempotencyKey, ttl: parseDuration(call.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL) };
+    if (typeof call.idempotencyKey !== 'string' || call.idempotencyKey === '')
+      throw new TypeError('idempotencyKey must be a non-empty string');
+    options.deduplication = {
+      id: call.idempotencyKey,
+      ttl: parseDuration(call.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL),
+    };
   }
   if (call.priority !== undefined) options.priority = toBullPriority(call.priority);
   const delay = delayOf(call);

@@ -34,8 +34,16 @@ describe('findNonJson', () => {
       ['a function', { fn: () => 1 }, 'args.fn is a function: pass data, not code'],
       ['a symbol', { s: Symbol('x') }, 'args.s is a symbol: pass a string'],
       ['negative zero', { n: -0 }, 'args.n is -0: JSON turns it into 0'],
-      ['a hole in an array that also has a named property', { list: Object.assign([1, , 3], { x: 1 }) }, 'args.list[1] is an empty array slot'],
-      ['an array with a named property', { list: Object.assign([1, 2], { total: 3 }) }, 'args.list is an array with named properties: JSON keeps only its items'],
+      [
+        'a hole in an array that also has a named property',
+        { list: Object.assign([1, , 3], { x: 1 }) },
+        'args.list[1] is an empty array slot',
+      ],
+      [
+        'an array with a named property',
+        { list: Object.assign([1, 2], { total: 3 }) },
+        'args.list is an array with named properties: JSON keeps only its items',
+      ],
       ['a BigInt', { n: BigInt(10) }, 'args.n is a BigInt: pass a string or a number'],
       ['NaN', { n: NaN }, 'args.n is NaN: JSON has no NaN or Infinity'],
       ['Infinity', { n: Infinity }, 'args.n is Infinity: JSON has no NaN or Infinity'],
@@ -44,7 +52,11 @@ describe('findNonJson', () => {
       ['a Date', { at: new Date() }, 'args.at is a Date: pass an ISO string (toISOString())'],
       ['a Map', { m: new Map() }, 'args.m is a Map: pass a plain object or an array of entries'],
       ['a Set', { s: new Set([1]) }, 'args.s is a Set: pass an array'],
-      ['a class instance', { price: new Money(100) }, 'args.price is an instance of Money: pass a plain object (or declare a DTO that rebuilds it)'],
+      [
+        'a class instance',
+        { price: new Money(100) },
+        'args.price is an instance of Money: pass a plain object (or declare a DTO that rebuilds it)',
+      ],
       ['a sparse array slot', { list: [1, , 3] }, 'args.list[1] is an empty array slot'],
       ['symbol keys', { tagged: { [Symbol('k')]: 1 } }, 'args.tagged has symbol keys: JSON drops them'],
       ['undefined as the whole arguments', undefined, 'args is undefined: omit the key or pass null'],
@@ -66,7 +78,9 @@ describe('findNonJson', () => {
     });
 
     it('with the path of a nested Date', () => {
-      expect(findNonJson({ range: { from: new Date(), to: '2026-01-01' } })).toBe('args.range.from is a Date: pass an ISO string (toISOString())');
+      expect(findNonJson({ range: { from: new Date(), to: '2026-01-01' } })).toBe(
+        'args.range.from is a Date: pass an ISO string (toISOString())',
+      );
     });
 
     it('with the path through an array', () => {
@@ -76,7 +90,9 @@ describe('findNonJson', () => {
 
     it('printing keys that are not identifiers in brackets', () => {
       expect(findNonJson({ 'a-b': undefined })).toBe('args["a-b"] is undefined: omit the key or pass null');
-      expect(findNonJson({ outer: { 'has space': { '0': NaN } } })).toBe('args.outer["has space"]["0"] is NaN: JSON has no NaN or Infinity');
+      expect(findNonJson({ outer: { 'has space': { '0': NaN } } })).toBe(
+        'args.outer["has space"]["0"] is NaN: JSON has no NaN or Infinity',
+      );
     });
 
     it('from the given root path', () => {
@@ -84,45 +100,78 @@ describe('findNonJson', () => {
     });
 
     it('the first problem in key order', () => {
-      expect(findNonJson({ ok: 1, first: NaN, second: undefined })).toBe('args.first is NaN: JSON has no NaN or Infinity');
+      expect(findNonJson({ ok: 1, first: NaN, second: undefined })).toBe(
+        'args.first is NaN: JSON has no NaN or Infinity',
+      );
     });
 
     it('a class instance even when it is otherwise JSON-like', () => {
       class Plainish {
         a = 1;
       }
-      expect(findNonJson({ p: new Plainish() })).toBe('args.p is an instance of Plainish: pass a plain object (or declare a DTO that rebuilds it)');
+      expect(findNonJson({ p: new Plainish() })).toBe(
+        'args.p is an instance of Plainish: pass a plain object (or declare a DTO that rebuilds it)',
+      );
     });
   });
 });
 
 describe('encodePayload', () => {
   it('carries the service name, the arguments and a versioned metadata (the context only when given)', () => {
-    expect(encodePayload('reports.generate', { userId: 1 })).toEqual({ service: 'reports.generate', args: { userId: 1 }, metadata: { v: 1 } });
-    expect(encodePayload('reports.generate', {}, { correlationId: 'c' }).metadata).toEqual({ v: 1, context: { correlationId: 'c' } });
+    expect(encodePayload('reports.generate', { userId: 1 })).toEqual({
+      service: 'reports.generate',
+      args: { userId: 1 },
+      metadata: { v: 1 },
+    });
+    expect(encodePayload('reports.generate', {}, { correlationId: 'c' }).metadata).toEqual({
+      v: 1,
+      context: { correlationId: 'c' },
+    });
   });
 
   it('decodes a job context only as a flat object of JSON primitives', () => {
     const decode = (context: unknown) => decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }).context;
-    expect(decode({ correlationId: 'c', tenant: 3, flag: true, none: null })).toEqual({ correlationId: 'c', tenant: 3, flag: true, none: null });
+    expect(decode({ correlationId: 'c', tenant: 3, flag: true, none: null })).toEqual({
+      correlationId: 'c',
+      tenant: 3,
+      flag: true,
+      none: null,
+    });
     expect(decode({ correlationId: 'c', nested: { a: 1 }, list: [1] })).toEqual({ correlationId: 'c' });
     expect(decode('not an object')).toBeUndefined();
   });
 
   it('is read back by decodePayload after JSON', () => {
     const payload = JSON.parse(JSON.stringify(encodePayload('reports.generate', { userId: 1, nested: [null] })));
-    expect(decodePayload(payload)).toEqual({ service: 'reports.generate', args: { userId: 1, nested: [null] }, context: undefined, gids: false });
+    expect(decodePayload(payload)).toEqual({
+      service: 'reports.generate',
+      args: { userId: 1, nested: [null] },
+      context: undefined,
+      gids: false,
+    });
   });
 });
 
 describe('decodePayload', () => {
   it('returns the service and its arguments', () => {
-    expect(decodePayload({ service: 'reports.generate', args: { userId: 1 }, metadata: {} })).toEqual({ service: 'reports.generate', args: { userId: 1 }, context: undefined, gids: false });
+    expect(decodePayload({ service: 'reports.generate', args: { userId: 1 }, metadata: {} })).toEqual({
+      service: 'reports.generate',
+      args: { userId: 1 },
+      context: undefined,
+      gids: false,
+    });
   });
 
   it('accepts null as arguments', () => {
-    expect(decodePayload({ service: 'x', args: null })).toEqual({ service: 'x', args: null, context: undefined, gids: false });
-    expect(decodePayload({ service: 'x', args: 'gid://servus/Report/1', metadata: { v: 1, gids: true } }).gids).toBe(true);
+    expect(decodePayload({ service: 'x', args: null })).toEqual({
+      service: 'x',
+      args: null,
+      context: undefined,
+      gids: false,
+    });
+    expect(decodePayload({ service: 'x', args: 'gid://servus/Report/1', metadata: { v: 1, gids: true } }).gids).toBe(
+      true,
+    );
   });
 
   it.each<[string, unknown, RegExp]>([

@@ -11,7 +11,13 @@ export interface JobPayload {
   metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier };
 }
 
-export function encodePayload(service: string, args: unknown, context?: ContextValues, gids = false, trace?: TraceCarrier): JobPayload {
+export function encodePayload(
+  service: string,
+  args: unknown,
+  context?: ContextValues,
+  gids = false,
+  trace?: TraceCarrier,
+): JobPayload {
   const metadata: JobPayload['metadata'] = { v: 1 };
   if (context) metadata.context = context;
   if (gids) metadata.gids = true;
@@ -20,7 +26,13 @@ export function encodePayload(service: string, args: unknown, context?: ContextV
 }
 
 /** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
-export function decodePayload(data: unknown): { service: string; args: unknown; context?: ContextValues; gids: boolean; trace?: TraceCarrier } {
+export function decodePayload(data: unknown): {
+  service: string;
+  args: unknown;
+  context?: ContextValues;
+  gids: boolean;
+  trace?: TraceCarrier;
+} {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
   }
@@ -32,7 +44,13 @@ export function decodePayload(data: unknown): { service: string; args: unknown; 
     throw new UndecodablePayloadError(`no "args" for ${service}`);
   }
   const metadata = (data as { metadata?: { context?: unknown; gids?: unknown; trace?: unknown } }).metadata;
-  return { service, args, context: contextOf(metadata?.context), gids: metadata?.gids === true, trace: traceOf(metadata?.trace) };
+  return {
+    service,
+    args,
+    context: contextOf(metadata?.context),
+    gids: metadata?.gids === true,
+    trace: traceOf(metadata?.trace),
+  };
 }
 
 /** A job's trace context, if it is a flat object of strings (anything else is ignored: the job runs untraced). */
@@ -48,7 +66,8 @@ function contextOf(value: unknown): ContextValues | undefined {
   if (!isPlainObject(value)) return undefined;
   const context: ContextValues = {};
   for (const [key, item] of Object.entries(value)) {
-    if (item === null || ['string', 'number', 'boolean'].includes(typeof item)) context[key] = item as ContextValues[string];
+    if (item === null || ['string', 'number', 'boolean'].includes(typeof item))
+      context[key] = item as ContextValues[string];
   }
   return context;
 }
@@ -86,7 +105,8 @@ function survivesJson(value: unknown, ancestors: object[]): boolean {
     ok = isPlainObject(value) && Object.getOwnPropertySymbols(value).length === 0;
     for (const key in value) {
       if (!ok) break;
-      if (Object.prototype.hasOwnProperty.call(value, key)) ok = survivesJson((value as Record<string, unknown>)[key], ancestors);
+      if (Object.prototype.hasOwnProperty.call(value, key))
+        ok = survivesJson((value as Record<string, unknown>)[key], ancestors);
     }
   }
   ancestors.pop();
@@ -115,10 +135,12 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
   if (ancestors.includes(object)) return `${path} is a circular reference`;
   if (Array.isArray(object)) {
     // More keys than items: named properties (holes are caught item by item below).
-    if (Object.keys(object).length > object.length) return `${path} is an array with named properties: JSON keeps only its items`;
+    if (Object.keys(object).length > object.length)
+      return `${path} is an array with named properties: JSON keeps only its items`;
     ancestors.push(object);
     for (let i = 0; i < object.length; i++) {
-      const problem = i in object ? walk(object[i], `${path}[${i}]`, ancestors) : `${path}[${i}] is an empty array slot`;
+      const problem =
+        i in object ? walk(object[i], `${path}[${i}]`, ancestors) : `${path}[${i}] is an empty array slot`;
       if (problem) return problem;
     }
     ancestors.pop();

@@ -55,7 +55,11 @@ export class JobRequestBuilder {
   }
 
   /** A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the trace that scheduled it). */
-  buildSchedule(definition: ServiceDefinition, args: unknown, { queue, attempts, backoff }: ScheduleOptions): JobRequest {
+  buildSchedule(
+    definition: ServiceDefinition,
+    args: unknown,
+    { queue, attempts, backoff }: ScheduleOptions,
+  ): JobRequest {
     return this.build(definition, args, { queue, attempts, backoff }, false);
   }
 
@@ -63,7 +67,10 @@ export class JobRequestBuilder {
     const service = definition.name;
     const queue = options.queue ?? this.names.queueOf(definition);
     if (!this.names.exists(queue)) {
-      throw new JobEnqueueError(service, `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`);
+      throw new JobEnqueueError(
+        service,
+        `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`,
+      );
     }
     // Instances of classes with a locator become global ids first; any other instance is named below.
     let encoded = args;
@@ -79,7 +86,11 @@ export class JobRequestBuilder {
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
       const trace = traced ? this.tracing.inject() : undefined;
-      return { queue, payload: encodePayload(service, encoded, context, encoded !== args, trace), options: withCallOptions(this.baseOptionsOf(definition), options) };
+      return {
+        queue,
+        payload: encodePayload(service, encoded, context, encoded !== args, trace),
+        options: withCallOptions(this.baseOptionsOf(definition), options),
+      };
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
@@ -87,7 +98,11 @@ export class JobRequestBuilder {
 
   private baseOptionsOf(definition: ServiceDefinition): Readonly<JobsOptions> {
     let base = this.baseOptions.get(definition);
-    if (!base) this.baseOptions.set(definition, (base = baseJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async)));
+    if (!base)
+      this.baseOptions.set(
+        definition,
+        (base = baseJobOptions(this.moduleOptions.defaultJobOptions, definition.options.async)),
+      );
     return base;
   }
 }

@@ -21,14 +21,19 @@ export class QueueNames {
     this.defaultQueue = options.defaultQueue ?? this.all[0];
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     if (!this.set.has(this.defaultQueue)) {
-      throw new Error(`ServusModule: defaultQueue "${this.defaultQueue}" is not one of queues (${this.all.join(', ')})`);
+      throw new Error(
+        `ServusModule: defaultQueue "${this.defaultQueue}" is not one of queues (${this.all.join(', ')})`,
+      );
     }
     for (const name of this.all) {
-      if (!name || name.includes(':')) throw new Error(`ServusModule: queue name "${name}" must be non-empty and contain no ':'`);
+      if (!name || name.includes(':'))
+        throw new Error(`ServusModule: queue name "${name}" must be non-empty and contain no ':'`);
     }
     // BullMQ's scripts touch several keys of a queue at once: on a cluster they must share a slot (else CROSSSLOT).
     if (isCluster(options.connection) && !/\{[^{}]+\}/.test(this.prefix)) {
-      throw new Error(`ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{${this.prefix}}" (got "${this.prefix}")`);
+      throw new Error(
+        `ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{${this.prefix}}" (got "${this.prefix}")`,
+      );
     }
   }
 
@@ -48,7 +53,8 @@ export class QueueNames {
 
   /** `queue` (default: the module's default queue) when the module declares it; AsyncError otherwise. */
   resolve(queue: string = this.defaultQueue): string {
-    if (!this.set.has(queue)) throw new AsyncError(`Queue "${queue}" is not one of the module's queues (${this.all.join(', ')})`);
+    if (!this.set.has(queue))
+      throw new AsyncError(`Queue "${queue}" is not one of the module's queues (${this.all.join(', ')})`);
     return queue;
   }
 }

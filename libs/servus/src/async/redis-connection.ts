@@ -18,14 +18,22 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
   // but never answers costs the caller enqueueTimeoutMs, not forever.
   const overrides: RedisOptions =
     role === 'producer'
-      ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS }
+      ? {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS,
+        }
       : { maxRetriesPerRequest: null, enableOfflineQueue: true };
   const connection = options.connection ?? { url: process.env.REDIS_URL || DEFAULT_REDIS_URL };
   let client: RedisClient;
   if (isCluster(connection)) {
     const { redisOptions, ...clusterOptions } = connection.options ?? {};
     // The cluster queues commands itself while it (re)discovers slots: same rule as a node's offline queue.
-    client = new Cluster(connection.cluster, { ...clusterOptions, enableOfflineQueue: overrides.enableOfflineQueue, redisOptions: { ...redisOptions, ...overrides } });
+    client = new Cluster(connection.cluster, {
+      ...clusterOptions,
+      enableOfflineQueue: overrides.enableOfflineQueue,
+      redisOptions: { ...redisOptions, ...overrides },
+    });
   } else if ('url' in connection && typeof connection.url === 'string') {
     const { url, ...rest } = connection as { url: string } & RedisOptions;
     client = new Redis(url, { ...rest, ...overrides });
@@ -37,7 +45,11 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
 }
 
 export function isCluster(connection: AsyncModuleOptions['connection']): connection is RedisClusterConnection {
-  return typeof connection === 'object' && connection !== null && Array.isArray((connection as RedisClusterConnection).cluster);
+  return (
+    typeof connection === 'object' &&
+    connection !== null &&
+    Array.isArray((connection as RedisClusterConnection).cluster)
+  );
 }
 
 const logger = new Logger('Servus');
@@ -57,7 +69,10 @@ function warnOnErrors(client: RedisClient, role: string): void {
 export function whenReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => done(new Error(`Redis not ready after ${timeoutMs}ms (status ${client.status})`)), timeoutMs);
+    const timer = setTimeout(
+      () => done(new Error(`Redis not ready after ${timeoutMs}ms (status ${client.status})`)),
+      timeoutMs,
+    );
     const onReady = () => done();
     const onError = (error: Error) => done(error);
     const done = (error?: Error) => {

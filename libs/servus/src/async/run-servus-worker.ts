@@ -27,7 +27,10 @@ export interface RunServusWorkerOptions {
  *
  * @publicApi
  */
-export async function runServusWorker(root: RootModule, options: RunServusWorkerOptions = {}): Promise<INestApplicationContext> {
+export async function runServusWorker(
+  root: RootModule,
+  options: RunServusWorkerOptions = {},
+): Promise<INestApplicationContext> {
   const logger = new Logger('Servus');
   const app = options.http ? await NestFactory.create(root) : await NestFactory.createApplicationContext(root);
   if (options.http) {
@@ -36,7 +39,9 @@ export async function runServusWorker(root: RootModule, options: RunServusWorker
       await http.listen(options.http.port, options.http.host ?? '0.0.0.0');
     } catch (error) {
       // The workers are consuming by now (bootstrap is done): let their jobs finish before failing.
-      logger.error(`Worker HTTP could not listen on ${options.http.host ?? '0.0.0.0'}:${options.http.port}: ${(error as Error).message}`);
+      logger.error(
+        `Worker HTTP could not listen on ${options.http.host ?? '0.0.0.0'}:${options.http.port}: ${(error as Error).message}`,
+      );
       await app.get(ServusWorker).drain();
       await app.close();
       throw error;

@@ -49,11 +49,22 @@ export class ServusJobProcessor {
     const definition = this.registry.findByName(call.service);
     if (!definition) {
       // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
-      throw this.refuse(job, label, `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`, call.trace);
+      throw this.refuse(
+        job,
+        label,
+        `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`,
+        call.trace,
+      );
     }
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
     const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
-    return this.tracing.run(`process ${definition.name}`, SpanKind.CONSUMER, attributes, () => this.run(job, call, definition, label, attempt), this.tracing.extract(call.trace));
+    return this.tracing.run(
+      `process ${definition.name}`,
+      SpanKind.CONSUMER,
+      attributes,
+      () => this.run(job, call, definition, label, attempt),
+      this.tracing.extract(call.trace),
+    );
   }
 
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
@@ -64,7 +75,13 @@ export class ServusJobProcessor {
     return error;
   }
 
-  private async run(job: Job, call: ReturnType<typeof decodePayload>, definition: ServiceDefinition, label: string, attempt: number): Promise<SerializedResponse> {
+  private async run(
+    job: Job,
+    call: ReturnType<typeof decodePayload>,
+    definition: ServiceDefinition,
+    label: string,
+    attempt: number,
+  ): Promise<SerializedResponse> {
     const key = `${job.queueName}:${job.id}`;
     const context = new RunningJob(job.id!, job.queueName, attempt);
     this.running.set(key, context);
@@ -79,10 +96,15 @@ export class ServusJobProcessor {
         : await this.pipeline.run(definition, args, label, context, call.args);
       if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
-      if (context.cancelled !== undefined) throw error instanceof UnrecoverableError ? error : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
-      if (error instanceof EntityNotFoundError || error instanceof UndecodablePayloadError) throw this.unrecoverable(label, error.message);
+      if (context.cancelled !== undefined)
+        throw error instanceof UnrecoverableError
+          ? error
+          : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
+      if (error instanceof EntityNotFoundError || error instanceof UndecodablePayloadError)
+        throw this.unrecoverable(label, error.message);
       // Invalid arguments or result (ValidationError) and any non-retryable ServiceError raised: an answer, not a hiccup.
-      if (error instanceof ServiceError && !error.retryable) throw this.unrecoverable(label, failureReason(error.name, error.code, error.message));
+      if (error instanceof ServiceError && !error.retryable)
+        throw this.unrecoverable(label, failureReason(error.name, error.code, error.message));
       throw error;
     } finally {
       this.running.delete(key);
@@ -106,5 +128,10 @@ export class ServusJobProcessor {
 
 /** The messaging attributes of a job's consumer span. */
 function jobAttributes(job: Job, attempt: number): Record<string, string | number> {
-  return { 'messaging.system': 'bullmq', 'messaging.destination.name': job.queueName, 'messaging.message.id': job.id!, 'servus.job.attempt': attempt };
+  return {
+    'messaging.system': 'bullmq',
+    'messaging.destination.name': job.queueName,
+    'messaging.message.id': job.id!,
+    'servus.job.attempt': attempt,
+  };
 }

@@ -68,7 +68,10 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (!settings) return;
     const queues = settings.queues?.length ? settings.queues : this.names.all;
     const unknown = queues.filter((queue) => !this.names.exists(queue));
-    if (unknown.length) throw new Error(`ServusModule: worker queues ${unknown.join(', ')} are not among queues (${this.names.all.join(', ')})`);
+    if (unknown.length)
+      throw new Error(
+        `ServusModule: worker queues ${unknown.join(', ')} are not among queues (${this.names.all.join(', ')})`,
+      );
     const concurrency = settings.concurrency ?? DEFAULT_CONCURRENCY;
     for (const queue of queues) this.workers.push(this.createWorker(queue, concurrency, settings));
     try {
@@ -82,8 +85,11 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.workers.length = this.connections.length = 0;
       throw error;
     }
-    for (const worker of this.workers) worker.run().catch((error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
-    this.logger.log(`Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`);
+    for (const worker of this.workers)
+      worker.run().catch((error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
+    this.logger.log(
+      `Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`,
+    );
   }
 
   /** executor.cancel() of a running job reaches every worker; the one running it aborts its signal. */
@@ -93,7 +99,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     subscriber.on('message', (_channel, message) => {
       try {
         const { queue, jobId } = JSON.parse(message);
-        if (this.processor.cancel(String(queue), String(jobId), 'cancelled by executor.cancel()')) this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
+        if (this.processor.cancel(String(queue), String(jobId), 'cancelled by executor.cancel()'))
+          this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
       } catch (error) {
         this.logger.warn(`Ignored a malformed cancellation message: ${(error as Error).message}`);
       }
@@ -107,8 +114,12 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const declared = definition.options.schedule;
       if (!declared) continue;
       const { args = {}, ...options } = declared;
-      const info = await this.moduleRef.get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false }).schedule(definition.name, args, options);
-      this.logger.log(`Schedule ${info.id}: ${definition.name} ${info.cron ? `at "${info.cron}"${info.tz ? ` (${info.tz})` : ''}` : `every ${info.every}ms`} on ${info.queue}`);
+      const info = await this.moduleRef
+        .get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false })
+        .schedule(definition.name, args, options);
+      this.logger.log(
+        `Schedule ${info.id}: ${definition.name} ${info.cron ? `at "${info.cron}"${info.tz ? ` (${info.tz})` : ''}` : `every ${info.every}ms`} on ${info.queue}`,
+      );
     }
   }
 
@@ -125,7 +136,9 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       autorun: false, // started once the boot has fully succeeded
     });
     worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
-    worker.on('stalled', (jobId) => this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`));
+    worker.on('stalled', (jobId) =>
+      this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`),
+    );
     worker.on('failed', (job, error) => {
       if (!job) return;
       // A job's name is foreign data (anyone can add a job): only registered names become metric labels.
@@ -135,7 +148,9 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
         if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);
       } else {
-        this.logger.error(`Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`);
+        this.logger.error(
+          `Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`,
+        );
         if (this.observers.has('jobDead')) this.observers.jobDead(observation);
       }
     });

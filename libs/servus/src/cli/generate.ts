@@ -1,7 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { schemaFile } from '../validation/schema-files';
-import { ArgSpec, argumentsSchema, handlerFile, handlerSpecFile, resultSchema, serviceFile, serviceSpecFile } from './templates';
+import {
+  ArgSpec,
+  argumentsSchema,
+  handlerFile,
+  handlerSpecFile,
+  resultSchema,
+  serviceFile,
+  serviceSpecFile,
+} from './templates';
 
 export interface GenerateOptions {
   cwd: string;
@@ -36,7 +44,10 @@ export function planService(path: string, argSpecs: string[], options: GenerateO
   const schemaBase = join(options.schemasDir, dirname(schemaFile(serviceName, 'arguments')));
   return [
     { path: join(dir, `${fileBase}.service.ts`), content: serviceFile({ className, serviceName }, args, importFrom) },
-    { path: join(dir, `${fileBase}.service.spec.ts`), content: serviceSpecFile({ className, serviceName, fileBase }, importFrom, options.schemasDir) },
+    {
+      path: join(dir, `${fileBase}.service.spec.ts`),
+      content: serviceSpecFile({ className, serviceName, fileBase }, importFrom, options.schemasDir),
+    },
     { path: join(schemaBase, 'arguments.json'), content: argumentsSchema(args) },
     { path: join(schemaBase, 'result.json'), content: resultSchema() },
   ];
@@ -44,13 +55,23 @@ export function planService(path: string, argSpecs: string[], options: GenerateO
 
 /** `servus generate handler report.generated --invoke reports/archive` */
 export function planHandler(event: string, invoke: string | undefined, options: GenerateOptions): PlannedFile[] {
-  if (!/^[\w.-]+$/.test(event)) throw new GenerateError(`"${event}" is not an event name (letters, digits, '.', '-', '_')`);
-  if (!invoke) throw new GenerateError('a handler needs the service it invokes: --invoke <service path>, e.g. --invoke reports/archive');
+  if (!/^[\w.-]+$/.test(event))
+    throw new GenerateError(`"${event}" is not an event name (letters, digits, '.', '-', '_')`);
+  if (!invoke)
+    throw new GenerateError(
+      'a handler needs the service it invokes: --invoke <service path>, e.g. --invoke reports/archive',
+    );
   const segments = splitPath(invoke);
   const target = pascal(segments[segments.length - 1]);
-  const targetFile = join(options.root, ...segments.slice(0, -1).map(kebab), `${kebab(segments[segments.length - 1])}.service.ts`);
+  const targetFile = join(
+    options.root,
+    ...segments.slice(0, -1).map(kebab),
+    `${kebab(segments[segments.length - 1])}.service.ts`,
+  );
   if (!existsSync(resolve(options.cwd, targetFile))) {
-    throw new GenerateError(`the invoked service ${targetFile} does not exist: generate it first (servus generate service ${invoke})`);
+    throw new GenerateError(
+      `the invoked service ${targetFile} does not exist: generate it first (servus generate service ${invoke})`,
+    );
   }
   const fileBase = kebab(event.replace(/\./g, '-'));
   const className = `${pascal(event.replace(/\./g, '-'))}Handler`;
@@ -60,8 +81,14 @@ export function planHandler(event: string, invoke: string | undefined, options: 
   const importFrom = options.importFrom ?? detectImport(options.cwd);
   const method = camel(segments[segments.length - 1]);
   return [
-    { path: join(dir, `${fileBase}.handler.ts`), content: handlerFile({ className, event, method, target, targetImport }, importFrom) },
-    { path: join(dir, `${fileBase}.handler.spec.ts`), content: handlerSpecFile({ className, event, fileBase, target, targetImport }, importFrom, options.schemasDir) },
+    {
+      path: join(dir, `${fileBase}.handler.ts`),
+      content: handlerFile({ className, event, method, target, targetImport }, importFrom),
+    },
+    {
+      path: join(dir, `${fileBase}.handler.spec.ts`),
+      content: handlerSpecFile({ className, event, fileBase, target, targetImport }, importFrom, options.schemasDir),
+    },
   ];
 }
 
@@ -83,7 +110,9 @@ function parseArg(spec: string): ArgSpec {
   const match = /^([A-Za-z_$][\w$]*)(?::(\w+))?(\?)?$/.exec(spec);
   const type = (match?.[2] ?? 'string').toLowerCase();
   if (!match || !TYPES.includes(type)) {
-    throw new GenerateError(`"${spec}" is not an argument: use name:type, type one of ${TYPES.join(', ')}, '?' at the end for optional`);
+    throw new GenerateError(
+      `"${spec}" is not an argument: use name:type, type one of ${TYPES.join(', ')}, '?' at the end for optional`,
+    );
   }
   return { name: match[1], type: type as ArgSpec['type'], optional: match[3] === '?' };
 }
@@ -91,7 +120,9 @@ function parseArg(spec: string): ArgSpec {
 function splitPath(path: string): string[] {
   const segments = path.split(/[/.]/).filter(Boolean);
   if (!segments.length || segments.some((segment) => !/^[A-Za-z][\w-]*$/.test(segment))) {
-    throw new GenerateError(`"${path}" is not a service path: use segments of letters, digits, '-' and '_', such as reports/archive`);
+    throw new GenerateError(
+      `"${path}" is not a service path: use segments of letters, digits, '-' and '_', such as reports/archive`,
+    );
   }
   return segments;
 }
@@ -106,8 +137,17 @@ function detectImport(cwd: string): string {
 }
 
 function words(text: string): string[] {
-  return text.replace(/([a-z0-9])([A-Z])/g, '$1 $2').split(/[-_\s]+/).filter(Boolean);
+  return text
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[-_\s]+/)
+    .filter(Boolean);
 }
-const pascal = (text: string) => words(text).map((word) => word[0].toUpperCase() + word.slice(1)).join('');
+const pascal = (text: string) =>
+  words(text)
+    .map((word) => word[0].toUpperCase() + word.slice(1))
+    .join('');
 const camel = (text: string) => pascal(text).replace(/^./, (first) => first.toLowerCase());
-const kebab = (text: string) => words(text).map((word) => word.toLowerCase()).join('-');
+const kebab = (text: string) =>
+  words(text)
+    .map((word) => word.toLowerCase())
+    .join('-');

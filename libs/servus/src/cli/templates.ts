@@ -6,7 +6,13 @@ export interface ArgSpec {
   optional: boolean;
 }
 
-const TS_TYPES: Record<ArgSpec['type'], string> = { string: 'string', number: 'number', integer: 'number', boolean: 'boolean', date: 'string' };
+const TS_TYPES: Record<ArgSpec['type'], string> = {
+  string: 'string',
+  number: 'number',
+  integer: 'number',
+  boolean: 'boolean',
+  date: 'string',
+};
 const SCHEMAS: Record<ArgSpec['type'], object> = {
   string: { type: 'string', example: 'example' },
   number: { type: 'number', example: 1.5 },
@@ -15,7 +21,11 @@ const SCHEMAS: Record<ArgSpec['type'], object> = {
   date: { type: 'string', format: 'date', example: '2026-01-01' },
 };
 
-export function serviceFile(names: { className: string; serviceName: string }, args: ArgSpec[], importFrom: string): string {
+export function serviceFile(
+  names: { className: string; serviceName: string },
+  args: ArgSpec[],
+  importFrom: string,
+): string {
   const fields = args.map((arg) => `  ${arg.name}${arg.optional ? '?' : ''}: ${TS_TYPES[arg.type]};`).join('\n');
   return `import { Service, ServiceBase } from '${importFrom}';
 
@@ -41,7 +51,11 @@ export class ${names.className} extends ServiceBase<${names.className}Args, ${na
 `;
 }
 
-export function serviceSpecFile(names: { className: string; serviceName: string; fileBase: string }, importFrom: string, schemasDir: string): string {
+export function serviceSpecFile(
+  names: { className: string; serviceName: string; fileBase: string },
+  importFrom: string,
+  schemasDir: string,
+): string {
   return `import { Test, TestingModule } from '@nestjs/testing';
 import { ServusExecutor } from '${importFrom}';
 import { argumentsExample, ServusTestingModule } from '${importFrom}/testing';
@@ -90,7 +104,10 @@ export function resultSchema(): string {
   return `${JSON.stringify(schema, null, 2)}\n`;
 }
 
-export function handlerFile(names: { className: string; event: string; method: string; target: string; targetImport: string }, importFrom: string): string {
+export function handlerFile(
+  names: { className: string; event: string; method: string; target: string; targetImport: string },
+  importFrom: string,
+): string {
   return `import { EventHandler, Invoke } from '${importFrom}';
 import { ${names.target}, ${names.target}Args } from '${names.targetImport}';
 

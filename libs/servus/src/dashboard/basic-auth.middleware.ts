@@ -5,7 +5,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 export const DASHBOARD_REALM = 'Servus dashboard';
 
 /** A Connect-style middleware, as Nest's `consumer.apply()` takes it (Express or plain node:http). */
-export type DashboardMiddleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+export type DashboardMiddleware = (
+  request: IncomingMessage,
+  response: ServerResponse,
+  next: (error?: unknown) => void,
+) => void;
 
 /**
  * HTTP basic auth for the dashboard: 401 with a `WWW-Authenticate` challenge on missing or wrong
@@ -17,7 +21,11 @@ export type DashboardMiddleware = (request: IncomingMessage, response: ServerRes
 export function basicAuthMiddleware(auth: { username?: string; password?: string }): DashboardMiddleware {
   if (!auth.username || !auth.password) {
     return (_request, response) =>
-      answer(response, 403, 'Servus dashboard: credentials are not configured. Set auth.username and auth.password in ServusDashboardModule.forRoot({ auth }).');
+      answer(
+        response,
+        403,
+        'Servus dashboard: credentials are not configured. Set auth.username and auth.password in ServusDashboardModule.forRoot({ auth }).',
+      );
   }
   const expected = { username: digest(auth.username), password: digest(auth.password) };
   return (request, response, next) => {

@@ -8,7 +8,10 @@ import { listenLocal } from '../../../../test/support/free-port';
 import { BullmqQueues } from '../async/bullmq-queues';
 
 @Service({ name: 'dashboard.sign-up', queue: 'critical' })
-class SignUp extends ServiceBase<{ email: string; password: string; profile: { apiKey: string } }, { userId: number; accessToken: string }> {
+class SignUp extends ServiceBase<
+  { email: string; password: string; profile: { apiKey: string } },
+  { userId: number; accessToken: string }
+> {
   async call() {
     return this.success({ userId: 7, accessToken: 'tok-live-123' });
   }
@@ -24,16 +27,24 @@ describe('ServusDashboardModule', () => {
   const redis = new Redis(REDIS_URL);
   const apps: INestApplication[] = [];
 
-  async function serve(dashboard: ServusDashboardOptions, worker = false): Promise<{ app: INestApplication; base: string }> {
+  async function serve(
+    dashboard: ServusDashboardOptions,
+    worker = false,
+  ): Promise<{ app: INestApplication; base: string }> {
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues, worker, logging: false }), ServusDashboardModule.forRoot(dashboard), SignUpModule],
+      imports: [
+        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, queues, worker, logging: false }),
+        ServusDashboardModule.forRoot(dashboard),
+        SignUpModule,
+      ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
     return { app, base: await listenLocal(app) };
   }
 
-  const basic = (username: string, password: string) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+  const basic = (username: string, password: string) =>
+    `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 
   afterAll(async () => {
     await Promise.all(apps.map((app) => app.close()));
@@ -52,7 +63,9 @@ describe('ServusDashboardModule', () => {
     afterAll(() => warn.mockRestore());
 
     it('warns at boot, naming the option', () => {
-      expect(warn).toHaveBeenCalledWith(expect.stringMatching(/admin\/queues refuses every request \(403\): set auth\.username and auth\.password/));
+      expect(warn).toHaveBeenCalledWith(
+        expect.stringMatching(/admin\/queues refuses every request \(403\): set auth\.username and auth\.password/),
+      );
     });
 
     it.each([
@@ -115,12 +128,18 @@ describe('ServusDashboardModule', () => {
       const { jobId } = await app.get(ServusExecutor).callAsync(SignUp, args);
       await waitForJob(app.get(BullmqQueues).queue('critical'), jobId, ['completed']);
 
-      const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=critical&status=completed&page=1&jobsPerPage=10`, { headers: { authorization } });
+      const response = await fetch(
+        `${base}/admin/queues/api/queues?activeQueue=critical&status=completed&page=1&jobsPerPage=10`,
+        { headers: { authorization } },
+      );
       const body = (await response.json()) as { queues: Array<{ name: string; jobs: any[] }> };
       const job = body.queues.find((queue) => queue.name === 'critical')!.jobs.find((item) => item.id === jobId);
       expect(job).toMatchObject({
         name: 'dashboard.sign-up',
-        data: { service: 'dashboard.sign-up', args: { email: 'ann@example.com', password: '[REDACTED]', profile: { apiKey: '[REDACTED]' } } },
+        data: {
+          service: 'dashboard.sign-up',
+          args: { email: 'ann@example.com', password: '[REDACTED]', profile: { apiKey: '[REDACTED]' } },
+        },
         returnValue: { success: true, data: { userId: 7, accessToken: '[REDACTED]' } },
       });
       expect(JSON.stringify(body)).not.toMatch(/hunter2|k-999|tok-live-123/);
@@ -132,14 +151,25 @@ describe('ServusDashboardModule', () => {
     });
 
     it("refuses to write redacted values back (the editor starts from the board's redacted copy)", async () => {
-      const { jobId } = await app.get(ServusExecutor).callAsync(SignUp, { email: 'bo@example.com', password: 'pw-1', profile: { apiKey: 'k-1' } }, { wait: 60_000 });
+      const { jobId } = await app
+        .get(ServusExecutor)
+        .callAsync(SignUp, { email: 'bo@example.com', password: 'pw-1', profile: { apiKey: 'k-1' } }, { wait: 60_000 });
       const write = (path: string, method: string, body: unknown) =>
-        fetch(`${base}/admin/queues/api/queues/critical${path}`, { method, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        fetch(`${base}/admin/queues/api/queues/critical${path}`, {
+          method,
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
 
-      const edited = await write(`/${jobId}/update-data`, 'PATCH', { jobData: { service: 'dashboard.sign-up', args: { email: 'x', password: '[REDACTED]' } } });
+      const edited = await write(`/${jobId}/update-data`, 'PATCH', {
+        jobData: { service: 'dashboard.sign-up', args: { email: 'x', password: '[REDACTED]' } },
+      });
       expect(edited.status).toBe(400);
       expect(await edited.json()).toMatchObject({ message: expect.stringContaining('cannot write them back') });
-      const duplicated = await write('/add', 'POST', { name: 'dashboard.sign-up', data: { service: 'dashboard.sign-up', args: { password: '[REDACTED]' } } });
+      const duplicated = await write('/add', 'POST', {
+        name: 'dashboard.sign-up',
+        data: { service: 'dashboard.sign-up', args: { password: '[REDACTED]' } },
+      });
       expect(duplicated.status).toBe(400);
       expect((await app.get(BullmqQueues).queue('critical').getJob(jobId))!.data.args.password).toBe('pw-1');
       expect(await app.get(BullmqQueues).queue('critical').count()).toBe(1);
@@ -149,10 +179,15 @@ describe('ServusDashboardModule', () => {
   it('readOnly: the board shows the queues and refuses their actions', async () => {
     const { base } = await serve({ auth: { username: 'ops', password: 'pw' }, readOnly: true, route: 'ops/jobs' });
     const authorization = basic('ops', 'pw');
-    const listed = (await (await fetch(`${base}/ops/jobs/api/queues`, { headers: { authorization } })).json()) as { queues: Array<{ readOnlyMode: boolean }> };
+    const listed = (await (await fetch(`${base}/ops/jobs/api/queues`, { headers: { authorization } })).json()) as {
+      queues: Array<{ readOnlyMode: boolean }>;
+    };
     expect(listed.queues).toHaveLength(3);
     expect(listed.queues.every((queue) => queue.readOnlyMode)).toBe(true);
-    const paused = await fetch(`${base}/ops/jobs/api/queues/default/pause`, { method: 'PUT', headers: { authorization } });
+    const paused = await fetch(`${base}/ops/jobs/api/queues/default/pause`, {
+      method: 'PUT',
+      headers: { authorization },
+    });
     expect(paused.status).toBe(405);
     expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization } })).status).toBe(404);
   });
@@ -173,15 +208,23 @@ describe('ServusDashboardModule', () => {
           route: 'ops/async',
           imports: [SecretsModule],
           inject: [DashboardSecrets],
-          useFactory: async (secrets: DashboardSecrets) => ({ auth: { username: secrets.username, password: await secrets.password() }, readOnly: true }),
+          useFactory: async (secrets: DashboardSecrets) => ({
+            auth: { username: secrets.username, password: await secrets.password() },
+            readOnly: true,
+          }),
         }),
       ],
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
     apps.push(app);
     const base = await listenLocal(app);
-    expect((await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'wrong') } })).status).toBe(401);
-    const listed = await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'vault-pw') } });
+    expect(
+      (await fetch(`${base}/ops/async/api/queues`, { headers: { authorization: basic('vault-user', 'wrong') } }))
+        .status,
+    ).toBe(401);
+    const listed = await fetch(`${base}/ops/async/api/queues`, {
+      headers: { authorization: basic('vault-user', 'vault-pw') },
+    });
     expect(listed.status).toBe(200);
     const { queues: shown } = (await listed.json()) as { queues: Array<{ name: string; readOnlyMode: boolean }> };
     expect(shown.map((queue) => [queue.name, queue.readOnlyMode])).toEqual(queues.map((name) => [name, true]));

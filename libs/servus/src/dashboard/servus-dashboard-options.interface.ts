@@ -31,6 +31,8 @@ export interface ServusDashboardOptions {
  */
 export interface ServusDashboardAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   route?: string;
-  useFactory: (...args: any[]) => Omit<ServusDashboardOptions, 'route'> | Promise<Omit<ServusDashboardOptions, 'route'>>;
+  useFactory: (
+    ...args: any[]
+  ) => Omit<ServusDashboardOptions, 'route'> | Promise<Omit<ServusDashboardOptions, 'route'>>;
   inject?: any[];
 }

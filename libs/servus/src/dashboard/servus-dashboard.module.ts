@@ -8,7 +8,12 @@ import { ServiceLogger } from '../execution/service-logger';
 import { basicAuthMiddleware } from './basic-auth.middleware';
 import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
-import { DEFAULT_DASHBOARD_ROUTE, SERVUS_DASHBOARD_OPTIONS, ServusDashboardAsyncOptions, ServusDashboardOptions } from './servus-dashboard-options.interface';
+import {
+  DEFAULT_DASHBOARD_ROUTE,
+  SERVUS_DASHBOARD_OPTIONS,
+  ServusDashboardAsyncOptions,
+  ServusDashboardOptions,
+} from './servus-dashboard-options.interface';
 
 /**
  * The bull-board dashboard over every Servus queue, behind HTTP basic auth. Jobs are listed by
@@ -44,11 +49,22 @@ export class ServusDashboardModule implements OnModuleInit {
   /** Credentials from a factory (ConfigService, a secret store), resolved at boot like any async provider. */
   static forRootAsync(options: ServusDashboardAsyncOptions): DynamicModule {
     const route = options.route;
-    const factory = async (...args: unknown[]): Promise<ServusDashboardOptions> => ({ ...(await options.useFactory(...args)), route });
-    return this.create(route, [{ provide: SERVUS_DASHBOARD_OPTIONS, useFactory: factory, inject: options.inject ?? [] }], options.imports);
+    const factory = async (...args: unknown[]): Promise<ServusDashboardOptions> => ({
+      ...(await options.useFactory(...args)),
+      route,
+    });
+    return this.create(
+      route,
+      [{ provide: SERVUS_DASHBOARD_OPTIONS, useFactory: factory, inject: options.inject ?? [] }],
+      options.imports,
+    );
   }
 
-  private static create(route: string | undefined, optionsProviders: Provider[], imports: DynamicModule['imports'] = []): DynamicModule {
+  private static create(
+    route: string | undefined,
+    optionsProviders: Provider[],
+    imports: DynamicModule['imports'] = [],
+  ): DynamicModule {
     // bull-board takes its middleware when the module is declared; the credentials are known once
     // the options provider has resolved, so the middleware asks the gate (set in onModuleInit).
     const gate = new DashboardGate();
@@ -71,7 +87,9 @@ export class ServusDashboardModule implements OnModuleInit {
     this.gate.open(basicAuthMiddleware(this.options.auth ?? {}));
     const route = this.options.route ?? DEFAULT_DASHBOARD_ROUTE;
     if (!this.options.auth?.username || !this.options.auth?.password) {
-      this.logger.warn(`/${route} refuses every request (403): set auth.username and auth.password in ServusDashboardModule.forRoot({ auth })`);
+      this.logger.warn(
+        `/${route} refuses every request (403): set auth.username and auth.password in ServusDashboardModule.forRoot({ auth })`,
+      );
     }
     if (!this.queues) {
       this.logger.warn(`/${route} shows no queues: ServusModule runs without BullMQ here`);

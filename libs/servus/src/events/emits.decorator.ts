@@ -34,7 +34,9 @@ export interface EmitConfig {
 export function Emits(event: string, options: EmitsOptions): ClassDecorator {
   if (!event) throw new TypeError('@Emits needs an event name');
   if (!['success', 'failure', 'error'].includes(options?.on)) {
-    throw new TypeError(`@Emits('${event}'): 'on' must be 'success', 'failure' or 'error', got ${JSON.stringify(options?.on)}`);
+    throw new TypeError(
+      `@Emits('${event}'): 'on' must be 'success', 'failure' or 'error', got ${JSON.stringify(options?.on)}`,
+    );
   }
   const config: EmitConfig = { event, on: options.on, payload: options.payload };
   return (target) => {
@@ -43,4 +45,3 @@ export function Emits(event: string, options: EmitsOptions): ClassDecorator {
     Reflect.defineMetadata(EMITS_METADATA, [config, ...own], target);
   };
 }
-

@@ -12,7 +12,10 @@ export class EventEmitError extends Error {
     readonly trigger: string,
     cause: unknown,
   ) {
-    super(`${service} ran, but its '${trigger}' events failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`, { cause });
+    super(
+      `${service} ran, but its '${trigger}' events failed: ${cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause)}`,
+      { cause },
+    );
     this.name = 'EventEmitError';
   }
 }

@@ -35,13 +35,20 @@ abstract class Recording extends ServiceBase<any, null> {
   }
 }
 
-@Service() class SendWelcome extends Recording {}
-@Service() class GrantBonus extends Recording {}
-@Service() class AskForFeedback extends Recording {}
-@Service() class TrackSignup extends Recording {}
-@Service() class FileComplaint extends Recording {}
-@Service() class PageOnCall extends Recording {}
-@Service() class AuditTrail extends Recording {}
+@Service()
+class SendWelcome extends Recording {}
+@Service()
+class GrantBonus extends Recording {}
+@Service()
+class AskForFeedback extends Recording {}
+@Service()
+class TrackSignup extends Recording {}
+@Service()
+class FileComplaint extends Recording {}
+@Service()
+class PageOnCall extends Recording {}
+@Service()
+class AuditTrail extends Recording {}
 
 @Service()
 class Boom extends ServiceBase<{ why: string }, null> {
@@ -58,7 +65,10 @@ interface SignupArgs {
 
 @Service({ name: 'users.create' })
 @Emits('user.created', { on: 'success' })
-@Emits('user.audited', { on: 'success', payload: (response, args) => ({ action: 'create', email: args.email, id: response.data.id }) })
+@Emits('user.audited', {
+  on: 'success',
+  payload: (response, args) => ({ action: 'create', email: args.email, id: response.data.id }),
+})
 @Emits('user.rejected', { on: 'failure' })
 @Emits('user.crashed', { on: 'error', payload: 'crashPayload' })
 class CreateUser extends ServiceBase<SignupArgs, { id: number; email: string; vip: boolean }> {
@@ -123,7 +133,11 @@ class CrashedHandler {
 }
 
 @EventHandler('user.audited', {
-  payload: { type: 'object', required: ['action', 'email'], properties: { action: { enum: ['create', 'delete'] }, email: { type: 'string', format: 'email' } } },
+  payload: {
+    type: 'object',
+    required: ['action', 'email'],
+    properties: { action: { enum: ['create', 'delete'] }, email: { type: 'string', format: 'email' } },
+  },
 })
 class AuditHandler {
   @Invoke(AuditTrail)
@@ -156,7 +170,9 @@ const HANDLERS = [UserCreatedHandler, AnalyticsHandler, RejectedHandler, Crashed
 async function boot(options: ServusModuleOptions = {}, extra: Type[] = []) {
   @Module({ providers: [Journal, CreateUser, TriggerBoom, ...TARGETS, ...HANDLERS, ...extra] })
   class EventsFixtureModule {}
-  const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot({ logging: false, ...options }), EventsFixtureModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [ServusModule.forRoot({ logging: false, ...options }), EventsFixtureModule],
+  }).compile();
   moduleRef.useLogger(false);
   return moduleRef.init();
 }
@@ -238,11 +254,16 @@ describe('events', () => {
     });
 
     it("ServusEvents.emit itself rejects with the invocation's own exception", async () => {
-      await expect(app.get(ServusEvents).emit('boom.requested', { times: 1 })).rejects.toThrow(new RangeError('boom: first of 1'));
+      await expect(app.get(ServusEvents).emit('boom.requested', { times: 1 })).rejects.toThrow(
+        new RangeError('boom: first of 1'),
+      );
     });
 
     it('several failures reject with an EventInvocationsError holding each', async () => {
-      const error = await app.get(ServusEvents).emit('boom.requested', { times: 2 }).catch((e) => e);
+      const error = await app
+        .get(ServusEvents)
+        .emit('boom.requested', { times: 2 })
+        .catch((e) => e);
       expect(error).toBeInstanceOf(EventInvocationsError);
       expect(error.errors.map((e: Error) => e.message)).toEqual(['boom: first of 2', 'boom: second of 2']);
     });
@@ -256,7 +277,10 @@ describe('events', () => {
         }
       }
       const other = await boot({}, [BadQueueHandler]);
-      const error = await other.get(ServusExecutor).call(CreateUser, { email: 'q@example.com' }).catch((e) => e);
+      const error = await other
+        .get(ServusExecutor)
+        .call(CreateUser, { email: 'q@example.com' })
+        .catch((e) => e);
       expect(error).toBeInstanceOf(EventEmitError);
       expect(error.cause).toBeInstanceOf(JobEnqueueError);
       await other.close();
@@ -267,7 +291,9 @@ describe('events', () => {
     it("are logged and reported; the emitter's call keeps its response", async () => {
       const isolated = await boot({ events: { handlerErrors: 'isolate' } });
       const errors: string[] = [];
-      const spy = jest.spyOn(Logger.prototype, 'error').mockImplementation((message: unknown) => void errors.push(String(message)));
+      const spy = jest
+        .spyOn(Logger.prototype, 'error')
+        .mockImplementation((message: unknown) => void errors.push(String(message)));
       try {
         const response = await isolated.get(ServusExecutor).call(TriggerBoom, { times: 1 });
         expect(response.success && response.data).toEqual({ times: 1 });
@@ -306,7 +332,9 @@ describe('events', () => {
           return {};
         }
       }
-      await expect(boot({}, [WrongTarget])).rejects.toThrow('WrongTarget.go invokes NotAService, which is not a registered service');
+      await expect(boot({}, [WrongTarget])).rejects.toThrow(
+        'WrongTarget.go invokes NotAService, which is not a registered service',
+      );
     });
 
     it('an @Emits payload naming a missing method fails the boot', async () => {
@@ -317,7 +345,9 @@ describe('events', () => {
           return this.success(null);
         }
       }
-      await expect(boot({}, [BadEmits])).rejects.toThrow(`@Emits('user.created') on BadEmits: payload method "nope" does not exist on the service.`);
+      await expect(boot({}, [BadEmits])).rejects.toThrow(
+        `@Emits('user.created') on BadEmits: payload method "nope" does not exist on the service.`,
+      );
     });
 
     it('@Emits refuses an unknown trigger at declaration', () => {

@@ -27,7 +27,11 @@ export interface InvokeMetadata {
 export function Invoke<S>(
   target: Type<S>,
   options: InvokeOptions = {},
-): <M extends (payload: any) => ArgsOf<S> | Promise<ArgsOf<S>>>(proto: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void {
+): <M extends (payload: any) => ArgsOf<S> | Promise<ArgsOf<S>>>(
+  proto: object,
+  key: string | symbol,
+  descriptor: TypedPropertyDescriptor<M>,
+) => void {
   return (_proto, _key, descriptor) => {
     if (typeof target !== 'function') throw new TypeError('@Invoke needs a service class (is it imported before use?)');
     Reflect.defineMetadata(INVOKE_METADATA, { target, options } satisfies InvokeMetadata, descriptor.value!);

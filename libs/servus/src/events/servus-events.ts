@@ -44,7 +44,8 @@ export class ServusEvents {
     const outcomes: InvocationOutcome[] = [];
     for (const handler of this.registry.handlersOf(event)) outcomes.push(...(await this.runHandler(handler, payload)));
     const errors = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.error);
-    if (errors.length && !this.isolate) throw errors.length === 1 ? errors[0] : new EventInvocationsError(event, errors);
+    if (errors.length && !this.isolate)
+      throw errors.length === 1 ? errors[0] : new EventInvocationsError(event, errors);
     return { event, outcomes };
   }
 
@@ -53,17 +54,26 @@ export class ServusEvents {
    * All are emitted even when one fails; then the failure (several: an EventInvocationsError).
    * A payload function that throws counts as a failed emit, isolated like the others.
    */
-  async emitOutcome(definition: ServiceDefinition, trigger: EmitTrigger, outcome: unknown, args: unknown): Promise<void> {
+  async emitOutcome(
+    definition: ServiceDefinition,
+    trigger: EmitTrigger,
+    outcome: unknown,
+    args: unknown,
+  ): Promise<void> {
     const errors: unknown[] = [];
     for (const config of definition.emits![trigger]) {
       try {
         await this.emit(config.event, payloadOf(config, definition, trigger, outcome, args));
       } catch (error) {
-        if (this.isolate) this.logger.error(`Payload of event ${config.event} from ${definition.name} failed: ${(error as Error)?.message ?? error}`);
+        if (this.isolate)
+          this.logger.error(
+            `Payload of event ${config.event} from ${definition.name} failed: ${(error as Error)?.message ?? error}`,
+          );
         else errors.push(error);
       }
     }
-    if (errors.length) throw errors.length === 1 ? errors[0] : new EventInvocationsError(`${definition.name} ${trigger}`, errors);
+    if (errors.length)
+      throw errors.length === 1 ? errors[0] : new EventInvocationsError(`${definition.name} ${trigger}`, errors);
   }
 
   private async runHandler(handler: HandlerBinding, payload: unknown): Promise<InvocationOutcome[]> {
@@ -84,9 +94,15 @@ export class ServusEvents {
     const { options, target } = invocation;
     const base = { invocation: invocation.name, service: target.name };
     try {
-      if ((options.if && !options.if(payload)) || (options.unless && options.unless(payload))) return { ...base, status: 'skipped' };
+      if ((options.if && !options.if(payload)) || (options.unless && options.unless(payload)))
+        return { ...base, status: 'skipped' };
       const args = await invocation.map(payload);
-      if (options.async) return { ...base, status: 'enqueued', receipt: await this.executor.callAsync(target.type, args as never, invocation.callOptions) };
+      if (options.async)
+        return {
+          ...base,
+          status: 'enqueued',
+          receipt: await this.executor.callAsync(target.type, args as never, invocation.callOptions),
+        };
       return { ...base, status: 'called', response: await this.executor.call(target.type, args as never) };
     } catch (error) {
       return this.failed(invocation, error);
@@ -95,7 +111,10 @@ export class ServusEvents {
 
   private failed(invocation: Invocation, error: unknown): InvocationOutcome {
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.logger.error(`Event invocation ${invocation.name} -> ${invocation.target.name} failed: ${reason}`, error instanceof Error ? error.stack : undefined);
+    this.logger.error(
+      `Event invocation ${invocation.name} -> ${invocation.target.name} failed: ${reason}`,
+      error instanceof Error ? error.stack : undefined,
+    );
     return { invocation: invocation.name, service: invocation.target.name, status: 'failed', error };
   }
 
@@ -105,9 +124,16 @@ export class ServusEvents {
   }
 }
 
-function payloadOf(config: EmitConfig, definition: ServiceDefinition, trigger: EmitTrigger, outcome: any, args: unknown): unknown {
+function payloadOf(
+  config: EmitConfig,
+  definition: ServiceDefinition,
+  trigger: EmitTrigger,
+  outcome: any,
+  args: unknown,
+): unknown {
   const { payload } = config;
-  if (payload === undefined) return trigger === 'success' ? outcome.data : trigger === 'failure' ? outcome.error : outcome;
+  if (payload === undefined)
+    return trigger === 'success' ? outcome.data : trigger === 'failure' ? outcome.error : outcome;
   if (typeof payload === 'function') return payload(outcome, args);
   return (definition.instance as any)[payload](outcome, args);
 }

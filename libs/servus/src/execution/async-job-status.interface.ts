@@ -7,7 +7,8 @@ import { ServiceResponse } from '../response/service-response';
  * @publicApi
  */
 export interface AsyncJobStatus {
-  state: 'waiting' | 'delayed' | 'prioritized' | 'active' | 'completed' | 'failed' | 'waiting-children' | 'unknown' | string;
+  state:
+    'waiting' | 'delayed' | 'prioritized' | 'active' | 'completed' | 'failed' | 'waiting-children' | 'unknown' | string;
   attemptsMade: number;
   response?: ServiceResponse;
   failedReason?: string;

@@ -28,7 +28,14 @@ describe('createRedactor', () => {
     });
 
     it('keeps values under keys that are not secret', () => {
-      const args = { userId: 1, email: 'ada@example.com', reportType: 'monthly', active: true, note: null, tags: ['a', 'b'] };
+      const args = {
+        userId: 1,
+        email: 'ada@example.com',
+        reportType: 'monthly',
+        active: true,
+        note: null,
+        tags: ['a', 'b'],
+      };
       expect(redact(args)).toEqual(args);
     });
 
@@ -100,7 +107,9 @@ describe('createRedactor', () => {
           readonly password: string,
         ) {}
       }
-      expect(redact({ login: new LoginDto('a@b.co', 'hunter2') })).toEqual({ login: { email: 'a@b.co', password: REDACTED } });
+      expect(redact({ login: new LoginDto('a@b.co', 'hunter2') })).toEqual({
+        login: { email: 'a@b.co', password: REDACTED },
+      });
     });
 
     it('keeps Dates, Maps and Sets as they are', () => {
@@ -127,7 +136,11 @@ describe('createRedactor', () => {
   describe('with custom keys', () => {
     it('replaces the default list: only the given keys are masked', () => {
       const custom = createRedactor(['ssn']);
-      expect(custom({ ssn: '123-45-6789', customerSsn: 'x', password: 'p' })).toEqual({ ssn: REDACTED, customerSsn: REDACTED, password: 'p' });
+      expect(custom({ ssn: '123-45-6789', customerSsn: 'x', password: 'p' })).toEqual({
+        ssn: REDACTED,
+        customerSsn: REDACTED,
+        password: 'p',
+      });
     });
 
     it('accepts regular expressions', () => {
@@ -144,8 +157,20 @@ describe('createRedactor', () => {
     it('masks every match with a global or sticky regular expression (no lastIndex carried over)', () => {
       const custom = createRedactor([/secret/g, /key/y]);
       const args = { secret1: 'a', secret2: 'b', secret3: 'c', key1: 'd', key2: 'e' };
-      expect(custom(args)).toEqual({ secret1: REDACTED, secret2: REDACTED, secret3: REDACTED, key1: REDACTED, key2: REDACTED });
-      expect(custom(args)).toEqual({ secret1: REDACTED, secret2: REDACTED, secret3: REDACTED, key1: REDACTED, key2: REDACTED });
+      expect(custom(args)).toEqual({
+        secret1: REDACTED,
+        secret2: REDACTED,
+        secret3: REDACTED,
+        key1: REDACTED,
+        key2: REDACTED,
+      });
+      expect(custom(args)).toEqual({
+        secret1: REDACTED,
+        secret2: REDACTED,
+        secret3: REDACTED,
+        key1: REDACTED,
+        key2: REDACTED,
+      });
     });
 
     it('matches string keys literally, not as patterns', () => {

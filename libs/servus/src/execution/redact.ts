@@ -6,14 +6,25 @@ export const REDACTED = '[REDACTED]';
  * Key names whose values never reach a log line. A string matches as a substring, ignoring
  * case and the separators '-', '_' and spaces: 'apikey' covers apiKey, api_key and x-api-key.
  */
-export const DEFAULT_REDACT_KEYS = ['password', 'passwd', 'secret', 'token', 'authorization', 'apikey', 'cookie', 'creditcard'];
+export const DEFAULT_REDACT_KEYS = [
+  'password',
+  'passwd',
+  'secret',
+  'token',
+  'authorization',
+  'apikey',
+  'cookie',
+  'creditcard',
+];
 
 const SEPARATORS = /[-_\s]/g;
 
 /** Builds a redactor once (the key list is fixed per module), returning a deep copy with secrets masked. */
 export function createRedactor(keys: readonly (string | RegExp)[]): (value: unknown) => unknown {
   // Own copies: a /g or /y pattern keeps `lastIndex` between test() calls, which would let every other match through.
-  const words = keys.filter((key): key is string => typeof key === 'string').map((key) => key.replace(SEPARATORS, '').toLowerCase());
+  const words = keys
+    .filter((key): key is string => typeof key === 'string')
+    .map((key) => key.replace(SEPARATORS, '').toLowerCase());
   const patterns = keys.filter((key): key is RegExp => key instanceof RegExp).map((key) => new RegExp(key));
   const isSecret = (key: string) => {
     const normalized = key.replace(SEPARATORS, '').toLowerCase();
@@ -45,5 +56,11 @@ export function createRedactor(keys: readonly (string | RegExp)[]): (value: unkn
 
 /** Values JSON.stringify shows without their own keys: kept as they are. */
 function isOpaque(value: object): boolean {
-  return value instanceof Date || value instanceof Map || value instanceof Set || ArrayBuffer.isView(value) || value instanceof RegExp;
+  return (
+    value instanceof Date ||
+    value instanceof Map ||
+    value instanceof Set ||
+    ArrayBuffer.isView(value) ||
+    value instanceof RegExp
+  );
 }

@@ -32,7 +32,9 @@ export class ServiceLogger {
     if (!context) return service;
     let formatted = this.formattedContexts.get(context);
     if (formatted === undefined) {
-      const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(([key, value]) => `${key}=${value}`);
+      const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(
+        ([key, value]) => `${key}=${value}`,
+      );
       this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
     }
     return service + formatted;
@@ -48,7 +50,8 @@ export class ServiceLogger {
   finished(service: string, response: ServiceResponse, ms: number): void {
     if (!this.enabled) return;
     if (response.success) {
-      if (isEnabled(this.successLevel)) this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
+      if (isEnabled(this.successLevel))
+        this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
     } else {
       const { code, message } = response.error.apiError();
       this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
@@ -58,7 +61,10 @@ export class ServiceLogger {
   raised(service: string, error: unknown, ms: number): void {
     if (!this.enabled) return;
     const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.logger.error(`${this.subject(service)} raised ${described} after ${format(ms)}`, error instanceof Error ? error.stack : undefined);
+    this.logger.error(
+      `${this.subject(service)} raised ${described} after ${format(ms)}`,
+      error instanceof Error ? error.stack : undefined,
+    );
   }
 }
 

@@ -31,13 +31,25 @@ export class ServicePipeline {
    * `label` tells where the call runs (the worker passes its job), for the log lines;
    * `loggedArgs` is what the call line shows when not `args` (a worker logs global ids, not entities).
    */
-  run(definition: ServiceDefinition, args: unknown, label?: string, context?: CallContext, loggedArgs: unknown = args): Promise<ServiceResponse> {
+  run(
+    definition: ServiceDefinition,
+    args: unknown,
+    label?: string,
+    context?: CallContext,
+    loggedArgs: unknown = args,
+  ): Promise<ServiceResponse> {
     return this.tracing.run(`call ${definition.name}`, SpanKind.INTERNAL, { 'servus.service': definition.name }, () =>
       this.execute(definition, args, label, context, loggedArgs),
     );
   }
 
-  private async execute(definition: ServiceDefinition, args: unknown, label: string | undefined, context: CallContext | undefined, loggedArgs: unknown): Promise<ServiceResponse> {
+  private async execute(
+    definition: ServiceDefinition,
+    args: unknown,
+    label: string | undefined,
+    context: CallContext | undefined,
+    loggedArgs: unknown,
+  ): Promise<ServiceResponse> {
     const name = label ? `${definition.name} (${label})` : definition.name;
     if (this.observers.has('callStarted')) this.observers.callStarted(definition, args);
     this.logger.called(name, loggedArgs);
@@ -46,7 +58,8 @@ export class ServicePipeline {
     try {
       if (definition.arguments) args = await this.validateArguments(definition, args);
       response = await this.invoke(definition, args, context);
-      if (definition.result && response.success) await definition.result.validate(response.data, `result of ${definition.name}`);
+      if (definition.result && response.success)
+        await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
       if (definition.emits?.error.length) await this.emitError(definition, error, args);
       this.logger.raised(name, error, this.finish(definition, context, started, undefined, error));
@@ -68,12 +81,24 @@ export class ServicePipeline {
   }
 
   /** The call's duration, reported to the observers with its outcome: the response, else the exception. */
-  private finish(definition: ServiceDefinition, context: CallContext | undefined, started: number, response: ServiceResponse | undefined, error?: unknown): number {
+  private finish(
+    definition: ServiceDefinition,
+    context: CallContext | undefined,
+    started: number,
+    response: ServiceResponse | undefined,
+    error?: unknown,
+  ): number {
     const durationMs = performance.now() - started;
     if (this.observers.has('callFinished')) {
       const queue = context?.job?.queue;
       if (response) {
-        this.observers.callFinished({ service: definition.name, queue, outcome: response.success ? 'success' : 'failure', code: response.success ? undefined : response.error.code, durationMs });
+        this.observers.callFinished({
+          service: definition.name,
+          queue,
+          outcome: response.success ? 'success' : 'failure',
+          code: response.success ? undefined : response.error.code,
+          durationMs,
+        });
       } else {
         const code = error instanceof Error ? error.name : typeof error;
         this.observers.callFinished({ service: definition.name, queue, outcome: 'exception', code, durationMs });
@@ -97,7 +122,11 @@ export class ServicePipeline {
   }
 
   /** Runs `call` and applies `@RescueFrom` to what it throws. */
-  private async invoke(definition: ServiceDefinition, args: unknown, context: CallContext | undefined): Promise<ServiceResponse> {
+  private async invoke(
+    definition: ServiceDefinition,
+    args: unknown,
+    context: CallContext | undefined,
+  ): Promise<ServiceResponse> {
     let response: unknown;
     try {
       response = await definition.instance.call(args, context);

@@ -28,7 +28,11 @@ describe('ServusContext', () => {
   });
 
   it('carried(): the correlation id (a new one outside any context) and only the listed keys', () => {
-    expect(ServusContext.run({ correlationId: 'c-1', tenantId: 't', secret: 's' }, () => ServusContext.carried(['tenantId', 'missing']))).toEqual({
+    expect(
+      ServusContext.run({ correlationId: 'c-1', tenantId: 't', secret: 's' }, () =>
+        ServusContext.carried(['tenantId', 'missing']),
+      ),
+    ).toEqual({
       correlationId: 'c-1',
       tenantId: 't',
     });
@@ -37,7 +41,12 @@ describe('ServusContext', () => {
 
   it("a sync call sees the caller's context, and its log lines show it, secrets redacted", async () => {
     const lines: string[] = [];
-    const logger: LoggerService = { log: (m) => lines.push(String(m)), warn: (m) => lines.push(String(m)), error: (m) => lines.push(String(m)), debug: (m) => lines.push(String(m)) };
+    const logger: LoggerService = {
+      log: (m) => lines.push(String(m)),
+      warn: (m) => lines.push(String(m)),
+      error: (m) => lines.push(String(m)),
+      debug: (m) => lines.push(String(m)),
+    };
     const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot(), ContextModule] })
       .setLogger(logger)
       .compile();
@@ -46,8 +55,15 @@ describe('ServusContext', () => {
       const response = await ServusContext.run({ correlationId: 'corr-7', tenantId: 't-1', apiToken: 'hunter2' }, () =>
         moduleRef.get(ServusExecutor).call(ReadContext, {}),
       );
-      expect(response.success && response.data).toEqual({ tenant: 't-1', all: { correlationId: 'corr-7', tenantId: 't-1', apiToken: 'hunter2' } });
-      expect(lines).toContainEqual(expect.stringMatching(/^context\.read \[correlationId=corr-7 tenantId=t-1 apiToken=\[REDACTED\]\] succeeded in/));
+      expect(response.success && response.data).toEqual({
+        tenant: 't-1',
+        all: { correlationId: 'corr-7', tenantId: 't-1', apiToken: 'hunter2' },
+      });
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          /^context\.read \[correlationId=corr-7 tenantId=t-1 apiToken=\[REDACTED\]\] succeeded in/,
+        ),
+      );
       expect(lines.join('\n')).not.toContain('hunter2');
     } finally {
       await moduleRef.close();

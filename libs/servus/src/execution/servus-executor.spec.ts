@@ -115,7 +115,13 @@ async function boot(options: ServusModuleOptions = { logging: false }, logger?: 
 describe('ServusObservers', () => {
   it('see each call start and finish once; a throwing observer is logged and changes no outcome; unsubscribe is idempotent', async () => {
     const errors: string[] = [];
-    const logger = { log() {}, warn() {}, debug() {}, verbose() {}, error: (message: string) => errors.push(message) } as LoggerService;
+    const logger = {
+      log() {},
+      warn() {},
+      debug() {},
+      verbose() {},
+      error: (message: string) => errors.push(message),
+    } as LoggerService;
     const moduleRef = await boot({ logging: false }, logger);
     try {
       const observers = moduleRef.get(ServusObservers);
@@ -125,7 +131,10 @@ describe('ServusObservers', () => {
           throw new Error('metrics backend down');
         },
       });
-      const removeWatcher = observers.add({ callStarted: (definition) => seen.push(`start ${definition.name}`), callFinished: (call) => seen.push(`${call.outcome} ${call.service} ${call.code}`) });
+      const removeWatcher = observers.add({
+        callStarted: (definition) => seen.push(`start ${definition.name}`),
+        callFinished: (call) => seen.push(`${call.outcome} ${call.service} ${call.code}`),
+      });
       const executor = moduleRef.get(ServusExecutor);
       expect((await executor.call(Divide, { a: 1, b: 0 })).success).toBe(false);
       expect(seen).toEqual(['start math.divide', 'failure math.divide not_found']);
@@ -146,7 +155,9 @@ describe('ServusObservers', () => {
 
 describe('ServusExecutor.call', () => {
   it('runs a service found in another module and returns its response', async () => {
-    const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot({ logging: false }), MathModule] }).compile();
+    const moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ logging: false }), MathModule],
+    }).compile();
     await moduleRef.init();
     const executor = moduleRef.get(ServusExecutor);
     const ok = await executor.call(Divide, { a: 6, b: 3 });
@@ -175,7 +186,10 @@ describe('ServusExecutor.call', () => {
     });
 
     it('runs a service by its registered name', async () => {
-      expect(await executor.call('math.divide', { a: 10, b: 4 })).toMatchObject({ success: true, data: { quotient: 2.5 } });
+      expect(await executor.call('math.divide', { a: 10, b: 4 })).toMatchObject({
+        success: true,
+        data: { quotient: 2.5 },
+      });
       expect(await executor.call('Echo', { id: 1, delayMs: 0 })).toMatchObject({ success: true, data: { id: 1 } });
     });
 
@@ -187,7 +201,9 @@ describe('ServusExecutor.call', () => {
 
     it('runs concurrent calls on one singleton without sharing state between them', async () => {
       const ids = Array.from({ length: 50 }, (_, i) => i);
-      const responses = await Promise.all(ids.map((id) => executor.call(Echo, { id, delayMs: Math.floor(Math.random() * 20) })));
+      const responses = await Promise.all(
+        ids.map((id) => executor.call(Echo, { id, delayMs: Math.floor(Math.random() * 20) })),
+      );
       const singleton = moduleRef.get(Echo, { strict: false });
       expect(responses.map((r) => r.success && r.data.id)).toEqual(ids);
       for (const response of responses) expect(response.data?.instance).toBe(singleton);
@@ -224,27 +240,36 @@ describe('ServusExecutor.call', () => {
     it('rejects with a TypeError naming the service when call() returns something other than a response', async () => {
       const call = executor.call(BrokenReturn, {});
       await expect(call).rejects.toBeInstanceOf(TypeError);
-      await expect(call).rejects.toThrow('broken.return.call() must return this.success(data) or this.failure(message, Type)');
+      await expect(call).rejects.toThrow(
+        'broken.return.call() must return this.success(data) or this.failure(message, Type)',
+      );
     });
 
     it('rejects a class not decorated with @Service(), telling to decorate it', async () => {
       const call = executor.call(NotDecorated);
       await expect(call).rejects.toBeInstanceOf(ServiceNotFoundError);
-      await expect(call).rejects.toThrow('Service NotDecorated is not registered: decorate NotDecorated with @Service() and add it to the providers of a module');
+      await expect(call).rejects.toThrow(
+        'Service NotDecorated is not registered: decorate NotDecorated with @Service() and add it to the providers of a module',
+      );
     });
 
     it('rejects a decorated class that no module provides, telling to add it to providers', async () => {
       const call = executor.call(NeverProvided);
       await expect(call).rejects.toBeInstanceOf(ServiceNotFoundError);
-      await expect(call).rejects.toThrow('Service NeverProvided is not registered: add NeverProvided to the providers of a module of this application');
+      await expect(call).rejects.toThrow(
+        'Service NeverProvided is not registered: add NeverProvided to the providers of a module of this application',
+      );
     });
 
     it('rejects an unknown name, listing the registered names', async () => {
       const error = (await executor.call('reports.generate', {}).catch((e: unknown) => e)) as ServiceNotFoundError;
       expect(error).toBeInstanceOf(ServiceNotFoundError);
       expect(error.service).toBe('reports.generate');
-      expect(error.message).toMatch(/^Service reports\.generate is not registered: no @Service\(\) is registered under that name \(registered: /);
-      for (const name of ['math.divide', 'Echo', 'reports.find', 'boom', 'broken.return', 'auth.login']) expect(error.message).toContain(name);
+      expect(error.message).toMatch(
+        /^Service reports\.generate is not registered: no @Service\(\) is registered under that name \(registered: /,
+      );
+      for (const name of ['math.divide', 'Echo', 'reports.find', 'boom', 'broken.return', 'auth.login'])
+        expect(error.message).toContain(name);
       expect(error.message).not.toContain('NeverProvided');
     });
   });
@@ -269,12 +294,17 @@ describe('ServusExecutor.call', () => {
 
       /** Lines of the Servus context, optionally about one service. */
       servus(service?: string): Line[] {
-        return this.lines.filter((line) => line.params.at(-1) === 'Servus' && (!service || line.message.startsWith(`${service} `)));
+        return this.lines.filter(
+          (line) => line.params.at(-1) === 'Servus' && (!service || line.message.startsWith(`${service} `)),
+        );
       }
     }
 
     const opened: TestingModule[] = [];
-    async function run(options: ServusModuleOptions, work: (executor: ServusExecutor) => Promise<unknown>): Promise<CapturingLogger> {
+    async function run(
+      options: ServusModuleOptions,
+      work: (executor: ServusExecutor) => Promise<unknown>,
+    ): Promise<CapturingLogger> {
       const logger = new CapturingLogger();
       const moduleRef = await boot(options, logger);
       opened.push(moduleRef);
@@ -328,7 +358,10 @@ describe('ServusExecutor.call', () => {
 
     it('redacts the keys of logging.redact instead of the default list', async () => {
       const logger = await run({ logging: { redact: ['user', /^head/] } }, (executor) => executor.call(Login, secrets));
-      const args = loggedArgs(logger.servus('auth.login').find((line) => line.level === 'debug')) as Record<string, unknown>;
+      const args = loggedArgs(logger.servus('auth.login').find((line) => line.level === 'debug')) as Record<
+        string,
+        unknown
+      >;
       expect(args.user).toBe(REDACTED);
       expect(args.headers).toBe(REDACTED);
       expect(args.password).toBe('hunter2');
@@ -350,7 +383,9 @@ describe('ServusExecutor.call', () => {
       const outcome = logger.servus('math.divide').filter((line) => line.level !== 'debug');
       expect(outcome).toHaveLength(1);
       expect(outcome[0].level).toBe('warn');
-      expect(outcome[0].message).toMatch(/^math\.divide failed in \d+(\.\d+)?ms: NotFoundError \(not_found\) Cannot divide by zero$/);
+      expect(outcome[0].message).toMatch(
+        /^math\.divide failed in \d+(\.\d+)?ms: NotFoundError \(not_found\) Cannot divide by zero$/,
+      );
     });
 
     it('logs an exception at error with its message and stack, then rethrows it', async () => {
@@ -372,15 +407,22 @@ describe('ServusExecutor.call', () => {
       expect(logger.servus()).toEqual([]);
     });
 
-    it.each(['debug', 'verbose'] as const)('moves the success line to %s with logging.successLevel', async (successLevel) => {
-      const logger = await run({ logging: { successLevel } }, (executor) => executor.call(Divide, { a: 4, b: 2 }));
-      const lines = logger.servus('math.divide');
-      expect(lines.filter((line) => line.level === 'log')).toEqual([]);
-      expect(lines.filter((line) => line.level === successLevel && line.message.includes('succeeded in'))).toHaveLength(1);
-    });
+    it.each(['debug', 'verbose'] as const)(
+      'moves the success line to %s with logging.successLevel',
+      async (successLevel) => {
+        const logger = await run({ logging: { successLevel } }, (executor) => executor.call(Divide, { a: 4, b: 2 }));
+        const lines = logger.servus('math.divide');
+        expect(lines.filter((line) => line.level === 'log')).toEqual([]);
+        expect(
+          lines.filter((line) => line.level === successLevel && line.message.includes('succeeded in')),
+        ).toHaveLength(1);
+      },
+    );
 
     it('keeps failures at warn whatever the success level', async () => {
-      const logger = await run({ logging: { successLevel: 'debug' } }, (executor) => executor.call(Divide, { a: 4, b: 0 }));
+      const logger = await run({ logging: { successLevel: 'debug' } }, (executor) =>
+        executor.call(Divide, { a: 4, b: 0 }),
+      );
       expect(logger.servus('math.divide').filter((line) => line.level === 'warn')).toHaveLength(1);
     });
   });

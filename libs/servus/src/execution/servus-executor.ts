@@ -47,17 +47,26 @@ export class ServusExecutor {
   }
 
   /** Enqueues the service for a worker; resolves once the job is stored in Redis. */
-  callAsync<S extends ServiceBase<any, any>>(service: Type<S>, args: ArgsOf<S>, options?: CallAsyncOptions): Promise<AsyncReceipt>;
+  callAsync<S extends ServiceBase<any, any>>(
+    service: Type<S>,
+    args: ArgsOf<S>,
+    options?: CallAsyncOptions,
+  ): Promise<AsyncReceipt>;
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
     const jobArgs = definition.arguments ? await this.jobArguments(definition, args) : args;
     // The producer span is active while the job is built, so the job carries its trace context.
-    const receipts = await this.tracing.run(`send ${definition.name}`, SpanKind.PRODUCER, { 'servus.service': definition.name }, async (span) => {
-      const receipt = await this.dispatcher.enqueue(definition, jobArgs, options);
-      span?.setAttributes({ 'messaging.destination.name': receipt.queue, 'messaging.message.id': receipt.jobId });
-      return [receipt];
-    });
+    const receipts = await this.tracing.run(
+      `send ${definition.name}`,
+      SpanKind.PRODUCER,
+      { 'servus.service': definition.name },
+      async (span) => {
+        const receipt = await this.dispatcher.enqueue(definition, jobArgs, options);
+        span?.setAttributes({ 'messaging.destination.name': receipt.queue, 'messaging.message.id': receipt.jobId });
+        return [receipt];
+      },
+    );
     if (this.observers.has('enqueued')) this.observers.enqueued(receipts);
     return receipts[0];
   }
@@ -72,13 +81,20 @@ export class ServusExecutor {
     for (let i = 0; i < items.length; i++) {
       try {
         const definition = this.resolve(items[i].service as Type | string);
-        prepared.push({ definition, args: await this.jobArguments(definition, items[i].args), options: items[i].options ?? {} });
+        prepared.push({
+          definition,
+          args: await this.jobArguments(definition, items[i].args),
+          options: items[i].options ?? {},
+        });
       } catch (error) {
         throw atIndex(error, i);
       }
     }
-    const receipts = await this.tracing.run(`send ${items.length} calls`, SpanKind.PRODUCER, { 'messaging.batch.message_count': items.length }, () =>
-      this.dispatcher.enqueueMany(prepared),
+    const receipts = await this.tracing.run(
+      `send ${items.length} calls`,
+      SpanKind.PRODUCER,
+      { 'messaging.batch.message_count': items.length },
+      () => this.dispatcher.enqueueMany(prepared),
     );
     if (this.observers.has('enqueued')) this.observers.enqueued(receipts);
     return receipts;
@@ -94,7 +110,11 @@ export class ServusExecutor {
    * Runs the service on a schedule (`every` or `cron`), in the workers. Idempotent by `id`
    * (default: the service name): scheduling again updates it. Arguments are checked as for callAsync.
    */
-  schedule<S extends ServiceBase<any, any>>(service: Type<S>, args: ArgsOf<S>, options: ScheduleOptions): Promise<ScheduleInfo>;
+  schedule<S extends ServiceBase<any, any>>(
+    service: Type<S>,
+    args: ArgsOf<S>,
+    options: ScheduleOptions,
+  ): Promise<ScheduleInfo>;
   schedule(service: string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   async schedule(service: Type | string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const definition = this.resolve(service);
@@ -129,7 +149,10 @@ export class ServusExecutor {
    * Waits for an async call to finish and resolves to its response. A job that failed for
    * good becomes a failure response carrying the error; rejects with AsyncError on timeout.
    */
-  result<T = unknown>(receipt: JobRef | string, { timeoutMs = 30_000 }: { timeoutMs?: number } = {}): Promise<ServiceResponse<T>> {
+  result<T = unknown>(
+    receipt: JobRef | string,
+    { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
+  ): Promise<ServiceResponse<T>> {
     return this.dispatcher.result(this.jobRef(receipt), timeoutMs) as Promise<ServiceResponse<T>>;
   }
 
@@ -150,7 +173,10 @@ export class ServusExecutor {
       const definition = this.registry.findByName(service);
       if (definition) return definition;
       const known = this.registry.names();
-      throw new ServiceNotFoundError(service, `no @Service() is registered under that name (registered: ${known.join(', ') || 'none'})`);
+      throw new ServiceNotFoundError(
+        service,
+        `no @Service() is registered under that name (registered: ${known.join(', ') || 'none'})`,
+      );
     }
     const definition = this.registry.findByType(service);
     if (definition) return definition;
@@ -163,4 +189,3 @@ export class ServusExecutor {
     );
   }
 }
-

@@ -47,7 +47,14 @@ type Listener<K extends Hook> = NonNullable<ServusObserver[K]>;
  */
 @Injectable()
 export class ServusObservers {
-  private readonly hooks: { [K in Hook]: Listener<K>[] } = { callStarted: [], callFinished: [], enqueued: [], jobRetrying: [], jobDead: [], emitted: [] };
+  private readonly hooks: { [K in Hook]: Listener<K>[] } = {
+    callStarted: [],
+    callFinished: [],
+    enqueued: [],
+    jobRetrying: [],
+    jobDead: [],
+    emitted: [],
+  };
   private readonly logger = new Logger('Servus');
 
   /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */

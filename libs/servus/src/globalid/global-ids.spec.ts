@@ -41,7 +41,11 @@ describe('GlobalIds', () => {
   it('encodes registered instances (subclasses too) at any depth, leaves other instances for the JSON check', () => {
     const ids = setUp(rows);
     const other = new Unregistered();
-    expect(ids.encode({ user: ada, list: [new Admin(2, 'Root')], other })).toEqual({ user: 'gid://servus/User/1', list: ['gid://servus/User/2'], other });
+    expect(ids.encode({ user: ada, list: [new Admin(2, 'Root')], other })).toEqual({
+      user: 'gid://servus/User/1',
+      list: ['gid://servus/User/2'],
+      other,
+    });
   });
 
   it('decodes back to the located instances, one lookup per id, escaped strings restored', async () => {
@@ -57,7 +61,9 @@ describe('GlobalIds', () => {
   it('a missing row is an EntityNotFoundError naming type and id; a type without a locator is undecodable', async () => {
     const ids = setUp(rows);
     await expect(ids.decode({ user: 'gid://servus/User/9' })).rejects.toThrow(new EntityNotFoundError('User', '9'));
-    await expect(ids.decode(['gid://servus/Planet/3'])).rejects.toThrow('Undecodable job payload: no locator for the global id "gid://servus/Planet/3" in this worker');
+    await expect(ids.decode(['gid://servus/Planet/3'])).rejects.toThrow(
+      'Undecodable job payload: no locator for the global id "gid://servus/Planet/3" in this worker',
+    );
   });
 
   it("a locator's own error (a transient one) propagates as is, to be retried", async () => {
@@ -77,7 +83,10 @@ describe('GlobalIds', () => {
     expect(encoded.admin).toBe('gid://servus/User/1');
     expect(Object.getPrototypeOf(encoded)).toBe(Object.prototype);
     expect(Object.keys(encoded)).toEqual(['__proto__', 'user', 'admin']);
-    expect(Object.getOwnPropertyDescriptor(encoded, '__proto__')?.value).toEqual({ polluted: true, owner: 'gid://servus/User/1' });
+    expect(Object.getOwnPropertyDescriptor(encoded, '__proto__')?.value).toEqual({
+      polluted: true,
+      owner: 'gid://servus/User/1',
+    });
     expect(encoded.polluted).toBeUndefined();
     expect(encoded.user).toBe(input.user);
     // The input is left as it was.
@@ -99,13 +108,15 @@ describe('GlobalIds', () => {
     const ids = setUp(rows);
     const decoding = ids.decode({ report: { owner: gid } });
     await expect(decoding).rejects.toBeInstanceOf(UndecodablePayloadError);
-    await expect(decoding).rejects.toThrow(`Undecodable job payload: the global id ${JSON.stringify(gid)} has a malformed id escape (URI malformed)`);
+    await expect(decoding).rejects.toThrow(
+      `Undecodable job payload: the global id ${JSON.stringify(gid)} has a malformed id escape (URI malformed)`,
+    );
   });
 
   it('refuses two classes under one type name', () => {
     const ids = setUp(rows);
-    expect(() => ids.register({ types: () => [{ name: 'User', type: Admin }], idOf: () => 1, locate: async () => null })).toThrow(
-      'Two classes have the global id type "User": User and Admin',
-    );
+    expect(() =>
+      ids.register({ types: () => [{ name: 'User', type: Admin }], idOf: () => 1, locate: async () => null }),
+    ).toThrow('Two classes have the global id type "User": User and Admin');
   });
 });

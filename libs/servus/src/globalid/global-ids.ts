@@ -24,9 +24,11 @@ export class GlobalIds {
 
   register(locator: EntityLocator): void {
     for (const { name, type } of locator.types()) {
-      if (name.includes('/') || name.startsWith(ESCAPE)) throw new Error(`Global id type name "${name}" may not contain '/' or start with '${ESCAPE}'`);
+      if (name.includes('/') || name.startsWith(ESCAPE))
+        throw new Error(`Global id type name "${name}" may not contain '/' or start with '${ESCAPE}'`);
       const existing = this.byName.get(name);
-      if (existing && existing.type !== type) throw new Error(`Two classes have the global id type "${name}": ${existing.type.name} and ${type.name}`);
+      if (existing && existing.type !== type)
+        throw new Error(`Two classes have the global id type "${name}": ${existing.type.name} and ${type.name}`);
       this.byType.set(type, { name, locator });
       this.byName.set(name, { type, locator });
     }
@@ -41,7 +43,8 @@ export class GlobalIds {
     if (typeof value === 'string') return value.startsWith(GID_PREFIX) ? `${GID_PREFIX}${ESCAPE}${value}` : value;
     if (value === null || typeof value !== 'object') return value;
     const registered = this.registeredFor(value);
-    if (registered) return `${GID_PREFIX}${registered.name}/${encodeURIComponent(String(registered.locator.idOf(value)))}`;
+    if (registered)
+      return `${GID_PREFIX}${registered.name}/${encodeURIComponent(String(registered.locator.idOf(value)))}`;
     return mapChildren(value, (child) => this.encode(child));
   }
 
@@ -57,7 +60,10 @@ export class GlobalIds {
         const typeName = slash > 0 ? rest.slice(0, slash) : rest;
         const id = slash > 0 ? decodeId(gid, rest.slice(slash + 1)) : '';
         const target = slash > 0 ? this.byName.get(typeName) : undefined;
-        if (!target) throw new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`);
+        if (!target)
+          throw new UndecodablePayloadError(
+            `no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`,
+          );
         const entity = await target.locator.locate(target.type, id);
         if (entity === null || entity === undefined) throw new EntityNotFoundError(typeName, id);
         found.set(gid, entity);
@@ -80,7 +86,9 @@ function decodeId(gid: string, encoded: string): string {
   try {
     return decodeURIComponent(encoded);
   } catch (error) {
-    throw new UndecodablePayloadError(`the global id ${JSON.stringify(gid.slice(0, 200))} has a malformed id escape (${(error as Error).message})`);
+    throw new UndecodablePayloadError(
+      `the global id ${JSON.stringify(gid.slice(0, 200))} has a malformed id escape (${(error as Error).message})`,
+    );
   }
 }
 
@@ -117,7 +125,13 @@ function mapChildren(value: object, map: (child: unknown) => unknown): unknown {
     const child = (value as Record<string, unknown>)[key];
     const mapped = map(child);
     // defineProperty, not assignment: a '__proto__' key stays a plain key.
-    if (mapped !== child) Object.defineProperty((copy ??= { ...value }), key, { value: mapped, enumerable: true, writable: true, configurable: true });
+    if (mapped !== child)
+      Object.defineProperty((copy ??= { ...value }), key, {
+        value: mapped,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return copy ?? value;
 }

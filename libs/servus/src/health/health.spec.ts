@@ -5,7 +5,9 @@ import { ServusTestingModule } from '@app/servus/testing';
 import { ServusHealthModule } from '@app/servus/health';
 import { listenLocal, silentServer } from '../../../../test/support/free-port';
 
-async function start(imports: any[]): Promise<{ app: INestApplication; get: (path: string) => Promise<{ status: number; body: any }> }> {
+async function start(
+  imports: any[],
+): Promise<{ app: INestApplication; get: (path: string) => Promise<{ status: number; body: any }> }> {
   const moduleRef = await Test.createTestingModule({ imports }).compile();
   const app = moduleRef.createNestApplication({ logger: false });
   const base = await listenLocal(app);
@@ -24,7 +26,10 @@ describe('ServusHealthModule', () => {
     try {
       expect(await get('/health')).toEqual({
         status: 200,
-        body: expect.objectContaining({ status: 'ok', details: { redis: { status: 'up', message: 'no Redis: the async adapter is a test one' } } }),
+        body: expect.objectContaining({
+          status: 'ok',
+          details: { redis: { status: 'up', message: 'no Redis: the async adapter is a test one' } },
+        }),
       });
       expect((await get('/health/live')).status).toBe(200);
     } finally {
@@ -45,7 +50,10 @@ describe('ServusHealthModule', () => {
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       expect(Date.now() - started).toBeLessThan(1500);
       expect(ready.status).toBe(503);
-      expect(ready.body).toMatchObject({ status: 'error', error: { redis: { status: 'down', message: expect.stringMatching(/^Redis did not answer: /) } } });
+      expect(ready.body).toMatchObject({
+        status: 'error',
+        error: { redis: { status: 'down', message: expect.stringMatching(/^Redis did not answer: /) } },
+      });
       expect((await get('/status/live')).status).toBe(200);
       expect((await get('/health')).status).toBe(404);
     } finally {

@@ -37,7 +37,8 @@ export class ServusHealthIndicator {
     const consumers = this.worker.consumers();
     const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, stateOf(consumer)]));
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
-    if (consumers.some((consumer) => !consumer.running || !consumer.connected)) return indicator.down({ message: 'not consuming every queue', queues });
+    if (consumers.some((consumer) => !consumer.running || !consumer.connected))
+      return indicator.down({ message: 'not consuming every queue', queues });
     return indicator.up({ queues });
   }
 

@@ -11,7 +11,11 @@ function answer(error: ServiceError | JobEnqueueError, withAdapter = false): { s
   };
   const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
   const adapterHost = withAdapter
-    ? ({ httpAdapter: { reply: (res: unknown, body: unknown, status: number) => res === response && sent.push({ status, body }) } } as unknown as HttpAdapterHost)
+    ? ({
+        httpAdapter: {
+          reply: (res: unknown, body: unknown, status: number) => res === response && sent.push({ status, body }),
+        },
+      } as unknown as HttpAdapterHost)
     : undefined;
   new ServiceErrorFilter(adapterHost).catch(error, host);
   expect(sent).toHaveLength(1);
@@ -20,7 +24,10 @@ function answer(error: ServiceError | JobEnqueueError, withAdapter = false): { s
 
 describe('ServiceErrorFilter', () => {
   it('answers a ServiceError with its status and api error, a ValidationError with its details', () => {
-    expect(answer(new NotFoundError('No report 7'))).toEqual({ status: 404, body: { error: { code: 'not_found', message: 'No report 7' } } });
+    expect(answer(new NotFoundError('No report 7'))).toEqual({
+      status: 404,
+      body: { error: { code: 'not_found', message: 'No report 7' } },
+    });
     const details = [{ path: 'email', rule: 'required', message: 'email is required' }];
     expect(answer(new ValidationError('Invalid arguments', { details }), true)).toEqual({
       status: 422,
@@ -28,11 +35,19 @@ describe('ServiceErrorFilter', () => {
     });
   });
 
-  it.each([false, true])('answers a JobEnqueueError as a ServiceUnavailableError with its message (adapter: %s)', (withAdapter) => {
-    const error = new JobEnqueueError('reports.generate', 'Redis is unreachable');
-    const answered = answer(error, withAdapter);
-    expect(answered).toEqual({ status: 503, body: { error: { code: 'service_unavailable', message: 'Could not enqueue reports.generate: Redis is unreachable' } } });
-    expect(answered).toEqual(answer(new ServiceUnavailableError(error.message), withAdapter));
-    expect(answered.body).not.toHaveProperty('error.details');
-  });
+  it.each([false, true])(
+    'answers a JobEnqueueError as a ServiceUnavailableError with its message (adapter: %s)',
+    (withAdapter) => {
+      const error = new JobEnqueueError('reports.generate', 'Redis is unreachable');
+      const answered = answer(error, withAdapter);
+      expect(answered).toEqual({
+        status: 503,
+        body: {
+          error: { code: 'service_unavailable', message: 'Could not enqueue reports.generate: Redis is unreachable' },
+        },
+      });
+      expect(answered).toEqual(answer(new ServiceUnavailableError(error.message), withAdapter));
+      expect(answered.body).not.toHaveProperty('error.details');
+    },
+  );
 });

@@ -22,7 +22,9 @@ export class ServiceErrorFilter implements ExceptionFilter {
   constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
 
   catch(error: ServiceError | JobEnqueueError, host: ArgumentsHost): void {
-    const [status, body] = answerOf(error instanceof ServiceError ? error : new ServiceUnavailableError(error.message, { cause: error }));
+    const [status, body] = answerOf(
+      error instanceof ServiceError ? error : new ServiceUnavailableError(error.message, { cause: error }),
+    );
     const response = host.switchToHttp().getResponse();
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter) adapter.reply(response, body, status);

@@ -8,7 +8,9 @@ export function createMetricsController(path: string): Type {
     constructor(private readonly metrics: ServusMetrics) {}
 
     @Get(path)
-    async scrape(@Res({ passthrough: true }) response: { header(name: string, value: string): unknown }): Promise<string> {
+    async scrape(
+      @Res({ passthrough: true }) response: { header(name: string, value: string): unknown },
+    ): Promise<string> {
       response.header('Content-Type', this.metrics.registry.contentType);
       return this.metrics.registry.metrics();
     }

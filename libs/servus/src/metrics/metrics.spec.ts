@@ -56,7 +56,11 @@ async function value(registry: Registry, name: string, labels: Record<string, st
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   const { values } = await metric.get();
-  const found = values.find((sample) => Object.entries(labels).every(([key, wanted]) => String(sample.labels[key]) === wanted) && Object.keys(sample.labels).length === Object.keys(labels).length);
+  const found = values.find(
+    (sample) =>
+      Object.entries(labels).every(([key, wanted]) => String(sample.labels[key]) === wanted) &&
+      Object.keys(sample.labels).length === Object.keys(labels).length,
+  );
   return found?.value;
 }
 
@@ -68,7 +72,11 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
   beforeAll(async () => {
     registry = new Registry();
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusTestingModule.forRoot({ async: 'inline', queues: ['default', 'low'] }), ServusMetricsModule.forRoot({ registry, defaultMetrics: false, path: false }), MetricsFixtures],
+      imports: [
+        ServusTestingModule.forRoot({ async: 'inline', queues: ['default', 'low'] }),
+        ServusMetricsModule.forRoot({ registry, defaultMetrics: false, path: false }),
+        MetricsFixtures,
+      ],
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
@@ -94,11 +102,31 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     await executor.call(Ok, { n: 1 });
     await executor.call(Missing, {});
     await expect(executor.call(Throws, {})).rejects.toThrow(RangeError);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(1);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.missing', queue: '', outcome: 'failure', code: 'not_found' })).toBe(1);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.throws', queue: '', outcome: 'exception', code: 'RangeError' })).toBe(1);
+    expect(
+      await value(registry, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'servus_calls_total', {
+        service: 'm.missing',
+        queue: '',
+        outcome: 'failure',
+        code: 'not_found',
+      }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'servus_calls_total', {
+        service: 'm.throws',
+        queue: '',
+        outcome: 'exception',
+        code: 'RangeError',
+      }),
+    ).toBe(1);
     const histogram = (await registry.getSingleMetric('servus_call_duration_seconds')!.get()).values;
-    const count = histogram.find((sample) => (sample as { metricName?: string }).metricName === 'servus_call_duration_seconds_count' && sample.labels.service === 'm.ok');
+    const count = histogram.find(
+      (sample) =>
+        (sample as { metricName?: string }).metricName === 'servus_call_duration_seconds_count' &&
+        sample.labels.service === 'm.ok',
+    );
     expect(count?.value).toBe(1);
   });
 
@@ -109,9 +137,20 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     expect(await value(registry, 'servus_jobs_enqueued_total', { service: 'm.ok', queue: 'default' })).toBe(1);
     expect(await value(registry, 'servus_jobs_enqueued_total', { service: 'm.flaky', queue: 'low' })).toBe(1);
     expect(await value(registry, 'servus_jobs_enqueued_total', { service: 'm.down', queue: 'default' })).toBe(1);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.ok', queue: 'default', outcome: 'success', code: '' })).toBe(1);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.flaky', queue: 'low', outcome: 'failure', code: 'service_unavailable' })).toBe(2);
-    expect(await value(registry, 'servus_calls_total', { service: 'm.flaky', queue: 'low', outcome: 'success', code: '' })).toBe(1);
+    expect(
+      await value(registry, 'servus_calls_total', { service: 'm.ok', queue: 'default', outcome: 'success', code: '' }),
+    ).toBe(1);
+    expect(
+      await value(registry, 'servus_calls_total', {
+        service: 'm.flaky',
+        queue: 'low',
+        outcome: 'failure',
+        code: 'service_unavailable',
+      }),
+    ).toBe(2);
+    expect(
+      await value(registry, 'servus_calls_total', { service: 'm.flaky', queue: 'low', outcome: 'success', code: '' }),
+    ).toBe(1);
     expect(await value(registry, 'servus_jobs_retried_total', { service: 'm.flaky', queue: 'low' })).toBe(2);
     expect(await value(registry, 'servus_jobs_dead_total', { service: 'm.flaky', queue: 'low' })).toBeUndefined();
     expect(await value(registry, 'servus_jobs_retried_total', { service: 'm.down', queue: 'default' })).toBe(1);
@@ -130,7 +169,11 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     const shared = new Registry();
     const boot = async (queues: string[]) => {
       const moduleRef = await Test.createTestingModule({
-        imports: [ServusTestingModule.forRoot({ queues }), ServusMetricsModule.forRoot({ registry: shared, defaultMetrics: false, path: false }), MetricsFixtures],
+        imports: [
+          ServusTestingModule.forRoot({ queues }),
+          ServusMetricsModule.forRoot({ registry: shared, defaultMetrics: false, path: false }),
+          MetricsFixtures,
+        ],
       }).compile();
       return moduleRef.createNestApplication({ logger: false }).init();
     };
@@ -140,7 +183,9 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     const second = await boot(['b1', 'b2']);
     try {
       await second.get(ServusExecutor).call(Ok, { n: 2 });
-      expect(await value(shared, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(2);
+      expect(
+        await value(shared, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' }),
+      ).toBe(2);
       const depth = (await shared.getSingleMetric('servus_queue_jobs')!.get()).values;
       expect([...new Set(depth.map((sample) => sample.labels.queue))]).toEqual(['b1', 'b2']);
     } finally {
@@ -152,14 +197,22 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
   it('stops counting once the app is closed (the observer is removed)', async () => {
     const other = new Registry();
     const moduleRef = await Test.createTestingModule({
-      imports: [ServusTestingModule.forRoot(), ServusMetricsModule.forRoot({ registry: other, defaultMetrics: false, path: false }), MetricsFixtures],
+      imports: [
+        ServusTestingModule.forRoot(),
+        ServusMetricsModule.forRoot({ registry: other, defaultMetrics: false, path: false }),
+        MetricsFixtures,
+      ],
     }).compile();
     const second = await moduleRef.createNestApplication({ logger: false }).init();
     const secondExecutor = second.get(ServusExecutor);
     await secondExecutor.call(Ok, { n: 1 });
-    expect(await value(other, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(1);
+    expect(await value(other, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(
+      1,
+    );
     await second.close();
     await secondExecutor.call(Ok, { n: 1 });
-    expect(await value(other, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(1);
+    expect(await value(other, 'servus_calls_total', { service: 'm.ok', queue: '', outcome: 'success', code: '' })).toBe(
+      1,
+    );
   });
 });

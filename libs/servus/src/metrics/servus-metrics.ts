@@ -3,7 +3,11 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } 
 import { ASYNC_DISPATCHER, AsyncDispatcher, JOB_STATES } from '../execution/async-dispatcher.interface';
 import { CallObservation, JobObservation, ServusObservers } from '../execution/servus-observers';
 import { AsyncReceipt } from '../execution/call-async-options.interface';
-import { DEFAULT_DURATION_BUCKETS, SERVUS_METRICS_OPTIONS, ServusMetricsOptions } from './servus-metrics-options.interface';
+import {
+  DEFAULT_DURATION_BUCKETS,
+  SERVUS_METRICS_OPTIONS,
+  ServusMetricsOptions,
+} from './servus-metrics-options.interface';
 
 /**
  * Prometheus metrics of one process, per service and queue (`queue=""` for `executor.call`):
@@ -33,18 +37,51 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     const registry = (this.registry = options.registry ?? register);
     const prefix = options.prefix ?? 'servus_';
     const registers = [registry];
-    if (options.defaultMetrics !== false && !registry.getSingleMetric('process_cpu_user_seconds_total')) collectDefaultMetrics({ register: registry });
+    if (options.defaultMetrics !== false && !registry.getSingleMetric('process_cpu_user_seconds_total'))
+      collectDefaultMetrics({ register: registry });
     const byCall = ['service', 'queue', 'outcome'] as const;
     const byJob = ['service', 'queue'] as const;
-    this.calls = this.metric(`${prefix}calls_total`, (name) => new Counter({ name, registers, labelNames: [...byCall, 'code'], help: HELP.calls }));
-    this.duration = this.metric(`${prefix}call_duration_seconds`, (name) => new Histogram({ name, registers, labelNames: byCall, help: HELP.duration, buckets: options.buckets ?? DEFAULT_DURATION_BUCKETS }));
-    this.enqueued = this.metric(`${prefix}jobs_enqueued_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.enqueued }));
-    this.retried = this.metric(`${prefix}jobs_retried_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.retried }));
-    this.dead = this.metric(`${prefix}jobs_dead_total`, (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.dead }));
+    this.calls = this.metric(
+      `${prefix}calls_total`,
+      (name) => new Counter({ name, registers, labelNames: [...byCall, 'code'], help: HELP.calls }),
+    );
+    this.duration = this.metric(
+      `${prefix}call_duration_seconds`,
+      (name) =>
+        new Histogram({
+          name,
+          registers,
+          labelNames: byCall,
+          help: HELP.duration,
+          buckets: options.buckets ?? DEFAULT_DURATION_BUCKETS,
+        }),
+    );
+    this.enqueued = this.metric(
+      `${prefix}jobs_enqueued_total`,
+      (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.enqueued }),
+    );
+    this.retried = this.metric(
+      `${prefix}jobs_retried_total`,
+      (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.retried }),
+    );
+    this.dead = this.metric(
+      `${prefix}jobs_dead_total`,
+      (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.dead }),
+    );
     // Read at scrape time through the registry's current app: a gauge reused from a closed app (hot reload,
     // a second app in one process) would otherwise ask that app's closed queues.
-    this.queueJobs = this.metric(`${prefix}queue_jobs`, (name) =>
-      new Gauge({ name, registers, labelNames: ['queue', 'state'], help: HELP.queueJobs, collect() { return collectDepth(registry, this); } }),
+    this.queueJobs = this.metric(
+      `${prefix}queue_jobs`,
+      (name) =>
+        new Gauge({
+          name,
+          registers,
+          labelNames: ['queue', 'state'],
+          help: HELP.queueJobs,
+          collect() {
+            return collectDepth(registry, this);
+          },
+        }),
     );
   }
 
@@ -100,7 +137,8 @@ function collectDepth(registry: Registry, gauge: Gauge<'queue' | 'state'>): Prom
 const HELP = {
   calls: 'Service calls by outcome: success, failure (code = its error code) or exception (code = its name)',
   duration: 'Duration of service calls, validation and events included',
-  enqueued: 'callAsync / callAsyncMany calls accepted by Redis in this process (a repeat with the same jobId or idempotencyKey counts again)',
+  enqueued:
+    'callAsync / callAsyncMany calls accepted by Redis in this process (a repeat with the same jobId or idempotencyKey counts again)',
   retried: 'Job attempts that failed in this worker and will be retried',
   dead: 'Jobs that failed for good in this worker (no attempt left, or not retryable; not jobs failed by stall recovery)',
   queueJobs: 'Jobs in each Servus queue by state, read from Redis at scrape time (the same in every process)',

@@ -22,12 +22,18 @@ export function assertValidOptions(options: ServusModuleOptions): ServusModuleOp
 }
 
 /** Nest builds every provider at boot: this one checks the resolved options then. */
-export const OPTIONS_CHECK: Provider = { provide: Symbol('servus:options_checked'), useFactory: assertValidOptions, inject: [SERVUS_MODULE_OPTIONS] };
+export const OPTIONS_CHECK: Provider = {
+  provide: Symbol('servus:options_checked'),
+  useFactory: assertValidOptions,
+  inject: [SERVUS_MODULE_OPTIONS],
+};
 
 function positive(value: number | undefined, name: string, integer = false): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(`ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`);
+    throw new Error(
+      `ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`,
+    );
   }
 }
 

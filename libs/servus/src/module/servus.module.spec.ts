@@ -73,8 +73,14 @@ async function boot(servus: ReturnType<typeof ServusModule.forRoot>, ...features
 
 async function expectBothServicesWork(moduleRef: TestingModule) {
   const executor = moduleRef.get(ServusExecutor);
-  expect(await executor.call(Greet, { name: 'Ada' })).toMatchObject({ success: true, data: { greeting: 'Hello, Ada' } });
-  expect(await executor.call('billing.charge', { cents: 250 })).toMatchObject({ success: true, data: { charged: 250 } });
+  expect(await executor.call(Greet, { name: 'Ada' })).toMatchObject({
+    success: true,
+    data: { greeting: 'Hello, Ada' },
+  });
+  expect(await executor.call('billing.charge', { cents: 250 })).toMatchObject({
+    success: true,
+    data: { charged: 250 },
+  });
   expect(moduleRef.get(ServiceRegistry).names().sort()).toEqual(['Greet', 'billing.charge']);
 }
 
@@ -87,7 +93,9 @@ describe('ServusModule', () => {
 
   describe('forRoot', () => {
     it('discovers services provided in modules that do not import it', async () => {
-      await expectBothServicesWork(track(await boot(ServusModule.forRoot({ logging: false }), GreetingModule, BillingModule)));
+      await expectBothServicesWork(
+        track(await boot(ServusModule.forRoot({ logging: false }), GreetingModule, BillingModule)),
+      );
     });
 
     it('exposes the options it was given', async () => {
@@ -113,7 +121,11 @@ describe('ServusModule', () => {
     it('takes options from useFactory, with imports and inject of a config provider', async () => {
       const factory = jest.fn((config: AppConfig) => config.servus);
       const moduleRef = track(
-        await boot(ServusModule.forRootAsync({ imports: [ConfigModule], inject: [AppConfig], useFactory: factory }), GreetingModule, BillingModule),
+        await boot(
+          ServusModule.forRootAsync({ imports: [ConfigModule], inject: [AppConfig], useFactory: factory }),
+          GreetingModule,
+          BillingModule,
+        ),
       );
       expect(factory).toHaveBeenCalledTimes(1);
       expect(factory.mock.calls[0][0]).toBeInstanceOf(AppConfig);
@@ -135,7 +147,11 @@ describe('ServusModule', () => {
 
     it('takes options from useClass, whose own dependencies come from imports', async () => {
       const moduleRef = track(
-        await boot(ServusModule.forRootAsync({ imports: [ConfigModule], useClass: ServusConfigService }), GreetingModule, BillingModule),
+        await boot(
+          ServusModule.forRootAsync({ imports: [ConfigModule], useClass: ServusConfigService }),
+          GreetingModule,
+          BillingModule,
+        ),
       );
       expect(moduleRef.get(SERVUS_MODULE_OPTIONS)).toBe(servusOptions);
       await expectBothServicesWork(moduleRef);
@@ -143,39 +159,59 @@ describe('ServusModule', () => {
 
     it('takes options from useExisting, an options factory exported by an imported module', async () => {
       const moduleRef = track(
-        await boot(ServusModule.forRootAsync({ imports: [ServusConfigModule], useExisting: ServusConfigService }), GreetingModule, BillingModule),
+        await boot(
+          ServusModule.forRootAsync({ imports: [ServusConfigModule], useExisting: ServusConfigService }),
+          GreetingModule,
+          BillingModule,
+        ),
       );
       expect(moduleRef.get(SERVUS_MODULE_OPTIONS)).toBe(servusOptions);
       await expectBothServicesWork(moduleRef);
     });
 
     it('throws when given none of useFactory, useClass or useExisting', () => {
-      expect(() => ServusModule.forRootAsync({})).toThrow('ServusModule.forRootAsync() needs one of useFactory, useClass or useExisting.');
-      expect(() => ServusModule.forRootAsync({ imports: [ConfigModule] })).toThrow(/useFactory, useClass or useExisting/);
+      expect(() => ServusModule.forRootAsync({})).toThrow(
+        'ServusModule.forRootAsync() needs one of useFactory, useClass or useExisting.',
+      );
+      expect(() => ServusModule.forRootAsync({ imports: [ConfigModule] })).toThrow(
+        /useFactory, useClass or useExisting/,
+      );
     });
   });
 
   describe('bad options fail the boot, naming the option', () => {
     it.each([
-      [{ defaultQueue: 'nope', queues: ['default'] }, 'ServusModule: defaultQueue "nope" is not one of queues (default)'],
+      [
+        { defaultQueue: 'nope', queues: ['default'] },
+        'ServusModule: defaultQueue "nope" is not one of queues (default)',
+      ],
       [{ queues: ['default', 'a:b'] }, `ServusModule: queue name "a:b" must be non-empty and contain no ':'`],
       [{ queues: ['default', ''] }, `ServusModule: queue name "" must be non-empty and contain no ':'`],
       [{ queues: ['default', 'low', 'default'] }, 'ServusModule: queues lists "default" twice'],
       [{ enqueueTimeoutMs: 0 }, 'ServusModule: enqueueTimeoutMs must be a positive number, got 0'],
       [{ worker: { concurrency: 1.5 } }, 'ServusModule: worker.concurrency must be a positive integer, got 1.5'],
       [{ worker: { concurrency: 0 } }, 'ServusModule: worker.concurrency must be a positive integer, got 0'],
-      [{ worker: { shutdownTimeoutMs: Number.NaN } }, 'ServusModule: worker.shutdownTimeoutMs must be a positive number, got null'],
+      [
+        { worker: { shutdownTimeoutMs: Number.NaN } },
+        'ServusModule: worker.shutdownTimeoutMs must be a positive number, got null',
+      ],
       [{ worker: { lockDurationMs: -1 } }, 'ServusModule: worker.lockDurationMs must be a positive number, got -1'],
-      [{ worker: { stalledIntervalMs: '30s' as never } }, 'ServusModule: worker.stalledIntervalMs must be a positive number, got "30s"'],
-      [{ queues: ['default'], worker: { queues: ['default', 'default'] } }, 'ServusModule: worker.queues lists "default" twice'],
+      [
+        { worker: { stalledIntervalMs: '30s' as never } },
+        'ServusModule: worker.stalledIntervalMs must be a positive number, got "30s"',
+      ],
+      [
+        { queues: ['default'], worker: { queues: ['default', 'default'] } },
+        'ServusModule: worker.queues lists "default" twice',
+      ],
     ] as Array<[ServusModuleOptions, string]>)('%j', async (options, message) => {
       await expect(boot(ServusModule.forRoot({ logging: false, ...options }), GreetingModule)).rejects.toThrow(message);
     });
 
     it('forRootAsync options are checked once resolved', async () => {
-      await expect(boot(ServusModule.forRootAsync({ useFactory: async () => ({ worker: { concurrency: -2 } }) }), GreetingModule)).rejects.toThrow(
-        'ServusModule: worker.concurrency must be a positive integer, got -2',
-      );
+      await expect(
+        boot(ServusModule.forRootAsync({ useFactory: async () => ({ worker: { concurrency: -2 } }) }), GreetingModule),
+      ).rejects.toThrow('ServusModule: worker.concurrency must be a positive integer, got -2');
     });
   });
 
@@ -200,7 +236,9 @@ describe('ServusModule', () => {
       class OtherBillingModule {}
 
       // Not tracked: an app whose init failed cannot be closed on Nest 11 (close() rethrows the init error).
-      const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot({ logging: false }), BillingModule, OtherBillingModule] }).compile();
+      const moduleRef = await Test.createTestingModule({
+        imports: [ServusModule.forRoot({ logging: false }), BillingModule, OtherBillingModule],
+      }).compile();
       const error = await moduleRef.init().then(
         () => undefined,
         (e: unknown) => e,
@@ -223,7 +261,11 @@ describe('ServusModule', () => {
     class BrokenModule {}
 
     // Not tracked: an app whose init failed cannot be closed on Nest 11 (close() rethrows the init error).
-    const moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot({ logging: false }), BrokenModule] }).compile();
-    await expect(moduleRef.init()).rejects.toThrow('NotAService is decorated with @Service() but does not extend ServiceBase.');
+    const moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ logging: false }), BrokenModule],
+    }).compile();
+    await expect(moduleRef.init()).rejects.toThrow(
+      'NotAService is decorated with @Service() but does not extend ServiceBase.',
+    );
   });
 });

@@ -78,13 +78,29 @@ export class ServusModule {
    * @internal The module with another async adapter than BullMQ (the testing module's).
    * `adapter` must provide ASYNC_DISPATCHER.
    */
-  static create(optionsProviders: Provider[], imports: DynamicModule['imports'] = [], adapter: Provider[] = BULLMQ_PROVIDERS, exports: DynamicModule['exports'] = []): DynamicModule {
+  static create(
+    optionsProviders: Provider[],
+    imports: DynamicModule['imports'] = [],
+    adapter: Provider[] = BULLMQ_PROVIDERS,
+    exports: DynamicModule['exports'] = [],
+  ): DynamicModule {
     return {
       module: ServusModule,
       global: true,
       imports: [DiscoveryModule, ...imports],
       providers: [...optionsProviders, ...CORE_PROVIDERS, ...adapter],
-      exports: [ServusExecutor, ServusEvents, ServiceRegistry, ServusObservers, ServusTracing, ServiceLogger, QueueNames, ASYNC_DISPATCHER, SERVUS_MODULE_OPTIONS, ...exports],
+      exports: [
+        ServusExecutor,
+        ServusEvents,
+        ServiceRegistry,
+        ServusObservers,
+        ServusTracing,
+        ServiceLogger,
+        QueueNames,
+        ASYNC_DISPATCHER,
+        SERVUS_MODULE_OPTIONS,
+        ...exports,
+      ],
     };
   }
 }

@@ -35,12 +35,17 @@ export function RescueFrom<E extends Error>(
   useOrHandler: { use: ServiceErrorType } | RescueHandler<E>,
 ): ClassDecorator {
   const list = Array.isArray(errors) ? [...errors] : [errors as ErrorClass];
-  if (list.length === 0 || list.some((type) => typeof type !== 'function')) throw new TypeError('@RescueFrom needs error classes (is one imported after use?)');
+  if (list.length === 0 || list.some((type) => typeof type !== 'function'))
+    throw new TypeError('@RescueFrom needs error classes (is one imported after use?)');
   if (typeof useOrHandler !== 'function' && typeof useOrHandler?.use !== 'function') {
-    throw new TypeError('@RescueFrom needs { use: SomeServiceError } or a handler (error, ctx) => ctx.success(...) | ctx.failure(...)');
+    throw new TypeError(
+      '@RescueFrom needs { use: SomeServiceError } or a handler (error, ctx) => ctx.success(...) | ctx.failure(...)',
+    );
   }
   const config: RescueConfig =
-    typeof useOrHandler === 'function' ? { errors: list, handler: useOrHandler } : { errors: list, use: useOrHandler.use };
+    typeof useOrHandler === 'function'
+      ? { errors: list, handler: useOrHandler }
+      : { errors: list, use: useOrHandler.use };
   return (target) => {
     // Decorators apply bottom-up, so prepending keeps declaration order (top-most first).
     const own: RescueConfig[] = Reflect.getOwnMetadata(RESCUE_FROM_METADATA, target) ?? [];

@@ -91,7 +91,19 @@ class BadHandler extends Thrower {}
 class ThrowingHandler extends Thrower {}
 
 @Module({
-  providers: [UseForm, ArrayForm, HandlerForm, AsyncHandler, ContextHandler, SpecificFirst, GeneralFirst, Parent, Child, BadHandler, ThrowingHandler],
+  providers: [
+    UseForm,
+    ArrayForm,
+    HandlerForm,
+    AsyncHandler,
+    ContextHandler,
+    SpecificFirst,
+    GeneralFirst,
+    Parent,
+    Child,
+    BadHandler,
+    ThrowingHandler,
+  ],
 })
 class RescueModule {}
 
@@ -100,7 +112,9 @@ describe('@RescueFrom through ServusExecutor.call', () => {
   let executor: ServusExecutor;
 
   beforeAll(async () => {
-    moduleRef = await Test.createTestingModule({ imports: [ServusModule.forRoot({ logging: false }), RescueModule] }).compile();
+    moduleRef = await Test.createTestingModule({
+      imports: [ServusModule.forRoot({ logging: false }), RescueModule],
+    }).compile();
     await moduleRef.init();
     executor = moduleRef.get(ServusExecutor);
   });
@@ -115,7 +129,10 @@ describe('@RescueFrom through ServusExecutor.call', () => {
       if (response.success) return;
       expect(response.error).toBeInstanceOf(ServiceUnavailableError);
       expect(response.error.message).toBe('[TimeoutError]: upstream took 5s');
-      expect(response.error.apiError()).toEqual({ code: 'service_unavailable', message: '[TimeoutError]: upstream took 5s' });
+      expect(response.error.apiError()).toEqual({
+        code: 'service_unavailable',
+        message: '[TimeoutError]: upstream took 5s',
+      });
       expect(response.error.retryable).toBe(true);
       expect(response.error.cause).toBe(original);
     });
@@ -250,7 +267,11 @@ describe('@RescueFrom through ServusExecutor.call', () => {
   });
 
   it('refuses a declaration without a use type or handler, or with a missing error class, when it is written', () => {
-    expect(() => RescueFrom(Error, { use: undefined as never })).toThrow('@RescueFrom needs { use: SomeServiceError } or a handler');
-    expect(() => RescueFrom([undefined as never], { use: ServiceUnavailableError })).toThrow('@RescueFrom needs error classes');
+    expect(() => RescueFrom(Error, { use: undefined as never })).toThrow(
+      '@RescueFrom needs { use: SomeServiceError } or a handler',
+    );
+    expect(() => RescueFrom([undefined as never], { use: ServiceUnavailableError })).toThrow(
+      '@RescueFrom needs error classes',
+    );
   });
 });

@@ -1,4 +1,11 @@
-import { NotFoundError, registerErrorType, ServiceError, ServiceResponse, ServiceUnavailableError, ValidationError } from '@app/servus';
+import {
+  NotFoundError,
+  registerErrorType,
+  ServiceError,
+  ServiceResponse,
+  ServiceUnavailableError,
+  ValidationError,
+} from '@app/servus';
 import { errorTypeNamed } from './error-types';
 
 /** The rebuilt error of a serialized failure, as an async result is read back. */

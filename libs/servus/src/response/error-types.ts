@@ -27,7 +27,10 @@ export function errorTypeNamed(name: string): ServiceErrorType | undefined {
 /** `ValidationError (extends UnprocessableEntityError, built in)`: the two classes share a name, so say what else tells them apart. */
 function describeType(type: ServiceErrorType): string {
   const parent = Object.getPrototypeOf(type) as { name?: string } | null;
-  const traits = [parent?.name ? `extends ${parent.name}` : undefined, builtIns.has(type) ? 'built in' : undefined].filter(Boolean);
+  const traits = [
+    parent?.name ? `extends ${parent.name}` : undefined,
+    builtIns.has(type) ? 'built in' : undefined,
+  ].filter(Boolean);
   return traits.length ? `${type.name} (${traits.join(', ')})` : type.name;
 }
 

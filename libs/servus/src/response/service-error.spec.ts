@@ -21,16 +21,52 @@ interface Expected {
 }
 
 const family: Expected[] = [
-  { type: ServiceError as ServiceErrorType, defaultMessage: 'An error occurred', code: 'bad_request', httpStatus: 400, retryable: false },
+  {
+    type: ServiceError as ServiceErrorType,
+    defaultMessage: 'An error occurred',
+    code: 'bad_request',
+    httpStatus: 400,
+    retryable: false,
+  },
   { type: BadRequestError, defaultMessage: 'Bad request', code: 'bad_request', httpStatus: 400, retryable: false },
-  { type: AuthenticationError, defaultMessage: 'Authentication failed', code: 'unauthorized', httpStatus: 401, retryable: false },
+  {
+    type: AuthenticationError,
+    defaultMessage: 'Authentication failed',
+    code: 'unauthorized',
+    httpStatus: 401,
+    retryable: false,
+  },
   { type: UnauthorizedError, defaultMessage: 'Unauthorized', code: 'unauthorized', httpStatus: 401, retryable: false },
   { type: ForbiddenError, defaultMessage: 'Forbidden', code: 'forbidden', httpStatus: 403, retryable: false },
   { type: NotFoundError, defaultMessage: 'Not found', code: 'not_found', httpStatus: 404, retryable: false },
-  { type: UnprocessableEntityError, defaultMessage: 'Unprocessable entity', code: 'unprocessable_entity', httpStatus: 422, retryable: false },
-  { type: ValidationError, defaultMessage: 'Validation failed', code: 'unprocessable_entity', httpStatus: 422, retryable: false },
-  { type: InternalServerError, defaultMessage: 'Internal server error', code: 'internal_server_error', httpStatus: 500, retryable: false },
-  { type: ServiceUnavailableError, defaultMessage: 'Service unavailable', code: 'service_unavailable', httpStatus: 503, retryable: true },
+  {
+    type: UnprocessableEntityError,
+    defaultMessage: 'Unprocessable entity',
+    code: 'unprocessable_entity',
+    httpStatus: 422,
+    retryable: false,
+  },
+  {
+    type: ValidationError,
+    defaultMessage: 'Validation failed',
+    code: 'unprocessable_entity',
+    httpStatus: 422,
+    retryable: false,
+  },
+  {
+    type: InternalServerError,
+    defaultMessage: 'Internal server error',
+    code: 'internal_server_error',
+    httpStatus: 500,
+    retryable: false,
+  },
+  {
+    type: ServiceUnavailableError,
+    defaultMessage: 'Service unavailable',
+    code: 'service_unavailable',
+    httpStatus: 503,
+    retryable: true,
+  },
 ];
 
 describe('the ServiceError family', () => {
@@ -72,7 +108,13 @@ describe('the ServiceError family', () => {
     });
 
     it('serialises to JSON with name, code, message, httpStatus and retryable', () => {
-      expect(JSON.parse(JSON.stringify(new type('m')))).toEqual({ name: type.name, code, message: 'm', httpStatus, retryable });
+      expect(JSON.parse(JSON.stringify(new type('m')))).toEqual({
+        name: type.name,
+        code,
+        message: 'm',
+        httpStatus,
+        retryable,
+      });
     });
   });
 

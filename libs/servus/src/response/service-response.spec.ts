@@ -35,7 +35,10 @@ describe('ServiceResponse', () => {
     });
 
     it('serialises to { success: true, data }', () => {
-      expect(JSON.parse(JSON.stringify(ServiceResponse.success({ a: [1, { b: null }] })))).toEqual({ success: true, data: { a: [1, { b: null }] } });
+      expect(JSON.parse(JSON.stringify(ServiceResponse.success({ a: [1, { b: null }] })))).toEqual({
+        success: true,
+        data: { a: [1, { b: null }] },
+      });
     });
   });
 
@@ -51,7 +54,11 @@ describe('ServiceResponse', () => {
     });
 
     it('serialises the error with its name, code, status, retryable and details', () => {
-      const json = JSON.parse(JSON.stringify(ServiceResponse.failure(new ServiceUnavailableError('Upstream down', { details: { upstream: 'ledger' } }))));
+      const json = JSON.parse(
+        JSON.stringify(
+          ServiceResponse.failure(new ServiceUnavailableError('Upstream down', { details: { upstream: 'ledger' } })),
+        ),
+      );
       expect(json).toEqual({
         success: false,
         error: {
@@ -100,7 +107,9 @@ describe('ServiceResponse', () => {
     });
 
     it('accepts the JSON text as well as the parsed value', () => {
-      const rebuilt = ServiceResponse.fromJSON(JSON.stringify(ServiceResponse.failure(new ForbiddenError('Not yours'))));
+      const rebuilt = ServiceResponse.fromJSON(
+        JSON.stringify(ServiceResponse.failure(new ForbiddenError('Not yours'))),
+      );
       expect(rebuilt.error).toBeInstanceOf(ForbiddenError);
       expect(rebuilt.error?.message).toBe('Not yours');
     });
@@ -118,20 +127,23 @@ describe('ServiceResponse', () => {
       ServiceUnavailableError,
     ];
 
-    it.each(family.map((type) => [type.name, type] as const))('rebuilds a %s failure as the same class, with message and details', (_name, type) => {
-      const details = { fields: ['from'], attempt: 2 };
-      const rebuilt = roundTrip(ServiceResponse.failure(new type('Something specific', { details })));
-      expect(rebuilt.success).toBe(false);
-      if (rebuilt.success) return;
-      expect(rebuilt.error.constructor).toBe(type);
-      expect(rebuilt.error).toBeInstanceOf(type);
-      expect(rebuilt.error.name).toBe(type.name);
-      expect(rebuilt.error.message).toBe('Something specific');
-      expect(rebuilt.error.details).toEqual(details);
-      expect(rebuilt.error.code).toBe(type.code);
-      expect(rebuilt.error.httpStatus).toBe(type.httpStatus);
-      expect(rebuilt.error.retryable).toBe(type.retryable);
-    });
+    it.each(family.map((type) => [type.name, type] as const))(
+      'rebuilds a %s failure as the same class, with message and details',
+      (_name, type) => {
+        const details = { fields: ['from'], attempt: 2 };
+        const rebuilt = roundTrip(ServiceResponse.failure(new type('Something specific', { details })));
+        expect(rebuilt.success).toBe(false);
+        if (rebuilt.success) return;
+        expect(rebuilt.error.constructor).toBe(type);
+        expect(rebuilt.error).toBeInstanceOf(type);
+        expect(rebuilt.error.name).toBe(type.name);
+        expect(rebuilt.error.message).toBe('Something specific');
+        expect(rebuilt.error.details).toEqual(details);
+        expect(rebuilt.error.code).toBe(type.code);
+        expect(rebuilt.error.httpStatus).toBe(type.httpStatus);
+        expect(rebuilt.error.retryable).toBe(type.retryable);
+      },
+    );
 
     it('keeps the instanceof chain of a rebuilt error (UnauthorizedError is an AuthenticationError)', () => {
       const rebuilt = roundTrip(ServiceResponse.failure(new UnauthorizedError()));
@@ -142,7 +154,14 @@ describe('ServiceResponse', () => {
     it('rebuilds an unknown error name as a ServiceError that keeps name, code, status, message and retryable', () => {
       const rebuilt = ServiceResponse.fromJSON({
         success: false,
-        error: { name: 'QuotaExceededError', code: 'quota_exceeded', message: 'Monthly quota used up', httpStatus: 429, retryable: true, details: { limit: 100 } },
+        error: {
+          name: 'QuotaExceededError',
+          code: 'quota_exceeded',
+          message: 'Monthly quota used up',
+          httpStatus: 429,
+          retryable: true,
+          details: { limit: 100 },
+        },
       });
       expect(rebuilt.success).toBe(false);
       if (rebuilt.success) return;
@@ -157,13 +176,26 @@ describe('ServiceResponse', () => {
       // ... and it serialises back to what it was.
       expect(rebuilt.toJSON()).toEqual({
         success: false,
-        error: { name: 'QuotaExceededError', code: 'quota_exceeded', message: 'Monthly quota used up', httpStatus: 429, retryable: true, details: { limit: 100 } },
+        error: {
+          name: 'QuotaExceededError',
+          code: 'quota_exceeded',
+          message: 'Monthly quota used up',
+          httpStatus: 429,
+          retryable: true,
+          details: { limit: 100 },
+        },
       });
     });
 
     it('does not let one unknown error type leak its code into another', () => {
-      const a = ServiceResponse.fromJSON({ success: false, error: { name: 'A', code: 'a', message: 'a', httpStatus: 418, retryable: false } });
-      const b = ServiceResponse.fromJSON({ success: false, error: { name: 'B', code: 'b', message: 'b', httpStatus: 409, retryable: true } });
+      const a = ServiceResponse.fromJSON({
+        success: false,
+        error: { name: 'A', code: 'a', message: 'a', httpStatus: 418, retryable: false },
+      });
+      const b = ServiceResponse.fromJSON({
+        success: false,
+        error: { name: 'B', code: 'b', message: 'b', httpStatus: 409, retryable: true },
+      });
       expect([a.error?.code, a.error?.httpStatus, a.error?.retryable]).toEqual(['a', 418, false]);
       expect([b.error?.code, b.error?.httpStatus, b.error?.retryable]).toEqual(['b', 409, true]);
     });
@@ -174,7 +206,9 @@ describe('ServiceResponse', () => {
         static override readonly code: string = 'payment_declined';
         static override readonly httpStatus: number = 402;
       }
-      const json = JSON.stringify(ServiceResponse.failure(new PaymentDeclinedError('Card expired', { details: { last4: '4242' } })));
+      const json = JSON.stringify(
+        ServiceResponse.failure(new PaymentDeclinedError('Card expired', { details: { last4: '4242' } })),
+      );
 
       const before = ServiceResponse.fromJSON(json);
       expect(before.error).not.toBeInstanceOf(PaymentDeclinedError);
@@ -205,7 +239,9 @@ describe('ServiceResponse', () => {
     });
 
     it('says what it was given in the TypeError', () => {
-      expect(() => ServiceResponse.fromJSON({ hello: 'world' })).toThrow(/Not a serialized ServiceResponse: \{"hello":"world"\}/);
+      expect(() => ServiceResponse.fromJSON({ hello: 'world' })).toThrow(
+        /Not a serialized ServiceResponse: \{"hello":"world"\}/,
+      );
     });
   });
 });

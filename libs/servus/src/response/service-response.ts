@@ -26,8 +26,7 @@ export type ServiceResponse<T = unknown> = SuccessResponse<T> | FailureResponse;
 
 /** A response as JSON (an async job's return value). */
 export type SerializedResponse<T = unknown> =
-  | { success: true; data: T }
-  | { success: false; error: SerializedServiceError };
+  { success: true; data: T } | { success: false; error: SerializedServiceError };
 
 class Success<T> implements SuccessResponse<T> {
   readonly success = true as const;
@@ -77,7 +76,9 @@ function parseText(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new TypeError(`Not a serialized ServiceResponse: ${JSON.stringify(text.slice(0, 200))} is not JSON`, { cause: error });
+    throw new TypeError(`Not a serialized ServiceResponse: ${JSON.stringify(text.slice(0, 200))} is not JSON`, {
+      cause: error,
+    });
   }
 }
 

@@ -1,4 +1,12 @@
-import { InternalServerError, RescueFrom, RescueHandler, Service, ServiceBase, ServiceUnavailableError, ValidationError } from '@app/servus';
+import {
+  InternalServerError,
+  RescueFrom,
+  RescueHandler,
+  Service,
+  ServiceBase,
+  ServiceUnavailableError,
+  ValidationError,
+} from '@app/servus';
 import { ServusMetadataAccessor } from './servus-metadata.accessor';
 
 class TimeoutError extends Error {}
@@ -43,7 +51,11 @@ describe('ServusMetadataAccessor', () => {
 
   describe('getServiceOptions', () => {
     it('returns the options given to @Service()', () => {
-      expect(accessor.getServiceOptions(GenerateReport)).toEqual({ name: 'reports.generate', queue: 'critical', async: { attempts: 5 } });
+      expect(accessor.getServiceOptions(GenerateReport)).toEqual({
+        name: 'reports.generate',
+        queue: 'critical',
+        async: { attempts: 5 },
+      });
     });
 
     it("returns the subclass's own (empty) options, not the parent's", () => {

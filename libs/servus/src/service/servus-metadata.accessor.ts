@@ -1,5 +1,12 @@
 import { Injectable, Type } from '@nestjs/common';
-import { EMITS_METADATA, EVENT_HANDLER_METADATA, INVOKE_METADATA, LOCATOR_METADATA, RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
+import {
+  EMITS_METADATA,
+  EVENT_HANDLER_METADATA,
+  INVOKE_METADATA,
+  LOCATOR_METADATA,
+  RESCUE_FROM_METADATA,
+  SERVICE_METADATA,
+} from '../servus.constants';
 import { EmitConfig } from '../events/emits.decorator';
 import { EventHandlerMetadata } from '../events/event-handler.decorator';
 import { InvokeMetadata } from '../events/invoke.decorator';

@@ -69,7 +69,9 @@ export class ServusExplorer implements OnModuleInit {
     if (!configs.length) return undefined;
     for (const { event, payload } of configs) {
       if (typeof payload === 'string' && typeof (instance as any)[payload] !== 'function') {
-        throw new Error(`@Emits('${event}') on ${type.name}: payload method "${payload}" does not exist on the service.`);
+        throw new Error(
+          `@Emits('${event}') on ${type.name}: payload method "${payload}" does not exist on the service.`,
+        );
       }
     }
     const on = (trigger: EmitTrigger): EmitConfig[] => configs.filter((config) => config.on === trigger);
@@ -86,9 +88,20 @@ export class ServusExplorer implements OnModuleInit {
       const invoke = this.accessor.getInvoke(proto[method]);
       if (!invoke) return [];
       const target = this.registry.findByType(invoke.target);
-      if (!target) throw new Error(`${type.name}.${method} invokes ${invoke.target.name}, which is not a registered service (@Service() in a module's providers).`);
+      if (!target)
+        throw new Error(
+          `${type.name}.${method} invokes ${invoke.target.name}, which is not a registered service (@Service() in a module's providers).`,
+        );
       const { async: _async, if: _if, unless: _unless, ...callOptions } = invoke.options;
-      return [{ name: `${type.name}.${method}`, target, options: invoke.options, callOptions, map: (data) => instance[method](data) }];
+      return [
+        {
+          name: `${type.name}.${method}`,
+          target,
+          options: invoke.options,
+          callOptions,
+          map: (data) => instance[method](data),
+        },
+      ];
     });
     if (!invocations.length) throw new Error(`Event handler ${type.name} has no @Invoke methods.`);
     return { name: type.name, event, payload: this.contracts.compilePayload(type.name, payload), invocations };
@@ -97,15 +110,25 @@ export class ServusExplorer implements OnModuleInit {
   private locator(wrapper: InstanceWrapper): EntityLocator {
     const instance = wrapper.instance as EntityLocator;
     this.assertSingleton(wrapper, 'Locator');
-    if (typeof instance?.types !== 'function' || typeof instance.idOf !== 'function' || typeof instance.locate !== 'function') {
-      throw new Error(`${(wrapper.metatype as Function).name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`);
+    if (
+      typeof instance?.types !== 'function' ||
+      typeof instance.idOf !== 'function' ||
+      typeof instance.locate !== 'function'
+    ) {
+      throw new Error(
+        `${(wrapper.metatype as Function).name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`,
+      );
     }
     return instance;
   }
 
   private checkEventsAreEmitted(): void {
     const emitted = new Set(
-      this.registry.definitions().flatMap(({ emits }) => (emits ? [...emits.success, ...emits.failure, ...emits.error].map((config) => config.event) : [])),
+      this.registry
+        .definitions()
+        .flatMap(({ emits }) =>
+          emits ? [...emits.success, ...emits.failure, ...emits.error].map((config) => config.event) : [],
+        ),
     );
     for (const handler of this.events.all()) {
       if (!emitted.has(handler.event)) {
@@ -118,7 +141,9 @@ export class ServusExplorer implements OnModuleInit {
 
   private assertSingleton(wrapper: InstanceWrapper, what: string): void {
     if (!wrapper.isDependencyTreeStatic()) {
-      throw new Error(`${what} ${(wrapper.metatype as Function).name} must be a singleton: it (or a dependency) is request- or transient-scoped.`);
+      throw new Error(
+        `${what} ${(wrapper.metatype as Function).name} must be a singleton: it (or a dependency) is request- or transient-scoped.`,
+      );
     }
   }
 }

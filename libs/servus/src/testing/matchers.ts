@@ -34,11 +34,13 @@ export const servusMatchers = {
     const pass =
       !!error &&
       (type === undefined || error instanceof type) &&
-      (message === undefined || (typeof message === 'string' ? error.message === message : message.test(error.message)));
+      (message === undefined ||
+        (typeof message === 'string' ? error.message === message : message.test(error.message)));
     const expected = `a failure${type ? ` of ${type.name}` : ''}${message === undefined ? '' : ` with message ${this.utils.printExpected(message)}`}`;
     return {
       pass,
-      message: () => `${hint(this, 'toBeFailure')}Expected ${pass ? 'not ' : ''}${expected}\nReceived: ${describeResponse(this, response)}`,
+      message: () =>
+        `${hint(this, 'toBeFailure')}Expected ${pass ? 'not ' : ''}${expected}\nReceived: ${describeResponse(this, response)}`,
     };
   },
 
@@ -48,7 +50,10 @@ export const servusMatchers = {
     const mark = recorder.mark();
     await runBlock(block, 'toEmitEvent');
     const emitted = recorder.emits.slice(mark.emits);
-    const pass = emitted.some((emit) => emit.event === event && (partialPayload === undefined || this.equals(emit.payload, partial(partialPayload))));
+    const pass = emitted.some(
+      (emit) =>
+        emit.event === event && (partialPayload === undefined || this.equals(emit.payload, partial(partialPayload))),
+    );
     return {
       pass,
       message: () =>
@@ -62,10 +67,24 @@ export const servusMatchers = {
    * `callAsync` of the service happened (with args like `partialArgs`, options like `options`):
    * in the block, when given a function; since the start (or the last clear), when given the ServusTestQueue.
    */
-  async toHaveEnqueued(this: MatcherContext, received: unknown, service: ServiceRef, partialArgs?: unknown, options?: unknown): Promise<Result> {
+  async toHaveEnqueued(
+    this: MatcherContext,
+    received: unknown,
+    service: ServiceRef,
+    partialArgs?: unknown,
+    options?: unknown,
+  ): Promise<Result> {
     let calls: RecordedCall[];
     if (received instanceof ServusTestQueue) {
-      calls = received.enqueued().map((call) => ({ service: call.service, type: call.type, args: call.args, kind: 'enqueue', options: call.options }));
+      calls = received
+        .enqueued()
+        .map((call) => ({
+          service: call.service,
+          type: call.type,
+          args: call.args,
+          kind: 'enqueue',
+          options: call.options,
+        }));
     } else {
       const recorder = activeRecorder();
       const mark = recorder.mark();
@@ -86,12 +105,20 @@ export const servusMatchers = {
   },
 
   /** Running the block calls the service, in-process or with callAsync. */
-  async toCallService(this: MatcherContext, block: unknown, service: ServiceRef, partialArgs?: unknown): Promise<Result> {
+  async toCallService(
+    this: MatcherContext,
+    block: unknown,
+    service: ServiceRef,
+    partialArgs?: unknown,
+  ): Promise<Result> {
     const recorder = activeRecorder();
     const mark = recorder.mark();
     await runBlock(block, 'toCallService');
     const calls = recorder.calls.slice(mark.calls);
-    const pass = calls.some((call) => sameService(call, service) && (partialArgs === undefined || this.equals(call.args, partial(partialArgs))));
+    const pass = calls.some(
+      (call) =>
+        sameService(call, service) && (partialArgs === undefined || this.equals(call.args, partial(partialArgs))),
+    );
     return {
       pass,
       message: () =>
@@ -118,21 +145,27 @@ declare global {
 
 function asResponse(context: MatcherContext, received: unknown, name: string): ServiceResponse {
   if (!ServiceResponse.isResponse(received)) {
-    throw new Error(`${hint(context, name)}Expected a ServiceResponse, received ${context.utils.printReceived(received)}`);
+    throw new Error(
+      `${hint(context, name)}Expected a ServiceResponse, received ${context.utils.printReceived(received)}`,
+    );
   }
   return received;
 }
 
 async function runBlock(block: unknown, name: string): Promise<void> {
-  if (typeof block !== 'function') throw new Error(`${name}: expect() needs a function that does the work, e.g. expect(() => executor.call(...))`);
+  if (typeof block !== 'function')
+    throw new Error(`${name}: expect() needs a function that does the work, e.g. expect(() => executor.call(...))`);
   await block();
 }
 
 /** Objects and arrays compare on the given keys only, recursively. */
 function partial(expected: unknown): unknown {
-  if (expected === null || typeof expected !== 'object' || (expected as { asymmetricMatch?: unknown }).asymmetricMatch) return expected;
+  if (expected === null || typeof expected !== 'object' || (expected as { asymmetricMatch?: unknown }).asymmetricMatch)
+    return expected;
   if (Array.isArray(expected)) return expected.map(partial);
-  return expect.objectContaining(Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, partial(value)])));
+  return expect.objectContaining(
+    Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, partial(value)])),
+  );
 }
 
 function sameService(call: RecordedCall, service: ServiceRef): boolean {
@@ -159,5 +192,10 @@ function describeExpectation(context: MatcherContext, args?: unknown, options?: 
 
 function describeCalls(context: MatcherContext, calls: RecordedCall[]): string {
   if (!calls.length) return 'none';
-  return calls.map((call) => `${call.kind === 'enqueue' ? 'callAsync' : 'call'} ${call.service} ${context.utils.printReceived(call.args)}`).join('\n         ');
+  return calls
+    .map(
+      (call) =>
+        `${call.kind === 'enqueue' ? 'callAsync' : 'call'} ${call.service} ${context.utils.printReceived(call.args)}`,
+    )
+    .join('\n         ');
 }

@@ -66,15 +66,23 @@ export class ServusTestQueue implements AsyncDispatcher {
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
     const requests = this.requests.buildMany(items);
     const receipts: AsyncReceipt[] = [];
-    for (let i = 0; i < items.length; i++) receipts.push(await this.record(items[i].definition, requests[i], items[i].options));
+    for (let i = 0; i < items.length; i++)
+      receipts.push(await this.record(items[i].definition, requests[i], items[i].options));
     return receipts;
   }
 
   /** Stores a checked job as BullMQ would (JSON round trip, jobId and idempotency dedup), and runs it when inline. */
-  private async record(definition: ServiceDefinition, request: JobRequest, options: CallAsyncOptions): Promise<AsyncReceipt> {
+  private async record(
+    definition: ServiceDefinition,
+    request: JobRequest,
+    options: CallAsyncOptions,
+  ): Promise<AsyncReceipt> {
     const payload: JobPayload = JSON.parse(JSON.stringify(request.payload));
     const key = request.options.deduplication?.id;
-    const duplicate = key === undefined ? undefined : this.calls.find((call) => call.jobOptions.deduplication?.id === key && call.queue === request.queue);
+    const duplicate =
+      key === undefined
+        ? undefined
+        : this.calls.find((call) => call.jobOptions.deduplication?.id === key && call.queue === request.queue);
     if (duplicate) return { jobId: duplicate.jobId, queue: duplicate.queue, service: duplicate.service };
     const jobId = request.options.jobId ?? String(++this.sequence);
     const existing = this.calls.find((call) => call.jobId === jobId && call.queue === request.queue);
@@ -115,7 +123,9 @@ export class ServusTestQueue implements AsyncDispatcher {
 
   async unschedule(id: string, queue?: string): Promise<boolean> {
     if (queue !== undefined) this.requests.names.resolve(queue);
-    const keys = [...this.scheduled.values()].filter((info) => info.id === id && (!queue || info.queue === queue)).map((info) => `${info.queue}:${info.id}`);
+    const keys = [...this.scheduled.values()]
+      .filter((info) => info.id === id && (!queue || info.queue === queue))
+      .map((info) => `${info.queue}:${info.id}`);
     keys.forEach((key) => this.scheduled.delete(key));
     return keys.length > 0;
   }
@@ -123,14 +133,27 @@ export class ServusTestQueue implements AsyncDispatcher {
   /** The calls made so far, optionally of one service (class or registered name). */
   enqueued(service?: Function | string): EnqueuedCall[] {
     if (service === undefined) return [...this.calls];
-    return this.calls.filter((call) => (typeof service === 'string' ? call.service === service : call.type === service));
+    return this.calls.filter((call) =>
+      typeof service === 'string' ? call.service === service : call.type === service,
+    );
   }
 
   /** Not performed yet counts as waiting; nothing is ever active or delayed here. */
   async jobCounts(): Promise<QueueJobCounts[]> {
     return this.requests.names.all.map((queue) => {
-      const of = (state: EnqueuedCall['state']) => this.calls.filter((call) => call.queue === queue && call.state === state).length;
-      return { queue, counts: { waiting: of('enqueued'), prioritized: 0, active: 0, delayed: 0, failed: of('failed'), completed: of('completed') } };
+      const of = (state: EnqueuedCall['state']) =>
+        this.calls.filter((call) => call.queue === queue && call.state === state).length;
+      return {
+        queue,
+        counts: {
+          waiting: of('enqueued'),
+          prioritized: 0,
+          active: 0,
+          delayed: 0,
+          failed: of('failed'),
+          completed: of('completed'),
+        },
+      };
     });
   }
 
@@ -147,7 +170,13 @@ export class ServusTestQueue implements AsyncDispatcher {
   async perform(call: EnqueuedCall): Promise<EnqueuedCall> {
     if (call.state !== 'enqueued') return call;
     const attempts = call.jobOptions.attempts ?? 1;
-    const job = { id: call.jobId, queueName: call.queue, attemptsMade: 0, opts: call.jobOptions, data: { service: call.service, args: call.args, metadata: call.metadata } };
+    const job = {
+      id: call.jobId,
+      queueName: call.queue,
+      attemptsMade: 0,
+      opts: call.jobOptions,
+      data: { service: call.service, args: call.args, metadata: call.metadata },
+    };
     for (;;) {
       try {
         const returned: SerializedResponse = await this.processor.process(job as unknown as Job);
@@ -158,7 +187,12 @@ export class ServusTestQueue implements AsyncDispatcher {
         job.attemptsMade++;
         const unrecoverable = (error as Error)?.name === 'UnrecoverableError';
         // Reported as the worker reports them, so metrics read the same in tests.
-        const observation = { service: call.service, queue: call.queue, jobId: call.jobId, attemptsMade: job.attemptsMade };
+        const observation = {
+          service: call.service,
+          queue: call.queue,
+          jobId: call.jobId,
+          attemptsMade: job.attemptsMade,
+        };
         if (unrecoverable || job.attemptsMade >= attempts) {
           call.failedReason = (error as Error)?.message ?? String(error);
           call.response = responseOfFailedJob(call.failedReason, job.attemptsMade);
@@ -204,8 +238,14 @@ export class ServusTestQueue implements AsyncDispatcher {
 
   async result(receipt: JobRef): Promise<ServiceResponse> {
     const call = this.find(receipt);
-    if (!call) throw new AsyncError(`No job ${receipt.jobId} on queue ${this.requests.names.resolve(receipt.queue)} in the test queue`);
-    if (!call.response) throw new AsyncError(`Job ${receipt.jobId} (${call.service}) has not been performed: call ServusTestQueue.drain() or perform() first`);
+    if (!call)
+      throw new AsyncError(
+        `No job ${receipt.jobId} on queue ${this.requests.names.resolve(receipt.queue)} in the test queue`,
+      );
+    if (!call.response)
+      throw new AsyncError(
+        `Job ${receipt.jobId} (${call.service}) has not been performed: call ServusTestQueue.drain() or perform() first`,
+      );
     return call.response;
   }
 

@@ -20,7 +20,10 @@ let active: ServusTestRecorder | undefined;
 
 /** The recorder of the testing module the current test booted (what the matchers read). */
 export function activeRecorder(): ServusTestRecorder {
-  if (!active) throw new Error('No ServusTestingModule is running: import ServusTestingModule.forRoot() in the test module and init it.');
+  if (!active)
+    throw new Error(
+      'No ServusTestingModule is running: import ServusTestingModule.forRoot() in the test module and init it.',
+    );
   return active;
 }
 
@@ -30,15 +33,14 @@ export class ServusTestRecorder implements OnModuleInit, OnModuleDestroy {
   readonly calls: RecordedCall[] = [];
   readonly emits: RecordedEmit[] = [];
 
-  constructor(
-    private readonly observers: ServusObservers,
-  ) {}
+  constructor(private readonly observers: ServusObservers) {}
 
   private unsubscribe?: () => void;
 
   onModuleInit(): void {
     this.unsubscribe = this.observers.add({
-      callStarted: (definition, args) => this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }),
+      callStarted: (definition, args) =>
+        this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }),
       emitted: (event, payload) => this.emits.push({ event, payload }),
     });
     active = this;

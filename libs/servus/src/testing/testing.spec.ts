@@ -22,7 +22,11 @@ class FlakyError extends Error {}
 
 @Service({
   name: 'shop.charge',
-  arguments: { type: 'object', required: ['orderId'], properties: { orderId: { type: 'integer', minimum: 1, example: 7 }, note: { type: 'string' } } },
+  arguments: {
+    type: 'object',
+    required: ['orderId'],
+    properties: { orderId: { type: 'integer', minimum: 1, example: 7 }, note: { type: 'string' } },
+  },
 })
 @Emits('order.charged', { on: 'success' })
 @RescueFrom(FlakyError, { use: ServiceUnavailableError })
@@ -56,7 +60,9 @@ class OrderChargedHandler {
 class ShopModule {}
 
 async function boot(options: ServusTestingOptions = {}): Promise<TestingModule> {
-  const moduleRef = await Test.createTestingModule({ imports: [ServusTestingModule.forRoot({ queues: ['default', 'low'], ...options }), ShopModule] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [ServusTestingModule.forRoot({ queues: ['default', 'low'], ...options }), ShopModule],
+  }).compile();
   return moduleRef.init();
 }
 
@@ -78,7 +84,12 @@ describe('ServusTestingModule', () => {
       const receipt = await executor.callAsync(ChargeOrder, { orderId: 1 }, { priority: 5, wait: '1m' });
       expect(receipt).toEqual({ jobId: '1', queue: 'default', service: 'shop.charge' });
       expect(queue.enqueued(ChargeOrder)).toEqual([
-        expect.objectContaining({ service: 'shop.charge', args: { orderId: 1 }, options: { priority: 5, wait: '1m' }, state: 'enqueued' }),
+        expect.objectContaining({
+          service: 'shop.charge',
+          args: { orderId: 1 },
+          options: { priority: 5, wait: '1m' },
+          state: 'enqueued',
+        }),
       ]);
       expect(queue.enqueued()[0].jobOptions).toMatchObject({ priority: 2_097_152 - 5, delay: 60_000, attempts: 3 });
       expect(attempts.size).toBe(0);
@@ -91,8 +102,12 @@ describe('ServusTestingModule', () => {
       await expect(executor.callAsync('shop.charge', { orderId: 1, at: new Date() })).rejects.toThrow(
         new JobEnqueueError('shop.charge', 'args.at is a Date: pass an ISO string (toISOString())'),
       );
-      await expect(executor.callAsync('shop.charge', { orderId: 1, note: undefined })).rejects.toThrow('args.note is undefined: omit the key or pass null');
-      await expect(executor.callAsync(ChargeOrder, { orderId: 1 }, { queue: 'elsewhere' })).rejects.toThrow(JobEnqueueError);
+      await expect(executor.callAsync('shop.charge', { orderId: 1, note: undefined })).rejects.toThrow(
+        'args.note is undefined: omit the key or pass null',
+      );
+      await expect(executor.callAsync(ChargeOrder, { orderId: 1 }, { queue: 'elsewhere' })).rejects.toThrow(
+        JobEnqueueError,
+      );
       await expect(executor.callAsync(ChargeOrder, { orderId: 0 })).rejects.toThrow(ValidationError);
       expect(queue.enqueued()).toEqual([]);
     });
@@ -120,7 +135,11 @@ describe('ServusTestingModule', () => {
       const missing = await executor.callAsync(ChargeOrder, { orderId: 404 }, { attempts: 4 });
       await queue.drain();
       expect(await executor.status(flaky)).toMatchObject({ state: 'completed', attemptsMade: 3 });
-      expect(await executor.status(broken)).toMatchObject({ state: 'failed', attemptsMade: 2, failedReason: 'card processor exploded' });
+      expect(await executor.status(broken)).toMatchObject({
+        state: 'failed',
+        attemptsMade: 2,
+        failedReason: 'card processor exploded',
+      });
       expect(await executor.result(missing)).toBeFailure(NotFoundError, 'No such order');
       expect(await executor.status(missing)).toMatchObject({ state: 'completed', attemptsMade: 1 });
       expect(attempts.get(404)).toBe(1);
@@ -130,21 +149,37 @@ describe('ServusTestingModule', () => {
       await executor.callAsync(ChargeOrder, { orderId: 9 }, { attempts: 3 });
       queue.enqueued()[0].args = { orderId: 'nine' };
       const [call] = await queue.drain();
-      expect(call).toMatchObject({ state: 'failed', attemptsMade: 1, failedReason: 'ValidationError (unprocessable_entity): Invalid arguments for shop.charge: orderId must be integer (type)' });
-      expect(call.response).toBeFailure(ValidationError, 'Invalid arguments for shop.charge: orderId must be integer (type)');
+      expect(call).toMatchObject({
+        state: 'failed',
+        attemptsMade: 1,
+        failedReason:
+          'ValidationError (unprocessable_entity): Invalid arguments for shop.charge: orderId must be integer (type)',
+      });
+      expect(call.response).toBeFailure(
+        ValidationError,
+        'Invalid arguments for shop.charge: orderId must be integer (type)',
+      );
     });
 
     it('result() of a call not performed yet says so', async () => {
       const receipt = await executor.callAsync(ChargeOrder, { orderId: 1 });
-      await expect(executor.result(receipt)).rejects.toThrow('has not been performed: call ServusTestQueue.drain() or perform() first');
+      await expect(executor.result(receipt)).rejects.toThrow(
+        'has not been performed: call ServusTestQueue.drain() or perform() first',
+      );
     });
 
     it('callAsyncMany records every item, or none when one is bad (index named)', async () => {
-      await expect(executor.callAsyncMany([{ service: ChargeOrder, args: { orderId: 1 } }, { service: ChargeOrder, args: { orderId: 2, at: new Date() } }])).rejects.toThrow(
-        /^items\[1\]: Could not enqueue shop.charge: args.at is a Date/,
-      );
+      await expect(
+        executor.callAsyncMany([
+          { service: ChargeOrder, args: { orderId: 1 } },
+          { service: ChargeOrder, args: { orderId: 2, at: new Date() } },
+        ]),
+      ).rejects.toThrow(/^items\[1\]: Could not enqueue shop.charge: args.at is a Date/);
       expect(queue.enqueued()).toEqual([]);
-      const receipts = await executor.callAsyncMany([{ service: ChargeOrder, args: { orderId: 1 } }, { service: 'shop.receipt', args: { orderId: 1 }, options: { queue: 'low' } }]);
+      const receipts = await executor.callAsyncMany([
+        { service: ChargeOrder, args: { orderId: 1 } },
+        { service: 'shop.receipt', args: { orderId: 1 }, options: { queue: 'low' } },
+      ]);
       expect(receipts.map((receipt) => receipt.service)).toEqual(['shop.charge', 'shop.receipt']);
       expect(queue.enqueued().map((call) => call.queue)).toEqual(['default', 'low']);
     });
@@ -162,7 +197,12 @@ describe('ServusTestingModule', () => {
       try {
         const receipt = await inline.get(ServusExecutor).callAsync(ChargeOrder, { orderId: 3 });
         expect(await inline.get(ServusExecutor).result(receipt)).toBeSuccess({ orderId: 3, charged: true });
-        expect(inline.get(ServusTestQueue).enqueued().map((call) => call.state)).toEqual(['completed', 'completed']);
+        expect(
+          inline
+            .get(ServusTestQueue)
+            .enqueued()
+            .map((call) => call.state),
+        ).toEqual(['completed', 'completed']);
       } finally {
         await inline.close();
       }
@@ -180,8 +220,12 @@ describe('ServusTestingModule', () => {
       expect(missing).toBeFailure(NotFoundError);
       expect(missing).toBeFailure(NotFoundError, /no such/i);
       expect(missing).not.toBeSuccess();
-      expect(() => expect(missing).toBeSuccess()).toThrow(/Expected a success\nReceived: failure NotFoundError \(not_found\): "No such order"/);
-      expect(() => expect(ok).toBeFailure(NotFoundError)).toThrow(/Expected a failure of NotFoundError\nReceived: success with/);
+      expect(() => expect(missing).toBeSuccess()).toThrow(
+        /Expected a success\nReceived: failure NotFoundError \(not_found\): "No such order"/,
+      );
+      expect(() => expect(ok).toBeFailure(NotFoundError)).toThrow(
+        /Expected a failure of NotFoundError\nReceived: success with/,
+      );
       expect(() => expect('nope').toBeSuccess()).toThrow(/Expected a ServiceResponse/);
     });
 
@@ -189,13 +233,17 @@ describe('ServusTestingModule', () => {
       await expect(() => executor.call(ChargeOrder, { orderId: 4 })).toEmitEvent('order.charged');
       await expect(() => executor.call(ChargeOrder, { orderId: 4 })).toEmitEvent('order.charged', { orderId: 4 });
       await expect(() => executor.call(ChargeOrder, { orderId: 404 })).not.toEmitEvent('order.charged');
-      await expect(expect(() => executor.call(ChargeOrder, { orderId: 5 })).toEmitEvent('order.charged', { orderId: 6 })).rejects.toThrow(
+      await expect(
+        expect(() => executor.call(ChargeOrder, { orderId: 5 })).toEmitEvent('order.charged', { orderId: 6 }),
+      ).rejects.toThrow(
         /to emit "order.charged" with a payload like \{"orderId": 6\}\nEmitted: order.charged \{"charged": true, "orderId": 5\}/,
       );
     });
 
     it('toHaveEnqueued on a block or on the queue, with partial args and options', async () => {
-      await expect(() => executor.callAsync(ChargeOrder, { orderId: 8, note: 'gift' }, { queue: 'low' })).toHaveEnqueued(ChargeOrder, { orderId: 8 }, { queue: 'low' });
+      await expect(() =>
+        executor.callAsync(ChargeOrder, { orderId: 8, note: 'gift' }, { queue: 'low' }),
+      ).toHaveEnqueued(ChargeOrder, { orderId: 8 }, { queue: 'low' });
       await expect(queue).toHaveEnqueued('shop.charge', { note: 'gift' });
       await expect(queue).not.toHaveEnqueued(SendReceipt);
       await expect(expect(queue).toHaveEnqueued(ChargeOrder, { orderId: 9 })).rejects.toThrow(

@@ -1,5 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Attributes, Context, context, INVALID_SPANID, propagation, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  Attributes,
+  Context,
+  context,
+  INVALID_SPANID,
+  propagation,
+  Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
 import { ServusModuleOptions } from '../module/servus-options.interface';
 import { ServiceResponse } from '../response/service-response';
@@ -29,11 +39,19 @@ export class ServusTracing {
   }
 
   /** Runs `fn` inside a span when an SDK is there (see `start`, `within`); otherwise simply runs it. */
-  run<T>(name: string, kind: SpanKind, attributes: Attributes, fn: (span?: Span) => Promise<T>, parent?: Context): Promise<T> {
+  run<T>(
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    fn: (span?: Span) => Promise<T>,
+    parent?: Context,
+  ): Promise<T> {
     const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
     if (!span) return fn();
     // A sampled-out span records nothing: it is only made active, so that its decision carries.
-    return span.isRecording() ? this.within(span, () => fn(span), parent) : context.with(trace.setSpan(parent ?? context.active(), span), fn, undefined, span);
+    return span.isRecording()
+      ? this.within(span, () => fn(span), parent)
+      : context.with(trace.setSpan(parent ?? context.active(), span), fn, undefined, span);
   }
 
   /**
@@ -96,11 +114,17 @@ export class ServusTracing {
 
 /** The outcome attributes of a ServiceResponse, or of its serialised form (what a job returns). */
 function outcomeOf(result: unknown): Attributes | undefined {
-  if (ServiceResponse.isResponse(result)) return result.success ? { 'servus.outcome': 'success' } : { 'servus.outcome': 'failure', 'servus.error.code': result.error.code };
+  if (ServiceResponse.isResponse(result))
+    return result.success
+      ? { 'servus.outcome': 'success' }
+      : { 'servus.outcome': 'failure', 'servus.error.code': result.error.code };
   const serialized = result as { success?: unknown; error?: { code?: unknown } } | null;
-  if (typeof serialized !== 'object' || serialized === null || typeof serialized.success !== 'boolean') return undefined;
+  if (typeof serialized !== 'object' || serialized === null || typeof serialized.success !== 'boolean')
+    return undefined;
   if (serialized.success) return { 'servus.outcome': 'success' };
-  return typeof serialized.error?.code === 'string' ? { 'servus.outcome': 'failure', 'servus.error.code': serialized.error.code } : { 'servus.outcome': 'failure' };
+  return typeof serialized.error?.code === 'string'
+    ? { 'servus.outcome': 'failure', 'servus.error.code': serialized.error.code }
+    : { 'servus.outcome': 'failure' };
 }
 
 export { SpanKind };

@@ -2,9 +2,23 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { context, propagation, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import { InMemorySpanExporter, ParentBasedSampler, ReadableSpan, SamplingDecision, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import {
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  ReadableSpan,
+  SamplingDecision,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
-import { NotFoundError, Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions, SERVUS_TRACER } from '@app/servus';
+import {
+  NotFoundError,
+  Service,
+  ServiceBase,
+  ServusExecutor,
+  ServusModule,
+  ServusModuleOptions,
+  SERVUS_TRACER,
+} from '@app/servus';
 import { ServusTestingModule, ServusTestingOptions, ServusTestQueue } from '@app/servus/testing';
 import { BullmqQueues } from '@app/servus/async/bullmq-queues';
 import { JobRequestBuilder } from '@app/servus/async/job-request';
@@ -40,8 +54,14 @@ class TracedModule {}
 
 const apps: INestApplicationContext[] = [];
 
-async function boot(options: ServusTestingOptions): Promise<{ app: INestApplicationContext; executor: ServusExecutor; queue: ServusTestQueue }> {
-  const app = await (await Test.createTestingModule({ imports: [ServusTestingModule.forRoot({ logging: false, ...options }), TracedModule] }).compile()).init();
+async function boot(
+  options: ServusTestingOptions,
+): Promise<{ app: INestApplicationContext; executor: ServusExecutor; queue: ServusTestQueue }> {
+  const app = await (
+    await Test.createTestingModule({
+      imports: [ServusTestingModule.forRoot({ logging: false, ...options }), TracedModule],
+    }).compile()
+  ).init();
   apps.push(app);
   return { app, executor: app.get(ServusExecutor), queue: app.get(ServusTestQueue) };
 }
@@ -158,7 +178,11 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
       expect(await executor.call(Inner, { n: 404 })).toBeFailure(NotFoundError);
 
       const call = one('call tracing.inner');
-      expect(call.attributes).toEqual({ 'servus.service': 'tracing.inner', 'servus.outcome': 'failure', 'servus.error.code': 'not_found' });
+      expect(call.attributes).toEqual({
+        'servus.service': 'tracing.inner',
+        'servus.outcome': 'failure',
+        'servus.error.code': 'not_found',
+      });
       expect(call.status.code).toBe(SpanStatusCode.UNSET);
       expect(call.events).toEqual([]);
     });
@@ -191,7 +215,10 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
   describe('callAsync', () => {
     it('inline, inside a user span: send (PRODUCER, child of the user span) -> process (CONSUMER, child of send) -> call (child of process), one trace', async () => {
       const { executor, queue } = await boot({ async: 'inline' });
-      const { user, receipt } = await inUserSpan(async (span) => ({ user: span.spanContext(), receipt: await executor.callAsync(Inner, { n: 7 }) }));
+      const { user, receipt } = await inUserSpan(async (span) => ({
+        user: span.spanContext(),
+        receipt: await executor.callAsync(Inner, { n: 7 }),
+      }));
       expect(await executor.result(receipt)).toBeSuccess({ n: 7 });
 
       const send = one('send tracing.inner');
@@ -205,7 +232,11 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
       expect(parentOf(call)).toBe(spanId(consumer));
       expect([traceId(send), traceId(consumer), traceId(call)]).toEqual([user.traceId, user.traceId, user.traceId]);
 
-      expect(send.attributes).toEqual({ 'servus.service': 'tracing.inner', 'messaging.destination.name': 'default', 'messaging.message.id': receipt.jobId });
+      expect(send.attributes).toEqual({
+        'servus.service': 'tracing.inner',
+        'messaging.destination.name': 'default',
+        'messaging.message.id': receipt.jobId,
+      });
       expect(consumer.attributes).toEqual({
         'servus.service': 'tracing.inner',
         'messaging.system': 'bullmq',
@@ -326,7 +357,9 @@ describe('tracing with a sampler: a sampled-out Servus span still carries its de
 
   beforeAll(() => {
     const root = {
-      shouldSample: (_context: unknown, _traceId: string, name: string) => ({ decision: dropped.has(name) ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED }),
+      shouldSample: (_context: unknown, _traceId: string, name: string) => ({
+        decision: dropped.has(name) ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
+      }),
       toString: () => 'DropByName',
     };
     ({ exporter, provider } = register(new ParentBasedSampler({ root })));
@@ -365,8 +398,16 @@ describe('tracing through Redis and a BullMQ worker', () => {
 
   beforeAll(async () => {
     ({ exporter, provider } = register());
-    const options: ServusModuleOptions = { connection: { url: REDIS_URL }, prefix, queues: ['default'], worker: { concurrency: 2 }, logging: false };
-    app = await (await Test.createTestingModule({ imports: [ServusModule.forRoot(options), TracedModule] }).compile()).init();
+    const options: ServusModuleOptions = {
+      connection: { url: REDIS_URL },
+      prefix,
+      queues: ['default'],
+      worker: { concurrency: 2 },
+      logging: false,
+    };
+    app = await (
+      await Test.createTestingModule({ imports: [ServusModule.forRoot(options), TracedModule] }).compile()
+    ).init();
     executor = app.get(ServusExecutor);
   });
   afterAll(async () => {
@@ -377,12 +418,16 @@ describe('tracing through Redis and a BullMQ worker', () => {
   });
   beforeEach(() => exporter.reset());
 
-  const spansOf = (jobId: string) => exporter.getFinishedSpans().filter((span) => span.attributes['messaging.message.id'] === jobId);
+  const spansOf = (jobId: string) =>
+    exporter.getFinishedSpans().filter((span) => span.attributes['messaging.message.id'] === jobId);
   const finished = (name: string) => exporter.getFinishedSpans().filter((span) => span.name === name);
 
   it("callAsync in a user span: the job's data carries traceparent; the worker's process span is the send span's remote child", async () => {
     const queue = await app.get(BullmqQueues).ready('default');
-    const { user, receipt } = await inUserSpan(async (span) => ({ user: span.spanContext(), receipt: await executor.callAsync(Inner, { n: 5 }) }));
+    const { user, receipt } = await inUserSpan(async (span) => ({
+      user: span.spanContext(),
+      receipt: await executor.callAsync(Inner, { n: 5 }),
+    }));
     const job = await waitForJob(queue, receipt.jobId);
     expect(job.returnvalue).toMatchObject({ success: true, data: { n: 5 } });
     await eventually(async () => spansOf(receipt.jobId).length === 2, 5_000, 'send and process spans');
@@ -399,7 +444,11 @@ describe('tracing through Redis and a BullMQ worker', () => {
 
   it('a job added with a garbage metadata.trace completes, its process span the root of a new trace', async () => {
     const queue = await app.get(BullmqQueues).ready('default');
-    const added = await queue.add('tracing.inner', { service: 'tracing.inner', args: { n: 6 }, metadata: { v: 1, trace: { traceparent: '00-zzzz-yyyy-01', tracestate: 'x'.repeat(10_000) } } });
+    const added = await queue.add('tracing.inner', {
+      service: 'tracing.inner',
+      args: { n: 6 },
+      metadata: { v: 1, trace: { traceparent: '00-zzzz-yyyy-01', tracestate: 'x'.repeat(10_000) } },
+    });
     const job = await waitForJob(queue, added.id!);
     expect(job.returnvalue).toMatchObject({ success: true, data: { n: 6 } });
     await eventually(async () => spansOf(added.id!).length === 1, 5_000, 'process span');
@@ -411,17 +460,36 @@ describe('tracing through Redis and a BullMQ worker', () => {
   it('a job refused before it runs (unknown service, undecodable payload) still gets an ERROR consumer span, in its trace when it carries one', async () => {
     const queue = await app.get(BullmqQueues).ready('default');
     const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const unknown = await queue.add('tracing.nope', { service: 'tracing.nope', args: {}, metadata: { v: 1, trace: { traceparent } } });
+    const unknown = await queue.add('tracing.nope', {
+      service: 'tracing.nope',
+      args: {},
+      metadata: { v: 1, trace: { traceparent } },
+    });
     const garbage = await queue.add('tracing.inner', 'not a payload');
     for (const job of [unknown, garbage]) expect(await (await waitForJob(queue, job.id!)).getState()).toBe('failed');
-    await eventually(async () => spansOf(unknown.id!).length === 1 && spansOf(garbage.id!).length === 1, 5_000, 'refused spans');
+    await eventually(
+      async () => spansOf(unknown.id!).length === 1 && spansOf(garbage.id!).length === 1,
+      5_000,
+      'refused spans',
+    );
 
     const [refused] = spansOf(unknown.id!);
     expect(refused.name).toBe('process (refused)');
     expect(refused.kind).toBe(SpanKind.CONSUMER);
-    expect(refused.status).toEqual({ code: SpanStatusCode.ERROR, message: expect.stringContaining('Unknown service "tracing.nope"') });
-    expect(refused.attributes).toMatchObject({ 'messaging.destination.name': 'default', 'messaging.message.id': unknown.id, 'servus.outcome': 'refused' });
-    expect(refused.parentSpanContext).toMatchObject({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', isRemote: true });
+    expect(refused.status).toEqual({
+      code: SpanStatusCode.ERROR,
+      message: expect.stringContaining('Unknown service "tracing.nope"'),
+    });
+    expect(refused.attributes).toMatchObject({
+      'messaging.destination.name': 'default',
+      'messaging.message.id': unknown.id,
+      'servus.outcome': 'refused',
+    });
+    expect(refused.parentSpanContext).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      isRemote: true,
+    });
     const [undecodable] = spansOf(garbage.id!);
     expect(undecodable.status.message).toMatch(/^Undecodable job payload: /);
     expect(undecodable.parentSpanContext).toBeUndefined();

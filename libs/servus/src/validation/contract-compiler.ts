@@ -56,7 +56,11 @@ export class ContractCompiler {
     return this.contract(handler, 'payload', declared);
   }
 
-  private contract(service: string, which: 'arguments' | 'result' | 'payload', declared: object | undefined): Contract | undefined {
+  private contract(
+    service: string,
+    which: 'arguments' | 'result' | 'payload',
+    declared: object | undefined,
+  ): Contract | undefined {
     const source = declared ?? (which === 'payload' ? undefined : this.readFile(service, which));
     if (source === undefined) return undefined;
     if (typeof source === 'function') {
@@ -75,19 +79,25 @@ export class ContractCompiler {
       throw new InvalidSchemaError(service, which, 'expected a JSON Schema object or a class-validator DTO class');
     }
     try {
-      return new JsonSchemaContract(source as Record<string, unknown>, this.compileSchema(source as Record<string, unknown>));
+      return new JsonSchemaContract(
+        source as Record<string, unknown>,
+        this.compileSchema(source as Record<string, unknown>),
+      );
     } catch (error) {
       throw new InvalidSchemaError(service, which, (error as Error).message);
     }
   }
 
   private compileSchema(schema: Record<string, unknown>): ValidateFunction {
-    const ajv = String(schema.$schema ?? '').includes('2020-12') ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS))) : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
+    const ajv = String(schema.$schema ?? '').includes('2020-12')
+      ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
+      : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
     const id = typeof schema.$id === 'string' ? schema.$id : undefined;
     const known = id ? ajv.getSchema(id) : undefined;
     if (!known) return ajv.compile(schema as AnySchema);
     // One $id, one schema: reuse it only when it is the same schema, never another service's.
-    if (JSON.stringify(known.schema) !== JSON.stringify(schema)) throw new Error(`$id ${id} is already used by a different schema`);
+    if (JSON.stringify(known.schema) !== JSON.stringify(schema))
+      throw new Error(`$id ${id} is already used by a different schema`);
     return known;
   }
 

@@ -18,7 +18,9 @@ export class DtoContract implements Contract {
 
   async validate(value: unknown, subject: string): Promise<unknown> {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      throw validationError(subject, [{ path: '', rule: 'type', message: `value must be an object (${this.dto.name})` }]);
+      throw validationError(subject, [
+        { path: '', rule: 'type', message: `value must be an object (${this.dto.name})` },
+      ]);
     }
     // Always a new instance: whitelisting must not strip fields from the caller's object (or the service's result).
     const instance = plainToInstance(this.dto, value);
@@ -31,17 +33,21 @@ export class DtoContract implements Contract {
   toJson(validated: unknown): unknown {
     return JSON.parse(JSON.stringify(instanceToPlain(validated)));
   }
-
 }
 
 function flatten(errors: ClassValidatorError[], parent: string): ValidationDetail[] {
   return errors.flatMap((error) => {
-    const path = parent ? (/^\d+$/.test(error.property) ? `${parent}[${error.property}]` : `${parent}.${error.property}`) : error.property;
+    const path = parent
+      ? /^\d+$/.test(error.property)
+        ? `${parent}[${error.property}]`
+        : `${parent}.${error.property}`
+      : error.property;
     const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
       path,
       rule,
       // class-validator names the property but not its parents: say the whole path.
-      message: parent && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
+      message:
+        parent && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
     }));
     return [...own, ...flatten(error.children ?? [], path)];
   });

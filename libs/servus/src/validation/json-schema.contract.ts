@@ -22,7 +22,6 @@ export class JsonSchemaContract implements Contract {
   toJson(validated: unknown): unknown {
     return validated;
   }
-
 }
 
 function toDetail(error: ErrorObject): ValidationDetail {
@@ -30,7 +29,11 @@ function toDetail(error: ErrorObject): ValidationDetail {
   const join = (key: string) => (base ? `${base}.${key}` : key);
   switch (error.keyword) {
     case 'required':
-      return { path: join(error.params.missingProperty), rule: 'required', message: `${join(error.params.missingProperty)} is required` };
+      return {
+        path: join(error.params.missingProperty),
+        rule: 'required',
+        message: `${join(error.params.missingProperty)} is required`,
+      };
     case 'additionalProperties':
       return {
         path: join(error.params.additionalProperty),
@@ -38,7 +41,11 @@ function toDetail(error: ErrorObject): ValidationDetail {
         message: `${join(error.params.additionalProperty)} is not allowed`,
       };
     case 'enum':
-      return { path: base, rule: 'enum', message: `${base || 'value'} must be one of ${error.params.allowedValues.map(String).join(', ')}` };
+      return {
+        path: base,
+        rule: 'enum',
+        message: `${base || 'value'} must be one of ${error.params.allowedValues.map(String).join(', ')}`,
+      };
     default:
       return { path: base, rule: error.keyword, message: `${base || 'value'} ${error.message}` };
   }

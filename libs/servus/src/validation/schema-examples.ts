@@ -15,23 +15,37 @@ const accessor = new ServusMetadataAccessor();
  *
  * @publicApi
  */
-export function argumentsExample<S>(service: Type<S>, overrides?: DeepPartial<ArgsOf<S>>, options: { schemasDir?: string } = {}): ArgsOf<S> {
+export function argumentsExample<S>(
+  service: Type<S>,
+  overrides?: DeepPartial<ArgsOf<S>>,
+  options: { schemasDir?: string } = {},
+): ArgsOf<S> {
   return exampleOf(service, 'arguments', overrides, options.schemasDir) as ArgsOf<S>;
 }
 
 /** Example success data of a service, from its result schema. @publicApi */
-export function resultExample<S>(service: Type<S>, overrides?: DeepPartial<DataOf<S>>, options: { schemasDir?: string } = {}): DataOf<S> {
+export function resultExample<S>(
+  service: Type<S>,
+  overrides?: DeepPartial<DataOf<S>>,
+  options: { schemasDir?: string } = {},
+): DataOf<S> {
   return exampleOf(service, 'result', overrides, options.schemasDir) as DataOf<S>;
 }
 
-function exampleOf(service: Type, which: 'arguments' | 'result', overrides: unknown, schemasDir = DEFAULT_SCHEMAS_DIR): unknown {
+function exampleOf(
+  service: Type,
+  which: 'arguments' | 'result',
+  overrides: unknown,
+  schemasDir = DEFAULT_SCHEMAS_DIR,
+): unknown {
   const declared = accessor.getServiceOptions(service)?.[which];
   const schema = declared ?? readSchemaFile(schemasDir, accessor.getServiceName(service), which);
   if (!schema || typeof schema !== 'object') {
     throw new Error(`${service.name} has no ${which} JSON Schema to take an example from`);
   }
   const example = build(schema as Record<string, any>);
-  if (example === undefined) throw new Error(`The ${which} schema of ${service.name} has no example, examples or defaults`);
+  if (example === undefined)
+    throw new Error(`The ${which} schema of ${service.name} has no example, examples or defaults`);
   return overrides === undefined ? example : deepMerge(example, overrides);
 }
 
@@ -53,6 +67,7 @@ function build(schema: Record<string, any>): unknown {
 function deepMerge(base: unknown, overrides: unknown): unknown {
   if (!isPlainObject(base) || !isPlainObject(overrides)) return structuredClone(overrides);
   const merged: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(overrides)) merged[key] = key in merged ? deepMerge(merged[key], value) : value;
+  for (const [key, value] of Object.entries(overrides))
+    merged[key] = key in merged ? deepMerge(merged[key], value) : value;
   return merged;
 }

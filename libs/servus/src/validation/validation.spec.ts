@@ -29,12 +29,23 @@ const reportSchema = {
     reportType: { enum: ['daily', 'monthly'], example: 'monthly' },
     email: { type: 'string', format: 'email', example: 'ada@example.com' },
     format: { type: 'string', default: 'pdf' },
-    range: { type: 'object', properties: { from: { type: 'string', format: 'date' } }, example: { from: '2026-11-01' } },
+    range: {
+      type: 'object',
+      properties: { from: { type: 'string', format: 'date' } },
+      example: { from: '2026-11-01' },
+    },
   },
 };
 
-@Service({ name: 'reports.schema', arguments: reportSchema, result: { type: 'object', required: ['reportId'], properties: { reportId: { type: 'integer' } } } })
-class SchemaReport extends ServiceBase<{ userId: number; reportType: string; email: string; format?: string }, { reportId: number } | { wrong: true }> {
+@Service({
+  name: 'reports.schema',
+  arguments: reportSchema,
+  result: { type: 'object', required: ['reportId'], properties: { reportId: { type: 'integer' } } },
+})
+class SchemaReport extends ServiceBase<
+  { userId: number; reportType: string; email: string; format?: string },
+  { reportId: number } | { wrong: true }
+> {
   received: unknown[] = [];
   async call(args: { userId: number; reportType: string; email: string; format?: string }) {
     this.received.push(args);
@@ -51,7 +62,10 @@ class Greet extends ServiceBase<{ name: string; greeting?: string }, { text: str
   }
 }
 
-@Service({ name: 'files.greet-override', arguments: { type: 'object', required: ['who'], properties: { who: { type: 'string' } } } })
+@Service({
+  name: 'files.greet-override',
+  arguments: { type: 'object', required: ['who'], properties: { who: { type: 'string' } } },
+})
 class GreetOverride extends ServiceBase<{ who: string }, string> {
   async call({ who }: { who: string }) {
     return this.success(who);
@@ -81,7 +95,11 @@ class ArchiveArgs {
 @Service({ name: 'reports.archive', arguments: ArchiveArgs })
 class Archive extends ServiceBase<ArchiveArgs, { from: string | null; isDto: boolean; keys: string[] }> {
   async call(args: ArchiveArgs) {
-    return this.success({ from: args.range?.from instanceof Date ? args.range.from.toISOString() : null, isDto: args instanceof ArchiveArgs, keys: Object.keys(args) });
+    return this.success({
+      from: args.range?.from instanceof Date ? args.range.from.toISOString() : null,
+      isDto: args instanceof ArchiveArgs,
+      keys: Object.keys(args),
+    });
   }
 }
 
@@ -107,7 +125,10 @@ describe('argument and result validation', () => {
   afterAll(() => app.close());
 
   const rejection = async (promise: Promise<unknown>): Promise<ValidationError> => {
-    const error = await promise.then(() => undefined, (e) => e);
+    const error = await promise.then(
+      () => undefined,
+      (e) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     return error as ValidationError;
   };
@@ -115,7 +136,7 @@ describe('argument and result validation', () => {
   describe('JSON Schema given in @Service (draft 2020-12)', () => {
     const valid = { userId: 1, reportType: 'daily', email: 'a@b.co' };
 
-    it('lets valid arguments through and fills defaults, on a copy of the caller\'s object', async () => {
+    it("lets valid arguments through and fills defaults, on a copy of the caller's object", async () => {
       const args = { ...valid };
       const response = await executor.call(SchemaReport, args);
       expect(response.success && response.data).toEqual({ reportId: 10 });
@@ -130,7 +151,12 @@ describe('argument and result validation', () => {
       ['enum', { ...valid, reportType: 'yearly' }, 'reportType', 'reportType must be one of daily, monthly (enum)'],
       ['format', { ...valid, email: 'not-an-email' }, 'email', 'email must match format "email" (format)'],
       ['additionalProperties', { ...valid, admin: true }, 'admin', 'admin is not allowed (additionalProperties)'],
-      ['nested format', { ...valid, range: { from: 'yesterday' } }, 'range.from', 'range.from must match format "date" (format)'],
+      [
+        'nested format',
+        { ...valid, range: { from: 'yesterday' } },
+        'range.from',
+        'range.from must match format "date" (format)',
+      ],
     ])('refuses %s with a ValidationError naming the field and rule', async (rule, args, path, sentence) => {
       const error = await rejection(executor.call('reports.schema', args));
       expect(error.message).toBe(`Invalid arguments for reports.schema: ${sentence}`);
@@ -162,7 +188,9 @@ describe('argument and result validation', () => {
       const response = await executor.call(Greet, { name: 'Ada' });
       expect(response.success && response.data).toEqual({ text: 'Hello, Ada' });
       const error = await rejection(executor.call(Greet, { name: '' }));
-      expect(error.message).toBe('Invalid arguments for files.greet: name must NOT have fewer than 1 characters (minLength)');
+      expect(error.message).toBe(
+        'Invalid arguments for files.greet: name must NOT have fewer than 1 characters (minLength)',
+      );
       await rejection(executor.call(Greet, { name: 'Ada', extra: 1 } as never));
     });
 
@@ -183,12 +211,23 @@ describe('argument and result validation', () => {
 
   describe('class-validator DTOs', () => {
     it('gives the service a DTO instance, nested @Type(() => Date) as a Date, unknown keys stripped', async () => {
-      const response = await executor.call(Archive, { userId: 3, format: 'csv', range: { from: '2026-11-01T00:00:00.000Z' }, sneaky: 1 } as never);
-      expect(response.success && response.data).toEqual({ from: '2026-11-01T00:00:00.000Z', isDto: true, keys: ['userId', 'format', 'range'] });
+      const response = await executor.call(Archive, {
+        userId: 3,
+        format: 'csv',
+        range: { from: '2026-11-01T00:00:00.000Z' },
+        sneaky: 1,
+      } as never);
+      expect(response.success && response.data).toEqual({
+        from: '2026-11-01T00:00:00.000Z',
+        isDto: true,
+        keys: ['userId', 'format', 'range'],
+      });
     });
 
     it('refuses invalid DTO arguments naming every field and rule, nested paths included', async () => {
-      const error = await rejection(executor.call('reports.archive', { userId: 0, format: 'xml', range: { from: 'never' } }));
+      const error = await rejection(
+        executor.call('reports.archive', { userId: 0, format: 'xml', range: { from: 'never' } }),
+      );
       expect(error.details).toEqual([
         { path: 'userId', rule: 'min', message: 'userId must not be less than 1' },
         { path: 'format', rule: 'isIn', message: 'format must be one of the following values: csv, json' },
@@ -210,7 +249,9 @@ describe('argument and result validation', () => {
 
     it('forbidNonWhitelisted refuses unknown keys instead of stripping them', async () => {
       const strict = await boot([], { validation: { forbidNonWhitelisted: true } });
-      const error = await rejection(strict.get(ServusExecutor).call('reports.archive', { userId: 1, format: 'csv', sneaky: 1 }));
+      const error = await rejection(
+        strict.get(ServusExecutor).call('reports.archive', { userId: 1, format: 'csv', sneaky: 1 }),
+      );
       expect(error.details).toEqual([expect.objectContaining({ path: 'sneaky', rule: 'whitelistValidation' })]);
       await strict.close();
     });
@@ -240,7 +281,9 @@ describe('argument and result validation', () => {
           return this.success(null);
         }
       }
-      await expect(boot([One, Two])).rejects.toThrow("Invalid arguments schema for service id.two: $id https://example.com/args.json is already used by a different schema");
+      await expect(boot([One, Two])).rejects.toThrow(
+        'Invalid arguments schema for service id.two: $id https://example.com/args.json is already used by a different schema',
+      );
     });
 
     it('fails the boot on an unknown keyword (a typo)', async () => {
@@ -263,11 +306,18 @@ describe('argument and result validation', () => {
         format: 'pdf',
         range: { from: '2026-11-01' },
       });
-      expect(argumentsExample(SchemaReport, { userId: 7, range: { from: '2026-12-01' } } as never)).toMatchObject({ userId: 7, reportType: 'monthly', range: { from: '2026-12-01' } });
+      expect(argumentsExample(SchemaReport, { userId: 7, range: { from: '2026-12-01' } } as never)).toMatchObject({
+        userId: 7,
+        reportType: 'monthly',
+        range: { from: '2026-12-01' },
+      });
     });
 
     it('reads examples from schema files too', () => {
-      expect(argumentsExample(Greet, undefined, { schemasDir: SCHEMAS_DIR })).toEqual({ name: 'Ada', greeting: 'Hello' });
+      expect(argumentsExample(Greet, undefined, { schemasDir: SCHEMAS_DIR })).toEqual({
+        name: 'Ada',
+        greeting: 'Hello',
+      });
       expect(resultExample(Greet, { text: 'Hi' }, { schemasDir: SCHEMAS_DIR })).toEqual({ text: 'Hi' });
     });
 
