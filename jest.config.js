@@ -11,7 +11,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: {
-    '^@app/servus(|/.*)$': '<rootDir>/libs/servus/src$1',
+    '^nestjs-servus(|/.*)$': '<rootDir>/libs/servus/src$1',
     '^@app/reports(|/.*)$': '<rootDir>/libs/reports/src$1',
   },
   // Servus's own matchers (toBeSuccess, toEmitEvent, ...), as users opt in to them.

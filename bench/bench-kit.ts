@@ -5,7 +5,7 @@ import { INestApplicationContext, Logger, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
-import { DEFAULT_JOB_OPTIONS } from '@app/servus/async/job-options';
+import { DEFAULT_JOB_OPTIONS } from 'nestjs-servus/async/job-options';
 
 export interface Summary {
   min: number;

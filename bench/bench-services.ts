@@ -1,4 +1,4 @@
-import { Service, ServiceBase } from '@app/servus';
+import { Service, ServiceBase } from 'nestjs-servus';
 
 /** The arguments every benchmark sends: five properties, as the schema case asks. */
 export interface Args {

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusExecutor, ServusModule } from '@app/servus';
+import { ServusExecutor, ServusModule } from 'nestjs-servus';
 import {
   adminQueue,
   createBenchApp,

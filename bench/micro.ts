@@ -9,14 +9,14 @@ import {
   ServusExecutor,
   ServusModule,
   ServusTracing,
-} from '@app/servus';
-import { BullmqQueues } from '@app/servus/async/bullmq-queues';
-import { buildJobOptions } from '@app/servus/async/job-options';
-import { decodePayload, encodePayload, findNonJson } from '@app/servus/async/job-payload.codec';
-import { GlobalIds } from '@app/servus/globalid/global-ids';
-import { JobRequestBuilder } from '@app/servus/async/job-request';
-import { QueueNames } from '@app/servus/async/queue-names';
-import { ServusJobProcessor } from '@app/servus/async/servus-job.processor';
+} from 'nestjs-servus';
+import { BullmqQueues } from 'nestjs-servus/async/bullmq-queues';
+import { buildJobOptions } from 'nestjs-servus/async/job-options';
+import { decodePayload, encodePayload, findNonJson } from 'nestjs-servus/async/job-payload.codec';
+import { GlobalIds } from 'nestjs-servus/globalid/global-ids';
+import { JobRequestBuilder } from 'nestjs-servus/async/job-request';
+import { QueueNames } from 'nestjs-servus/async/queue-names';
+import { ServusJobProcessor } from 'nestjs-servus/async/servus-job.processor';
 import {
   createBenchApp,
   env,

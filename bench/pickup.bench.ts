@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
 import {
   adminQueue,
   capturePayload,

@@ -3,7 +3,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
 import {
   adminQueue,
   capturePayload,

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusWorker } from '@app/servus';
-import { encodePayload } from '@app/servus/async/job-payload.codec';
+import { ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
+import { encodePayload } from 'nestjs-servus/async/job-payload.codec';
 import {
   adminQueue,
   completions,

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
 import { ARGS, Noop, NoopWithSchema } from './bench-services';
 import { createBenchApp, env, fmt, interleave, table, TargetResult } from './bench-kit';
 

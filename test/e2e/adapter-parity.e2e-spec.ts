@@ -1,8 +1,8 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { AsyncError, JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
-import { ServusTestingModule } from '@app/servus/testing';
+import { AsyncError, JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusTestingModule } from 'nestjs-servus/testing';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 
 @Service({ name: 'parity.low', queue: 'low' })

@@ -13,7 +13,7 @@ import {
   ServusExecutor,
   ServusModule,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 import { readCalls } from './fixtures/call-recorder';
 import {
   AlwaysNotFound,

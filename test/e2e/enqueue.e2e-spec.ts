@@ -9,7 +9,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { freePort, SilentServer, silentServer } from '../support/free-port';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';

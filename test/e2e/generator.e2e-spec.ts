@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '@app/servus/cli/servus';
+import { main } from 'nestjs-servus/cli/servus';
 import { ROOT } from '../support/app-process';
 
 /**
@@ -57,10 +57,10 @@ describe('servus generate', () => {
     expect(existsSync(join(project, 'src'))).toBe(false);
   });
 
-  it('generates a service, its spec and its schemas, named after the path; imports @app/servus in this monorepo', () => {
+  it('generates a service, its spec and its schemas, named after the path; imports nestjs-servus in this monorepo', () => {
     expect(run('generate', 'service', 'reports/archive', 'userId:integer', 'reportType:string', 'until:date?')).toBe(0);
     const source = readFileSync(join(project, 'src/reports/archive.service.ts'), 'utf8');
-    expect(source).toContain("import { Service, ServiceBase } from '@app/servus';");
+    expect(source).toContain("import { Service, ServiceBase } from 'nestjs-servus';");
     expect(source).toContain("@Service({ name: 'reports.archive' })");
     expect(source).toContain('export class Archive extends ServiceBase<ArchiveArgs, ArchiveResult>');
     expect(source).toMatch(/userId: number;\n {2}reportType: string;\n {2}until\?: string;/);

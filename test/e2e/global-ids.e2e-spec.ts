@@ -4,7 +4,7 @@ import { getRepositoryToken } from '@nestjs/typeorm';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Repository } from 'typeorm';
-import { JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
+import { JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
 import { Report, ReportsDatabaseModule, ReportsModule, Sale } from '@app/reports';
 import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 

@@ -11,9 +11,9 @@ import {
   ServusExecutor,
   ServusModule,
   ServusWorker,
-} from '@app/servus';
-import { ServusMetricsModule } from '@app/servus/metrics';
-import { ServusHealthModule } from '@app/servus/health';
+} from 'nestjs-servus';
+import { ServusMetricsModule } from 'nestjs-servus/metrics';
+import { ServusHealthModule } from 'nestjs-servus/health';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
 import { listenLocal } from '../support/free-port';

@@ -1,8 +1,8 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { getRepositoryToken } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { NotFoundError, ServusExecutor } from '@app/servus';
-import { argumentsExample, ServusTestingModule, ServusTestQueue } from '@app/servus/testing';
+import { NotFoundError, ServusExecutor } from 'nestjs-servus';
+import { argumentsExample, ServusTestingModule, ServusTestQueue } from 'nestjs-servus/testing';
 import {
   GenerateReport,
   NotifyReportReady,

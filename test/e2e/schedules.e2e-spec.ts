@@ -1,7 +1,14 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import {
+  JobEnqueueError,
+  Service,
+  ServiceBase,
+  ServusExecutor,
+  ServusModule,
+  ServusModuleOptions,
+} from 'nestjs-servus';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 
 const runs: Array<{ service: string; args: unknown; at: number }> = [];

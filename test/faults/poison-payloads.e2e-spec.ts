@@ -1,6 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import { join } from 'node:path';
-import { ServusExecutor } from '@app/servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { AppProcess, ROOT } from '../support/app-process';
 import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since } from '../support/fault-summary';

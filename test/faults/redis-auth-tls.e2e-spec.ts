@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
-import { JobEnqueueError, ServusExecutor, ServusModuleOptions } from '@app/servus';
+import { JobEnqueueError, ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
 import { createRedisClient } from '../../libs/servus/src/async/redis-connection';
 import { Echo } from '../e2e/fixtures/fixture-services';
 import { AppProcess } from '../support/app-process';

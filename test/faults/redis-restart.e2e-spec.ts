@@ -1,4 +1,4 @@
-import { JobEnqueueError, ServusExecutor } from '@app/servus';
+import { JobEnqueueError, ServusExecutor } from 'nestjs-servus';
 import { Echo } from '../e2e/fixtures/fixture-services';
 import { AppProcess } from '../support/app-process';
 import { FaultHarness } from '../support/fault-harness';

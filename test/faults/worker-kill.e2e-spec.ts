@@ -1,4 +1,4 @@
-import { ServusExecutor } from '@app/servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { GuardedLedgerEntry, LedgerEntry } from '../e2e/fixtures/fixture-services';
 import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since } from '../support/fault-summary';

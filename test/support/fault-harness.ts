@@ -2,7 +2,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusModuleOptions } from '@app/servus';
+import { ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { readLedger } from '../e2e/fixtures/effect-ledger';
 import { readCalls } from '../e2e/fixtures/call-recorder';

@@ -3,7 +3,7 @@
  * (the `typecheck` script), never run. Lines under `// @ts-expect-error` must NOT compile:
  * tsc fails if one of them stops being an error.
  */
-import { ArgsOf, DataOf, NotFoundError, Service, ServiceBase, ServiceResponse, ServusExecutor } from '@app/servus';
+import { ArgsOf, DataOf, NotFoundError, Service, ServiceBase, ServiceResponse, ServusExecutor } from 'nestjs-servus';
 
 @Service()
 class Greet extends ServiceBase<{ name: string }, { greeting: string }> {

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ServusHttpModule, ServusModule } from '@app/servus';
-import { ServusMetricsModule } from '@app/servus/metrics';
-import { ServusHealthModule } from '@app/servus/health';
-import { ServusDashboardModule } from '@app/servus/dashboard';
+import { ServusHttpModule, ServusModule } from 'nestjs-servus';
+import { ServusMetricsModule } from 'nestjs-servus/metrics';
+import { ServusHealthModule } from 'nestjs-servus/health';
+import { ServusDashboardModule } from 'nestjs-servus/dashboard';
 import { ReportsDatabaseModule, ReportsModule, servusOptionsFromEnv } from '@app/reports';
 import { ReportsController } from './reports.controller';
 

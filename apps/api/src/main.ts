@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Logger, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { servusContextMiddleware } from '@app/servus';
+import { servusContextMiddleware } from 'nestjs-servus';
 import { ApiModule } from './api.module';
 
 async function bootstrap(): Promise<void> {

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { AsyncReceipt, BadRequestError, JobEnqueueError, NotFoundError, ServusExecutor } from '@app/servus';
+import { AsyncReceipt, BadRequestError, JobEnqueueError, NotFoundError, ServusExecutor } from 'nestjs-servus';
 import { GenerateReport, PreviewReport, PreviewReportArgs, Report } from '@app/reports';
 import { CreateReportDto } from './create-report.dto';
 

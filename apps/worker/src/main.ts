@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { runServusWorker } from '@app/servus';
+import { runServusWorker } from 'nestjs-servus';
 import { ReportsDatabaseModule, ReportsModule, workerHttpFromEnv } from '@app/reports';
 import { WorkerModule } from './worker.module';
 

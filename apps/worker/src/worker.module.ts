@@ -1,7 +1,7 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { ServusModule } from '@app/servus';
-import { ServusMetricsModule } from '@app/servus/metrics';
-import { ServusHealthModule } from '@app/servus/health';
+import { ServusModule } from 'nestjs-servus';
+import { ServusMetricsModule } from 'nestjs-servus/metrics';
+import { ServusHealthModule } from 'nestjs-servus/health';
 import { workerOptionsFromEnv } from '@app/reports';
 
 /** The worker deployment: Servus in consuming mode (configured by env), its metrics and health, plus the domain modules whose services it runs. */

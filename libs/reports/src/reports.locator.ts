@@ -1,4 +1,4 @@
-import { Locator, TypeOrmEntityLocator } from '@app/servus';
+import { Locator, TypeOrmEntityLocator } from 'nestjs-servus';
 import { DataSource } from 'typeorm';
 import { Report } from './entities/report.entity';
 

@@ -1,4 +1,4 @@
-import { ServusModuleOptions } from '@app/servus';
+import { ServusModuleOptions } from 'nestjs-servus';
 
 /**
  * Servus options of the example's deployments, from the environment:

@@ -1,4 +1,4 @@
-import { EventHandler, Invoke } from '@app/servus';
+import { EventHandler, Invoke } from 'nestjs-servus';
 import { ConvertReportTotal } from '../services/convert-report-total.service';
 import { NotifyReportReady } from '../services/notify-report-ready.service';
 import { ReportData } from '../services/report-data';

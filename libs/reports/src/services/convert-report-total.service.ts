@@ -5,7 +5,7 @@ import {
   ServiceBase,
   ServiceUnavailableError,
   UnprocessableEntityError,
-} from '@app/servus';
+} from 'nestjs-servus';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Report } from '../entities/report.entity';

@@ -1,4 +1,4 @@
-import { Emits, NotFoundError, Service, ServiceBase } from '@app/servus';
+import { Emits, NotFoundError, Service, ServiceBase } from 'nestjs-servus';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Report } from '../entities/report.entity';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Service, ServiceBase } from '@app/servus';
+import { Service, ServiceBase } from 'nestjs-servus';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, Repository } from 'typeorm';
 import { Report } from '../entities/report.entity';

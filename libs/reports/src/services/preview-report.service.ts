@@ -1,4 +1,4 @@
-import { NotFoundError, Service, ServiceBase } from '@app/servus';
+import { NotFoundError, Service, ServiceBase } from 'nestjs-servus';
 import { SalesQuery } from '../sales-totals';
 
 export interface PreviewReportArgs {

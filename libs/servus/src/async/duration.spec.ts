@@ -1,4 +1,4 @@
-import { parseDuration } from '@app/servus';
+import { parseDuration } from 'nestjs-servus';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { schemaFile } from '../validation/schema-files';
 import {
@@ -17,7 +17,7 @@ export interface GenerateOptions {
   root: string;
   /** Where schema files go (ServusModule's schemasDir). Default 'schemas/services'. */
   schemasDir: string;
-  /** Module the generated files import Servus from. Default: '@app/servus' when tsconfig maps it, else 'nestjs-servus'. */
+  /** Module the generated files import Servus from. Default: 'nestjs-servus'. */
   importFrom?: string;
   dryRun: boolean;
 }
@@ -40,7 +40,7 @@ export function planService(path: string, argSpecs: string[], options: GenerateO
   const fileBase = kebab(segments[segments.length - 1]);
   const dir = join(options.root, ...segments.slice(0, -1).map(kebab));
   const args = argSpecs.map(parseArg);
-  const importFrom = options.importFrom ?? detectImport(options.cwd);
+  const importFrom = options.importFrom ?? 'nestjs-servus';
   const schemaBase = join(options.schemasDir, dirname(schemaFile(serviceName, 'arguments')));
   return [
     { path: join(dir, `${fileBase}.service.ts`), content: serviceFile({ className, serviceName }, args, importFrom) },
@@ -78,7 +78,7 @@ export function planHandler(event: string, invoke: string | undefined, options: 
   const dir = join(options.root, 'handlers');
   let targetImport = relative(dir, targetFile).replace(/\\/g, '/').replace(/\.ts$/, '');
   if (!targetImport.startsWith('.')) targetImport = `./${targetImport}`;
-  const importFrom = options.importFrom ?? detectImport(options.cwd);
+  const importFrom = options.importFrom ?? 'nestjs-servus';
   const method = camel(segments[segments.length - 1]);
   return [
     {
@@ -125,15 +125,6 @@ function splitPath(path: string): string[] {
     );
   }
   return segments;
-}
-
-function detectImport(cwd: string): string {
-  try {
-    const tsconfig = readFileSync(join(cwd, 'tsconfig.json'), 'utf8');
-    return tsconfig.includes('"@app/servus"') ? '@app/servus' : 'nestjs-servus';
-  } catch {
-    return 'nestjs-servus';
-  }
 }
 
 function words(text: string): string[] {

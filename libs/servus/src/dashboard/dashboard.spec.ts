@@ -1,8 +1,8 @@
 import { INestApplication, Logger, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule } from '@app/servus';
-import { ServusDashboardModule, ServusDashboardOptions } from '@app/servus/dashboard';
+import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusDashboardModule, ServusDashboardOptions } from 'nestjs-servus/dashboard';
 import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../../../../test/support/redis-test-kit';
 import { listenLocal } from '../../../../test/support/free-port';
 import { BullmqQueues } from '../async/bullmq-queues';

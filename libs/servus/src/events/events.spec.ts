@@ -15,7 +15,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 /** What the invoked services saw, in order. */
 @Injectable()

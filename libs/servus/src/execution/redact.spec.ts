@@ -1,4 +1,4 @@
-import { DEFAULT_REDACT_KEYS, REDACTED } from '@app/servus';
+import { DEFAULT_REDACT_KEYS, REDACTED } from 'nestjs-servus';
 import { createRedactor } from './redact';
 
 describe('createRedactor', () => {

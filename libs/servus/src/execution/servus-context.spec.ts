@@ -1,6 +1,6 @@
 import { LoggerService, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Service, ServiceBase, ServusContext, ServusExecutor, ServusModule } from '@app/servus';
+import { Service, ServiceBase, ServusContext, ServusExecutor, ServusModule } from 'nestjs-servus';
 
 @Service({ name: 'context.read' })
 class ReadContext extends ServiceBase<unknown, unknown> {

@@ -11,7 +11,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ServusObservers,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,8 +1,8 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { ServusModule } from '@app/servus';
-import { ServusTestingModule } from '@app/servus/testing';
-import { ServusHealthModule } from '@app/servus/health';
+import { ServusModule } from 'nestjs-servus';
+import { ServusTestingModule } from 'nestjs-servus/testing';
+import { ServusHealthModule } from 'nestjs-servus/health';
 import { listenLocal, silentServer } from '../../../../test/support/free-port';
 
 async function start(

@@ -1,6 +1,6 @@
 import { ArgumentsHost } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JobEnqueueError, NotFoundError, ServiceError, ServiceUnavailableError, ValidationError } from '@app/servus';
+import { JobEnqueueError, NotFoundError, ServiceError, ServiceUnavailableError, ValidationError } from 'nestjs-servus';
 import { ServiceErrorFilter } from './service-error.filter';
 
 /** What the filter answered: status and body, through the adapter when there is one, else express's response. */

@@ -1,9 +1,16 @@
 import { INestApplication, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Registry } from 'prom-client';
-import { NotFoundError, RescueFrom, Service, ServiceBase, ServiceUnavailableError, ServusExecutor } from '@app/servus';
-import { ServusTestingModule } from '@app/servus/testing';
-import { ServusMetrics, ServusMetricsModule } from '@app/servus/metrics';
+import {
+  NotFoundError,
+  RescueFrom,
+  Service,
+  ServiceBase,
+  ServiceUnavailableError,
+  ServusExecutor,
+} from 'nestjs-servus';
+import { ServusTestingModule } from 'nestjs-servus/testing';
+import { ServusMetrics, ServusMetricsModule } from 'nestjs-servus/metrics';
 
 class Timeout extends Error {}
 

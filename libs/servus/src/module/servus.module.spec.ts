@@ -10,7 +10,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ServusOptionsFactory,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 @Injectable()
 class Greeter {

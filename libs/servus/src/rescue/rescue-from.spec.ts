@@ -11,7 +11,7 @@ import {
   ServusExecutor,
   ServusModule,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 class TimeoutError extends Error {}
 class SlowQueryTimeoutError extends TimeoutError {}

@@ -5,7 +5,7 @@ import {
   ServiceResponse,
   ServiceUnavailableError,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 import { errorTypeNamed } from './error-types';
 
 /** The rebuilt error of a serialized failure, as an async result is read back. */

@@ -10,7 +10,7 @@ import {
   UnauthorizedError,
   UnprocessableEntityError,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 interface Expected {
   type: ServiceErrorType;

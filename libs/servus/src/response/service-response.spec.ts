@@ -12,7 +12,7 @@ import {
   UnauthorizedError,
   UnprocessableEntityError,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 /** What a response looks like after crossing a process boundary (a BullMQ return value). */
 function roundTrip<T>(response: ServiceResponse<T>): ServiceResponse<T> {

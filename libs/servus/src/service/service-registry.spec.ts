@@ -1,5 +1,5 @@
 import { Type } from '@nestjs/common';
-import { DuplicateServiceNameError, ServiceBase, ServiceDefinition, ServiceRegistry } from '@app/servus';
+import { DuplicateServiceNameError, ServiceBase, ServiceDefinition, ServiceRegistry } from 'nestjs-servus';
 import { Rescuer } from '../rescue/rescuer';
 
 class Noop extends ServiceBase {

@@ -6,7 +6,7 @@ import {
   ServiceBase,
   ServiceUnavailableError,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 import { ServusMetadataAccessor } from './servus-metadata.accessor';
 
 class TimeoutError extends Error {}

@@ -1,4 +1,4 @@
 import { servusMatchers } from './matchers';
 
-// setupFilesAfterEnv: ['@app/servus/testing/jest-setup'] (or 'nestjs-servus/testing/jest-setup')
+// setupFilesAfterEnv: ['nestjs-servus/testing/jest-setup'] (or 'nestjs-servus/testing/jest-setup')
 expect.extend(servusMatchers);

@@ -8,7 +8,7 @@ type Result = jest.CustomMatcherResult;
 type ServiceRef = Function | string;
 
 /**
- * Jest matchers for services. Opt in with `setupFilesAfterEnv: ['@app/servus/testing/jest-setup']`
+ * Jest matchers for services. Opt in with `setupFilesAfterEnv: ['nestjs-servus/testing/jest-setup']`
  * (`nestjs-servus/testing/jest-setup` from the package), or `expect.extend(servusMatchers)`.
  *
  * @publicApi
@@ -76,15 +76,13 @@ export const servusMatchers = {
   ): Promise<Result> {
     let calls: RecordedCall[];
     if (received instanceof ServusTestQueue) {
-      calls = received
-        .enqueued()
-        .map((call) => ({
-          service: call.service,
-          type: call.type,
-          args: call.args,
-          kind: 'enqueue',
-          options: call.options,
-        }));
+      calls = received.enqueued().map((call) => ({
+        service: call.service,
+        type: call.type,
+        args: call.args,
+        kind: 'enqueue',
+        options: call.options,
+      }));
     } else {
       const recorder = activeRecorder();
       const mark = recorder.mark();

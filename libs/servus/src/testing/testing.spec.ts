@@ -12,9 +12,9 @@ import {
   ServiceUnavailableError,
   ServusExecutor,
   ValidationError,
-} from '@app/servus';
-import { argumentsExample, ServusTestingModule, ServusTestingOptions, ServusTestQueue } from '@app/servus/testing';
-import { BullmqQueues } from '@app/servus/async/bullmq-queues';
+} from 'nestjs-servus';
+import { argumentsExample, ServusTestingModule, ServusTestingOptions, ServusTestQueue } from 'nestjs-servus/testing';
+import { BullmqQueues } from 'nestjs-servus/async/bullmq-queues';
 
 const attempts = new Map<number, number>();
 

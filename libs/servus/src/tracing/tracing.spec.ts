@@ -18,10 +18,10 @@ import {
   ServusModule,
   ServusModuleOptions,
   SERVUS_TRACER,
-} from '@app/servus';
-import { ServusTestingModule, ServusTestingOptions, ServusTestQueue } from '@app/servus/testing';
-import { BullmqQueues } from '@app/servus/async/bullmq-queues';
-import { JobRequestBuilder } from '@app/servus/async/job-request';
+} from 'nestjs-servus';
+import { ServusTestingModule, ServusTestingOptions, ServusTestQueue } from 'nestjs-servus/testing';
+import { BullmqQueues } from 'nestjs-servus/async/bullmq-queues';
+import { JobRequestBuilder } from 'nestjs-servus/async/job-request';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../../../../test/support/redis-test-kit';
 
 /** What the service bodies saw as the active span: their own spans become children of it. */

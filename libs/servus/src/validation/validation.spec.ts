@@ -15,7 +15,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ValidationError,
-} from '@app/servus';
+} from 'nestjs-servus';
 
 const SCHEMAS_DIR = join(__dirname, '__fixtures__/schemas/services');
 
