@@ -1,5 +1,5 @@
 import { RESCUE_FROM_METADATA } from '../servus.constants';
-import { ServiceErrorType } from '../response/service-error';
+import { ServiceError, ServiceErrorType } from '../response/service-error';
 import { ServiceResponse } from '../response/service-response';
 import { RescueContext } from './rescue-context';
 
@@ -20,26 +20,29 @@ export interface RescueConfig {
 
 /**
  * Turns exceptions thrown by `call` into failure responses, as Servus's `rescue_from`.
- * With `{ use }` the failure is `[OriginalName]: original message` in that type; with a
- * handler, the handler's `ctx.success()` / `ctx.failure()` is the response. The top-most
+ * With `{ use }` the failure is `[OriginalName]: original message` in that type; with
+ * neither `use` nor a handler it is that message in a `ServiceError`; with a handler, the
+ * handler's `ctx.success()` / `ctx.failure()` is the response. The top-most
  * declaration that matches wins; a subclass's own declarations come before inherited ones.
  *
  * @example
  * ＠RescueFrom([TimeoutError, ConnectionResetError], { use: ServiceUnavailableError })
  * ＠RescueFrom(RecordInvalid, (error, ctx) => ctx.failure(`Invalid: ${error.message}`, ValidationError))
+ * ＠RescueFrom(CardDeclined) // -> ServiceError '[CardDeclined]: message'
  *
  * @publicApi
  */
 export function RescueFrom<E extends Error>(
   errors: (abstract new (...args: any[]) => E) | readonly (abstract new (...args: any[]) => E)[],
-  useOrHandler: { use: ServiceErrorType } | RescueHandler<E>,
+  useOrHandler: { use: ServiceErrorType } | RescueHandler<E> = { use: ServiceError },
 ): ClassDecorator {
   const list = Array.isArray(errors) ? [...errors] : [errors as ErrorClass];
   if (list.length === 0 || list.some((type) => typeof type !== 'function'))
     throw new TypeError('@RescueFrom needs error classes (is one imported after use?)');
   if (typeof useOrHandler !== 'function' && typeof useOrHandler?.use !== 'function') {
+    // An explicit `use` that is not a class is an import-order mistake, not a request for the default.
     throw new TypeError(
-      '@RescueFrom needs { use: SomeServiceError } or a handler (error, ctx) => ctx.success(...) | ctx.failure(...)',
+      '@RescueFrom needs { use: SomeServiceError }, a handler (error, ctx) => ctx.success(...) | ctx.failure(...), or neither (ServiceError)',
     );
   }
   const config: RescueConfig =

@@ -79,6 +79,10 @@ class Parent extends Thrower {}
 @RescueFrom(TimeoutError, { use: ServiceUnavailableError })
 class Child extends Parent {}
 
+@Service({ name: 'rescue.default-use' })
+@RescueFrom(RateLimited)
+class DefaultUse extends Thrower {}
+
 @Service({ name: 'rescue.bad-handler' })
 @RescueFrom(CacheMiss, () => ({ success: true, data: 'looks like a response' }) as never)
 @RescueFrom(RecordInvalid, async () => undefined as never)
@@ -103,6 +107,7 @@ class ThrowingHandler extends Thrower {}
     Child,
     BadHandler,
     ThrowingHandler,
+    DefaultUse,
   ],
 })
 class RescueModule {}
@@ -120,6 +125,22 @@ describe('@RescueFrom through ServusExecutor.call', () => {
   });
 
   afterAll(() => moduleRef.close());
+
+  describe('neither use nor handler', () => {
+    it('turns the exception into a ServiceError failure "[OriginalName]: original message", as Servus does', async () => {
+      const original = new RateLimited('429 from the card network');
+      const response = await executor.call(DefaultUse, { throw: original });
+      expect(response.success).toBe(false);
+      if (response.success) return;
+      expect(response.error.constructor).toBe(ServiceError);
+      expect(response.error.apiError()).toEqual({
+        code: 'bad_request',
+        message: '[RateLimited]: 429 from the card network',
+      });
+      expect(response.error.retryable).toBe(false);
+      expect(response.error.cause).toBe(original);
+    });
+  });
 
   describe('{ use: Type }', () => {
     it('turns the exception into a failure "[OriginalName]: original message" of the use type', async () => {
@@ -268,7 +289,7 @@ describe('@RescueFrom through ServusExecutor.call', () => {
 
   it('refuses a declaration without a use type or handler, or with a missing error class, when it is written', () => {
     expect(() => RescueFrom(Error, { use: undefined as never })).toThrow(
-      '@RescueFrom needs { use: SomeServiceError } or a handler',
+      '@RescueFrom needs { use: SomeServiceError }, a handler (error, ctx) => ctx.success(...) | ctx.failure(...), or neither (ServiceError)',
     );
     expect(() => RescueFrom([undefined as never], { use: ServiceUnavailableError })).toThrow(
       '@RescueFrom needs error classes',
