@@ -14,12 +14,14 @@ export class ServiceLogger {
   private readonly logger = new Logger('Servus');
   private readonly enabled: boolean;
   private readonly successLevel: 'log' | 'debug' | 'verbose';
+  private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
   readonly redact: (value: unknown) => unknown;
 
   constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
     const logging = options.logging;
     this.enabled = logging !== false;
     this.successLevel = (logging && logging.successLevel) || 'log';
+    this.refusedLevel = (logging && logging.invalidArgumentsLevel) || 'warn';
     this.redact = createRedactor((logging && logging.redact) || DEFAULT_REDACT_KEYS);
   }
 
@@ -56,6 +58,15 @@ export class ServiceLogger {
       const { code, message } = response.error.apiError();
       this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
     }
+  }
+
+  /** Arguments refused by the contract: the caller's mistake, one line without a stack (warn by default). */
+  refused(service: string, error: unknown, ms: number): void {
+    if (!this.enabled) return;
+    if (this.refusedLevel === 'error') return this.raised(service, error, ms);
+    if (this.refusedLevel !== 'warn' && !isEnabled(this.refusedLevel)) return;
+    const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    this.logger[this.refusedLevel](`${this.subject(service)} refused its arguments after ${format(ms)}: ${described}`);
   }
 
   raised(service: string, error: unknown, ms: number): void {

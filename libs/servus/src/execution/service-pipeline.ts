@@ -55,14 +55,21 @@ export class ServicePipeline {
     this.logger.called(name, loggedArgs);
     const started = performance.now();
     let response: ServiceResponse;
+    // Invalid arguments are the caller's mistake, logged apart from the service's own exceptions.
+    let validated = definition.arguments === undefined;
     try {
-      if (definition.arguments) args = await this.validateArguments(definition, args);
+      if (!validated) {
+        args = await this.validateArguments(definition, args);
+        validated = true;
+      }
       response = await this.invoke(definition, args, context);
       if (definition.result && response.success)
         await definition.result.validate(response.data, `result of ${definition.name}`);
     } catch (error) {
       if (definition.emits?.error.length) await this.emitError(definition, error, args);
-      this.logger.raised(name, error, this.finish(definition, context, started, undefined, error));
+      const ms = this.finish(definition, context, started, undefined, error);
+      if (validated) this.logger.raised(name, error, ms);
+      else this.logger.refused(name, error, ms);
       throw error;
     }
     const trigger = response.success ? 'success' : 'failure';

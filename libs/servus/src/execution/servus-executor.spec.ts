@@ -11,6 +11,7 @@ import {
   ServusModule,
   ServusModuleOptions,
   ServusObservers,
+  ValidationError,
 } from 'nestjs-servus';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -85,6 +86,17 @@ class Slow extends ServiceBase<{ ms: number }, null> {
   }
 }
 
+@Service({
+  name: 'payments.charge',
+  arguments: { type: 'object', required: ['amount'], properties: { amount: { type: 'integer', minimum: 1 } } },
+  result: { type: 'object', required: ['id'], properties: { id: { type: 'string' } } },
+})
+class Charge extends ServiceBase<{ amount: number; bugReturnsNumber?: boolean }, { id: string }> {
+  call({ amount, bugReturnsNumber }: { amount: number; bugReturnsNumber?: boolean }) {
+    return this.success({ id: bugReturnsNumber ? (amount as never) : `ch_${amount}` });
+  }
+}
+
 @Service()
 class NeverProvided extends ServiceBase {
   call() {
@@ -101,7 +113,7 @@ class NotDecorated extends ServiceBase {
 @Module({ providers: [Divide] })
 class MathModule {}
 
-@Module({ providers: [Echo, FindReport, Boom, SyncBoom, BrokenReturn, Login, Slow] })
+@Module({ providers: [Echo, FindReport, Boom, SyncBoom, BrokenReturn, Login, Slow, Charge] })
 class MiscModule {}
 
 async function boot(options: ServusModuleOptions = { logging: false }, logger?: LoggerService): Promise<TestingModule> {
@@ -396,6 +408,40 @@ describe('ServusExecutor.call', () => {
       expect(outcome[0].level).toBe('error');
       expect(outcome[0].message).toMatch(/^boom raised RangeError: out of range after \d+(\.\d+)?ms$/);
       expect(outcome[0].params[0]).toBe(thrown.stack);
+    });
+
+    it("logs arguments the contract refuses at warn, without a stack: the caller's mistake", async () => {
+      const logger = await run({}, (executor) =>
+        expect(executor.call(Charge, { amount: 'x' } as never)).rejects.toBeInstanceOf(ValidationError),
+      );
+      const outcome = logger.servus('payments.charge').filter((line) => line.level !== 'debug');
+      expect(outcome).toHaveLength(1);
+      expect(outcome[0].level).toBe('warn');
+      expect(outcome[0].message).toMatch(
+        /^payments\.charge refused its arguments after \d+(\.\d+)?ms: ValidationError: Invalid arguments for payments\.charge: amount must be integer/,
+      );
+      expect(outcome[0].params).toEqual(['Servus']);
+    });
+
+    it('logs them as an exception with logging.invalidArgumentsLevel: error', async () => {
+      const logger = await run({ logging: { invalidArgumentsLevel: 'error' } }, (executor) =>
+        expect(executor.call(Charge, { amount: 'x' } as never)).rejects.toBeInstanceOf(ValidationError),
+      );
+      const outcome = logger.servus('payments.charge').filter((line) => line.level !== 'debug');
+      expect(outcome.map((line) => line.level)).toEqual(['error']);
+      expect(outcome[0].message).toMatch(/^payments\.charge raised ValidationError: Invalid arguments/);
+      expect(outcome[0].params[0]).toEqual(expect.stringContaining('ValidationError'));
+    });
+
+    it("logs a result the contract refuses at error with its stack: the service's own bug", async () => {
+      const logger = await run({}, (executor) =>
+        expect(executor.call(Charge, { amount: 5, bugReturnsNumber: true })).rejects.toBeInstanceOf(ValidationError),
+      );
+      const outcome = logger.servus('payments.charge').filter((line) => line.level !== 'debug');
+      expect(outcome.map((line) => line.level)).toEqual(['error']);
+      expect(outcome[0].message).toMatch(
+        /^payments\.charge raised ValidationError: Invalid result of payments\.charge/,
+      );
     });
 
     it('logs nothing with logging: false', async () => {

@@ -7,6 +7,12 @@ export interface ServusLoggingOptions {
   redact?: (string | RegExp)[];
   /** Level of the per-call success line. Default 'log' (info); 'debug' keeps busy workers quiet. */
   successLevel?: 'log' | 'debug' | 'verbose';
+  /**
+   * Level of the line for a call whose arguments the contract refused (a ValidationError the
+   * caller caused, e.g. a 422 for an HTTP client's typo). Default 'warn', without a stack;
+   * 'error' logs it as an exception, with its stack.
+   */
+  invalidArgumentsLevel?: 'error' | 'warn' | 'log' | 'debug';
 }
 
 /** How events behave. */
