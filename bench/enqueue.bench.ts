@@ -45,7 +45,9 @@ const BULK_RAW = 'raw queue.addBulk of 1,000';
 const BULK_SRV = 'executor.callAsyncMany of 1,000';
 
 /** callAsyncMany when this version of the library has it (it appeared while this bench was written); else undefined. */
-type CallMany = (items: { service: Function | string; args?: unknown }[]) => Promise<unknown[]>;
+type CallMany = (
+  items: { service: (abstract new (...args: never[]) => unknown) | string; args?: unknown }[],
+) => Promise<unknown[]>;
 function bulkPathOf(executor: ServusExecutor): CallMany | undefined {
   const many = (executor as unknown as { callAsyncMany?: CallMany }).callAsyncMany;
   return typeof many === 'function' ? many.bind(executor) : undefined;
@@ -188,7 +190,7 @@ export async function runEnqueueBench(): Promise<{
 }
 
 if (require.main === module) {
-  runEnqueueBench().then(({ json }) => {
+  void runEnqueueBench().then(({ json }) => {
     console.log(JSON.stringify(json));
     process.exit(0);
   });

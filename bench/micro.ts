@@ -163,7 +163,7 @@ async function main(): Promise<void> {
     Logger.overrideLogger(['log', 'warn', 'error']);
     // ConsoleLogger's formatting (timestamp, colours) is paid; its write is not.
     const write = process.stdout.write;
-    process.stdout.write = (() => true) as typeof process.stdout.write;
+    process.stdout.write = () => true;
     const process_ = await interleave(env.rounds(), {
       'baseline: await service.call(args) directly': quiet(timeAsync(n, () => direct.call(ARGS))),
       'await service.call(args) directly, an AsyncLocalStorage entered (promise hooks on)': entered(

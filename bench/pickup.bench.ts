@@ -192,7 +192,7 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
 }
 
 if (require.main === module) {
-  runPickupBench().then(({ json }) => {
+  void runPickupBench().then(({ json }) => {
     console.log(JSON.stringify(json));
     process.exit(0);
   });

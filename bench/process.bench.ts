@@ -206,7 +206,7 @@ export async function runProcessBench(): Promise<{
 }
 
 if (require.main === module) {
-  runProcessBench().then(({ json }) => {
+  void runProcessBench().then(({ json }) => {
     console.log(JSON.stringify(json));
     process.exit(0);
   });

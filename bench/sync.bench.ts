@@ -97,7 +97,7 @@ export async function runSyncBench(): Promise<{ json: Record<string, unknown>; t
 }
 
 if (require.main === module) {
-  runSyncBench().then(({ json }) => {
+  void runSyncBench().then(({ json }) => {
     console.log(JSON.stringify(json));
     process.exit(0);
   });

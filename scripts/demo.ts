@@ -36,8 +36,8 @@ for (const [name, entry] of [
     detached: true,
   });
   const prefix = (chunk: Buffer) => chunk.toString().replace(/^(?=.)/gm, `[${name}] `);
-  child.stdout!.on('data', (chunk) => process.stdout.write(prefix(chunk)));
-  child.stderr!.on('data', (chunk) => process.stderr.write(prefix(chunk)));
+  child.stdout.on('data', (chunk) => process.stdout.write(prefix(chunk)));
+  child.stderr.on('data', (chunk) => process.stderr.write(prefix(chunk)));
   child.on('exit', (code, signal) => {
     console.log(`[${name}] exited (${signal ?? `code ${code}`})`);
     stop();
@@ -50,8 +50,10 @@ function stop(): void {
   if (stopping) return;
   stopping = true;
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  Promise.all(
-    children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)),
+  void Promise.all(
+    children.map((child) =>
+      child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve(),
+    ),
   ).then(() => process.exit(0));
 }
 process.on('SIGINT', stop);

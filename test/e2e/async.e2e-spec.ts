@@ -59,7 +59,7 @@ describe('callAsync through a worker process', () => {
     return worker;
   };
   const queue = (name = 'default') => {
-    const q = new Queue(name, { connection: { url: REDIS_URL } as never, prefix });
+    const q = new Queue(name, { connection: { url: REDIS_URL }, prefix });
     queues.push(q);
     return q;
   };
@@ -234,7 +234,7 @@ describe('callAsync through a worker process', () => {
       { service: 'child_process', args: {}, metadata: {} },
       { attempts: 5 },
     );
-    const undecodable = await raw.add('x', 'not an object' as never, { attempts: 5 });
+    const undecodable = await raw.add('x', 'not an object', { attempts: 5 });
     const valid = await executor.callAsync(Echo, { after: 'poison' });
 
     const failed = await waitForJob(raw, poison.id!);

@@ -57,7 +57,7 @@ describe('the queue dashboard in a browser', () => {
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }).then((launched) => (browser = launched)),
     ]);
     const failed = started.find((result) => result.status === 'rejected');
-    if (failed) throw (failed as PromiseRejectedResult).reason;
+    if (failed) throw failed.reason;
   }, 40_000);
 
   afterAll(async () => {

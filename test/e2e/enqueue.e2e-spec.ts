@@ -39,7 +39,7 @@ describe('callAsync enqueueing', () => {
 
     beforeEach(async () => {
       prefix = uniquePrefix('enqueue');
-      queue = new Queue('default', { connection: { url: REDIS_URL } as never, prefix });
+      queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
       executor = await boot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'] });
     });
     afterEach(async () => {
@@ -137,7 +137,7 @@ describe('callAsync enqueueing', () => {
     });
 
     it('callAsyncMany enqueues a batch with addBulk, receipts in item order, across queues', async () => {
-      const critical = new Queue('critical', { connection: { url: REDIS_URL } as never, prefix });
+      const critical = new Queue('critical', { connection: { url: REDIS_URL }, prefix });
       try {
         const receipts = await executor.callAsyncMany([
           { service: Echo, args: { n: 0 } },

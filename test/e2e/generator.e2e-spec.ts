@@ -32,6 +32,7 @@ describe('servus generate', () => {
       JSON.stringify({ extends: './tsconfig.json', compilerOptions: { isolatedModules: true } }),
     );
     const jestConfig = {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repo's own CommonJS jest config, read as jest reads it
       ...require(join(ROOT, 'jest.config.js')),
       rootDir: project,
       roots: ['<rootDir>/src'],

@@ -64,7 +64,7 @@ describe('global ids: entities passed to callAsync', () => {
     app = await moduleRef.init();
     executor = app.get(ServusExecutor);
     reports = app.get(getRepositoryToken(Report));
-    queue = new Queue('default', { connection: { url: REDIS_URL } as never, prefix });
+    queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
   });
   afterAll(async () => {
     await queue.close();

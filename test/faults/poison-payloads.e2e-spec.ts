@@ -33,7 +33,7 @@ describe('faults: poison payloads written straight into Redis', () => {
     await harness?.close();
   });
 
-  const add = (data: unknown, name = 'poison') => queue.add(name, data as never, attempts);
+  const add = (data: unknown, name = 'poison') => queue.add(name, data, attempts);
   const settled = async (job: Job) => {
     const done = await waitForJob(queue, job.id!, ['completed', 'failed'], 20_000);
     return {

@@ -1,6 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { RedisOptions } from 'ioredis';
-import { JobEnqueueError, ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
+import { JobEnqueueError, ServusModuleOptions } from 'nestjs-servus';
 import { createRedisClient } from '../../libs/servus/src/async/redis-connection';
 import { Echo } from '../e2e/fixtures/fixture-services';
 import { AppProcess } from '../support/app-process';
@@ -115,13 +115,10 @@ describe('faults: Redis authentication and TLS', () => {
           'producer',
         ),
         createRedisClient(
-          { connection: { url: 'rediss://:pw@redis.internal:6380', tls, lazyConnect: true } as never },
+          { connection: { url: 'rediss://:pw@redis.internal:6380', tls, lazyConnect: true } },
           'worker',
         ),
-        createRedisClient(
-          { connection: { url: 'rediss://redis.internal:6380', lazyConnect: true } as never },
-          'producer',
-        ),
+        createRedisClient({ connection: { url: 'rediss://redis.internal:6380', lazyConnect: true } }, 'producer'),
       ];
       try {
         const [byOptions, byUrl, urlOnly] = made.map((client) => client.options as RedisOptions);
@@ -170,7 +167,7 @@ describe('faults: Redis authentication and TLS', () => {
 
           const attempt = async (connection: ServusModuleOptions['connection']) => {
             const { executor: client } = await tlsHarness.api({ connection });
-            return timed((client as ServusExecutor).callAsync(Echo, { over: 'nothing' }));
+            return timed(client.callAsync(Echo, { over: 'nothing' }));
           };
           const untrusted = await attempt({ url: server.url(), disconnectTimeout: 100 }); // TLS, but the CA is not trusted here
           const plain = await attempt({ host: '127.0.0.1', port: server.port, disconnectTimeout: 100 }); // no TLS at all

@@ -82,8 +82,8 @@ export class RedisServer {
     const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.stdout!.on('data', (chunk) => (this.output += chunk));
-    child.stderr!.on('data', (chunk) => (this.output += chunk));
+    child.stdout.on('data', (chunk) => (this.output += chunk));
+    child.stderr.on('data', (chunk) => (this.output += chunk));
     const started = Date.now();
     const mark = this.output.length;
     while (!/Ready to accept connections/.test(this.output.slice(mark))) {

@@ -7,7 +7,11 @@ import { ApiModule } from './api.module';
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(ApiModule);
   // A correlation id (x-correlation-id, else new) and the tenant per request: in every log line of its calls, and in their jobs.
-  app.use(servusContextMiddleware({ values: (request) => ({ tenantId: request.headers['x-tenant-id'] ?? null }) }));
+  app.use(
+    servusContextMiddleware({
+      values: (request) => ({ tenantId: request.headers['x-tenant-id']?.toString() ?? null }),
+    }),
+  );
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);

@@ -27,12 +27,13 @@ export class ExchangeRatesClient {
   private readonly calls = new Map<string, number>();
   private readonly failures = Number(process.env.RATES_FAILURES ?? 2);
 
-  async rate(currency: string, key: string): Promise<number> {
+  // A promise, as a real HTTP client's: the service awaits it and rescues its rejections.
+  rate(currency: string, key: string): Promise<number> {
     const rate = RATES[currency];
-    if (rate === undefined) throw new UnsupportedCurrencyError(currency);
+    if (rate === undefined) return Promise.reject(new UnsupportedCurrencyError(currency));
     const calls = (this.calls.get(key) ?? 0) + 1;
     this.calls.set(key, calls);
-    if (calls <= this.failures) throw new RatesTimeoutError(currency);
-    return rate;
+    if (calls <= this.failures) return Promise.reject(new RatesTimeoutError(currency));
+    return Promise.resolve(rate);
   }
 }

@@ -31,7 +31,7 @@ export class Report {
     name: 'total_cents',
     type: 'bigint',
     nullable: true,
-    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
   })
   totalCents!: number | null;
 
@@ -39,7 +39,7 @@ export class Report {
     name: 'converted_total_cents',
     type: 'bigint',
     nullable: true,
-    transformer: { to: (v) => v, from: (v) => (v === null ? null : Number(v)) },
+    transformer: { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) },
   })
   convertedTotalCents!: number | null;
 

@@ -61,7 +61,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       if (indexes) indexes.push(i);
       else byQueue.set(request.queue, [i]);
     });
-    const receipts: AsyncReceipt[] = new Array(items.length);
+    const receipts = new Array<AsyncReceipt>(items.length);
     try {
       await Promise.all(
         [...byQueue].map(async ([queueName, indexes]) => {

@@ -41,7 +41,13 @@ export class BullmqSchedules {
     for (const name of this.queues.names.all) {
       const queue = await this.queues.ready(name);
       for (const scheduler of await queue.getJobSchedulers())
-        all.push(infoOf(scheduler, name, scheduler.template?.data?.service ?? scheduler.name));
+        all.push(
+          infoOf(
+            scheduler,
+            name,
+            (scheduler.template?.data as { service?: string } | undefined)?.service ?? scheduler.name,
+          ),
+        );
     }
     return all;
   }

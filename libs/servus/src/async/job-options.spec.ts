@@ -20,7 +20,7 @@ describe('buildJobOptions', () => {
     });
 
     it('never changes the shared defaults or the given options', () => {
-      const moduleDefaults: JobsOptions & { queue?: string } = { attempts: 4, queue: 'x' } as JobsOptions;
+      const moduleDefaults: JobsOptions & { queue?: string } = { attempts: 4, queue: 'x' };
       const jobOptions = { attempts: 6, queue: 'y' };
       buildJobOptions(moduleDefaults, { attempts: 5 }, { attempts: 8, jobOptions });
       expect(DEFAULT_JOB_OPTIONS.attempts).toBe(3);

@@ -36,6 +36,7 @@ describe('findNonJson', () => {
       ['negative zero', { n: -0 }, 'args.n is -0: JSON turns it into 0'],
       [
         'a hole in an array that also has a named property',
+        // eslint-disable-next-line no-sparse-arrays -- the hole is the input under test
         { list: Object.assign([1, , 3], { x: 1 }) },
         'args.list[1] is an empty array slot',
       ],
@@ -57,6 +58,7 @@ describe('findNonJson', () => {
         { price: new Money(100) },
         'args.price is an instance of Money: pass a plain object (or declare a DTO that rebuilds it)',
       ],
+      // eslint-disable-next-line no-sparse-arrays -- the hole is the input under test
       ['a sparse array slot', { list: [1, , 3] }, 'args.list[1] is an empty array slot'],
       ['symbol keys', { tagged: { [Symbol('k')]: 1 } }, 'args.tagged has symbol keys: JSON drops them'],
       ['undefined as the whole arguments', undefined, 'args is undefined: omit the key or pass null'],

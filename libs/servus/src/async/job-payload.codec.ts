@@ -150,7 +150,7 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
   if (Object.getOwnPropertySymbols(object).length > 0) return `${path} has symbol keys: JSON drops them`;
   ancestors.push(object);
   for (const key of Object.keys(object)) {
-    const problem = walk((object as Record<string, unknown>)[key], childPath(path, key), ancestors);
+    const problem = walk(object[key], childPath(path, key), ancestors);
     if (problem) return problem;
   }
   ancestors.pop();

@@ -57,7 +57,7 @@ const logger = new Logger('Servus');
 /** ioredis reconnects by itself; a listener keeps its 'error' events from crashing the process, and says so once in a while. */
 function warnOnErrors(client: RedisClient, role: string): void {
   let lastWarned = 0;
-  client.on('error', (error) => {
+  client.on('error', (error: Error) => {
     if (Date.now() - lastWarned > 10_000) {
       lastWarned = Date.now();
       logger.warn(`Redis (${role}): ${error.message}`);

@@ -86,7 +86,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       throw error;
     }
     for (const worker of this.workers)
-      worker.run().catch((error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
+      worker.run().catch((error: Error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
     this.logger.log(
       `Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`,
     );
@@ -96,11 +96,12 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async listenForCancellations(): Promise<void> {
     const subscriber = createRedisClient(this.options, 'worker');
     this.connections.push(subscriber);
-    subscriber.on('message', (_channel, message) => {
+    subscriber.on('message', (_channel: string, message: string) => {
       try {
-        const { queue, jobId } = JSON.parse(message);
-        if (this.processor.cancel(String(queue), String(jobId), 'cancelled by executor.cancel()'))
-          this.logger.warn(`Job ${jobId} on ${queue} cancelled`);
+        const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
+        const [queueName, id] = [String(queue), String(jobId)];
+        if (this.processor.cancel(queueName, id, 'cancelled by executor.cancel()'))
+          this.logger.warn(`Job ${id} on ${queueName} cancelled`);
       } catch (error) {
         this.logger.warn(`Ignored a malformed cancellation message: ${(error as Error).message}`);
       }

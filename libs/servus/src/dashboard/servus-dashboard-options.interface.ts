@@ -1,4 +1,4 @@
-import type { ModuleMetadata } from '@nestjs/common';
+import type { InjectionToken, ModuleMetadata, OptionalFactoryDependency } from '@nestjs/common';
 
 /** Where the dashboard is served when `route` is not given. */
 export const DEFAULT_DASHBOARD_ROUTE = 'admin/queues';
@@ -32,7 +32,7 @@ export interface ServusDashboardOptions {
 export interface ServusDashboardAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
   route?: string;
   useFactory: (
-    ...args: any[]
+    ...args: never[]
   ) => Omit<ServusDashboardOptions, 'route'> | Promise<Omit<ServusDashboardOptions, 'route'>>;
-  inject?: any[];
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
 }

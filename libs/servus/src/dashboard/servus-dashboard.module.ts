@@ -50,7 +50,7 @@ export class ServusDashboardModule implements OnModuleInit {
   static forRootAsync(options: ServusDashboardAsyncOptions): DynamicModule {
     const route = options.route;
     const factory = async (...args: unknown[]): Promise<ServusDashboardOptions> => ({
-      ...(await options.useFactory(...args)),
+      ...(await options.useFactory(...(args as never[]))),
       route,
     });
     return this.create(

@@ -6,6 +6,8 @@ export type EmitTrigger = 'success' | 'failure' | 'error';
  * The payload of an event: a function of the outcome (the response; for 'error', the
  * thrown error) and the call's arguments, or the name of a method of the service.
  */
+// `any`: a user's unannotated lambda reads fields of its parameters (a `never` or `unknown` would refuse them).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type EmitPayload = ((outcome: any, args: any) => unknown) | string;
 
 export interface EmitsOptions {
@@ -41,7 +43,7 @@ export function Emits(event: string, options: EmitsOptions): ClassDecorator {
   const config: EmitConfig = { event, on: options.on, payload: options.payload };
   return (target) => {
     // Decorators apply bottom-up: prepend to keep declaration order.
-    const own: EmitConfig[] = Reflect.getOwnMetadata(EMITS_METADATA, target) ?? [];
+    const own = (Reflect.getOwnMetadata(EMITS_METADATA, target) as EmitConfig[] | undefined) ?? [];
     Reflect.defineMetadata(EMITS_METADATA, [config, ...own], target);
   };
 }

@@ -3,6 +3,8 @@ import { INVOKE_METADATA } from '../servus.constants';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { ArgsOf } from '../service/service-base';
 
+// `any`: a user's unannotated lambda reads fields of its parameters (a `never` or `unknown` would refuse them).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export interface InvokeOptions<P = any> extends CallAsyncOptions {
   /** Through the queue (`callAsync`) instead of in-process. Default false. */
   async?: boolean;
@@ -27,7 +29,7 @@ export interface InvokeMetadata {
 export function Invoke<S>(
   target: Type<S>,
   options: InvokeOptions = {},
-): <M extends (payload: any) => ArgsOf<S> | Promise<ArgsOf<S>>>(
+): <M extends (payload: never) => ArgsOf<S> | Promise<ArgsOf<S>>>(
   proto: object,
   key: string | symbol,
   descriptor: TypedPropertyDescriptor<M>,

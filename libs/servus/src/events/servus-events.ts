@@ -128,12 +128,17 @@ function payloadOf(
   config: EmitConfig,
   definition: ServiceDefinition,
   trigger: EmitTrigger,
-  outcome: any,
+  outcome: unknown,
   args: unknown,
 ): unknown {
   const { payload } = config;
   if (payload === undefined)
-    return trigger === 'success' ? outcome.data : trigger === 'failure' ? outcome.error : outcome;
+    return trigger === 'error'
+      ? outcome
+      : (outcome as { data?: unknown; error?: unknown })[trigger === 'success' ? 'data' : 'error'];
   if (typeof payload === 'function') return payload(outcome, args);
-  return (definition.instance as any)[payload](outcome, args);
+  const method = (definition.instance as unknown as Record<string, (outcome: unknown, args: unknown) => unknown>)[
+    payload
+  ];
+  return method.call(definition.instance, outcome, args);
 }

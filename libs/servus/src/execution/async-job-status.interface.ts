@@ -8,7 +8,16 @@ import { ServiceResponse } from '../response/service-response';
  */
 export interface AsyncJobStatus {
   state:
-    'waiting' | 'delayed' | 'prioritized' | 'active' | 'completed' | 'failed' | 'waiting-children' | 'unknown' | string;
+    // `string & {}` keeps the known states in editors' completion while BullMQ may add others.
+    | 'waiting'
+    | 'delayed'
+    | 'prioritized'
+    | 'active'
+    | 'completed'
+    | 'failed'
+    | 'waiting-children'
+    | 'unknown'
+    | (string & {});
   attemptsMade: number;
   response?: ServiceResponse;
   failedReason?: string;

@@ -1,3 +1,4 @@
+import { ClassRef } from '../util/class-ref';
 /**
  * Options of `callAsync`. They go to the job, never into the service's arguments.
  *
@@ -35,7 +36,7 @@ export interface CallAsyncOptions {
 
 /** One item of `callAsyncMany`. @publicApi */
 export interface AsyncCall {
-  service: Function | string;
+  service: ClassRef | string;
   args?: unknown;
   options?: CallAsyncOptions;
 }

@@ -35,7 +35,7 @@ export class ServiceLogger {
     let formatted = this.formattedContexts.get(context);
     if (formatted === undefined) {
       const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(
-        ([key, value]) => `${key}=${value}`,
+        ([key, value]) => `${key}=${String(value)}`,
       );
       this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
     }

@@ -136,7 +136,8 @@ export class ServicePipeline {
   ): Promise<ServiceResponse> {
     let response: unknown;
     try {
-      response = await definition.instance.call(args, context);
+      // `args` passed the service's contract (or it declares none): it is what `call` takes.
+      response = await definition.instance.call(args as never, context);
     } catch (error) {
       const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
       if (rescued) return rescued;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Type } from '@nestjs/common';
 import { ServiceNotFoundError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
-import { ArgsOf, DataOf, ServiceBase } from '../service/service-base';
+import { AnyService, ArgsOf, DataOf } from '../service/service-base';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
@@ -40,18 +40,14 @@ export class ServusExecutor {
   ) {}
 
   /** Runs the service now and resolves to its response. Unrescued exceptions reject. */
-  call<S extends ServiceBase<any, any>>(service: Type<S>, ...args: ArgsTuple<S>): Promise<ServiceResponse<DataOf<S>>>;
+  call<S extends AnyService>(service: Type<S>, ...args: ArgsTuple<S>): Promise<ServiceResponse<DataOf<S>>>;
   call(service: string, args?: unknown): Promise<ServiceResponse>;
   async call(service: Type | string, args?: unknown): Promise<ServiceResponse> {
     return this.pipeline.run(this.resolve(service), args);
   }
 
   /** Enqueues the service for a worker; resolves once the job is stored in Redis. */
-  callAsync<S extends ServiceBase<any, any>>(
-    service: Type<S>,
-    args: ArgsOf<S>,
-    options?: CallAsyncOptions,
-  ): Promise<AsyncReceipt>;
+  callAsync<S extends AnyService>(service: Type<S>, args: ArgsOf<S>, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
@@ -110,11 +106,7 @@ export class ServusExecutor {
    * Runs the service on a schedule (`every` or `cron`), in the workers. Idempotent by `id`
    * (default: the service name): scheduling again updates it. Arguments are checked as for callAsync.
    */
-  schedule<S extends ServiceBase<any, any>>(
-    service: Type<S>,
-    args: ArgsOf<S>,
-    options: ScheduleOptions,
-  ): Promise<ScheduleInfo>;
+  schedule<S extends AnyService>(service: Type<S>, args: ArgsOf<S>, options: ScheduleOptions): Promise<ScheduleInfo>;
   schedule(service: string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   async schedule(service: Type | string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const definition = this.resolve(service);

@@ -38,6 +38,7 @@ export interface ServusObserver {
 
 type Hook = keyof ServusObserver;
 type Listener<K extends Hook> = NonNullable<ServusObserver[K]>;
+type AnyListener = (...args: unknown[]) => void;
 
 /**
  * The one place the pipeline, the executor and the worker report to: the metrics module
@@ -59,23 +60,23 @@ export class ServusObservers {
 
   /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */
   add(observer: ServusObserver): () => void {
-    const added: Array<[Hook, Function]> = [];
+    const added: Array<[Hook, AnyListener]> = [];
     for (const hook of Object.keys(this.hooks) as Hook[]) {
-      const listener = observer[hook] as ((...args: unknown[]) => void) | undefined;
+      const listener = (observer as Partial<Record<Hook, AnyListener>>)[hook];
       if (typeof listener !== 'function') continue;
-      const guarded = (...args: unknown[]) => {
+      const guarded: AnyListener = (...args) => {
         try {
           listener.apply(observer, args);
         } catch (error) {
           this.logger.error(`Observer ${hook} threw (ignored): ${(error as Error)?.message ?? error}`);
         }
       };
-      (this.hooks[hook] as Function[]).push(guarded);
+      (this.hooks[hook] as AnyListener[]).push(guarded);
       added.push([hook, guarded]);
     }
     return () => {
       for (const [hook, guarded] of added.splice(0)) {
-        const list = this.hooks[hook] as Function[];
+        const list = this.hooks[hook] as AnyListener[];
         const index = list.indexOf(guarded);
         if (index >= 0) list.splice(index, 1);
       }

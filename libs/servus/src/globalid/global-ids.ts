@@ -1,3 +1,4 @@
+import { ClassRef } from '../util/class-ref';
 import { Injectable } from '@nestjs/common';
 import { EntityLocator } from './entity-locator.interface';
 import { UndecodablePayloadError } from '../async/undecodable-payload.error';
@@ -19,8 +20,8 @@ interface Registered {
  */
 @Injectable()
 export class GlobalIds {
-  private readonly byType = new Map<Function, Registered>();
-  private readonly byName = new Map<string, { type: Function; locator: EntityLocator }>();
+  private readonly byType = new Map<ClassRef, Registered>();
+  private readonly byName = new Map<string, { type: ClassRef; locator: EntityLocator }>();
 
   register(locator: EntityLocator): void {
     for (const { name, type } of locator.types()) {
@@ -73,7 +74,11 @@ export class GlobalIds {
   }
 
   private registeredFor(value: object): Registered | undefined {
-    for (let type = value.constructor; type && type !== Object; type = Object.getPrototypeOf(type)) {
+    for (
+      let type = value.constructor as ClassRef | null;
+      type && type !== Object;
+      type = Object.getPrototypeOf(type) as ClassRef | null
+    ) {
       const registered = this.byType.get(type);
       if (registered) return registered;
     }
@@ -115,14 +120,14 @@ function mapChildren(value: object, map: (child: unknown) => unknown): unknown {
     let copy: unknown[] | undefined;
     value.forEach((child, i) => {
       const mapped = map(child);
-      if (mapped !== child) (copy ??= [...value])[i] = mapped;
+      if (mapped !== child) (copy ??= [...(value as unknown[])])[i] = mapped;
     });
     return copy ?? value;
   }
   if (!isPlainObject(value)) return value; // other instances: left for the JSON check to name
   let copy: Record<string, unknown> | undefined;
   for (const key of Object.keys(value)) {
-    const child = (value as Record<string, unknown>)[key];
+    const child = value[key];
     const mapped = map(child);
     // defineProperty, not assignment: a '__proto__' key stays a plain key.
     if (mapped !== child)

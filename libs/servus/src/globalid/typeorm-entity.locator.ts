@@ -1,9 +1,10 @@
+import { ClassRef } from '../util/class-ref';
 import { EntityLocator } from './entity-locator.interface';
 
 /** The part of a TypeORM DataSource this locator uses (typed here so the library does not depend on TypeORM). */
 export interface DataSourceLike {
-  getMetadata(target: Function): { name: string; primaryColumns: Array<{ propertyName: string; type: unknown }> };
-  getRepository(target: Function): { findOneBy(where: Record<string, unknown>): Promise<object | null> };
+  getMetadata(target: ClassRef): { name: string; primaryColumns: Array<{ propertyName: string; type: unknown }> };
+  getRepository(target: ClassRef): { findOneBy(where: Record<string, unknown>): Promise<object | null> };
 }
 
 /**
@@ -21,15 +22,15 @@ export interface DataSourceLike {
 export class TypeOrmEntityLocator implements EntityLocator {
   constructor(
     private readonly dataSource: DataSourceLike,
-    private readonly entities: Function[],
+    private readonly entities: ClassRef[],
   ) {}
 
-  types(): Array<{ name: string; type: Function }> {
+  types(): Array<{ name: string; type: ClassRef }> {
     return this.entities.map((type) => ({ name: this.dataSource.getMetadata(type).name, type }));
   }
 
   idOf(entity: object): string | number {
-    const key = this.primaryKey(entity.constructor).propertyName;
+    const key = this.primaryKey(entity.constructor as ClassRef).propertyName;
     const id = (entity as Record<string, unknown>)[key];
     if (typeof id !== 'string' && typeof id !== 'number') {
       throw new TypeError(`${entity.constructor.name} has no ${key} yet: save it before passing it to callAsync`);
@@ -37,7 +38,7 @@ export class TypeOrmEntityLocator implements EntityLocator {
     return id;
   }
 
-  async locate(type: Function, id: string): Promise<object | null> {
+  async locate(type: ClassRef, id: string): Promise<object | null> {
     const column = this.primaryKey(type);
     // bigint keys stay strings (TypeORM returns them so; Number() would round them).
     const numeric = column.type === Number || column.type === 'int' || column.type === 'integer';
@@ -45,7 +46,7 @@ export class TypeOrmEntityLocator implements EntityLocator {
     return this.dataSource.getRepository(type).findOneBy({ [column.propertyName]: numeric ? Number(id) : id });
   }
 
-  private primaryKey(type: Function) {
+  private primaryKey(type: ClassRef) {
     const columns = this.dataSource.getMetadata(type).primaryColumns;
     if (columns.length !== 1) throw new TypeError(`${type.name} needs exactly one primary column to have a global id`);
     return columns[0];

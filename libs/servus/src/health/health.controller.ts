@@ -24,7 +24,7 @@ export function createHealthController(path: string): Type {
     @HealthCheck()
     ready(): Promise<HealthCheckResult> {
       const checks = [() => this.servus.redis()];
-      if (this.servus.isWorker) checks.push(async () => this.servus.consuming());
+      if (this.servus.isWorker) checks.push(() => Promise.resolve(this.servus.consuming()));
       return this.health.check(checks);
     }
   }

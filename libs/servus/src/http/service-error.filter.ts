@@ -25,7 +25,7 @@ export class ServiceErrorFilter implements ExceptionFilter {
     const [status, body] = answerOf(
       error instanceof ServiceError ? error : new ServiceUnavailableError(error.message, { cause: error }),
     );
-    const response = host.switchToHttp().getResponse();
+    const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter) adapter.reply(response, body, status);
     else response.status(status).json(body);

@@ -12,7 +12,7 @@ import { ServiceResponse } from '../response/service-response';
 export class ServiceResponseInterceptor implements NestInterceptor {
   intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
     return next.handle().pipe(
-      map((value) => {
+      map((value: unknown) => {
         if (!ServiceResponse.isResponse(value)) return value;
         if (value.success) return value.data;
         throw value.error;

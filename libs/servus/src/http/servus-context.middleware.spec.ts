@@ -6,8 +6,8 @@ describe('servusContextMiddleware', () => {
     const set: Record<string, string> = {};
     let seen: unknown;
     servusContextMiddleware({ values })(
-      { headers },
-      { setHeader: (name: string, value: string) => (set[name] = value) },
+      { headers } as never,
+      { setHeader: (name: string, value: string) => (set[name] = value) } as never,
       () => (seen = ServusContext.current()),
     );
     return { seen: seen as Record<string, unknown>, set };

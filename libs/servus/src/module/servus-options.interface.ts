@@ -1,4 +1,4 @@
-import { ModuleMetadata, Type } from '@nestjs/common';
+import { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 
 /** How calls are logged. */
@@ -74,8 +74,8 @@ export interface ServusOptionsFactory {
  * @publicApi
  */
 export interface ServusModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  useFactory?: (...args: any[]) => ServusModuleOptions | Promise<ServusModuleOptions>;
-  inject?: any[];
+  useFactory?: (...args: never[]) => ServusModuleOptions | Promise<ServusModuleOptions>;
+  inject?: Array<InjectionToken | OptionalFactoryDependency>;
   useClass?: Type<ServusOptionsFactory>;
   useExisting?: Type<ServusOptionsFactory>;
 }

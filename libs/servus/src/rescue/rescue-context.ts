@@ -19,7 +19,7 @@ export class RescueContext<TArgs = unknown> {
     return ServiceResponse.success(data);
   }
 
-  failure(message?: string, type: ServiceErrorType = ServiceError as ServiceErrorType): FailureResponse {
+  failure(message?: string, type: ServiceErrorType = ServiceError): FailureResponse {
     return ServiceResponse.failure(new type(message));
   }
 }

@@ -4,11 +4,11 @@ import { ServiceResponse } from '../response/service-response';
 import { RescueContext } from './rescue-context';
 
 /** Any error class (`TypeError`, a driver's `TimeoutError`, ...). */
-export type ErrorClass = abstract new (...args: any[]) => Error;
+export type ErrorClass = abstract new (...args: never[]) => Error;
 
-export type RescueHandler<E extends Error = any> = (
+export type RescueHandler<E extends Error = Error> = (
   error: E,
-  ctx: RescueContext<any>,
+  ctx: RescueContext<unknown>,
 ) => ServiceResponse<unknown> | Promise<ServiceResponse<unknown>>;
 
 /** One `@RescueFrom` declaration, as stored in metadata. */
@@ -33,10 +33,10 @@ export interface RescueConfig {
  * @publicApi
  */
 export function RescueFrom<E extends Error>(
-  errors: (abstract new (...args: any[]) => E) | readonly (abstract new (...args: any[]) => E)[],
+  errors: (abstract new (...args: never[]) => E) | readonly (abstract new (...args: never[]) => E)[],
   useOrHandler: { use: ServiceErrorType } | RescueHandler<E> = { use: ServiceError },
 ): ClassDecorator {
-  const list = Array.isArray(errors) ? [...errors] : [errors as ErrorClass];
+  const list: ErrorClass[] = Array.isArray(errors) ? [...(errors as readonly ErrorClass[])] : [errors as ErrorClass];
   if (list.length === 0 || list.some((type) => typeof type !== 'function'))
     throw new TypeError('@RescueFrom needs error classes (is one imported after use?)');
   if (typeof useOrHandler !== 'function' && typeof useOrHandler?.use !== 'function') {
@@ -47,11 +47,11 @@ export function RescueFrom<E extends Error>(
   }
   const config: RescueConfig =
     typeof useOrHandler === 'function'
-      ? { errors: list, handler: useOrHandler }
+      ? { errors: list, handler: useOrHandler as RescueHandler }
       : { errors: list, use: useOrHandler.use };
   return (target) => {
     // Decorators apply bottom-up, so prepending keeps declaration order (top-most first).
-    const own: RescueConfig[] = Reflect.getOwnMetadata(RESCUE_FROM_METADATA, target) ?? [];
+    const own = (Reflect.getOwnMetadata(RESCUE_FROM_METADATA, target) as RescueConfig[] | undefined) ?? [];
     Reflect.defineMetadata(RESCUE_FROM_METADATA, [config, ...own], target);
   };
 }

@@ -22,7 +22,7 @@ interface Expected {
 
 const family: Expected[] = [
   {
-    type: ServiceError as ServiceErrorType,
+    type: ServiceError,
     defaultMessage: 'An error occurred',
     code: 'bad_request',
     httpStatus: 400,

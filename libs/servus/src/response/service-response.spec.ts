@@ -115,7 +115,7 @@ describe('ServiceResponse', () => {
     });
 
     const family: ServiceErrorType[] = [
-      ServiceError as ServiceErrorType,
+      ServiceError,
       BadRequestError,
       AuthenticationError,
       UnauthorizedError,

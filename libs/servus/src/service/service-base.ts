@@ -24,7 +24,7 @@ export abstract class ServiceBase<TArgs = unknown, TData = unknown> {
   /** A business failure. Type defaults to ServiceError (400); message to the type's default. */
   protected failure<E extends ServiceError = ServiceError>(
     message?: string,
-    type: ServiceErrorType = ServiceError as ServiceErrorType,
+    type: ServiceErrorType = ServiceError,
   ): FailureResponse<E> {
     return ServiceResponse.failure(new type(message) as E);
   }
@@ -33,13 +33,22 @@ export abstract class ServiceBase<TArgs = unknown, TData = unknown> {
    * Aborts the call with an exception (Servus's `error!`): the pipeline logs it, emits the
    * service's 'error' events, and rethrows it to the caller.
    */
-  protected raise(message?: string, type: ServiceErrorType = ServiceError as ServiceErrorType): never {
+  protected raise(message?: string, type: ServiceErrorType = ServiceError): never {
     throw new type(message);
   }
 }
 
+/** Any service, whatever its arguments and data (`call` is a method, so its parameter is checked bivariantly). */
+export type AnyService = ServiceBase<never, unknown>;
+
 /** The arguments type of a service class's `call`. */
-export type ArgsOf<S> = 0 extends 1 & S ? any : S extends { call(args: infer A, ...rest: any[]): unknown } ? A : never;
+export type ArgsOf<S> = 0 extends 1 & S
+  ? // `any` in, `any` out: a service typed `any` stays callable with anything.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    any
+  : S extends { call(args: infer A, ...rest: never[]): unknown }
+    ? A
+    : never;
 
 /** The success data type of a service class. */
-export type DataOf<S> = S extends ServiceBase<any, infer D> ? D : never;
+export type DataOf<S> = S extends ServiceBase<never, infer D> ? D : never;

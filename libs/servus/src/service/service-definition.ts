@@ -2,14 +2,14 @@ import { Type } from '@nestjs/common';
 import { Rescuer } from '../rescue/rescuer';
 import { Contract } from '../validation/contract.interface';
 import { EmitConfig, EmitTrigger } from '../events/emits.decorator';
-import { ServiceBase } from './service-base';
+import { AnyService } from './service-base';
 import { ServiceOptions } from './service-options.interface';
 
 /**
  * Everything the pipeline needs to run one service, computed once at bootstrap so a call
  * reads no metadata. Validation and events add their compiled parts here.
  */
-export interface ServiceDefinition<S extends ServiceBase<any, any> = ServiceBase<any, any>> {
+export interface ServiceDefinition<S extends AnyService = AnyService> {
   readonly name: string;
   readonly type: Type<S>;
   readonly instance: S;

@@ -1,4 +1,5 @@
-import { Injectable, Type } from '@nestjs/common';
+import { ClassRef } from '../util/class-ref';
+import { Injectable } from '@nestjs/common';
 import { ServiceDefinition } from './service-definition';
 import { DuplicateServiceNameError } from './duplicate-service-name.error';
 
@@ -9,7 +10,7 @@ import { DuplicateServiceNameError } from './duplicate-service-name.error';
 @Injectable()
 export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceDefinition>();
-  private readonly byType = new Map<Function, ServiceDefinition>();
+  private readonly byType = new Map<ClassRef, ServiceDefinition>();
 
   register(definition: ServiceDefinition): void {
     const existing = this.byName.get(definition.name);
@@ -25,7 +26,7 @@ export class ServiceRegistry {
     return this.byName.get(name);
   }
 
-  findByType(type: Function): ServiceDefinition | undefined {
+  findByType(type: ClassRef): ServiceDefinition | undefined {
     return this.byType.get(type);
   }
 

@@ -1,3 +1,4 @@
+import { ClassRef } from '../util/class-ref';
 import { Injectable, Type } from '@nestjs/common';
 import {
   EMITS_METADATA,
@@ -16,47 +17,53 @@ import { ServiceOptions } from './service-options.interface';
 /** The only reader of Servus metadata (as @nestjs/bullmq's BullMetadataAccessor). */
 @Injectable()
 export class ServusMetadataAccessor {
-  isService(target: Function | undefined): boolean {
+  isService(target: ClassRef | undefined): boolean {
     return !!target && Reflect.hasOwnMetadata(SERVICE_METADATA, target);
   }
 
-  getServiceOptions(target: Function): ServiceOptions | undefined {
-    return Reflect.getOwnMetadata(SERVICE_METADATA, target);
+  getServiceOptions(target: ClassRef): ServiceOptions | undefined {
+    return Reflect.getOwnMetadata(SERVICE_METADATA, target) as ServiceOptions | undefined;
   }
 
   /** Own declarations first, then each ancestor's: the first match wins. */
-  getRescueConfigs(target: Function): RescueConfig[] {
+  getRescueConfigs(target: ClassRef): RescueConfig[] {
     return this.collectInherited<RescueConfig>(RESCUE_FROM_METADATA, target);
   }
 
   /** `@Emits` declarations, own first, then inherited. */
-  getEmits(target: Function): EmitConfig[] {
+  getEmits(target: ClassRef): EmitConfig[] {
     return this.collectInherited<EmitConfig>(EMITS_METADATA, target);
   }
 
-  getEventHandler(target: Function | undefined): EventHandlerMetadata | undefined {
-    return target ? Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) : undefined;
+  getEventHandler(target: ClassRef | undefined): EventHandlerMetadata | undefined {
+    return target
+      ? (Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) as EventHandlerMetadata | undefined)
+      : undefined;
   }
 
-  isLocator(target: Function | undefined): boolean {
+  isLocator(target: ClassRef | undefined): boolean {
     return !!target && Reflect.hasOwnMetadata(LOCATOR_METADATA, target);
   }
 
-  getInvoke(method: Function): InvokeMetadata | undefined {
-    return Reflect.getMetadata(INVOKE_METADATA, method);
+  getInvoke(method: (...args: never[]) => unknown): InvokeMetadata | undefined {
+    return Reflect.getMetadata(INVOKE_METADATA, method) as InvokeMetadata | undefined;
   }
 
-  private collectInherited<T>(key: string, target: Function): T[] {
+  private collectInherited<T>(key: string, target: ClassRef): T[] {
     const configs: T[] = [];
-    for (let type: Function | null = target; type && type !== Function.prototype; type = Object.getPrototypeOf(type)) {
-      const own: T[] | undefined = Reflect.getOwnMetadata(key, type);
+    for (
+      let type: object | null = target;
+      type && type !== Function.prototype;
+      type = Object.getPrototypeOf(type) as object | null
+    ) {
+      const own = Reflect.getOwnMetadata(key, type) as T[] | undefined;
       if (own) configs.push(...own);
     }
     return configs;
   }
 
   /** The name a service class registers under. */
-  getServiceName(target: Type | Function): string {
+  getServiceName(target: Type | ClassRef): string {
     return this.getServiceOptions(target)?.name ?? target.name;
   }
 }

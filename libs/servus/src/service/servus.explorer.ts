@@ -1,3 +1,4 @@
+import { ClassRef } from '../util/class-ref';
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
@@ -9,7 +10,7 @@ import { Rescuer } from '../rescue/rescuer';
 import { ContractCompiler } from '../validation/contract-compiler';
 import { EntityLocator } from '../globalid/entity-locator.interface';
 import { GlobalIds } from '../globalid/global-ids';
-import { ServiceBase } from './service-base';
+import { AnyService, ServiceBase } from './service-base';
 import { ServiceDefinition } from './service-definition';
 import { ServiceRegistry } from './service-registry';
 import { ServusMetadataAccessor } from './servus-metadata.accessor';
@@ -32,15 +33,19 @@ export class ServusExplorer implements OnModuleInit {
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
   ) {}
 
-  // async: a boot error becomes a rejection of init(), on Nest 11 as on 12 (11 lets a sync throw escape init()).
-  async onModuleInit(): Promise<void> {
+  // A promise: a boot error becomes a rejection of init(), on Nest 11 as on 12 (11 lets a sync throw escape init()).
+  onModuleInit(): Promise<void> {
+    return new Promise((resolve) => resolve(this.explore()));
+  }
+
+  private explore(): void {
     const providers = this.discovery.getProviders();
     for (const wrapper of providers) {
-      if (this.accessor.isService(wrapper.metatype as Function)) this.registry.register(this.define(wrapper));
+      if (this.accessor.isService(wrapper.metatype as ClassRef)) this.registry.register(this.define(wrapper));
     }
     for (const wrapper of providers) {
-      if (this.accessor.getEventHandler(wrapper.metatype as Function)) this.events.add(this.bind(wrapper));
-      if (this.accessor.isLocator(wrapper.metatype as Function)) this.globalIds.register(this.locator(wrapper));
+      if (this.accessor.getEventHandler(wrapper.metatype as ClassRef)) this.events.add(this.bind(wrapper));
+      if (this.accessor.isLocator(wrapper.metatype as ClassRef)) this.globalIds.register(this.locator(wrapper));
     }
     if (this.options.events?.strict !== false) this.checkEventsAreEmitted();
   }
@@ -56,7 +61,7 @@ export class ServusExplorer implements OnModuleInit {
     return {
       name,
       type,
-      instance: wrapper.instance,
+      instance: wrapper.instance as AnyService,
       options,
       rescuer: new Rescuer(this.accessor.getRescueConfigs(type), name),
       ...this.contracts.compile(name, options),
@@ -64,11 +69,11 @@ export class ServusExplorer implements OnModuleInit {
     };
   }
 
-  private emitsOf(type: Function, instance: object): ServiceDefinition['emits'] {
+  private emitsOf(type: ClassRef, instance: object): ServiceDefinition['emits'] {
     const configs = this.accessor.getEmits(type);
     if (!configs.length) return undefined;
     for (const { event, payload } of configs) {
-      if (typeof payload === 'string' && typeof (instance as any)[payload] !== 'function') {
+      if (typeof payload === 'string' && typeof (instance as Record<string, unknown>)[payload] !== 'function') {
         throw new Error(
           `@Emits('${event}') on ${type.name}: payload method "${payload}" does not exist on the service.`,
         );
@@ -79,11 +84,11 @@ export class ServusExplorer implements OnModuleInit {
   }
 
   private bind(wrapper: InstanceWrapper): HandlerBinding {
-    const type = wrapper.metatype as Function;
+    const type = wrapper.metatype as ClassRef;
     this.assertSingleton(wrapper, 'Event handler');
     const { event, payload } = this.accessor.getEventHandler(type)!;
     const instance = wrapper.instance as Record<string, (payload: unknown) => unknown>;
-    const proto = Object.getPrototypeOf(instance);
+    const proto = Object.getPrototypeOf(instance) as Record<string, (...args: never[]) => unknown>;
     const invocations = this.scanner.getAllMethodNames(proto).flatMap((method): Invocation[] => {
       const invoke = this.accessor.getInvoke(proto[method]);
       if (!invoke) return [];
@@ -116,7 +121,7 @@ export class ServusExplorer implements OnModuleInit {
       typeof instance.locate !== 'function'
     ) {
       throw new Error(
-        `${(wrapper.metatype as Function).name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`,
+        `${(wrapper.metatype as ClassRef).name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`,
       );
     }
     return instance;
@@ -142,7 +147,7 @@ export class ServusExplorer implements OnModuleInit {
   private assertSingleton(wrapper: InstanceWrapper, what: string): void {
     if (!wrapper.isDependencyTreeStatic()) {
       throw new Error(
-        `${what} ${(wrapper.metatype as Function).name} must be a singleton: it (or a dependency) is request- or transient-scoped.`,
+        `${what} ${(wrapper.metatype as ClassRef).name} must be a singleton: it (or a dependency) is request- or transient-scoped.`,
       );
     }
   }

@@ -1,3 +1,4 @@
+import { ClassRef } from '../util/class-ref';
 import { ServiceError } from '../response/service-error';
 import { ServiceResponse } from '../response/service-response';
 import { ServusTestQueue } from './servus-test-queue';
@@ -5,7 +6,7 @@ import { activeRecorder, RecordedCall } from './servus-test-recorder';
 
 type MatcherContext = jest.MatcherContext;
 type Result = jest.CustomMatcherResult;
-type ServiceRef = Function | string;
+type ServiceRef = ClassRef | string;
 
 /**
  * Jest matchers for services. Opt in with `setupFilesAfterEnv: ['nestjs-servus/testing/jest-setup']`
@@ -28,7 +29,7 @@ export const servusMatchers = {
   },
 
   /** The response is a failure (of this error class, with this message, when given). */
-  toBeFailure(this: MatcherContext, received: unknown, type?: Function, message?: string | RegExp): Result {
+  toBeFailure(this: MatcherContext, received: unknown, type?: ClassRef, message?: string | RegExp): Result {
     const response = asResponse(this, received, 'toBeFailure');
     const error = response.success ? undefined : response.error;
     const pass =
@@ -127,7 +128,7 @@ export const servusMatchers = {
 
 export type ServusMatchers<R> = {
   toBeSuccess(data?: unknown): R;
-  toBeFailure(type?: Function, message?: string | RegExp): R;
+  toBeFailure(type?: ClassRef, message?: string | RegExp): R;
   toEmitEvent(event: string, partialPayload?: unknown): Promise<R>;
   toHaveEnqueued(service: ServiceRef, partialArgs?: unknown, options?: unknown): Promise<R>;
   toCallService(service: ServiceRef, partialArgs?: unknown): Promise<R>;
@@ -153,7 +154,7 @@ function asResponse(context: MatcherContext, received: unknown, name: string): S
 async function runBlock(block: unknown, name: string): Promise<void> {
   if (typeof block !== 'function')
     throw new Error(`${name}: expect() needs a function that does the work, e.g. expect(() => executor.call(...))`);
-  await block();
+  await (block as () => unknown)();
 }
 
 /** Objects and arrays compare on the given keys only, recursively. */

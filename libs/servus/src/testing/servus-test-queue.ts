@@ -1,3 +1,7 @@
+/* eslint-disable @typescript-eslint/require-await --
+   The methods implement the dispatcher port without I/O; `async` keeps a failed check (an unknown queue) a
+   rejection, as the BullMQ dispatcher's is. */
+import { ClassRef } from '../util/class-ref';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobsOptions } from 'bullmq';
 import { AsyncDispatcher, CancelResult, PreparedCall, QueueJobCounts } from '../execution/async-dispatcher.interface';
@@ -21,7 +25,7 @@ export interface EnqueuedCall {
   jobId: string;
   queue: string;
   service: string;
-  type: Function;
+  type: ClassRef;
   /** The arguments as the worker would receive them (after the JSON round trip). */
   args: unknown;
   /** The callAsync options as given. */
@@ -77,7 +81,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     request: JobRequest,
     options: CallAsyncOptions,
   ): Promise<AsyncReceipt> {
-    const payload: JobPayload = JSON.parse(JSON.stringify(request.payload));
+    const payload = JSON.parse(JSON.stringify(request.payload)) as JobPayload;
     const key = request.options.deduplication?.id;
     const duplicate =
       key === undefined
@@ -131,7 +135,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   }
 
   /** The calls made so far, optionally of one service (class or registered name). */
-  enqueued(service?: Function | string): EnqueuedCall[] {
+  enqueued(service?: ClassRef | string): EnqueuedCall[] {
     if (service === undefined) return [...this.calls];
     return this.calls.filter((call) =>
       typeof service === 'string' ? call.service === service : call.type === service,

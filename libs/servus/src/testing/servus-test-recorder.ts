@@ -1,10 +1,11 @@
+import { ClassRef } from '../util/class-ref';
 import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { ServusObservers } from '../execution/servus-observers';
 import { ServiceDefinition } from '../service/service-definition';
 
 export interface RecordedCall {
   service: string;
-  type: Function;
+  type: ClassRef;
   args: unknown;
   /** 'call': ran through the pipeline (sync, or performed from the test queue); 'enqueue': callAsync. */
   kind: 'call' | 'enqueue';
@@ -43,6 +44,8 @@ export class ServusTestRecorder implements OnModuleInit, OnModuleDestroy {
         this.calls.push({ service: definition.name, type: definition.type, args, kind: 'call' }),
       emitted: (event, payload) => this.emits.push({ event, payload }),
     });
+    // The matchers find the recorder of the running test module through this one slot.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
     active = this;
   }
 

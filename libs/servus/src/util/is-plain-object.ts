@@ -4,7 +4,7 @@
  */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object') return false;
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
   return (
     proto === null ||
     proto === Object.prototype ||

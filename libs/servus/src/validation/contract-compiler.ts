@@ -89,7 +89,7 @@ export class ContractCompiler {
   }
 
   private compileSchema(schema: Record<string, unknown>): ValidateFunction {
-    const ajv = String(schema.$schema ?? '').includes('2020-12')
+    const ajv = (typeof schema.$schema === 'string' ? schema.$schema : '').includes('2020-12')
       ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
       : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
     const id = typeof schema.$id === 'string' ? schema.$id : undefined;

@@ -3,8 +3,8 @@
  * built once per service at bootstrap.
  */
 export interface Contract {
-  /** Checks `value`; resolves to what the service receives (defaults filled, or the DTO instance). Throws ValidationError. */
-  validate(value: unknown, subject: string): unknown | Promise<unknown>;
+  /** Checks `value`; returns (or, for async DTO validators, resolves to) what the service receives (defaults filled, or the DTO instance). Throws ValidationError. */
+  validate(value: unknown, subject: string): unknown;
   /** What goes into the job: plain JSON (a DTO instance is turned back into a plain object). */
   toJson(validated: unknown): unknown;
 }

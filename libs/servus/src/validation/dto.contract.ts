@@ -23,7 +23,7 @@ export class DtoContract implements Contract {
       ]);
     }
     // Always a new instance: whitelisting must not strip fields from the caller's object (or the service's result).
-    const instance = plainToInstance(this.dto, value);
+    const instance = plainToInstance(this.dto, value) as object;
     const errors = await validate(instance, this.options);
     if (errors.length) throw validationError(subject, flatten(errors, ''));
     return this.transforms ? instance : value;

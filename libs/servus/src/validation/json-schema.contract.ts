@@ -7,7 +7,7 @@ export class JsonSchemaContract implements Contract {
   private readonly fillsDefaults: boolean;
 
   constructor(
-    schema: Record<string, any>,
+    schema: Record<string, unknown>,
     private readonly check: ValidateFunction,
   ) {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
@@ -30,21 +30,21 @@ function toDetail(error: ErrorObject): ValidationDetail {
   switch (error.keyword) {
     case 'required':
       return {
-        path: join(error.params.missingProperty),
+        path: join((error.params as { missingProperty: string }).missingProperty),
         rule: 'required',
-        message: `${join(error.params.missingProperty)} is required`,
+        message: `${join((error.params as { missingProperty: string }).missingProperty)} is required`,
       };
     case 'additionalProperties':
       return {
-        path: join(error.params.additionalProperty),
+        path: join((error.params as { additionalProperty: string }).additionalProperty),
         rule: 'additionalProperties',
-        message: `${join(error.params.additionalProperty)} is not allowed`,
+        message: `${join((error.params as { additionalProperty: string }).additionalProperty)} is not allowed`,
       };
     case 'enum':
       return {
         path: base,
         rule: 'enum',
-        message: `${base || 'value'} must be one of ${error.params.allowedValues.map(String).join(', ')}`,
+        message: `${base || 'value'} must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.map(String).join(', ')}`,
       };
     default:
       return { path: base, rule: error.keyword, message: `${base || 'value'} ${error.message}` };

@@ -43,19 +43,19 @@ function exampleOf(
   if (!schema || typeof schema !== 'object') {
     throw new Error(`${service.name} has no ${which} JSON Schema to take an example from`);
   }
-  const example = build(schema as Record<string, any>);
+  const example = build(schema as Record<string, unknown>);
   if (example === undefined)
     throw new Error(`The ${which} schema of ${service.name} has no example, examples or defaults`);
   return overrides === undefined ? example : deepMerge(example, overrides);
 }
 
-function build(schema: Record<string, any>): unknown {
+function build(schema: Record<string, unknown>): unknown {
   if ('example' in schema) return structuredClone(schema.example);
   if (Array.isArray(schema.examples) && schema.examples.length) return structuredClone(schema.examples[0]);
   if ('default' in schema) return structuredClone(schema.default);
   if (schema.properties && typeof schema.properties === 'object') {
     const object: Record<string, unknown> = {};
-    for (const [key, property] of Object.entries(schema.properties as Record<string, any>)) {
+    for (const [key, property] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
       const value = build(property);
       if (value !== undefined) object[key] = value;
     }
