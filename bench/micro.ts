@@ -106,12 +106,7 @@ async function main(): Promise<void> {
     const executor = app.get(ServusExecutor);
     const definition: ServiceDefinition = executor.resolve(Noop);
     const options = { prefix, queues: ['default'] };
-    const builder = new JobRequestBuilder(
-      options,
-      new QueueNames(options),
-      new GlobalIds(),
-      new ServusTracing(options),
-    );
+    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds(), new ServusTracing({}));
     const processor = app.get(ServusJobProcessor);
     const loudProcessor = loud.get(ServusJobProcessor);
     const consoleLogger = new ConsoleLogger('Servus');

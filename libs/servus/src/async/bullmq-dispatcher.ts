@@ -16,7 +16,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
 import { JobRequestBuilder } from './job-request';
 import { BullmqSchedules } from './bullmq-schedules';
-import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
+import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { responseOfFailedJob } from './failed-job-response';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
@@ -92,7 +92,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
 
   async jobCounts(): Promise<QueueJobCounts[]> {
     return Promise.all(
-      this.queues.names.all.map(async (queue) => {
+      this.queues.queueNames.all.map(async (queue) => {
         const counts = await (await this.queues.ready(queue)).getJobCounts(...JOB_STATES);
         return { queue, counts: counts as QueueJobCounts['counts'] };
       }),
@@ -108,7 +108,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     // remove() answers 0 when the job is locked: a worker took it in between, so cancel it where it runs.
     if (state !== 'active' && (await queue.remove(receipt.jobId)) === 1) return 'removed';
     await this.queues.publish(
-      this.queues.names.cancelChannel,
+      this.queues.queueNames.cancelChannel,
       JSON.stringify({ queue: queue.name, jobId: receipt.jobId }),
     );
     return 'cancelling';
@@ -167,6 +167,6 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   private queueOf(receipt: JobRef): string {
-    return this.queues.names.resolve(receipt.queue);
+    return this.queues.queueNames.resolve(receipt.queue);
   }
 }

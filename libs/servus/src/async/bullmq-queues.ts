@@ -1,7 +1,8 @@
+import { QueueHandles } from '../execution/queue-handles.port';
+import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue, QueueEvents } from 'bullmq';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { QueueNames } from './queue-names';
 import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady } from './redis-connection';
 
@@ -11,7 +12,7 @@ import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady }
  * a process that only calls services in-process never connects.
  */
 @Injectable()
-export class BullmqQueues implements OnApplicationShutdown {
+export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
   private readonly logger = new Logger('Servus');
   private readonly queues = new Map<string, Queue>();
   private readonly events = new Map<string, Promise<QueueEvents>>();
@@ -21,8 +22,8 @@ export class BullmqQueues implements OnApplicationShutdown {
   private readonly eventConnections: RedisClient[] = [];
 
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
-    readonly names: QueueNames,
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: AsyncModuleOptions,
+    readonly queueNames: QueueNames,
   ) {
     this.timeoutMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
   }
@@ -57,11 +58,19 @@ export class BullmqQueues implements OnApplicationShutdown {
     return this.readiness.then(() => client);
   }
 
+  names(): readonly string[] {
+    return this.queueNames.all;
+  }
+
+  handle(name: string): Queue {
+    return this.queue(name);
+  }
+
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
       this.client ??= this.connect();
-      queue = new Queue(name, { connection: this.client, prefix: this.names.prefix });
+      queue = new Queue(name, { connection: this.client, prefix: this.queueNames.prefix });
       queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
@@ -89,7 +98,11 @@ export class BullmqQueues implements OnApplicationShutdown {
     const [last] = await (await this.readyClient()).xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
     const connection = createRedisClient(this.options, 'worker');
     this.eventConnections.push(connection);
-    const events = new QueueEvents(name, { connection, prefix: this.names.prefix, lastEventId: last?.[0] ?? '0-0' });
+    const events = new QueueEvents(name, {
+      connection,
+      prefix: this.queueNames.prefix,
+      lastEventId: last?.[0] ?? '0-0',
+    });
     events.on('error', (error) => this.logger.warn(`QueueEvents ${name}: ${error.message}`));
     return events;
   }

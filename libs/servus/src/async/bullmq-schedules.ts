@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { JobSchedulerJson } from 'bullmq';
-import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
+import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
@@ -38,7 +38,7 @@ export class BullmqSchedules {
 
   async list(): Promise<ScheduleInfo[]> {
     const all: ScheduleInfo[] = [];
-    for (const name of this.queues.names.all) {
+    for (const name of this.queues.queueNames.all) {
       const queue = await this.queues.ready(name);
       for (const scheduler of await queue.getJobSchedulers())
         all.push(
@@ -55,7 +55,7 @@ export class BullmqSchedules {
   /** true when a schedule with that id existed (on `queue`, or on any queue). */
   async remove(id: string, queue?: string): Promise<boolean> {
     let removed = false;
-    for (const name of queue ? [this.queues.names.resolve(queue)] : this.queues.names.all) {
+    for (const name of queue ? [this.queues.queueNames.resolve(queue)] : this.queues.queueNames.all) {
       removed = (await (await this.queues.ready(name)).removeJobScheduler(id)) || removed;
     }
     return removed;

@@ -1,5 +1,5 @@
 import { decodePayload, encodePayload, findNonJson } from './job-payload.codec';
-import { UndecodablePayloadError } from './undecodable-payload.error';
+import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 
 describe('findNonJson', () => {
   describe('accepts what survives JSON exactly', () => {

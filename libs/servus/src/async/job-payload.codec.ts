@@ -1,7 +1,7 @@
 import { isPlainObject } from '../util/is-plain-object';
 import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
-import { UndecodablePayloadError } from './undecodable-payload.error';
+import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {

@@ -1,8 +1,9 @@
+import { AsyncModuleOptions } from './async-options.interface';
+import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { Inject, Injectable } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
 import { baseJobOptions, withCallOptions } from './job-options';
@@ -11,7 +12,7 @@ import { QueueNames } from './queue-names';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
-import { ScheduleOptions } from '../execution/schedule-options.interface';
+import { ScheduleOptions } from '../service/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
 
@@ -35,7 +36,7 @@ export class JobRequestBuilder {
   private readonly baseOptions = new WeakMap<ServiceDefinition, Readonly<JobsOptions>>();
 
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: ServusModuleOptions,
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly moduleOptions: AsyncModuleOptions & ExecutionModuleOptions,
     readonly names: QueueNames,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,

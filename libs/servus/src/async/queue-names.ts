@@ -1,6 +1,7 @@
+import { QueueResolver } from '../execution/queue-resolver.port';
+import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable } from '@nestjs/common';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { isCluster } from './redis-connection';
 import { AsyncError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
@@ -9,13 +10,13 @@ export const DEFAULT_PREFIX = 'servus';
 
 /** The queues the module declares, checked once at boot. */
 @Injectable()
-export class QueueNames {
+export class QueueNames implements QueueResolver {
   readonly all: readonly string[];
   readonly defaultQueue: string;
   readonly prefix: string;
   private readonly set: Set<string>;
 
-  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions) {
     this.all = options.queues?.length ? [...options.queues] : ['default'];
     this.set = new Set(this.all);
     this.defaultQueue = options.defaultQueue ?? this.all[0];

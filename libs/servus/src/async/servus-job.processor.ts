@@ -6,7 +6,7 @@ import { SerializedResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
 import { CANCELLED_PREFIX, failureReason, RetryableFailureError } from './failed-job-response';
 import { decodePayload } from './job-payload.codec';
-import { UndecodablePayloadError } from './undecodable-payload.error';
+import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
 import { GlobalIds } from '../globalid/global-ids';

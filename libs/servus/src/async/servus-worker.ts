@@ -1,24 +1,15 @@
+import { QueueConsumerState } from '../execution/queue-health.port';
+import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServusWorkerOptions } from './async-options.interface';
 import { QueueNames } from './queue-names';
 import { createRedisClient, RedisClient } from './redis-connection';
 import { ServusJobProcessor } from './servus-job.processor';
-import { ModuleRef } from '@nestjs/core';
-import type { ServusExecutor } from '../execution/servus-executor';
+import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
-
-/** Whether a worker of one queue is taking jobs: what a readiness probe asks. */
-export interface QueueConsumerState {
-  queue: string;
-  /** Started and not paused or closing. */
-  running: boolean;
-  /** Its Redis connection is ready (it would not see new jobs otherwise). */
-  connected: boolean;
-}
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -41,11 +32,11 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private draining?: Promise<void>;
 
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: AsyncModuleOptions,
     private readonly names: QueueNames,
     private readonly processor: ServusJobProcessor,
     private readonly registry: ServiceRegistry,
-    private readonly moduleRef: ModuleRef,
+    private readonly executor: ServusExecutor,
     private readonly observers: ServusObservers,
   ) {}
 
@@ -115,9 +106,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const declared = definition.options.schedule;
       if (!declared) continue;
       const { args = {}, ...options } = declared;
-      const info = await this.moduleRef
-        .get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false })
-        .schedule(definition.name, args, options);
+      const info = await this.executor.schedule(definition.name, args, options);
       this.logger.log(
         `Schedule ${info.id}: ${definition.name} ${info.cron ? `at "${info.cron}"${info.tz ? ` (${info.tz})` : ''}` : `every ${info.every}ms`} on ${info.queue}`,
       );

@@ -2,9 +2,8 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
 import { DynamicModule, Inject, Logger, Module, OnModuleInit, Optional, Provider } from '@nestjs/common';
-import { BullmqQueues } from '../async/bullmq-queues';
-import { QueueNames } from '../async/queue-names';
-import { ServiceLogger } from '../execution/service-logger';
+import { QUEUE_HANDLES, QueueHandles } from '../execution/queue-handles.port';
+import { Redactor } from '../execution/redactor';
 import { basicAuthMiddleware } from './basic-auth.middleware';
 import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
@@ -36,10 +35,9 @@ export class ServusDashboardModule implements OnModuleInit {
     @Inject(SERVUS_DASHBOARD_OPTIONS) private readonly options: ServusDashboardOptions,
     @Inject(BULL_BOARD_INSTANCE) private readonly board: BullBoardInstance,
     private readonly gate: DashboardGate,
-    private readonly names: QueueNames,
-    private readonly serviceLogger: ServiceLogger,
+    private readonly redactor: Redactor,
     // NOTE: only ServusModule.forRoot/forRootAsync have BullMQ queues; the testing module's fake/inline adapters have none.
-    @Optional() private readonly queues?: BullmqQueues,
+    @Optional() @Inject(QUEUE_HANDLES) private readonly queues?: QueueHandles,
   ) {}
 
   static forRoot(options: ServusDashboardOptions): DynamicModule {
@@ -95,9 +93,11 @@ export class ServusDashboardModule implements OnModuleInit {
       this.logger.warn(`/${route} shows no queues: ServusModule runs without BullMQ here`);
       return;
     }
-    const redact = this.serviceLogger.redact;
-    for (const name of this.names.all) {
-      const adapter = new BullMQAdapter(this.queues.queue(name), { readOnlyMode: this.options.readOnly === true });
+    const redact = this.redactor.redact;
+    for (const name of this.queues.names()) {
+      // The BullMQ adapter's handles are BullMQ Queues: the board adapter below is BullMQ's too.
+      const queue = this.queues.handle(name) as ConstructorParameters<typeof BullMQAdapter>[0];
+      const adapter = new BullMQAdapter(queue, { readOnlyMode: this.options.readOnly === true });
       // Data is { service, args, metadata }; the return value is the stored ServiceResponse, whose data may hold secrets too.
       adapter.setFormatter('data', redact);
       adapter.setFormatter('returnValue', redact);

@@ -27,3 +27,10 @@ export function EventHandler(event: string, options: EventHandlerOptions = {}): 
   if (!event) throw new TypeError('@EventHandler needs an event name');
   return applyDecorators(Injectable(), SetMetadata(EVENT_HANDLER_METADATA, { event, ...options }));
 }
+
+/** The `@EventHandler` declaration of a class, if it has one. */
+export function eventHandlerOf(target: unknown): EventHandlerMetadata | undefined {
+  return typeof target === 'function'
+    ? (Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) as EventHandlerMetadata | undefined)
+    : undefined;
+}

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ServiceDefinition } from '../service/service-definition';
-import { Contract } from '../validation/contract.interface';
+import { Contract } from '../service/contract.interface';
 import { InvokeOptions } from './invoke.decorator';
 
 /** One `@Invoke` method, bound to its handler instance and its target service. */

@@ -4,4 +4,4 @@ export { Invoke, InvokeOptions } from './invoke.decorator';
 export { ServusEvents } from './servus-events';
 export { EventInvocationsError } from './event-invocations.error';
 export { EmitReport, InvocationOutcome } from './emit-report.interface';
-export { EventEmitError } from './event-emit.error';
+export { EventEmitError } from '../execution/event-emit.error';

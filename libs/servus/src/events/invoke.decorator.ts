@@ -39,3 +39,10 @@ export function Invoke<S>(
     Reflect.defineMetadata(INVOKE_METADATA, { target, options } satisfies InvokeMetadata, descriptor.value!);
   };
 }
+
+/** The `@Invoke` declaration of a method, if it has one. */
+export function invokeOf(method: unknown): InvokeMetadata | undefined {
+  return typeof method === 'function'
+    ? (Reflect.getMetadata(INVOKE_METADATA, method) as InvokeMetadata | undefined)
+    : undefined;
+}

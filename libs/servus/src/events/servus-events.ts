@@ -1,11 +1,11 @@
+import { EventsModuleOptions } from './events-options.interface';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
-import type { ServusExecutor } from '../execution/servus-executor';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { EmitPort, OutcomeEmitter } from '../execution/emit-port';
+import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceDefinition } from '../service/service-definition';
 import { EmitReport, InvocationOutcome } from './emit-report.interface';
-import { EmitConfig, EmitTrigger } from './emits.decorator';
+import { EmitConfig, EmitTrigger } from '../service/emit-config';
 import { EventRegistry, HandlerBinding, Invocation } from './event-registry';
 import { EventInvocationsError } from './event-invocations.error';
 import { ServusObservers } from '../execution/servus-observers';
@@ -24,18 +24,19 @@ import { ServusObservers } from '../execution/servus-observers';
  * @publicApi
  */
 @Injectable()
-export class ServusEvents {
+export class ServusEvents implements OutcomeEmitter {
   private readonly logger = new Logger('Servus');
   private readonly isolate: boolean;
-  private executorRef?: ServusExecutor;
 
   constructor(
     private readonly registry: EventRegistry,
-    private readonly moduleRef: ModuleRef,
-    @Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions,
+    private readonly executor: ServusExecutor,
+    emitPort: EmitPort,
+    @Inject(SERVUS_MODULE_OPTIONS) options: EventsModuleOptions,
     private readonly observers: ServusObservers,
   ) {
     this.isolate = options.events?.handlerErrors === 'isolate';
+    emitPort.connect(this);
   }
 
   /** Emits `event` with `payload` to its handlers. */
@@ -116,11 +117,6 @@ export class ServusEvents {
       error instanceof Error ? error.stack : undefined,
     );
     return { invocation: invocation.name, service: invocation.target.name, status: 'failed', error };
-  }
-
-  // Resolved on first use, by token: the executor runs the pipeline, which emits through this bus.
-  private get executor(): ServusExecutor {
-    return (this.executorRef ??= this.moduleRef.get<ServusExecutor>(SERVUS_EXECUTOR, { strict: false }));
   }
 }
 

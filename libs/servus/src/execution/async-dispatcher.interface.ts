@@ -2,7 +2,7 @@ import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from './call-async-options.interface';
-import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
+import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 
 /**
  * The one seam between the executor and a job system. The BullMQ adapter in `async/`

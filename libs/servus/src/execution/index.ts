@@ -4,6 +4,6 @@ export { AsyncDispatcher, ASYNC_DISPATCHER, CancelResult } from './async-dispatc
 export { REDACTED, DEFAULT_REDACT_KEYS } from './redact';
 export { ServusContext, ContextValues } from './servus-context';
 export { AsyncJobStatus } from './async-job-status.interface';
-export { ScheduleOptions, ScheduleInfo } from './schedule-options.interface';
+export { ScheduleOptions, ScheduleInfo } from '../service/schedule-options.interface';
 export { ServusObservers, ServusObserver, CallObservation, JobObservation } from './servus-observers';
 export { QueueJobCounts, JOB_STATES } from './async-dispatcher.interface';

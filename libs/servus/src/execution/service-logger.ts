@@ -1,8 +1,8 @@
+import { ExecutionModuleOptions } from './execution-options.interface';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceResponse } from '../response/service-response';
-import { createRedactor, DEFAULT_REDACT_KEYS } from './redact';
+import { Redactor } from './redactor';
 import { ServusContext } from './servus-context';
 
 /**
@@ -17,12 +17,12 @@ export class ServiceLogger {
   private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
   readonly redact: (value: unknown) => unknown;
 
-  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ExecutionModuleOptions, redactor: Redactor) {
     const logging = options.logging;
     this.enabled = logging !== false;
     this.successLevel = (logging && logging.successLevel) || 'log';
     this.refusedLevel = (logging && logging.invalidArgumentsLevel) || 'warn';
-    this.redact = createRedactor((logging && logging.redact) || DEFAULT_REDACT_KEYS);
+    this.redact = redactor.redact;
   }
 
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { CallContext } from '../service/call-context';
-import { ServusEvents } from '../events/servus-events';
-import { EventEmitError } from '../events/event-emit.error';
+import { EmitPort } from './emit-port';
+import { EventEmitError } from './event-emit.error';
 import { ServiceLogger } from './service-logger';
 import { ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
@@ -22,7 +22,7 @@ import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 export class ServicePipeline {
   constructor(
     private readonly logger: ServiceLogger,
-    private readonly events: ServusEvents,
+    private readonly events: EmitPort,
     private readonly observers: ServusObservers,
     private readonly tracing: ServusTracing,
   ) {}

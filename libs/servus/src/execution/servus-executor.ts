@@ -8,11 +8,11 @@ import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ASYNC_DISPATCHER, AsyncDispatcher, CancelResult, PreparedCall } from './async-dispatcher.interface';
 import { AsyncJobStatus } from './async-job-status.interface';
 import { AsyncCall, AsyncReceipt, CallAsyncOptions, JobRef } from './call-async-options.interface';
-import { ScheduleInfo, ScheduleOptions } from './schedule-options.interface';
+import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { ServicePipeline } from './service-pipeline';
 import { atIndex } from '../util/at-index';
 import { ServusObservers } from './servus-observers';
-import { QueueNames } from '../async/queue-names';
+import { QUEUE_RESOLVER, QueueResolver } from './queue-resolver.port';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 
 /** `[args]`, optional when the service's arguments may be undefined. */
@@ -36,7 +36,7 @@ export class ServusExecutor {
     @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
     private readonly observers: ServusObservers,
     private readonly tracing: ServusTracing,
-    private readonly names: QueueNames,
+    @Inject(QUEUE_RESOLVER) private readonly names: QueueResolver,
   ) {}
 
   /** Runs the service now and resolves to its response. Unrescued exceptions reject. */

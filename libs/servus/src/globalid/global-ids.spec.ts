@@ -1,7 +1,7 @@
 import { GlobalIds } from './global-ids';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { EntityLocator } from './entity-locator.interface';
-import { UndecodablePayloadError } from '../async/undecodable-payload.error';
+import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 
 class User {
   constructor(

@@ -1,7 +1,7 @@
 import { ClassRef } from '../util/class-ref';
 import { Injectable } from '@nestjs/common';
 import { EntityLocator } from './entity-locator.interface';
-import { UndecodablePayloadError } from '../async/undecodable-payload.error';
+import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { isPlainObject } from '../util/is-plain-object';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { GID_PREFIX } from './gid-prefix';
@@ -22,6 +22,21 @@ interface Registered {
 export class GlobalIds {
   private readonly byType = new Map<ClassRef, Registered>();
   private readonly byName = new Map<string, { type: ClassRef; locator: EntityLocator }>();
+
+  /** A discovered `@Locator()` provider: checked to implement EntityLocator, then registered. */
+  registerProvider(type: ClassRef, instance: unknown): void {
+    const locator = instance as Partial<EntityLocator> | undefined;
+    if (
+      typeof locator?.types !== 'function' ||
+      typeof locator.idOf !== 'function' ||
+      typeof locator.locate !== 'function'
+    ) {
+      throw new Error(
+        `${type.name} is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).`,
+      );
+    }
+    this.register(locator as EntityLocator);
+  }
 
   register(locator: EntityLocator): void {
     for (const { name, type } of locator.types()) {

@@ -9,3 +9,8 @@ import { LOCATOR_METADATA } from '../servus.constants';
 export function Locator(): ClassDecorator {
   return applyDecorators(Injectable(), SetMetadata(LOCATOR_METADATA, true));
 }
+
+/** Whether a class is decorated with `@Locator()`. */
+export function isLocator(target: unknown): boolean {
+  return typeof target === 'function' && Reflect.hasOwnMetadata(LOCATOR_METADATA, target);
+}

@@ -1,7 +1,6 @@
-import { Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
-import { BullmqQueues } from '../async/bullmq-queues';
-import { QueueConsumerState, ServusWorker } from '../async/servus-worker';
+import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -14,8 +13,7 @@ import { QueueConsumerState, ServusWorker } from '../async/servus-worker';
 export class ServusHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
-    @Optional() private readonly queues?: BullmqQueues,
-    @Optional() private readonly worker?: ServusWorker,
+    @Optional() @Inject(QUEUE_HEALTH) private readonly queues?: QueueHealth,
   ) {}
 
   async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
@@ -33,8 +31,8 @@ export class ServusHealthIndicator {
   /** Down when a queue's worker is paused, closing, not started, or has lost its Redis connection. */
   consuming<const Key extends string = 'worker'>(key: Key = 'worker' as Key): HealthIndicatorResult<Key> {
     const indicator = this.health.check(key);
-    if (!this.worker) return indicator.up({ message: 'no worker: the async adapter is a test one' });
-    const consumers = this.worker.consumers();
+    if (!this.queues) return indicator.up({ message: 'no worker: the async adapter is a test one' });
+    const consumers = this.queues.consumers();
     const queues = Object.fromEntries(consumers.map((consumer) => [consumer.queue, stateOf(consumer)]));
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
     if (consumers.some((consumer) => !consumer.running || !consumer.connected))
@@ -44,7 +42,7 @@ export class ServusHealthIndicator {
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */
   get isWorker(): boolean {
-    return this.worker?.settings !== undefined;
+    return this.queues?.isWorker ?? false;
   }
 }
 

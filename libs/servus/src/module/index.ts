@@ -1,3 +1,3 @@
 export { ServusModule } from './servus.module';
 export * from './servus-options.interface';
-export { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+export { SERVUS_MODULE_OPTIONS } from '../servus.constants';

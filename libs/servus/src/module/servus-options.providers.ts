@@ -1,6 +1,6 @@
 import { Provider } from '@nestjs/common';
 import { ServusModuleAsyncOptions, ServusOptionsFactory } from './servus-options.interface';
-import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 
 /** The options provider(s) for forRootAsync: useFactory, useClass or useExisting. */
 export function createAsyncOptionsProviders(options: ServusModuleAsyncOptions): Provider[] {

@@ -1,6 +1,6 @@
 import { Provider } from '@nestjs/common';
 import { ServusModuleOptions } from './servus-options.interface';
-import { SERVUS_MODULE_OPTIONS } from './servus.tokens';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 
 /**
  * The numbers and lists of the module options, checked once the options are resolved (forRoot

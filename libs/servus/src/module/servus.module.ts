@@ -9,16 +9,24 @@ import { ServusJobProcessor } from '../async/servus-job.processor';
 import { ServusWorker } from '../async/servus-worker';
 import { ASYNC_DISPATCHER } from '../execution/async-dispatcher.interface';
 import { ServiceLogger } from '../execution/service-logger';
+import { Redactor } from '../execution/redactor';
+import { QUEUE_HEALTH } from '../execution/queue-health.port';
+import { QUEUE_HANDLES } from '../execution/queue-handles.port';
+import { BullmqHealth } from '../async/bullmq-health';
 import { ServicePipeline } from '../execution/service-pipeline';
+import { EmitPort } from '../execution/emit-port';
+import { QUEUE_RESOLVER } from '../execution/queue-resolver.port';
 import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
-import { ServusExplorer } from '../service/servus.explorer';
+import { ServusExplorer } from './servus.explorer';
+import { ServiceDefiner } from '../execution/service-definer';
+import { HandlerBinder } from '../events/handler-binder';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ContractCompiler } from '../validation/contract-compiler';
 import { createAsyncOptionsProviders } from './servus-options.providers';
 import { OPTIONS_CHECK } from './servus-options.validation';
 import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
-import { SERVUS_EXECUTOR, SERVUS_MODULE_OPTIONS } from './servus.tokens';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { EventRegistry } from '../events/event-registry';
 import { ServusEvents } from '../events/servus-events';
 import { GlobalIds } from '../globalid/global-ids';
@@ -30,17 +38,21 @@ const CORE_PROVIDERS: Provider[] = [
   ServusMetadataAccessor,
   ServiceRegistry,
   ServusExplorer,
+  ServiceDefiner,
+  HandlerBinder,
   ContractCompiler,
+  Redactor,
   ServiceLogger,
   ServusObservers,
   ServusTracing,
+  EmitPort,
   ServicePipeline,
   ServusExecutor,
-  { provide: SERVUS_EXECUTOR, useExisting: ServusExecutor },
   EventRegistry,
   ServusEvents,
   GlobalIds,
   QueueNames,
+  { provide: QUEUE_RESOLVER, useExisting: QueueNames },
   JobRequestBuilder,
   ServusJobProcessor,
 ];
@@ -52,8 +64,11 @@ const BULLMQ_PROVIDERS: Provider[] = [
   BullmqSchedules,
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
+  BullmqHealth,
+  { provide: QUEUE_HEALTH, useExisting: BullmqHealth },
+  { provide: QUEUE_HANDLES, useExisting: BullmqQueues },
 ];
-const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues];
+const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES];
 
 /**
  * Global: `@Service()` providers of any module are found at bootstrap, and
@@ -67,40 +82,42 @@ const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues];
 @Module({})
 export class ServusModule {
   static forRoot(options: ServusModuleOptions = {}): DynamicModule {
-    return this.create([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }], [], BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
+    return servusModule([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }], [], BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
   }
 
   static forRootAsync(options: ServusModuleAsyncOptions): DynamicModule {
-    return this.create(createAsyncOptionsProviders(options), options.imports, BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
+    return servusModule(createAsyncOptionsProviders(options), options.imports, BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
   }
+}
 
-  /**
-   * @internal The module with another async adapter than BullMQ (the testing module's).
-   * `adapter` must provide ASYNC_DISPATCHER.
-   */
-  static create(
-    optionsProviders: Provider[],
-    imports: DynamicModule['imports'] = [],
-    adapter: Provider[] = BULLMQ_PROVIDERS,
-    exports: DynamicModule['exports'] = [],
-  ): DynamicModule {
-    return {
-      module: ServusModule,
-      global: true,
-      imports: [DiscoveryModule, ...imports],
-      providers: [...optionsProviders, ...CORE_PROVIDERS, ...adapter],
-      exports: [
-        ServusExecutor,
-        ServusEvents,
-        ServiceRegistry,
-        ServusObservers,
-        ServusTracing,
-        ServiceLogger,
-        QueueNames,
-        ASYNC_DISPATCHER,
-        SERVUS_MODULE_OPTIONS,
-        ...exports,
-      ],
-    };
-  }
+/**
+ * ServusModule with a given async adapter: BullMQ's for forRoot, the test queue for
+ * ServusTestingModule. `adapter` must provide ASYNC_DISPATCHER. Internal: not exported by any entry.
+ */
+export function servusModule(
+  optionsProviders: Provider[],
+  imports: DynamicModule['imports'] = [],
+  adapter: Provider[] = BULLMQ_PROVIDERS,
+  exports: DynamicModule['exports'] = [],
+): DynamicModule {
+  return {
+    module: ServusModule,
+    global: true,
+    imports: [DiscoveryModule, ...imports],
+    providers: [...optionsProviders, ...CORE_PROVIDERS, ...adapter],
+    exports: [
+      ServusExecutor,
+      ServusEvents,
+      ServiceRegistry,
+      ServusObservers,
+      ServusTracing,
+      ServiceLogger,
+      Redactor,
+      QueueNames,
+      QUEUE_RESOLVER,
+      ASYNC_DISPATCHER,
+      SERVUS_MODULE_OPTIONS,
+      ...exports,
+    ],
+  };
 }

@@ -1,7 +1,7 @@
 import { Type } from '@nestjs/common';
 import { Rescuer } from '../rescue/rescuer';
-import { Contract } from '../validation/contract.interface';
-import { EmitConfig, EmitTrigger } from '../events/emits.decorator';
+import { Contract } from './contract.interface';
+import { EmitConfig, EmitTrigger } from './emit-config';
 import { AnyService } from './service-base';
 import { ServiceOptions } from './service-options.interface';
 

@@ -1,4 +1,4 @@
-import { ScheduleOptions } from '../execution/schedule-options.interface';
+import { ScheduleOptions } from './schedule-options.interface';
 
 /** Per-service defaults for `callAsync` (a call's own options win). */
 export interface ServiceAsyncOptions {

@@ -1,20 +1,11 @@
 import { ClassRef } from '../util/class-ref';
 import { Injectable, Type } from '@nestjs/common';
-import {
-  EMITS_METADATA,
-  EVENT_HANDLER_METADATA,
-  INVOKE_METADATA,
-  LOCATOR_METADATA,
-  RESCUE_FROM_METADATA,
-  SERVICE_METADATA,
-} from '../servus.constants';
-import { EmitConfig } from '../events/emits.decorator';
-import { EventHandlerMetadata } from '../events/event-handler.decorator';
-import { InvokeMetadata } from '../events/invoke.decorator';
+import { EMITS_METADATA, RESCUE_FROM_METADATA, SERVICE_METADATA } from '../servus.constants';
+import { EmitConfig } from './emit-config';
 import { RescueConfig } from '../rescue/rescue-from.decorator';
 import { ServiceOptions } from './service-options.interface';
 
-/** The only reader of Servus metadata (as @nestjs/bullmq's BullMetadataAccessor). */
+/** Reads what `@Service`, `@RescueFrom` and `@Emits` declare on a service class (events and globalid read their own). */
 @Injectable()
 export class ServusMetadataAccessor {
   isService(target: ClassRef | undefined): boolean {
@@ -33,20 +24,6 @@ export class ServusMetadataAccessor {
   /** `@Emits` declarations, own first, then inherited. */
   getEmits(target: ClassRef): EmitConfig[] {
     return this.collectInherited<EmitConfig>(EMITS_METADATA, target);
-  }
-
-  getEventHandler(target: ClassRef | undefined): EventHandlerMetadata | undefined {
-    return target
-      ? (Reflect.getOwnMetadata(EVENT_HANDLER_METADATA, target) as EventHandlerMetadata | undefined)
-      : undefined;
-  }
-
-  isLocator(target: ClassRef | undefined): boolean {
-    return !!target && Reflect.hasOwnMetadata(LOCATOR_METADATA, target);
-  }
-
-  getInvoke(method: (...args: never[]) => unknown): InvokeMetadata | undefined {
-    return Reflect.getMetadata(INVOKE_METADATA, method) as InvokeMetadata | undefined;
   }
 
   private collectInherited<T>(key: string, target: ClassRef): T[] {

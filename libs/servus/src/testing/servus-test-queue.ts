@@ -12,13 +12,13 @@ import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
 import { ServusJobProcessor } from '../async/servus-job.processor';
 import { AsyncError } from '../response/async-errors';
-import { ScheduleInfo, ScheduleOptions } from '../execution/schedule-options.interface';
+import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { repeatOf } from '../async/bullmq-schedules';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
 import { ServusObservers } from '../execution/servus-observers';
-import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-options';
+import { SERVUS_TESTING_OPTIONS, TestQueueOptions } from './test-queue-options';
 
 /** A call made with `callAsync` under the testing module. */
 export interface EnqueuedCall {
@@ -58,7 +58,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     private readonly requests: JobRequestBuilder,
     private readonly processor: ServusJobProcessor,
     private readonly recorder: ServusTestRecorder,
-    @Inject(SERVUS_TESTING_OPTIONS) private readonly options: ServusTestingOptions,
+    @Inject(SERVUS_TESTING_OPTIONS) private readonly options: TestQueueOptions,
     private readonly observers: ServusObservers,
   ) {}
 

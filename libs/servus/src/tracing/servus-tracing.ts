@@ -1,3 +1,4 @@
+import { TracingModuleOptions } from './tracing-options.interface';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Attributes,
@@ -10,8 +11,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceResponse } from '../response/service-response';
 
 /** The name of Servus's tracer, to filter or sample its spans. */
@@ -34,7 +34,7 @@ export class ServusTracing {
   readonly enabled: boolean;
   private readonly tracer = trace.getTracer(SERVUS_TRACER);
 
-  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ServusModuleOptions) {
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: TracingModuleOptions) {
     this.enabled = options.tracing !== false;
   }
 

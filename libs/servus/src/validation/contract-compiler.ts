@@ -1,12 +1,12 @@
+import { ValidationModuleOptions } from './validation-options.interface';
 import { Inject, Injectable, Type } from '@nestjs/common';
 import Ajv, { AnySchema, Options as AjvOptions, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { resolve } from 'node:path';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusModuleOptions } from '../module/servus-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceOptions } from '../service/service-options.interface';
-import { Contract } from './contract.interface';
+import { Contract } from '../service/contract.interface';
 import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
 import { DEFAULT_SCHEMAS_DIR, readSchemaFile } from './schema-files';
@@ -40,7 +40,7 @@ export class ContractCompiler {
   private draft2020?: Ajv2020;
   private readonly schemasDir: string;
 
-  constructor(@Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions) {
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) private readonly options: ValidationModuleOptions) {
     this.schemasDir = resolve(options.schemasDir ?? DEFAULT_SCHEMAS_DIR);
   }
 

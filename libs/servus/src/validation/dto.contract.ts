@@ -1,7 +1,7 @@
 import { Type } from '@nestjs/common';
 import { instanceToPlain, plainToInstance } from 'class-transformer';
 import { validate, ValidationError as ClassValidatorError, ValidatorOptions } from 'class-validator';
-import { Contract } from './contract.interface';
+import { Contract } from '../service/contract.interface';
 import { ValidationDetail, validationError } from './validation-error.factory';
 
 /**

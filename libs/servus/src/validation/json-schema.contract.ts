@@ -1,5 +1,5 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Contract } from './contract.interface';
+import { Contract } from '../service/contract.interface';
 import { ValidationDetail, validationError } from './validation-error.factory';
 
 /** A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's object. */

@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ASYNC_DISPATCHER } from '../execution/async-dispatcher.interface';
-import { ServusModule } from '../module/servus.module';
-import { SERVUS_MODULE_OPTIONS } from '../module/servus.tokens';
-import { ServusTestQueue } from './servus-test-queue';
-import { ServusTestRecorder } from './servus-test-recorder';
-import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-options';
+import { servusModule } from './servus.module';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { ServusTestQueue } from '../testing/servus-test-queue';
+import { ServusTestRecorder } from '../testing/servus-test-recorder';
+import { ServusTestingOptions } from './servus-testing-options';
+import { SERVUS_TESTING_OPTIONS } from '../testing/test-queue-options';
 
 /**
  * ServusModule for tests, without Redis: the same discovery, pipeline, contracts and events,
@@ -23,7 +24,7 @@ import { SERVUS_TESTING_OPTIONS, ServusTestingOptions } from './servus-testing-o
 export class ServusTestingModule {
   static forRoot(options: ServusTestingOptions = {}): DynamicModule {
     const { async = 'fake', ...moduleOptions } = options;
-    return ServusModule.create(
+    return servusModule(
       [
         { provide: SERVUS_MODULE_OPTIONS, useValue: { logging: false, ...moduleOptions } },
         { provide: SERVUS_TESTING_OPTIONS, useValue: { ...options, async } },

@@ -1,0 +1,25 @@
+/** How calls are logged. */
+export interface ServusLoggingOptions {
+  /** Keys whose values are masked in logs (substring, case-insensitive). Replaces the default list. */
+  redact?: (string | RegExp)[];
+  /** Level of the per-call success line. Default 'log' (info); 'debug' keeps busy workers quiet. */
+  successLevel?: 'log' | 'debug' | 'verbose';
+  /**
+   * Level of the line for a call whose arguments the contract refused (a ValidationError the
+   * caller caused, e.g. a 422 for an HTTP client's typo). Default 'warn', without a stack;
+   * 'error' logs it as an exception, with its stack.
+   */
+  invalidArgumentsLevel?: 'error' | 'warn' | 'log' | 'debug';
+}
+
+/** The part of `ServusModule.forRoot()`'s options that the pipeline and the context read. */
+export interface ExecutionModuleOptions {
+  /**
+   * Context propagation, opt-in: jobs carry the correlation id of the current ServusContext (a
+   * new one when there is none) and these keys to the worker, which restores them around the
+   * service. Off (the default), jobs carry none. Workers restore whatever a job carries.
+   */
+  context?: { carry?: string[] };
+  /** `false` turns the pipeline's log lines off. */
+  logging?: ServusLoggingOptions | false;
+}
