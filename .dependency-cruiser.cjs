@@ -10,13 +10,85 @@ const ENTRIES = `${SRC}((testing|metrics|health|dashboard)/index|testing/jest-se
 
 /** Each layer, with the folders it must not import (everything above it). */
 const layers = [
-  { name: 'leaves', from: ['response', 'util'], above: ['service', 'rescue', 'validation', 'execution', 'tracing', 'events', 'async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'definitions', from: ['service', 'rescue', 'validation'], above: ['execution', 'tracing', 'events', 'async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'tracing', from: ['tracing'], above: ['service', 'rescue', 'validation', 'execution', 'events', 'async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'execution', from: ['execution'], above: ['events', 'async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'events', from: ['events'], above: ['async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'adapters', from: ['async', 'globalid', 'testing', 'http'], above: ['metrics', 'health', 'dashboard', 'module', 'cli'] },
-  { name: 'leaf entries', from: ['metrics', 'health', 'dashboard'], above: ['async', 'globalid', 'testing', 'http', 'events', 'module', 'cli', 'metrics', 'health', 'dashboard'] },
+  {
+    name: 'leaves',
+    from: ['response', 'util'],
+    above: [
+      'service',
+      'rescue',
+      'validation',
+      'execution',
+      'tracing',
+      'events',
+      'async',
+      'globalid',
+      'testing',
+      'http',
+      'metrics',
+      'health',
+      'dashboard',
+      'module',
+      'cli',
+    ],
+  },
+  {
+    name: 'definitions',
+    from: ['service', 'rescue', 'validation'],
+    above: [
+      'execution',
+      'tracing',
+      'events',
+      'async',
+      'globalid',
+      'testing',
+      'http',
+      'metrics',
+      'health',
+      'dashboard',
+      'module',
+      'cli',
+    ],
+  },
+  {
+    name: 'tracing',
+    from: ['tracing'],
+    above: [
+      'service',
+      'rescue',
+      'validation',
+      'execution',
+      'events',
+      'async',
+      'globalid',
+      'testing',
+      'http',
+      'metrics',
+      'health',
+      'dashboard',
+      'module',
+      'cli',
+    ],
+  },
+  {
+    name: 'execution',
+    from: ['execution'],
+    above: ['events', 'async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'],
+  },
+  {
+    name: 'events',
+    from: ['events'],
+    above: ['async', 'globalid', 'testing', 'http', 'metrics', 'health', 'dashboard', 'module', 'cli'],
+  },
+  {
+    name: 'adapters',
+    from: ['async', 'globalid', 'testing', 'http'],
+    above: ['metrics', 'health', 'dashboard', 'module', 'cli'],
+  },
+  {
+    name: 'leaf entries',
+    from: ['metrics', 'health', 'dashboard'],
+    above: ['async', 'globalid', 'testing', 'http', 'events', 'module', 'cli', 'metrics', 'health', 'dashboard'],
+  },
 ];
 
 module.exports = {
@@ -31,7 +103,8 @@ module.exports = {
     })),
     {
       name: 'no-entry-imports',
-      comment: 'library code imports the file it needs, never an entry point (index.ts, extend.ts): entries re-export, they do not sit in a layer',
+      comment:
+        'library code imports the file it needs, never an entry point (index.ts, extend.ts): entries re-export, they do not sit in a layer',
       severity: 'error',
       from: { path: SRC, pathNot: [`${SRC}(index|extend)\\.ts$`, ENTRIES] },
       to: { path: [`${SRC}(index|extend)\\.ts$`, ENTRIES, `${SRC}[^/]+/index\\.ts$`] },

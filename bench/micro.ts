@@ -2,14 +2,8 @@ import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { ConsoleLogger, INestApplicationContext, Logger, Module } from '@nestjs/common';
 import type { Job, Queue } from 'bullmq';
-import {
-  ServiceDefinition,
-  ServiceResponse,
-  ServusContext,
-  ServusExecutor,
-  ServusModule,
-  ServusTracing,
-} from 'nestjs-servus';
+import { ServiceResponse, ServusContext, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServiceDefinition, ServiceRegistry, ServusTracing } from 'nestjs-servus/extend';
 import { BullmqQueues } from 'nestjs-servus/async/bullmq-queues';
 import { buildJobOptions } from 'nestjs-servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from 'nestjs-servus/async/job-payload.codec';
@@ -44,8 +38,8 @@ function label(job: { id?: string; queueName: string; attemptsMade: number; opts
 }
 
 /** A PROTOTYPE (bench only): callAsync with no async layers and job options merged once, to see how low the path could go. */
-function leanCallAsync(executor: ServusExecutor, queue: Queue, cachedOptions: object, args: unknown) {
-  const definition = executor.resolve(Noop);
+function leanCallAsync(registry: ServiceRegistry, queue: Queue, cachedOptions: object, args: unknown) {
+  const definition = registry.findByType(Noop)!;
   const problem = findNonJson(args);
   if (problem) return Promise.reject(new Error(problem));
   const payload = { service: definition.name, args, metadata: { v: 1 } };
@@ -104,7 +98,8 @@ async function main(): Promise<void> {
   const loud: INestApplicationContext = await createBenchApp(DefaultLoggingModule);
   try {
     const executor = app.get(ServusExecutor);
-    const definition: ServiceDefinition = executor.resolve(Noop);
+    const registry = app.get(ServiceRegistry);
+    const definition: ServiceDefinition = registry.findByType(Noop)!;
     const options = { prefix, queues: ['default'] };
     const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds(), new ServusTracing({}));
     const processor = app.get(ServusJobProcessor);
@@ -143,7 +138,7 @@ async function main(): Promise<void> {
       'buildJobOptions(no module, no service, {})': timeSync(n, () => buildJobOptions(undefined, undefined, {})),
       'await queues.ready(name) (connected)': timeAsync(n, () => queues.ready('default')),
       'PROTOTYPE: lean callAsync (see leanCallAsync), add without Redis': timeAsync(n, () =>
-        leanCallAsync(executor, queue, cachedOptions, ARGS),
+        leanCallAsync(registry, queue, cachedOptions, ARGS),
       ),
     });
     console.log(

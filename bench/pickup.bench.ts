@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
+import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusWorker } from 'nestjs-servus/extend';
 import {
   adminQueue,
   capturePayload,

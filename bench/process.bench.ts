@@ -3,7 +3,8 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
+import { ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusWorker } from 'nestjs-servus/extend';
 import {
   adminQueue,
   capturePayload,

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { INestApplicationContext, Module } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusWorker } from 'nestjs-servus';
+import { ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusWorker } from 'nestjs-servus/extend';
 import { encodePayload } from 'nestjs-servus/async/job-payload.codec';
 import {
   adminQueue,

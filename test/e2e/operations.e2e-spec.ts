@@ -10,8 +10,8 @@ import {
   ServiceUnavailableError,
   ServusExecutor,
   ServusModule,
-  ServusWorker,
 } from 'nestjs-servus';
+import { ServusWorker } from 'nestjs-servus/extend';
 import { ServusMetricsModule } from 'nestjs-servus/metrics';
 import { ServusHealthModule } from 'nestjs-servus/health';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';

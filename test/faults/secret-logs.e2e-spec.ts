@@ -1,6 +1,6 @@
 import { Logger, LoggerService } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_REDACT_KEYS } from 'nestjs-servus';
+import { DEFAULT_REDACT_KEYS } from 'nestjs-servus/extend';
 import { AlwaysNotFound, Echo, Explode, FlakyUpstream } from '../e2e/fixtures/fixture-services';
 import { FaultHarness } from '../support/fault-harness';
 import { faultSummary } from '../support/fault-summary';

@@ -1,4 +1,5 @@
-import { Locator, TypeOrmEntityLocator } from 'nestjs-servus';
+import { Locator } from 'nestjs-servus';
+import { TypeOrmEntityLocator } from 'nestjs-servus/extend';
 import { DataSource } from 'typeorm';
 import { Report } from './entities/report.entity';
 

@@ -1,11 +1,56 @@
-export * from './module';
-export * from './service';
-export * from './execution';
-export * from './response';
-export * from './rescue';
-export * from './async';
-export * from './validation';
-export * from './events';
-export * from './http';
-export * from './globalid';
-export * from './tracing';
+/**
+ * nestjs-servus: what an application writes with. Extension points (adapters, observers,
+ * definitions, entity locators, HTTP pieces) are in `nestjs-servus/extend`; tests, metrics,
+ * health and the dashboard have their own entries (`/testing`, `/metrics`, `/health`, `/dashboard`).
+ */
+
+// The module and its options
+export { ServusModule } from './module/servus.module';
+export {
+  ServusModuleOptions,
+  ServusModuleAsyncOptions,
+  ServusOptionsFactory,
+  ServusLoggingOptions,
+  ServusEventsOptions,
+  ServusValidationOptions,
+} from './module/servus-options.interface';
+export { ServusWorkerOptions, RedisClusterConnection } from './async/async-options.interface';
+export { runServusWorker, RunServusWorkerOptions } from './async/run-servus-worker';
+export { ServusHttpModule } from './http/servus-http.module';
+
+// Services
+export { Service } from './service/service.decorator';
+export { ServiceBase, ArgsOf, DataOf } from './service/service-base';
+export { ServiceOptions } from './service/service-options.interface';
+export { CallContext } from './service/call-context';
+export { RescueFrom } from './rescue/rescue-from.decorator';
+export { Emits } from './events/emits.decorator';
+export { EventHandler } from './events/event-handler.decorator';
+export { Invoke } from './events/invoke.decorator';
+export { Locator } from './globalid/locator.decorator';
+
+// Calling them
+export { ServusExecutor } from './execution/servus-executor';
+export { CallAsyncOptions, AsyncReceipt, AsyncCall, JobRef } from './execution/call-async-options.interface';
+export { AsyncJobStatus } from './execution/async-job-status.interface';
+export { CancelResult } from './execution/async-dispatcher.interface';
+export { ScheduleOptions, ScheduleInfo } from './service/schedule-options.interface';
+export { ServusEvents } from './events/servus-events';
+export { ServusContext } from './execution/servus-context';
+export { servusContextMiddleware } from './http/servus-context.middleware';
+
+// Results and errors
+export { ServiceResponse, SuccessResponse, FailureResponse } from './response/service-response';
+export { ServiceError } from './response/service-error';
+export {
+  BadRequestError,
+  AuthenticationError,
+  UnauthorizedError,
+  ForbiddenError,
+  NotFoundError,
+  UnprocessableEntityError,
+  ValidationError,
+  InternalServerError,
+  ServiceUnavailableError,
+} from './response/http-errors';
+export { AsyncError, JobEnqueueError, ServiceNotFoundError } from './response/async-errors';

@@ -1,4 +1,4 @@
-import { parseDuration } from 'nestjs-servus';
+import { parseDuration } from 'nestjs-servus/async/duration';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { MAX_PRIORITY } from 'nestjs-servus';
+import { MAX_PRIORITY } from 'nestjs-servus/async/job-options';
 import { buildJobOptions, DEFAULT_JOB_OPTIONS } from './job-options';
 
 describe('buildJobOptions', () => {

@@ -3,8 +3,6 @@ import { Test } from '@nestjs/testing';
 import {
   Emits,
   EventHandler,
-  EventEmitError,
-  EventInvocationsError,
   Invoke,
   JobEnqueueError,
   NotFoundError,
@@ -16,6 +14,7 @@ import {
   ServusModuleOptions,
   ValidationError,
 } from 'nestjs-servus';
+import { EventEmitError, EventInvocationsError } from 'nestjs-servus/extend';
 
 /** What the invoked services saw, in order. */
 @Injectable()

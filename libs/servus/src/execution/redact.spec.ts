@@ -1,4 +1,4 @@
-import { DEFAULT_REDACT_KEYS, REDACTED } from 'nestjs-servus';
+import { DEFAULT_REDACT_KEYS, REDACTED } from 'nestjs-servus/extend';
 import { createRedactor } from './redact';
 
 describe('createRedactor', () => {

@@ -2,7 +2,6 @@ import { LoggerService, Module } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
   NotFoundError,
-  REDACTED,
   Service,
   ServiceBase,
   ServiceError,
@@ -10,9 +9,9 @@ import {
   ServusExecutor,
   ServusModule,
   ServusModuleOptions,
-  ServusObservers,
   ValidationError,
 } from 'nestjs-servus';
+import { REDACTED, ServusObservers } from 'nestjs-servus/extend';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -160,7 +160,7 @@ export class ServusExecutor {
   }
 
   /** The definition of a registered service, or an error that says how to register it. */
-  resolve(service: Type | string): ServiceDefinition {
+  private resolve(service: Type | string): ServiceDefinition {
     if (typeof service === 'string') {
       const definition = this.registry.findByName(service);
       if (definition) return definition;

@@ -1,16 +1,15 @@
 import { Injectable, Module, Type } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import {
-  DuplicateServiceNameError,
   Service,
   ServiceBase,
-  ServiceRegistry,
-  SERVUS_MODULE_OPTIONS,
   ServusExecutor,
   ServusModule,
   ServusModuleOptions,
   ServusOptionsFactory,
 } from 'nestjs-servus';
+import { DuplicateServiceNameError, ServiceRegistry } from 'nestjs-servus/extend';
+import { SERVUS_MODULE_OPTIONS } from 'nestjs-servus/servus.constants';
 
 @Injectable()
 class Greeter {

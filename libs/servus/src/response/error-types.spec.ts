@@ -1,11 +1,5 @@
-import {
-  NotFoundError,
-  registerErrorType,
-  ServiceError,
-  ServiceResponse,
-  ServiceUnavailableError,
-  ValidationError,
-} from 'nestjs-servus';
+import { NotFoundError, ServiceError, ServiceResponse, ServiceUnavailableError, ValidationError } from 'nestjs-servus';
+import { registerErrorType } from 'nestjs-servus/extend';
 import { errorTypeNamed } from './error-types';
 
 /** The rebuilt error of a serialized failure, as an async result is read back. */

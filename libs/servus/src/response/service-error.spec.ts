@@ -5,12 +5,12 @@ import {
   InternalServerError,
   NotFoundError,
   ServiceError,
-  ServiceErrorType,
   ServiceUnavailableError,
   UnauthorizedError,
   UnprocessableEntityError,
   ValidationError,
 } from 'nestjs-servus';
+import { ServiceErrorType } from 'nestjs-servus/extend';
 
 interface Expected {
   type: ServiceErrorType;

@@ -4,15 +4,14 @@ import {
   ForbiddenError,
   InternalServerError,
   NotFoundError,
-  registerErrorType,
   ServiceError,
-  ServiceErrorType,
   ServiceResponse,
   ServiceUnavailableError,
   UnauthorizedError,
   UnprocessableEntityError,
   ValidationError,
 } from 'nestjs-servus';
+import { registerErrorType, ServiceErrorType } from 'nestjs-servus/extend';
 
 /** What a response looks like after crossing a process boundary (a BullMQ return value). */
 function roundTrip<T>(response: ServiceResponse<T>): ServiceResponse<T> {

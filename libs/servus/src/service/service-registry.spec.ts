@@ -1,5 +1,6 @@
 import { Type } from '@nestjs/common';
-import { DuplicateServiceNameError, ServiceBase, ServiceDefinition, ServiceRegistry } from 'nestjs-servus';
+import { ServiceBase } from 'nestjs-servus';
+import { DuplicateServiceNameError, ServiceDefinition, ServiceRegistry } from 'nestjs-servus/extend';
 import { Rescuer } from '../rescue/rescuer';
 
 class Noop extends ServiceBase {

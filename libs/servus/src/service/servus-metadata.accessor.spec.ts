@@ -1,12 +1,12 @@
 import {
   InternalServerError,
   RescueFrom,
-  RescueHandler,
   Service,
   ServiceBase,
   ServiceUnavailableError,
   ValidationError,
 } from 'nestjs-servus';
+import { RescueHandler } from 'nestjs-servus/extend';
 import { ServusMetadataAccessor } from './servus-metadata.accessor';
 
 class TimeoutError extends Error {}

@@ -10,15 +10,8 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { Redis } from 'ioredis';
-import {
-  NotFoundError,
-  Service,
-  ServiceBase,
-  ServusExecutor,
-  ServusModule,
-  ServusModuleOptions,
-  SERVUS_TRACER,
-} from 'nestjs-servus';
+import { NotFoundError, Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
+import { SERVUS_TRACER } from 'nestjs-servus/extend';
 import { ServusTestingModule, ServusTestingOptions, ServusTestQueue } from 'nestjs-servus/testing';
 import { BullmqQueues } from 'nestjs-servus/async/bullmq-queues';
 import { JobRequestBuilder } from 'nestjs-servus/async/job-request';

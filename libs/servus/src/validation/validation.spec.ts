@@ -6,9 +6,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  argumentsExample,
-  InvalidSchemaError,
-  resultExample,
   Service,
   ServiceBase,
   ServusExecutor,
@@ -16,6 +13,8 @@ import {
   ServusModuleOptions,
   ValidationError,
 } from 'nestjs-servus';
+import { InvalidSchemaError } from 'nestjs-servus/extend';
+import { argumentsExample, resultExample } from 'nestjs-servus/testing';
 
 const SCHEMAS_DIR = join(__dirname, '__fixtures__/schemas/services');
 

@@ -1,2 +1,0 @@
-export { RescueFrom, RescueHandler, ErrorClass } from './rescue-from.decorator';
-export { RescueContext } from './rescue-context';

@@ -1,1 +1,0 @@
-export { ServusTracing, SERVUS_TRACER, TraceCarrier } from './servus-tracing';
