@@ -2,15 +2,15 @@ import { ClassRef } from '../util/class-ref';
 import { ServiceError } from '../response/service-error';
 import { ServiceResponse } from '../response/service-response';
 import { ServusTestQueue } from './servus-test-queue';
+import { isLike, ServusMatcherContext as MatcherContext, ServusMatcherResult as Result } from './matcher-context';
 import { activeRecorder, RecordedCall } from './servus-test-recorder';
 
-type MatcherContext = jest.MatcherContext;
-type Result = jest.CustomMatcherResult;
 type ServiceRef = ClassRef | string;
 
 /**
- * Jest matchers for services. Opt in with `setupFilesAfterEnv: ['nestjs-servus/testing/jest-setup']`
- * (`nestjs-servus/testing/jest-setup` from the package), or `expect.extend(servusMatchers)`.
+ * Matchers for services, for jest and vitest. Opt in with
+ * `setupFilesAfterEnv: ['nestjs-servus/testing/jest-setup']` (jest),
+ * `setupFiles: ['nestjs-servus/testing/vitest-setup']` (vitest), or `expect.extend(servusMatchers)`.
  *
  * @publicApi
  */
@@ -53,7 +53,7 @@ export const servusMatchers = {
     const emitted = recorder.emits.slice(mark.emits);
     const pass = emitted.some(
       (emit) =>
-        emit.event === event && (partialPayload === undefined || this.equals(emit.payload, partial(partialPayload))),
+        emit.event === event && (partialPayload === undefined || isLike(this, emit.payload, partialPayload)),
     );
     return {
       pass,
@@ -93,8 +93,8 @@ export const servusMatchers = {
     const pass = calls.some(
       (call) =>
         sameService(call, service) &&
-        (partialArgs === undefined || this.equals(call.args, partial(partialArgs))) &&
-        (options === undefined || this.equals(call.options, partial(options))),
+        (partialArgs === undefined || isLike(this, call.args, partialArgs)) &&
+        (options === undefined || isLike(this, call.options, options)),
     );
     return {
       pass,
@@ -116,7 +116,7 @@ export const servusMatchers = {
     const calls = recorder.calls.slice(mark.calls);
     const pass = calls.some(
       (call) =>
-        sameService(call, service) && (partialArgs === undefined || this.equals(call.args, partial(partialArgs))),
+        sameService(call, service) && (partialArgs === undefined || isLike(this, call.args, partialArgs)),
     );
     return {
       pass,
@@ -134,14 +134,6 @@ export type ServusMatchers<R> = {
   toCallService(service: ServiceRef, partialArgs?: unknown): Promise<R>;
 };
 
-declare global {
-  // eslint-disable-next-line @typescript-eslint/no-namespace
-  namespace jest {
-    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
-    interface Matchers<R> extends ServusMatchers<R> {}
-  }
-}
-
 function asResponse(context: MatcherContext, received: unknown, name: string): ServiceResponse {
   if (!ServiceResponse.isResponse(received)) {
     throw new Error(
@@ -155,16 +147,6 @@ async function runBlock(block: unknown, name: string): Promise<void> {
   if (typeof block !== 'function')
     throw new Error(`${name}: expect() needs a function that does the work, e.g. expect(() => executor.call(...))`);
   await (block as () => unknown)();
-}
-
-/** Objects and arrays compare on the given keys only, recursively. */
-function partial(expected: unknown): unknown {
-  if (expected === null || typeof expected !== 'object' || (expected as { asymmetricMatch?: unknown }).asymmetricMatch)
-    return expected;
-  if (Array.isArray(expected)) return expected.map(partial);
-  return expect.objectContaining(
-    Object.fromEntries(Object.entries(expected).map(([key, value]) => [key, partial(value)])),
-  );
 }
 
 function sameService(call: RecordedCall, service: ServiceRef): boolean {
