@@ -37,6 +37,8 @@ describe('servus generate', () => {
       rootDir: project,
       roots: ['<rootDir>/src'],
       setupFilesAfterEnv: [],
+      // What a jest user with ESM-style imports (`./x.js`, `--ext js`) adds to resolve them to the .ts files.
+      moduleNameMapper: { ...require(join(ROOT, 'jest.config.js')).moduleNameMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
     };
     writeFileSync(join(project, 'jest.config.js'), `module.exports = ${JSON.stringify(jestConfig)};`);
   });
@@ -95,6 +97,43 @@ describe('servus generate', () => {
     expect(existsSync(join(project, 'src/reports/other.service.ts'))).toBe(false);
   });
 
+  it('--ext js ends relative imports in .js (TypeScript 6 resolves them under module commonjs too)', () => {
+    expect(run('generate', 'service', 'billing/charge', 'amount:integer', '--ext', 'js')).toBe(0);
+    expect(run('generate', 'handler', 'payment.received', '--invoke', 'billing/charge', '--ext', 'js')).toBe(0);
+    expect(readFileSync(join(project, 'src/billing/charge.service.spec.ts'), 'utf8')).toContain(
+      "import { Charge } from './charge.service.js';",
+    );
+    const handler = readFileSync(join(project, 'src/handlers/payment-received.handler.ts'), 'utf8');
+    expect(handler).toContain("import { Charge, ChargeArgs } from '../billing/charge.service.js';");
+    expect(readFileSync(join(project, 'src/handlers/payment-received.handler.spec.ts'), 'utf8')).toContain(
+      "import { PaymentReceivedHandler } from './payment-received.handler.js';",
+    );
+    expect(run('generate', 'service', 'billing/refund', '--ext', 'cjs')).toBe(1);
+    expect(errors).toHaveBeenLastCalledWith('servus: --ext cjs: use --ext js or --ext none');
+  });
+
+  it('in an ESM project ("type": "module", as Nest 12 scaffolds it) relative imports end in .js by default', () => {
+    const esm = mkdtempSync(join(tmpdir(), 'servus-gen-esm-'));
+    try {
+      writeFileSync(join(esm, 'package.json'), JSON.stringify({ type: 'module' }));
+      expect(main(['generate', 'service', 'billing/charge'], esm)).toBe(0);
+      expect(main(['generate', 'handler', 'payment.received', '--invoke', 'billing/charge'], esm)).toBe(0);
+      expect(readFileSync(join(esm, 'src/billing/charge.service.spec.ts'), 'utf8')).toContain(
+        "from './charge.service.js';",
+      );
+      expect(readFileSync(join(esm, 'src/handlers/payment-received.handler.ts'), 'utf8')).toContain(
+        "from '../billing/charge.service.js';",
+      );
+      // --ext none wins over the package.json.
+      expect(main(['generate', 'service', 'billing/refund', '--ext', 'none'], esm)).toBe(0);
+      expect(readFileSync(join(esm, 'src/billing/refund.service.spec.ts'), 'utf8')).toContain(
+        "import { Refund } from './refund.service';",
+      );
+    } finally {
+      rmSync(esm, { recursive: true, force: true });
+    }
+  });
+
   it('the generated code compiles and the generated specs pass as generated', () => {
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', project], {
       cwd: project,
@@ -112,7 +151,9 @@ describe('servus generate', () => {
     );
     expect(jest.stderr).toMatch(/PASS src\/reports\/archive\.service\.spec\.ts/);
     expect(jest.stderr).toMatch(/PASS src\/handlers\/report-generated\.handler\.spec\.ts/);
-    expect(jest.stderr).toMatch(/Tests: +2 passed, 2 total/);
+    expect(jest.stderr).toMatch(/PASS src\/billing\/charge\.service\.spec\.ts/);
+    expect(jest.stderr).toMatch(/PASS src\/handlers\/payment-received\.handler\.spec\.ts/);
+    expect(jest.stderr).toMatch(/Tests: +4 passed, 4 total/);
     expect(jest.status).toBe(0);
   }, 120_000);
 });

@@ -19,6 +19,8 @@ export interface GenerateOptions {
   schemasDir: string;
   /** Module the generated files import Servus from. Default: 'nestjs-servus'. */
   importFrom?: string;
+  /** Put on relative imports: '.js' in an ESM project (see module-format.ts). Default none. */
+  extension?: '' | '.js';
   dryRun: boolean;
 }
 
@@ -46,7 +48,11 @@ export function planService(path: string, argSpecs: string[], options: GenerateO
     { path: join(dir, `${fileBase}.service.ts`), content: serviceFile({ className, serviceName }, args, importFrom) },
     {
       path: join(dir, `${fileBase}.service.spec.ts`),
-      content: serviceSpecFile({ className, serviceName, fileBase }, importFrom, options.schemasDir),
+      content: serviceSpecFile(
+        { className, serviceName, unitFile: `${fileBase}.service${options.extension ?? ''}` },
+        importFrom,
+        options.schemasDir,
+      ),
     },
     { path: join(schemaBase, 'arguments.json'), content: argumentsSchema(args) },
     { path: join(schemaBase, 'result.json'), content: resultSchema() },
@@ -76,7 +82,8 @@ export function planHandler(event: string, invoke: string | undefined, options: 
   const fileBase = kebab(event.replace(/\./g, '-'));
   const className = `${pascal(event.replace(/\./g, '-'))}Handler`;
   const dir = join(options.root, 'handlers');
-  let targetImport = relative(dir, targetFile).replace(/\\/g, '/').replace(/\.ts$/, '');
+  const extension = options.extension ?? '';
+  let targetImport = relative(dir, targetFile).replace(/\\/g, '/').replace(/\.ts$/, extension);
   if (!targetImport.startsWith('.')) targetImport = `./${targetImport}`;
   const importFrom = options.importFrom ?? 'nestjs-servus';
   const method = camel(segments[segments.length - 1]);
@@ -87,7 +94,11 @@ export function planHandler(event: string, invoke: string | undefined, options: 
     },
     {
       path: join(dir, `${fileBase}.handler.spec.ts`),
-      content: handlerSpecFile({ className, event, fileBase, target, targetImport }, importFrom, options.schemasDir),
+      content: handlerSpecFile(
+        { className, event, unitFile: `${fileBase}.handler${extension}`, target, targetImport },
+        importFrom,
+        options.schemasDir,
+      ),
     },
   ];
 }

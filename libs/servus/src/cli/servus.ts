@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 import { GenerateError, GenerateOptions, planHandler, planService, writePlanned } from './generate';
 import { DEFAULT_SCHEMAS_DIR } from '../validation/schema-files';
+import { chooseExtension } from './module-format';
 
 const USAGE = `Usage:
   servus generate service <path> [name:type[?] ...]   e.g. servus generate service reports/archive userId:integer note:string?
   servus generate handler <event> --invoke <service path>
 Options: --dry-run  --root <src dir> (default src)  --schemas <dir> (default schemas/services)  --import <module>
+         --ext js|none (relative imports end in .js or not; default: .js when package.json says "type": "module")
 Types: string, number, integer, boolean, date. Existing files are never overwritten.`;
 
 /** The `servus` command: scaffolds services and event handlers with their specs and schemas. */
@@ -23,14 +25,15 @@ export function main(argv: string[], cwd = process.cwd()): number {
     console.log(USAGE);
     return flags.has('--help') ? 0 : 1;
   }
-  const options: GenerateOptions = {
-    cwd,
-    root: String(flags.get('--root') ?? 'src'),
-    schemasDir: String(flags.get('--schemas') ?? DEFAULT_SCHEMAS_DIR),
-    importFrom: flags.has('--import') ? String(flags.get('--import')) : undefined,
-    dryRun: flags.has('--dry-run'),
-  };
   try {
+    const options: GenerateOptions = {
+      cwd,
+      root: String(flags.get('--root') ?? 'src'),
+      schemasDir: String(flags.get('--schemas') ?? DEFAULT_SCHEMAS_DIR),
+      importFrom: flags.has('--import') ? String(flags.get('--import')) : undefined,
+      extension: chooseExtension(flags.get('--ext'), cwd),
+      dryRun: flags.has('--dry-run'),
+    };
     const files =
       kind === 'service'
         ? planService(target, rest, options)

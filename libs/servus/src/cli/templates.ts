@@ -52,14 +52,14 @@ export class ${names.className} extends ServiceBase<${names.className}Args, ${na
 }
 
 export function serviceSpecFile(
-  names: { className: string; serviceName: string; fileBase: string },
+  names: { className: string; serviceName: string; unitFile: string },
   importFrom: string,
   schemasDir: string,
 ): string {
   return `import { Test, TestingModule } from '@nestjs/testing';
 import { ServusExecutor } from '${importFrom}';
 import { argumentsExample, ServusTestingModule } from '${importFrom}/testing';
-import { ${names.className} } from './${names.fileBase}.service';
+import { ${names.className} } from './${names.unitFile}';
 
 describe('${names.className} (${names.serviceName})', () => {
   let moduleRef: TestingModule;
@@ -124,7 +124,7 @@ export class ${names.className} {
 }
 
 export function handlerSpecFile(
-  names: { className: string; event: string; fileBase: string; target: string; targetImport: string },
+  names: { className: string; event: string; unitFile: string; target: string; targetImport: string },
   importFrom: string,
   schemasDir: string,
 ): string {
@@ -132,7 +132,7 @@ export function handlerSpecFile(
 import { ServusEvents } from '${importFrom}';
 import { argumentsExample, ServusTestingModule } from '${importFrom}/testing';
 import { ${names.target} } from '${names.targetImport}';
-import { ${names.className} } from './${names.fileBase}.handler';
+import { ${names.className} } from './${names.unitFile}';
 
 describe('${names.className} (${names.event})', () => {
   let moduleRef: TestingModule;

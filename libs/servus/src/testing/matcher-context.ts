@@ -6,7 +6,7 @@
  * @publicApi
  */
 export interface ServusMatcherContext {
-  isNot: boolean;
+  isNot?: boolean;
   equals(a: unknown, b: unknown): boolean;
   utils: {
     matcherHint(matcherName: string, received?: string, expected?: string): string;

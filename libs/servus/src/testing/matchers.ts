@@ -52,8 +52,7 @@ export const servusMatchers = {
     await runBlock(block, 'toEmitEvent');
     const emitted = recorder.emits.slice(mark.emits);
     const pass = emitted.some(
-      (emit) =>
-        emit.event === event && (partialPayload === undefined || isLike(this, emit.payload, partialPayload)),
+      (emit) => emit.event === event && (partialPayload === undefined || isLike(this, emit.payload, partialPayload)),
     );
     return {
       pass,
@@ -115,8 +114,7 @@ export const servusMatchers = {
     await runBlock(block, 'toCallService');
     const calls = recorder.calls.slice(mark.calls);
     const pass = calls.some(
-      (call) =>
-        sameService(call, service) && (partialArgs === undefined || isLike(this, call.args, partialArgs)),
+      (call) => sameService(call, service) && (partialArgs === undefined || isLike(this, call.args, partialArgs)),
     );
     return {
       pass,
