@@ -76,7 +76,9 @@ describe('servus generate', () => {
     expect(run('generate', 'handler', 'report.generated', '--invoke', 'reports/archive')).toBe(0);
     const source = readFileSync(join(project, 'src/handlers/report-generated.handler.ts'), 'utf8');
     expect(source).toContain("@EventHandler('report.generated')");
-    expect(source).toContain("import { Archive, ArchiveArgs } from '../reports/archive.service';");
+    expect(source).toContain("import { Archive } from '../reports/archive.service';");
+    // A type in a decorated signature: `import type`, or isolatedModules + emitDecoratorMetadata (Nest's scaffold) refuse it.
+    expect(source).toContain("import type { ArchiveArgs } from '../reports/archive.service';");
     expect(existsSync(join(project, 'src/handlers/report-generated.handler.spec.ts'))).toBe(true);
   });
 
@@ -104,7 +106,7 @@ describe('servus generate', () => {
       "import { Charge } from './charge.service.js';",
     );
     const handler = readFileSync(join(project, 'src/handlers/payment-received.handler.ts'), 'utf8');
-    expect(handler).toContain("import { Charge, ChargeArgs } from '../billing/charge.service.js';");
+    expect(handler).toContain("import type { ChargeArgs } from '../billing/charge.service.js';");
     expect(readFileSync(join(project, 'src/handlers/payment-received.handler.spec.ts'), 'utf8')).toContain(
       "import { PaymentReceivedHandler } from './payment-received.handler.js';",
     );

@@ -109,7 +109,8 @@ export function handlerFile(
   importFrom: string,
 ): string {
   return `import { EventHandler, Invoke } from '${importFrom}';
-import { ${names.target}, ${names.target}Args } from '${names.targetImport}';
+import { ${names.target} } from '${names.targetImport}';
+import type { ${names.target}Args } from '${names.targetImport}';
 
 /** What happens when '${names.event}' is emitted. */
 @EventHandler('${names.event}')
