@@ -94,14 +94,16 @@ describe('the packed library (nestjs-servus)', () => {
           'servus_calls_total{service="greet",queue="",outcome="success",code=""} 1',
           'servus_calls_total{service="greet",queue="default",outcome="success",code=""} 1',
         ],
-        health: { status: 200, body: expect.objectContaining({ status: 'ok' }) },
+        health: { status: 200, body: expect.objectContaining({ status: 'ok' }) as unknown },
         dashboard: { anonymous: 401, authorized: 200 },
         entries: { testing: 'function', extend: 'symbol' },
       });
 
       // import and require give the same objects: one copy of the module state, whichever way in.
       const same = run(process.execPath, ['--input-type=module', '-e', sameModuleScript()], app);
-      expect(JSON.parse(same)).toEqual(ENTRIES.map((entry) => ({ entry, names: expect.any(Number), same: true })));
+      expect(JSON.parse(same)).toEqual(
+        ENTRIES.map((entry) => ({ entry, names: expect.any(Number) as unknown, same: true })),
+      );
 
       if (kind.runner) {
         const result = spawnSync(process.execPath, kind.runner.command, {
