@@ -31,14 +31,15 @@ describe('servus generate', () => {
       join(project, 'tsconfig.spec.json'),
       JSON.stringify({ extends: './tsconfig.json', compilerOptions: { isolatedModules: true } }),
     );
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repo's own CommonJS jest config, read as jest reads it
+    const repoJest = require(join(ROOT, 'jest.config.js')) as { moduleNameMapper: Record<string, string> };
     const jestConfig = {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- the repo's own CommonJS jest config, read as jest reads it
-      ...require(join(ROOT, 'jest.config.js')),
+      ...repoJest,
       rootDir: project,
       roots: ['<rootDir>/src'],
       setupFilesAfterEnv: [],
       // What a jest user with ESM-style imports (`./x.js`, `--ext js`) adds to resolve them to the .ts files.
-      moduleNameMapper: { ...require(join(ROOT, 'jest.config.js')).moduleNameMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
+      moduleNameMapper: { ...repoJest.moduleNameMapper, '^(\\.{1,2}/.*)\\.js$': '$1' },
     };
     writeFileSync(join(project, 'jest.config.js'), `module.exports = ${JSON.stringify(jestConfig)};`);
   });
