@@ -39,3 +39,11 @@ export class NoopWithSchema extends ServiceBase<Args, number> {
     return this.success(args.userId);
   }
 }
+
+/** The no-op service with a concurrency key (one job per user at once): what flow control costs a job that is admitted. */
+@Service({ name: 'bench.noop-keyed', async: { concurrency: { limit: 1, key: (args: Args) => String(args.userId) } } })
+export class NoopKeyed extends ServiceBase<Args, number> {
+  async call(args: Args) {
+    return this.success(args.userId);
+  }
+}

@@ -27,7 +27,22 @@ class WaitForCancel extends ServiceBase<Record<string, never>, null> {
   }
 }
 
-@Module({ providers: [Double, WaitForCancel] })
+/** Flow control on the cluster: one job per key at once, 100 starts a minute; records its runs in this process. */
+const flowRuns: Array<{ key: string; start: number; end: number }> = [];
+@Service({
+  name: 'cluster.flow',
+  async: { concurrency: { limit: 1, key: (args: { key: string }) => args.key }, rateLimit: { max: 100, per: '1m' } },
+})
+class ClusterFlow extends ServiceBase<{ key: string }, null> {
+  async call({ key }: { key: string }) {
+    const start = Date.now();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    flowRuns.push({ key, start, end: Date.now() });
+    return this.success(null);
+  }
+}
+
+@Module({ providers: [Double, WaitForCancel, ClusterFlow] })
 class ClusterServices {}
 
 /**
@@ -154,6 +169,40 @@ describe('faults: Redis Cluster', () => {
       holders: holders.length,
       ms: since(started),
     });
+  }, 60_000);
+
+  it('flow control: leases, parked lines and rate windows live in the prefix slot; no two jobs of a key overlap', async () => {
+    const executor = app.get(ServusExecutor);
+    const receipts = await executor.callAsyncMany(
+      Array.from({ length: 18 }, (_, n) => ({ service: ClusterFlow, args: { key: `k${n % 3}` } })),
+    );
+    // The rate window (a minute) keeps its keys meanwhile: they must sit on the prefix's node.
+    const flowKeys: Record<number, string[]> = {};
+    await Promise.all(receipts.map((receipt) => executor.result(receipt, { timeoutMs: 20_000 })));
+    for (const node of nodes) {
+      const client = new Redis(node.port, '127.0.0.1');
+      const [, keys] = await client.scan('0', 'MATCH', `${prefix}:flow:*`, 'COUNT', 1000);
+      if (keys.length) flowKeys[node.port] = keys;
+      client.disconnect();
+    }
+    const overlapping = flowRuns.filter((a) =>
+      flowRuns.some((b) => a !== b && a.key === b.key && a.start < b.end && b.start < a.end),
+    );
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const postponed = /^servus_jobs_postponed_total\{service="cluster.flow",reason="concurrency"\} (\d+)$/m.exec(
+      metrics,
+    );
+    faultSummary('Redis Cluster, flow control', `3 masters, prefix ${prefix}: 18 jobs on 3 keys, limit 1 per key`, {
+      runs: flowRuns.length,
+      overlapping: overlapping.length,
+      nodesWithFlowKeys: Object.keys(flowKeys).length,
+      postponed: postponed?.[1],
+    });
+    expect(flowRuns).toHaveLength(18);
+    expect(overlapping).toEqual([]);
+    expect(Object.values(flowKeys)).toHaveLength(1);
+    expect(Object.values(flowKeys)[0]).toContain(`${prefix}:flow:cluster.flow:r:`);
+    expect(Number(postponed?.[1])).toBeGreaterThan(0);
   }, 60_000);
 
   it('refuses a prefix without a hash tag at boot, naming the fix', async () => {

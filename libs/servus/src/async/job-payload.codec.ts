@@ -2,13 +2,14 @@ import { isPlainObject } from '../util/is-plain-object';
 import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
+import { flowKeyProblem, FlowKeys } from './flow-control.port';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
   service: string;
   args: unknown;
   /** `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C trace context. */
-  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier };
+  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier; flow?: FlowKeys };
 }
 
 export function encodePayload(
@@ -17,11 +18,13 @@ export function encodePayload(
   context?: ContextValues,
   gids = false,
   trace?: TraceCarrier,
+  flow?: FlowKeys,
 ): JobPayload {
   const metadata: JobPayload['metadata'] = { v: 1 };
   if (context) metadata.context = context;
   if (gids) metadata.gids = true;
   if (trace) metadata.trace = trace;
+  if (flow) metadata.flow = flow;
   return { service, args, metadata };
 }
 
@@ -32,6 +35,7 @@ export function decodePayload(data: unknown): {
   context?: ContextValues;
   gids: boolean;
   trace?: TraceCarrier;
+  flow?: FlowKeys;
 } {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     throw new UndecodablePayloadError(`expected an object { service, args }, got ${describe(data)}`);
@@ -43,14 +47,31 @@ export function decodePayload(data: unknown): {
   if (!Object.prototype.hasOwnProperty.call(data, 'args')) {
     throw new UndecodablePayloadError(`no "args" for ${service}`);
   }
-  const metadata = (data as { metadata?: { context?: unknown; gids?: unknown; trace?: unknown } }).metadata;
+  const metadata = (data as { metadata?: { context?: unknown; gids?: unknown; trace?: unknown; flow?: unknown } })
+    .metadata;
   return {
     service,
     args,
     context: contextOf(metadata?.context),
     gids: metadata?.gids === true,
     trace: traceOf(metadata?.trace),
+    flow: flowOf(metadata?.flow),
   };
+}
+
+/** A job's flow keys (they name Redis keys: a malformed one refuses the job rather than pick a slot). */
+function flowOf(value: unknown): FlowKeys | undefined {
+  if (value === undefined) return undefined;
+  if (!isPlainObject(value)) throw new UndecodablePayloadError(`"metadata.flow" must be an object`);
+  const keys: FlowKeys = {};
+  for (const kind of ['c', 'r'] as const) {
+    const key = value[kind];
+    if (key === undefined) continue;
+    const problem = flowKeyProblem(key);
+    if (problem) throw new UndecodablePayloadError(`"metadata.flow.${kind}" ${problem}`);
+    keys[kind] = key as string;
+  }
+  return keys;
 }
 
 /** A job's trace context, if it is a flat object of strings (anything else is ignored: the job runs untraced). */

@@ -1,6 +1,6 @@
 import { AsyncModuleOptions } from './async-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
@@ -15,6 +15,7 @@ import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
+import { FLOW_CONTROL, FlowControl } from './flow-control.port';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -40,6 +41,7 @@ export class JobRequestBuilder {
     readonly names: QueueNames,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
+    @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
   }
@@ -85,11 +87,13 @@ export class JobRequestBuilder {
     const context = this.carry && ServusContext.carried(this.carry);
     const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
+    // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
+    const flow = this.flow?.keysOf(definition, args);
     try {
       const trace = traced ? this.tracing.inject() : undefined;
       return {
         queue,
-        payload: encodePayload(service, encoded, context, encoded !== args, trace),
+        payload: encodePayload(service, encoded, context, encoded !== args, trace, flow),
         options: withCallOptions(this.baseOptionsOf(definition), options),
       };
     } catch (error) {

@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
@@ -13,6 +13,7 @@ import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
 import { ServiceDefinition } from '../service/service-definition';
+import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -32,12 +33,14 @@ export class ServusJobProcessor {
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
+    @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {}
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
   private readonly running = new Map<string, RunningJob>();
 
-  async process(job: Job): Promise<SerializedResponse> {
+  /** `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. */
+  async process(job: Job, token?: string): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
     const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
@@ -58,13 +61,23 @@ export class ServusJobProcessor {
     }
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
     const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
-    return this.tracing.run(
-      `process ${definition.name}`,
-      SpanKind.CONSUMER,
-      attributes,
-      () => this.run(job, call, definition, label, attempt),
-      this.tracing.extract(call.trace),
-    );
+    const traced = () =>
+      this.tracing.run(
+        `process ${definition.name}`,
+        SpanKind.CONSUMER,
+        attributes,
+        () => this.run(job, call, definition, label, attempt),
+        this.tracing.extract(call.trace),
+      );
+    if (!this.flow || !hasFlowLimits(definition)) return traced();
+    // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError.
+    const ticket = await this.flow.admit(definition, job, token, call.flow ?? {});
+    try {
+      return await traced();
+    } finally {
+      // Not awaited: the service has ended, so the slot may go; the job completes meanwhile (one round trip fewer).
+      void ticket.release();
+    }
   }
 
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */

@@ -116,8 +116,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
     const connection = createRedisClient(this.options, 'worker');
     this.connections.push(connection);
-    // One parameter on purpose: with three, BullMQ builds an AbortSignal for every job; ours is made on demand.
-    const worker = new Worker(queue, (job) => this.processor.process(job), {
+    // Two parameters on purpose: with three, BullMQ builds an AbortSignal for every job; ours is made on demand.
+    const worker = new Worker(queue, (job, token) => this.processor.process(job, token), {
       connection,
       prefix: this.names.prefix,
       concurrency,

@@ -21,6 +21,16 @@ export interface JobObservation {
   attemptsMade: number;
 }
 
+/** A job that could not start because of a flow limit: put back (delayed) without using an attempt. */
+export interface PostponedObservation {
+  service: string;
+  queue: string;
+  jobId: string;
+  reason: 'concurrency' | 'rate_limit';
+  /** How long it waits at most before it looks again (a freed slot may wake it sooner). */
+  delayMs: number;
+}
+
 /**
  * What an observer can see. Each hook is optional; a module without observers pays one
  * length check per hook. A hook that throws is logged and skipped: observing must never
@@ -32,6 +42,8 @@ export interface ServusObserver {
   enqueued?(receipts: readonly AsyncReceipt[]): void;
   jobRetrying?(job: JobObservation): void;
   jobDead?(job: JobObservation): void;
+  /** A job over a concurrency or rate limit was postponed (flow control). */
+  jobPostponed?(job: PostponedObservation): void;
   /** An event is emitted (ServusEvents.emit), before its handlers run. */
   emitted?(event: string, payload: unknown): void;
 }
@@ -54,6 +66,7 @@ export class ServusObservers {
     enqueued: [],
     jobRetrying: [],
     jobDead: [],
+    jobPostponed: [],
     emitted: [],
   };
   private readonly logger = new Logger('Servus');
@@ -106,6 +119,10 @@ export class ServusObservers {
 
   jobDead(job: JobObservation): void {
     for (const listener of this.hooks.jobDead) listener(job);
+  }
+
+  jobPostponed(job: PostponedObservation): void {
+    for (const listener of this.hooks.jobPostponed) listener(job);
   }
 
   emitted(event: string, payload: unknown): void {

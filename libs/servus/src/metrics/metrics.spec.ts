@@ -99,6 +99,7 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
       'servus_calls_total',
       'servus_jobs_dead_total',
       'servus_jobs_enqueued_total',
+      'servus_jobs_postponed_total',
       'servus_jobs_retried_total',
       'servus_queue_jobs',
     ]);

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import { ASYNC_DISPATCHER, AsyncDispatcher, JOB_STATES } from '../execution/async-dispatcher.interface';
-import { CallObservation, JobObservation, ServusObservers } from '../execution/servus-observers';
+import { CallObservation, JobObservation, PostponedObservation, ServusObservers } from '../execution/servus-observers';
 import { AsyncReceipt } from '../execution/call-async-options.interface';
 import {
   DEFAULT_DURATION_BUCKETS,
@@ -24,6 +24,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
   readonly enqueued: Counter<'service' | 'queue'>;
   readonly retried: Counter<'service' | 'queue'>;
   readonly dead: Counter<'service' | 'queue'>;
+  readonly postponed: Counter<'service' | 'reason'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   private readonly logger = new Logger('Servus');
   private unsubscribe?: () => void;
@@ -68,6 +69,10 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
       `${prefix}jobs_dead_total`,
       (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.dead }),
     );
+    this.postponed = this.metric(
+      `${prefix}jobs_postponed_total`,
+      (name) => new Counter({ name, registers, labelNames: ['service', 'reason'], help: HELP.postponed }),
+    );
     // Read at scrape time through the registry's current app: a gauge reused from a closed app (hot reload,
     // a second app in one process) would otherwise ask that app's closed queues.
     this.queueJobs = this.metric(
@@ -103,6 +108,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
       },
       jobRetrying: (job: JobObservation) => this.retried.inc({ service: job.service, queue: job.queue }),
       jobDead: (job: JobObservation) => this.dead.inc({ service: job.service, queue: job.queue }),
+      jobPostponed: (job: PostponedObservation) => this.postponed.inc({ service: job.service, reason: job.reason }),
     });
   }
 
@@ -141,5 +147,7 @@ const HELP = {
     'callAsync / callAsyncMany calls accepted by Redis in this process (a repeat with the same jobId or idempotencyKey counts again)',
   retried: 'Job attempts that failed in this worker and will be retried',
   dead: 'Jobs that failed for good in this worker (no attempt left, or not retryable; not jobs failed by stall recovery)',
+  postponed:
+    'Jobs of this worker postponed by a flow limit (reason concurrency or rate_limit): put back as delayed, no attempt used',
   queueJobs: 'Jobs in each Servus queue by state, read from Redis at scrape time (the same in every process)',
 };

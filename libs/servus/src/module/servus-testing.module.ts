@@ -6,6 +6,8 @@ import { ServusTestQueue } from '../testing/servus-test-queue';
 import { ServusTestRecorder } from '../testing/servus-test-recorder';
 import { ServusTestingOptions } from './servus-testing-options';
 import { SERVUS_TESTING_OPTIONS } from '../testing/test-queue-options';
+import { FLOW_CONTROL } from '../async/flow-control.port';
+import { LocalFlowControl } from '../flow/local-flow-control';
 
 /**
  * ServusModule for tests, without Redis: the same discovery, pipeline, contracts and events,
@@ -30,7 +32,13 @@ export class ServusTestingModule {
         { provide: SERVUS_TESTING_OPTIONS, useValue: { ...options, async } },
       ],
       [],
-      [ServusTestRecorder, ServusTestQueue, { provide: ASYNC_DISPATCHER, useExisting: ServusTestQueue }],
+      [
+        ServusTestRecorder,
+        ServusTestQueue,
+        { provide: ASYNC_DISPATCHER, useExisting: ServusTestQueue },
+        LocalFlowControl,
+        { provide: FLOW_CONTROL, useExisting: LocalFlowControl },
+      ],
       [ServusTestQueue],
     );
   }

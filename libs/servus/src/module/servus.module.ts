@@ -32,6 +32,8 @@ import { ServusEvents } from '../events/servus-events';
 import { GlobalIds } from '../globalid/global-ids';
 import { ServusObservers } from '../execution/servus-observers';
 import { ServusTracing } from '../tracing/servus-tracing';
+import { FLOW_CONTROL } from '../async/flow-control.port';
+import { RedisFlowControl } from '../flow/redis-flow-control';
 
 const CORE_PROVIDERS: Provider[] = [
   OPTIONS_CHECK,
@@ -67,6 +69,8 @@ const BULLMQ_PROVIDERS: Provider[] = [
   BullmqHealth,
   { provide: QUEUE_HEALTH, useExisting: BullmqHealth },
   { provide: QUEUE_HANDLES, useExisting: BullmqQueues },
+  RedisFlowControl,
+  { provide: FLOW_CONTROL, useExisting: RedisFlowControl },
 ];
 const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES];
 

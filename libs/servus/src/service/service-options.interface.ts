@@ -1,4 +1,5 @@
 import { ScheduleOptions } from './schedule-options.interface';
+import { ConcurrencyLimit, RateLimit } from './flow-limits.interface';
 
 /** Per-service defaults for `callAsync` (a call's own options win). */
 export interface ServiceAsyncOptions {
@@ -6,6 +7,10 @@ export interface ServiceAsyncOptions {
   attempts?: number;
   backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
   priority?: number;
+  /** At most `limit` jobs with the same key run at once, across all workers (see docs/flow-control.md). */
+  concurrency?: ConcurrencyLimit;
+  /** At most `max` starts per `per` window, per key or per service, across all workers. */
+  rateLimit?: RateLimit;
 }
 
 /**

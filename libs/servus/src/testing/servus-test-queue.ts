@@ -19,6 +19,8 @@ import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
 import { ServusObservers } from '../execution/servus-observers';
 import { SERVUS_TESTING_OPTIONS, TestQueueOptions } from './test-queue-options';
+import { ServiceRegistry } from '../service/service-registry';
+import { drainWithLimits } from './limited-drain';
 
 /** A call made with `callAsync` under the testing module. */
 export interface EnqueuedCall {
@@ -36,6 +38,8 @@ export interface EnqueuedCall {
   metadata: JobPayload['metadata'];
   state: 'enqueued' | 'completed' | 'failed';
   attemptsMade: number;
+  /** Times drain() postponed it for a rate limit (see docs/flow-control.md). */
+  postponed: number;
   response?: ServiceResponse;
   failedReason?: string;
 }
@@ -60,6 +64,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     private readonly recorder: ServusTestRecorder,
     @Inject(SERVUS_TESTING_OPTIONS) private readonly options: TestQueueOptions,
     private readonly observers: ServusObservers,
+    private readonly registry: ServiceRegistry,
   ) {}
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
@@ -101,6 +106,7 @@ export class ServusTestQueue implements AsyncDispatcher {
       metadata: payload.metadata,
       state: 'enqueued',
       attemptsMade: 0,
+      postponed: 0,
     };
     this.calls.push(call);
     this.recorder.recordEnqueue(definition, payload.args, options);
@@ -212,11 +218,18 @@ export class ServusTestQueue implements AsyncDispatcher {
     return call;
   }
 
-  /** Performs every pending call, and those they enqueue in turn, until none is left. */
-  async drain(): Promise<EnqueuedCall[]> {
-    const performed: EnqueuedCall[] = [];
-    for (let next = this.pending()[0]; next; next = this.pending()[0]) performed.push(await this.perform(next));
-    return performed;
+  /**
+   * Performs every pending call, and those they enqueue in turn, until none is left: one at a time, in
+   * enqueue order, rate limits applied on a virtual clock (a call over its limit is postponed behind the
+   * calls that may start; no real time passes). See docs/flow-control.md.
+   */
+  drain(): Promise<EnqueuedCall[]> {
+    return drainWithLimits(
+      () => this.pending(),
+      (call) => this.perform(call),
+      (call) => this.registry.findByName(call.service),
+      this.observers,
+    );
   }
 
   /** A call not performed yet is removed; a performed one is 'finished'. */

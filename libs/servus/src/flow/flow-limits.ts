@@ -1,0 +1,70 @@
+import { parseDuration } from '../async/duration';
+import { ServiceDefinition } from '../service/service-definition';
+import { FlowKeyFunction } from '../service/flow-limits.interface';
+
+export const DEFAULT_LEASE_MS = 30_000;
+/** Leases are renewed every third of their time, looked at every 100 ms: shorter ones would be lost to a busy event loop. */
+export const MIN_LEASE_MS = 1000;
+
+/** A service's limits, checked and in milliseconds. */
+export interface FlowLimits {
+  concurrency?: { limit: number; leaseMs: number; key?: FlowKeyFunction };
+  /**
+   * `windowMs` is `per` plus a guard (2 %, at least 5 ms) that absorbs the time between a grant and the
+   * service's first line; `spacingMs` spreads postponed starts evenly over the window.
+   */
+  rate?: { max: number; perMs: number; windowMs: number; spacingMs: number; key?: FlowKeyFunction };
+}
+
+const resolved = new WeakMap<ServiceDefinition, FlowLimits | null>();
+
+/** The limits a service declares (undefined: none), checked once; a bad declaration throws naming the service. */
+export function limitsOf(definition: ServiceDefinition): FlowLimits | undefined {
+  let limits = resolved.get(definition);
+  if (limits === undefined) resolved.set(definition, (limits = resolve(definition)));
+  return limits ?? undefined;
+}
+
+function resolve(definition: ServiceDefinition): FlowLimits | null {
+  const { concurrency, rateLimit } = definition.options.async ?? {};
+  if (!concurrency && !rateLimit) return null;
+  const where = `@Service ${definition.name}: async`;
+  const limits: FlowLimits = {};
+  if (concurrency) {
+    const leaseMs = concurrency.leaseMs ?? DEFAULT_LEASE_MS;
+    positiveInteger(concurrency.limit, `${where}.concurrency.limit`);
+    positiveInteger(leaseMs, `${where}.concurrency.leaseMs`);
+    if (leaseMs < MIN_LEASE_MS)
+      throw new Error(`${where}.concurrency.leaseMs must be at least ${MIN_LEASE_MS}, got ${leaseMs}`);
+    limits.concurrency = {
+      limit: concurrency.limit,
+      leaseMs,
+      key: keyFunction(concurrency.key, `${where}.concurrency`),
+    };
+  }
+  if (rateLimit) {
+    positiveInteger(rateLimit.max, `${where}.rateLimit.max`);
+    let perMs: number;
+    try {
+      perMs = parseDuration(rateLimit.per);
+    } catch (error) {
+      throw new Error(`${where}.rateLimit.per: ${(error as Error).message}`);
+    }
+    if (perMs < 1) throw new Error(`${where}.rateLimit.per must be at least 1 ms`);
+    const windowMs = perMs + Math.max(5, Math.round(perMs * 0.02));
+    const key = keyFunction(rateLimit.key, `${where}.rateLimit`);
+    limits.rate = { max: rateLimit.max, perMs, windowMs, spacingMs: windowMs / rateLimit.max, key };
+  }
+  return limits;
+}
+
+function positiveInteger(value: unknown, what: string): void {
+  if (!Number.isInteger(value) || (value as number) < 1)
+    throw new Error(`${what} must be a positive integer, got ${String(value)}`);
+}
+
+function keyFunction(key: unknown, what: string): FlowKeyFunction | undefined {
+  if (key !== undefined && typeof key !== 'function')
+    throw new Error(`${what}.key must be a function of the arguments returning a string, got ${typeof key}`);
+  return key as FlowKeyFunction | undefined;
+}

@@ -1,0 +1,106 @@
+/**
+ * The Lua scripts of flow control. Every one reads Redis's clock (TIME), so workers with skewed
+ * clocks agree on leases and windows. The keys of one call share the module prefix's hash tag:
+ * on a cluster they live in one slot.
+ *
+ * Keys of a (service, key): `holders` a ZSET of running jobs scored by lease expiry (ms);
+ * `parked` a ZSET of jobs waiting for a slot scored by when they first parked (us), FIFO;
+ * `starts` a ZSET of grants in the rate window (ms); `next` the next free start time of the rate schedule.
+ */
+
+const NOW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+`;
+
+/**
+ * KEYS holders, parked, starts, next; ARGV member, limit (0: none), leaseMs, max (0: none), windowMs, spacingMs,
+ * idleMs (how long a parked job behind the head of its line waits before it looks again).
+ * Returns {0, 0, head?} granted (the lease taken, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
+ * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
+ * rate (woken: the next parked job, given the slot reserved for this one).
+ */
+export const ACQUIRE = `${NOW}
+local member = ARGV[1]
+local limit = tonumber(ARGV[2])
+local leaseMs = tonumber(ARGV[3])
+local max = tonumber(ARGV[4])
+if limit > 0 then
+  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+  if not redis.call('ZSCORE', KEYS[1], member) and redis.call('ZCARD', KEYS[1]) >= limit then
+    redis.call('ZADD', KEYS[2], 'NX', nowUs, member)
+    redis.call('PEXPIRE', KEYS[2], 86400000)
+    -- Releases wake the line in order; only its first \`limit\` jobs also watch the leases (a killed holder never
+    -- releases), the others look again after a long while (a lost wake-up costs that much at worst).
+    if redis.call('ZRANK', KEYS[2], member) >= limit then return {1, tonumber(ARGV[7])} end
+    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+    return {1, math.max(0, math.ceil(tonumber(first[2]) - now))}
+  end
+end
+if max > 0 then
+  local window = tonumber(ARGV[5])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+  local count = redis.call('ZCARD', KEYS[3])
+  if count >= max then
+    local nth = redis.call('ZRANGE', KEYS[3], count - max, count - max, 'WITHSCORES')
+    local at = tonumber(nth[2]) + window
+    local scheduled = tonumber(redis.call('GET', KEYS[4]) or '0')
+    if scheduled > at then at = scheduled end
+    redis.call('SET', KEYS[4], tostring(at + tonumber(ARGV[6])), 'PX', math.ceil(at - now + window))
+    local wait = math.ceil(at - now)
+    if limit > 0 then
+      redis.call('ZREM', KEYS[2], member)
+      -- A slot reserved for this job (it was woken) goes to the next in line: returned for the caller to wake.
+      if redis.call('ZREM', KEYS[1], member) == 1 then
+        local popped = redis.call('ZPOPMIN', KEYS[2], 1)
+        if popped[1] then
+          redis.call('ZADD', KEYS[1], now + leaseMs, popped[1])
+          return {2, wait, popped[1]}
+        end
+      end
+    end
+    return {2, wait}
+  end
+  redis.call('ZADD', KEYS[3], now, member .. '@' .. nowUs)
+  redis.call('PEXPIRE', KEYS[3], math.ceil(window))
+end
+if limit > 0 then
+  redis.call('ZADD', KEYS[1], now + leaseMs, member)
+  redis.call('PEXPIRE', KEYS[1], leaseMs)
+  redis.call('ZREM', KEYS[2], member)
+  -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
+  local head = redis.call('ZRANGE', KEYS[2], 0, 0)
+  if head[1] then return {0, 0, head[1]} end
+end
+return {0, 0}
+`;
+
+/**
+ * KEYS holders, parked; ARGV member, limit, leaseMs. Frees the member's slot and pops as many
+ * parked jobs as slots are free (expired leases count as free), reserving a slot for each: the
+ * caller puts them back in their queue, and a job of the key that reaches a worker first parks
+ * behind them (the line stays FIFO).
+ */
+export const RELEASE = `${NOW}
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
+if free <= 0 then return {} end
+local popped = redis.call('ZPOPMIN', KEYS[2], free)
+local woken = {}
+for i = 1, #popped, 2 do
+  woken[#woken + 1] = popped[i]
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), popped[i])
+end
+if #woken > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
+return woken
+`;
+
+/** KEYS holders; ARGV member, leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */
+export const RENEW = `${NOW}
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+`;

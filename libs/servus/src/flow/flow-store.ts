@@ -1,0 +1,137 @@
+import { Job, Queue } from 'bullmq';
+import { Logger } from '@nestjs/common';
+import { createRedisClient, RedisClient } from '../async/redis-connection';
+import { AsyncModuleOptions } from '../async/async-options.interface';
+import { ACQUIRE, RELEASE, RENEW } from './flow-scripts';
+
+/** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
+export interface FlowKeyNames {
+  holders: string;
+  parked: string;
+  starts: string;
+  next: string;
+}
+
+/** What ACQUIRE answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
+export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string };
+
+const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
+
+type ScriptClient = RedisClient & {
+  servusFlowAcquire(...args: (string | number)[]): Promise<[number, number, string?]>;
+  servusFlowRelease(...args: (string | number)[]): Promise<string[]>;
+  servusFlowRenew(...args: (string | number)[]): Promise<number>;
+};
+
+/**
+ * Flow control's Redis: one connection of its own (opened on the first job with limits), the
+ * scripts, and the promotion of woken jobs back to their queue.
+ */
+export class FlowStore {
+  private readonly logger = new Logger('Servus');
+  private client?: ScriptClient;
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(
+    private readonly options: AsyncModuleOptions,
+    readonly prefix: string,
+  ) {}
+
+  keyNames(service: string, concurrencyKey = '', rateKey = ''): FlowKeyNames {
+    const base = `${this.prefix}:flow:${service}`;
+    return {
+      holders: `${base}:c:${concurrencyKey}`,
+      parked: `${base}:q:${concurrencyKey}`,
+      starts: `${base}:r:${rateKey}`,
+      next: `${base}:s:${rateKey}`,
+    };
+  }
+
+  async acquire(keys: FlowKeyNames, member: string, args: (number | string)[]): Promise<Verdict> {
+    const [code, waitMs, head] = await this.redis().servusFlowAcquire(
+      keys.holders,
+      keys.parked,
+      keys.starts,
+      keys.next,
+      member,
+      ...args,
+    );
+    return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
+  }
+
+  /**
+   * Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue. A woken
+   * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
+   */
+  async release(keys: FlowKeyNames, member: string, limit: number, leaseMs: number): Promise<void> {
+    let woken = await this.redis().servusFlowRelease(keys.holders, keys.parked, member, limit, leaseMs);
+    for (let round = 0; woken.length && round < 3; round++) {
+      const promoted = await Promise.all(woken.map((item) => this.promote(item)));
+      const gone = woken.filter((_item, i) => !promoted[i]);
+      woken = [];
+      for (const item of gone)
+        woken.push(...(await this.redis().servusFlowRelease(keys.holders, keys.parked, item, limit, leaseMs)));
+    }
+  }
+
+  renew(holders: string, member: string, leaseMs: number): Promise<number> {
+    return this.redis().servusFlowRenew(holders, member, leaseMs);
+  }
+
+  /** Whether a parked job is still waiting for its slot (false: a release woke it). */
+  async isParked(parked: string, member: string): Promise<boolean> {
+    return (await this.redis().zscore(parked, member)) !== null;
+  }
+
+  /** The head of a line looks again within `ms` (if it is still delayed: else nothing to do). */
+  async arm(member: string, ms: number): Promise<void> {
+    const colon = member.indexOf(':');
+    await new Job(this.queue(member.slice(0, colon)), '', {}, {}, member.slice(colon + 1))
+      .changeDelay(ms)
+      .catch(() => undefined);
+  }
+
+  /**
+   * A woken job (member `queue:id`) from delayed back to its queue's end. It may not be delayed (yet, or
+   * any more): then its own parking step or its timer takes over. false: the job is gone.
+   */
+  async promote(member: string): Promise<boolean> {
+    const colon = member.indexOf(':');
+    const queueName = member.slice(0, colon);
+    try {
+      await new Job(this.queue(queueName), '', {}, {}, member.slice(colon + 1)).promote();
+      return true;
+    } catch (error) {
+      // Missing: removed while it waited. Not delayed: still active (its parking step wakes it) or already woken.
+      return !/missing/i.test((error as Error).message);
+    }
+  }
+
+  /** A Queue object on this connection, to address jobs of that queue (no connection of its own). */
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.redis(), prefix: this.prefix });
+      queue.on('error', (error) => this.logger.warn(`Flow control, queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  private redis(): ScriptClient {
+    if (this.client) return this.client;
+    const client = createRedisClient(this.options, 'worker') as ScriptClient;
+    // No auto-pipelining: measured slower here (it sends on the next tick, and acquiring is on each job's path).
+    client.defineCommand('servusFlowAcquire', { numberOfKeys: 4, lua: ACQUIRE });
+    client.defineCommand('servusFlowRelease', { numberOfKeys: 2, lua: RELEASE });
+    client.defineCommand('servusFlowRenew', { numberOfKeys: 1, lua: RENEW });
+    return (this.client = client);
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+    this.client?.disconnect();
+    this.client = undefined;
+  }
+}

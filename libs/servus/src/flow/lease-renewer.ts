@@ -1,0 +1,60 @@
+import { Logger } from '@nestjs/common';
+import { FlowStore } from './flow-store';
+
+/** A slot held by a job running in this process. */
+export interface HeldLease {
+  holders: string;
+  member: string;
+  leaseMs: number;
+  renewAt: number;
+}
+
+const TICK_MS = 100;
+
+/**
+ * Keeps the leases of this process's running jobs alive: one timer for all of them (not one per
+ * job), each lease extended every third of its time. A process that stops (killed, frozen) stops
+ * renewing, and its slots free themselves when their lease runs out.
+ */
+export class LeaseRenewer {
+  private readonly logger = new Logger('Servus');
+  private readonly held = new Set<HeldLease>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly store: FlowStore) {}
+
+  hold(holders: string, member: string, leaseMs: number): HeldLease {
+    const lease = { holders, member, leaseMs, renewAt: Date.now() + leaseMs / 3 };
+    this.held.add(lease);
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), TICK_MS);
+      this.timer.unref();
+    }
+    return lease;
+  }
+
+  drop(lease: HeldLease): void {
+    this.held.delete(lease);
+    if (!this.held.size) this.stop();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const lease of this.held) {
+      if (lease.renewAt > now) continue;
+      lease.renewAt = now + lease.leaseMs / 3;
+      this.store.renew(lease.holders, lease.member, lease.leaseMs).then(
+        (held) => {
+          if (!held && this.held.has(lease))
+            this.logger.warn(`Flow control: the slot of job ${JSON.stringify(lease.member)} ran out while it ran`);
+        },
+        (error: Error) => this.logger.warn(`Flow control: lease not renewed: ${error.message}`),
+      );
+    }
+  }
+}

@@ -1,0 +1,141 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DelayedError, Job } from 'bullmq';
+import { FlowControl, FlowKeys, FlowTicket } from '../async/flow-control.port';
+import { QueueNames } from '../async/queue-names';
+import { ServusObservers } from '../execution/servus-observers';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { AsyncModuleOptions } from '../async/async-options.interface';
+import { ServiceDefinition } from '../service/service-definition';
+import { ServiceRegistry } from '../service/service-registry';
+import { flowKeysOf } from './flow-keys';
+import { FlowLimits, limitsOf } from './flow-limits';
+import { FlowKeyNames, FlowStore, Verdict } from './flow-store';
+import { LeaseRenewer } from './lease-renewer';
+
+const NO_SLOT: FlowTicket = { release: () => Promise.resolve() };
+
+/** Up to 5 % of the lease, 250 ms at most: heads of lines do not all look again at the same instant. */
+function jitter(leaseMs: number): number {
+  return Math.floor(Math.random() * Math.min(250, leaseMs * 0.05));
+}
+
+/** How long a parked job behind the head of its line sleeps before it looks again, if no release wakes it. */
+export function parkedIdleMs(leaseMs: number): number {
+  return Math.max(10 * leaseMs, 300_000);
+}
+
+/**
+ * Per-key concurrency and rate limits across every worker, kept in Redis.
+ *
+ * A job of a service with limits asks for a slot before its service runs (one script). Granted:
+ * it holds a lease, renewed while it runs and released when it ends. Refused: the job is moved to
+ * BullMQ's delayed set without using an attempt (moveToDelayed + DelayedError) and its worker takes
+ * the next job. A job waiting for a concurrency slot is parked in its key's FIFO line; a release
+ * reserves the freed slot for the first parked job and puts it back at the end of its queue. The
+ * first jobs of a line also look again when the earliest lease of their key would run out, so a
+ * killed worker's slot is taken over within the lease. A job over a rate limit is delayed to the
+ * next free start of its key's schedule.
+ */
+@Injectable()
+export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly store: FlowStore;
+  private readonly renewer: LeaseRenewer;
+  /** Releases under way (the processor does not wait for them): shutdown does. */
+  private readonly releasing = new Set<Promise<void>>();
+
+  constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
+    names: QueueNames,
+    private readonly registry: ServiceRegistry,
+    private readonly observers: ServusObservers,
+  ) {
+    this.store = new FlowStore(options, names.prefix);
+    this.renewer = new LeaseRenewer(this.store);
+  }
+
+  /** A bad declaration (limit 0, per 'soon') fails the boot, naming the service. */
+  onApplicationBootstrap(): void {
+    for (const definition of this.registry.definitions()) limitsOf(definition);
+  }
+
+  keysOf(definition: ServiceDefinition, args: unknown): FlowKeys | undefined {
+    return flowKeysOf(definition, args);
+  }
+
+  async admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket> {
+    const limits = limitsOf(definition);
+    if (!limits) return NO_SLOT;
+    const names = this.store.keyNames(definition.name, keys.c, keys.r);
+    const member = `${job.queueName}:${job.id}`;
+    const { concurrency, rate } = limits;
+    const verdict = await this.store.acquire(names, member, [
+      concurrency?.limit ?? 0,
+      concurrency?.leaseMs ?? 0,
+      rate?.max ?? 0,
+      rate?.windowMs ?? 0,
+      rate?.spacingMs ?? 0,
+      concurrency ? parkedIdleMs(concurrency.leaseMs) : 0,
+    ]);
+    if (verdict.outcome === 'granted') {
+      if (!concurrency) return NO_SLOT;
+      if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
+      return this.hold(names, member, concurrency);
+    }
+    throw await this.postpone(definition, job, token, names, member, verdict, limits);
+  }
+
+  private hold(names: FlowKeyNames, member: string, concurrency: NonNullable<FlowLimits['concurrency']>): FlowTicket {
+    const lease = this.renewer.hold(names.holders, member, concurrency.leaseMs);
+    let released: Promise<void> | undefined;
+    const release = async () => {
+      this.renewer.drop(lease);
+      // Redis unreachable: the lease runs out by itself.
+      await this.store.release(names, member, concurrency.limit, concurrency.leaseMs).catch(() => undefined);
+    };
+    return {
+      release: () => {
+        if (!released) {
+          const releasing = (released = release());
+          this.releasing.add(releasing);
+          void releasing.then(() => this.releasing.delete(releasing));
+        }
+        return released;
+      },
+    };
+  }
+
+  /** Back to BullMQ's delayed set, no attempt used; the DelayedError tells the worker to take its next job. */
+  private async postpone(
+    definition: ServiceDefinition,
+    job: Job,
+    token: string | undefined,
+    names: FlowKeyNames,
+    member: string,
+    verdict: Verdict,
+    limits: FlowLimits,
+  ): Promise<DelayedError> {
+    let delayMs = verdict.waitMs;
+    // The head of a line looks again when a lease would run out; several heads of one key not at the same instant.
+    if (verdict.outcome === 'concurrency') delayMs += jitter(limits.concurrency!.leaseMs);
+    await job.moveToDelayed(Date.now() + delayMs, token);
+    if (verdict.outcome === 'rate_limit' && verdict.head) void this.store.promote(verdict.head);
+    // A release between the script and the move popped this job while it was still active: wake it here.
+    if (verdict.outcome === 'concurrency' && !(await this.store.isParked(names.parked, member)))
+      await this.store.promote(member);
+    if (this.observers.has('jobPostponed'))
+      this.observers.jobPostponed({
+        service: definition.name,
+        queue: job.queueName,
+        jobId: job.id!,
+        reason: verdict.outcome as 'concurrency' | 'rate_limit',
+        delayMs,
+      });
+    return new DelayedError(`postponed by flow control (${verdict.outcome}) for up to ${delayMs}ms`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.releasing);
+    this.renewer.stop();
+    await this.store.close();
+  }
+}
