@@ -7,8 +7,17 @@ import { UndecodablePayloadError } from '../execution/undecodable-payload.error'
 export interface JobPayload {
   service: string;
   args: unknown;
-  /** `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C trace context. */
-  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier };
+  /**
+   * `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C
+   * trace context; `signature`: with signing keys, the HMAC of the job (JobSigner).
+   */
+  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier; signature?: JobSignature };
+}
+
+/** What a signed job carries in `metadata.signature`. */
+export interface JobSignature {
+  keyId: string;
+  hmac: string;
 }
 
 export function encodePayload(

@@ -15,6 +15,7 @@ import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
+import { JobSigner } from './job-signer';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -40,6 +41,7 @@ export class JobRequestBuilder {
     readonly names: QueueNames,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
+    private readonly signer: JobSigner,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
   }
@@ -73,6 +75,9 @@ export class JobRequestBuilder {
         `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`,
       );
     }
+    // Refused here as the worker would refuse it: a service that declares its queue runs only there.
+    const queueProblem = this.names.notAllowed(definition, queue);
+    if (queueProblem) throw new JobEnqueueError(service, queueProblem);
     // Instances of classes with a locator become global ids first; any other instance is named below.
     let encoded = args;
     try {
@@ -87,9 +92,10 @@ export class JobRequestBuilder {
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     try {
       const trace = traced ? this.tracing.inject() : undefined;
+      const payload = encodePayload(service, encoded, context, encoded !== args, trace);
       return {
         queue,
-        payload: encodePayload(service, encoded, context, encoded !== args, trace),
+        payload: this.signer.sign(queue, payload),
         options: withCallOptions(this.baseOptionsOf(definition), options),
       };
     } catch (error) {
