@@ -221,7 +221,7 @@ describe('example app: api + worker processes', () => {
     await api.waitFor(/FORGED-property/);
 
     // Written raw, as anyone who can write to Redis could: a job whose id and context hold line breaks.
-    const queue = new Queue('default', { connection: { url: REDIS_URL } as never, prefix });
+    const queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
     try {
       await queue.add(
         'reports.generate',
