@@ -9,6 +9,7 @@ import { buildJobOptions } from 'nestjs-servus/async/job-options';
 import { decodePayload, encodePayload, findNonJson } from 'nestjs-servus/async/job-payload.codec';
 import { GlobalIds } from 'nestjs-servus/globalid/global-ids';
 import { JobRequestBuilder } from 'nestjs-servus/async/job-request';
+import { JobSigner } from 'nestjs-servus/async/job-signer';
 import { QueueNames } from 'nestjs-servus/async/queue-names';
 import { ServusJobProcessor } from 'nestjs-servus/async/servus-job.processor';
 import {
@@ -101,7 +102,13 @@ async function main(): Promise<void> {
     const registry = app.get(ServiceRegistry);
     const definition: ServiceDefinition = registry.findByType(Noop)!;
     const options = { prefix, queues: ['default'] };
-    const builder = new JobRequestBuilder(options, new QueueNames(options), new GlobalIds(), new ServusTracing({}));
+    const builder = new JobRequestBuilder(
+      options,
+      new QueueNames(options),
+      new GlobalIds(),
+      new ServusTracing({}),
+      new JobSigner(options),
+    );
     const processor = app.get(ServusJobProcessor);
     const loudProcessor = loud.get(ServusJobProcessor);
     const consoleLogger = new ConsoleLogger('Servus');

@@ -1,4 +1,7 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -44,6 +47,8 @@ describe('the queue dashboard in a browser', () => {
       SERVUS_PREFIX: prefix,
       SERVUS_DASHBOARD_USER: credentials.username,
       SERVUS_DASHBOARD_PASSWORD: credentials.password,
+      // Writes on, so the cross-site test shows the origin check itself, not the read-only default.
+      SERVUS_DASHBOARD_WRITES: 'true',
     };
     // Settled, not all: whatever did start is kept for afterAll to close, even when another part failed.
     const started = await Promise.allSettled([
@@ -106,7 +111,8 @@ describe('the queue dashboard in a browser', () => {
 
       const jobLink = page.locator(`a[href$="/queue/default/${jobId}?status=completed"]`);
       await jobLink.waitFor({ timeout: 10_000 });
-      expect((await jobLink.innerText()).replace(/\s+/g, ' ')).toBe(`#${jobId} reports.generate`);
+      // The job id is the report's (report-<id>); the board shows a custom id as it is, its service in the Data tab below.
+      expect((await jobLink.innerText()).trim()).toBe(jobId);
       const card = page
         .locator('div', { has: jobLink })
         .filter({ has: page.getByRole('tab', { name: 'Data' }) })
@@ -125,11 +131,56 @@ describe('the queue dashboard in a browser', () => {
         expect.stringMatching(new RegExp(`^returnValue:\\{success:true,data:\\{reportId:${reportId},userId:1,`)),
       );
 
+      // The board's own buttons still work with writes on: a bodyless PUT from its page, as its pause button sends.
+      const paused = await page.evaluate(async () => (await fetch('api/queues/low/pause', { method: 'PUT' })).status);
+      expect(paused).toBe(200);
+      expect(await page.evaluate(async () => (await fetch('api/queues/low/resume', { method: 'PUT' })).status)).toBe(
+        200,
+      );
+
       mkdirSync(join(ROOT, 'test', 'artifacts'), { recursive: true });
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
     } finally {
       await context.close();
+    }
+  });
+
+  it("a page from another origin submits form POSTs with the browser's credentials: refused, no job added", async () => {
+    const queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
+    const total = async () => Object.values(await queue.getJobCounts()).reduce((sum, count) => sum + count, 0);
+    const action = `${base}/admin/queues/api/queues/default/add`;
+    const forms = {
+      plain: `<form method="POST" action="${action}" enctype="text/plain"><input name='{"name":"reports.generate","data":{"service":"reports.generate","args":{"reportId":1},"metadata":{"v":1}},"x":"' value='"}'></form>`,
+      urlencoded: `<form method="POST" action="${action}"><input name="name" value="reports.generate"></form>`,
+    };
+    // Another origin, and another site: localhost is not 127.0.0.1.
+    const attacker = createServer((request, response) => {
+      const form = forms[(request.url ?? '').slice(1) as keyof typeof forms] ?? '';
+      response.setHeader('content-type', 'text/html');
+      response.end(`<!doctype html><html><body>${form}<script>document.forms[0].submit()</script></body></html>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, '127.0.0.1', resolve));
+    const attackerBase = `http://localhost:${(attacker.address() as AddressInfo).port}`;
+    // The operator's browser holds the dashboard's credentials, as after logging in once.
+    const context = await browser.newContext({ httpCredentials: credentials });
+    try {
+      const before = await total();
+      for (const kind of Object.keys(forms)) {
+        const page = await context.newPage();
+        const posted = page.waitForResponse((response) => response.url() === action, { timeout: 10_000 });
+        await page.goto(`${attackerBase}/${kind}`);
+        const response = await posted;
+        expect({ kind, status: response.status() }).toEqual({ kind, status: 403 });
+        expect(await response.text()).toMatch(/write refused: a write needs a JSON body/);
+        await page.close();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await total()).toBe(before);
+    } finally {
+      await context.close();
+      await queue.close();
+      await new Promise<void>((resolve) => attacker.close(() => resolve()));
     }
   });
 });

@@ -180,13 +180,26 @@ describe('callAsync enqueueing', () => {
 
     it('idempotencyKey: 20 concurrent callers with one key enqueue one job and all get its receipt', async () => {
       const receipts = await Promise.all(
-        Array.from({ length: 20 }, (_, n) => executor.callAsync(Echo, { n }, { idempotencyKey: 'invoice-7' })),
+        Array.from({ length: 20 }, () => executor.callAsync(Echo, { n: 7 }, { idempotencyKey: 'invoice-7' })),
       );
       expect(new Set(receipts.map((receipt) => receipt.jobId)).size).toBe(1);
       expect(await queue.count()).toBe(1);
       const job = (await queue.getJob(receipts[0].jobId))!;
       expect(job.opts.deduplication).toEqual({ id: 'invoice-7', ttl: 24 * 3600 * 1000 });
-      expect(job.data.args).toEqual({ n: expect.any(Number) });
+      expect(job.data.args).toEqual({ n: 7 });
+      // The same key with other arguments is a mistake (a reused invoice number), not the first call's receipt.
+      await expect(executor.callAsync(Echo, { n: 8 }, { idempotencyKey: 'invoice-7' })).rejects.toThrow(
+        new JobEnqueueError(
+          'fixtures.echo',
+          'idempotencyKey "invoice-7" was already used with different arguments (within its idempotencyTtl)',
+        ),
+      );
+      // Concurrent callers with other arguments: one wins, every other one is refused.
+      const racing = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, n) => executor.callAsync(Echo, { n }, { idempotencyKey: 'invoice-9' })),
+      );
+      expect(racing.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+      expect(await queue.count()).toBe(2);
       const other = await executor.callAsync(Echo, { n: 99 }, { idempotencyKey: 'invoice-8', idempotencyTtl: '1s' });
       expect(other.jobId).not.toBe(receipts[0].jobId);
       await expect(executor.callAsync(Echo, {}, { idempotencyKey: '' })).rejects.toThrow(

@@ -1,10 +1,11 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import { DEFAULT_DATABASE_URL } from '../../libs/reports/src/database/database-options';
 import { AppProcess } from '../support/app-process';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { freePort } from '../support/free-port';
-import { ApiAnswer, postReport, reportWhen } from '../support/example-api';
+import { ApiAnswer, NOVEMBER_REPORT, postReport, reportWhen } from '../support/example-api';
 
 /**
  * The example as deployed: apps/api and apps/worker as two OS processes, real Redis, real
@@ -55,7 +56,7 @@ describe('example app: api + worker processes', () => {
     const created = await postReport(base, { userId: 1, from: '2026-11-01', to: '2026-11-30' });
     expect(plain(created)).toEqual({
       status: 202,
-      body: { reportId: expect.any(Number), jobId: expect.any(String), status: 'pending' },
+      body: { reportId: expect.any(Number), jobId: `report-${created.body.reportId}`, status: 'pending' },
     });
     const id = created.body.reportId;
 
@@ -99,7 +100,12 @@ describe('example app: api + worker processes', () => {
 
   it('an empty range ends failed with the NotFound message (a business failure: the job completes, no retry)', async () => {
     const created = await postReport(base, { userId: 1, from: '2025-01-01', to: '2025-01-31' });
-    const report = await reportWhen(base, created.body.reportId, (r) => r.status !== 'pending');
+    // The row is written before the job completes: wait for both.
+    const report = await reportWhen(
+      base,
+      created.body.reportId,
+      (r) => r.status !== 'pending' && r.job?.state === 'completed',
+    );
     expect(report).toMatchObject({
       status: 'failed',
       error: { code: 'not_found', message: 'No sales for user 1 between 2025-01-01 and 2025-01-31' },
@@ -208,6 +214,37 @@ describe('example app: api + worker processes', () => {
     });
   });
 
+  it('a value from outside forges no log line: a property name in a request body, a job id and a correlation id in a job', async () => {
+    const forged = (what: string) => `\n[Nest] 4242  - 11/29/2026, 9:00:00 AM     LOG [Servus] FORGED-${what}`;
+    const invalid = await http('POST', '/reports/preview', { ...NOVEMBER_REPORT, [`x${forged('property')}`]: 1 });
+    expect(invalid.status).toBe(422);
+    await api.waitFor(/FORGED-property/);
+
+    // Written raw, as anyone who can write to Redis could: a job whose id and context hold line breaks.
+    const queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
+    try {
+      await queue.add(
+        'reports.generate',
+        {
+          service: 'reports.generate',
+          args: { reportId: 999_999_999 },
+          metadata: { v: 1, context: { correlationId: `c1${forged('correlation')}\u001b[2K` } },
+        },
+        { jobId: `j1${forged('job-id')}` },
+      );
+      await worker.waitFor(/FORGED-correlation/);
+      await worker.waitFor(/FORGED-job-id/);
+    } finally {
+      await queue.close();
+    }
+    for (const output of [api.output, worker.output]) {
+      const lines = output.split('\n');
+      expect(lines.filter((line) => line.startsWith('[Nest] 4242'))).toEqual([]);
+      expect(output).not.toContain('\u001b[2K');
+    }
+    expect(api.output).toContain('x\\n[Nest] 4242');
+  });
+
   it('with Redis unreachable, POST /reports answers 503 quickly and the row records why', async () => {
     const port = await freePort();
     const down = await AppProcess.start(
@@ -217,29 +254,38 @@ describe('example app: api + worker processes', () => {
     );
     try {
       const started = Date.now();
-      const response = await postReport(`http://127.0.0.1:${port}`, {
-        userId: 1,
-        from: '2026-11-01',
-        to: '2026-11-30',
-      });
+      const response = await postReport(
+        `http://127.0.0.1:${port}`,
+        { userId: 1, from: '2026-11-01', to: '2026-11-30' },
+        { 'x-correlation-id': 'req-down-1' },
+      );
       expect(response.status).toBe(503);
       expect(Date.now() - started).toBeLessThan(2500);
-      const body = response.body;
-      expect(body.error.code).toBe('service_unavailable');
-      expect(body.error.message).toMatch(/^Could not enqueue reports.generate: Redis did not take the job/);
+      // Plain words and the correlation id; the driver's own text (ECONNREFUSED, the address) stays in the log.
+      expect(response.body).toEqual({
+        error: {
+          code: 'service_unavailable',
+          message: 'The work could not be queued right now; try again later',
+          correlationId: 'req-down-1',
+        },
+      });
+      await down.waitFor(/req-down-1.*Could not enqueue reports\.generate: Redis did not take the job/);
       const { rows } = await db.query(
-        "SELECT status, error_code FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)",
+        "SELECT status, error_code, error_message FROM reports WHERE error_code = 'service_unavailable' AND created_at >= to_timestamp($1 / 1000.0)",
         [started - 1000],
       );
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toEqual({ status: 'failed', error_code: 'service_unavailable' });
-      // Its readiness says why; its liveness does not depend on Redis.
+      expect(rows[0]).toEqual({
+        status: 'failed',
+        error_code: 'service_unavailable',
+        error_message: 'The report could not be queued; ask for it again',
+      });
+      // Its readiness names what is down, not the driver's error; its liveness does not depend on Redis.
       const health = await fetch(`http://127.0.0.1:${port}/health`);
       expect(health.status).toBe(503);
-      expect(((await health.json()) as any).error.redis).toEqual({
-        status: 'down',
-        message: expect.stringMatching(/^Redis did not answer: /),
-      });
+      const healthBody = (await health.json()) as any;
+      expect(healthBody.error.redis).toEqual({ status: 'down', message: 'Redis did not answer' });
+      expect(JSON.stringify(healthBody)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|timed out/);
       expect((await fetch(`http://127.0.0.1:${port}/health/live`)).status).toBe(200);
     } finally {
       await down.stop();

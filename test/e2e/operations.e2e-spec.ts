@@ -263,7 +263,8 @@ describe('operations: /health', () => {
       '/health 503',
     );
     expect(body.status).toBe('error');
-    expect(body.error.redis).toEqual({ status: 'down', message: expect.stringMatching(/^Redis did not answer: /) });
+    // Named, without the driver's own error (that is in the log).
+    expect(body.error.redis).toEqual({ status: 'down', message: 'Redis did not answer' });
     expect(body.error.worker).toMatchObject({
       status: 'down',
       message: 'not consuming every queue',

@@ -33,7 +33,12 @@ describe('faults: poison payloads written straight into Redis', () => {
     await harness?.close();
   });
 
-  const add = (data: unknown, name = 'poison') => queue.add(name, data, attempts);
+  // Named after the payload's service, as Servus names its jobs (a job whose name differs is refused for that alone).
+  const nameOf = (data: unknown) => {
+    const service = (data as { service?: unknown } | null)?.service;
+    return typeof service === 'string' && service ? service.slice(0, 100) : 'poison';
+  };
+  const add = (data: unknown, name = nameOf(data)) => queue.add(name, data, attempts);
   const settled = async (job: Job) => {
     const done = await waitForJob(queue, job.id!, ['completed', 'failed'], 20_000);
     return {

@@ -72,7 +72,7 @@ describe('faults: secrets in job arguments never reach the logs', () => {
       const raw = [
         // Invalid arguments (written raw: callAsync would refuse them): fails at once, logged as an error.
         await queue.add(
-          'x',
+          'fixtures.validated',
           {
             service: 'fixtures.validated',
             args: { userId: 'me', kind: 'daily', password: secret('invalid-password') },
@@ -81,13 +81,13 @@ describe('faults: secrets in job arguments never reach the logs', () => {
           { attempts: 3 },
         ),
         await queue.add(
-          'x',
+          'fixtures.nope',
           { service: 'fixtures.nope', args: { token: secret('unknown-service-token') }, metadata },
           { attempts: 3 },
         ),
         // A job whose carried context (shown on every log line of the call) holds secret-named keys.
         await queue.add(
-          'x',
+          'fixtures.echo',
           {
             service: 'fixtures.echo',
             args: { visible },

@@ -13,9 +13,10 @@ import { ReportsController } from './reports.controller';
     ServusHttpModule,
     ServusMetricsModule.forRoot(),
     ServusHealthModule.forRoot(),
-    // /admin/queues; refuses every request unless both are set.
+    // /admin/queues; refuses every request unless both are set. Read-only unless SERVUS_DASHBOARD_WRITES=true.
     ServusDashboardModule.forRoot({
       auth: { username: process.env.SERVUS_DASHBOARD_USER, password: process.env.SERVUS_DASHBOARD_PASSWORD },
+      readOnly: process.env.SERVUS_DASHBOARD_WRITES !== 'true',
     }),
     ReportsDatabaseModule.forRoot({ migrationsRun: true }),
     ReportsModule,

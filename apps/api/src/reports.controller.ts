@@ -22,14 +22,21 @@ export class ReportsController {
     );
     let receipt: AsyncReceipt;
     try {
-      receipt = await this.executor.callAsync(GenerateReport, { reportId: report.id });
+      // The job id is the report's: a report has one generate job, whatever Redis's own job counter says
+      // (it starts again at 1 when Redis is emptied, while PostgreSQL keeps its rows).
+      receipt = await this.executor.callAsync(
+        GenerateReport,
+        { reportId: report.id },
+        { jobId: `report-${report.id}` },
+      );
     } catch (error) {
-      // Nothing lost: the row says why it will not be generated; the client gets a 503.
+      // Nothing lost: the row says why it will not be generated (in words for the client: Redis's own
+      // error is in the log); the client gets a 503.
       if (error instanceof JobEnqueueError)
         await this.reports.update(report.id, {
           status: 'failed',
           errorCode: 'service_unavailable',
-          errorMessage: error.message,
+          errorMessage: 'The report could not be queued; ask for it again',
         });
       throw error;
     }

@@ -53,4 +53,4 @@ export {
   InternalServerError,
   ServiceUnavailableError,
 } from './response/http-errors';
-export { AsyncError, JobEnqueueError, ServiceNotFoundError } from './response/async-errors';
+export { AsyncError, JobEnqueueError, IdempotencyConflictError, ServiceNotFoundError } from './response/async-errors';

@@ -133,6 +133,7 @@ const MAIN = [
   'EventHandler',
   'FailureResponse',
   'ForbiddenError',
+  'IdempotencyConflictError',
   'InternalServerError',
   'Invoke',
   'JobEnqueueError',

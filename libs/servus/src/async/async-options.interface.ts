@@ -34,6 +34,27 @@ export interface AsyncModuleOptions {
   defaultJobOptions?: JobsOptions;
   /** Upper bound on `callAsync`'s wait for Redis before it throws JobEnqueueError. Default 2000. */
   enqueueTimeoutMs?: number;
+  /** Job signing: see ServusSecurityOptions. */
+  security?: ServusSecurityOptions;
+}
+
+/** A key jobs are signed with: its id travels in each job, so a worker knows which of its keys to check. */
+export interface ServusSigningKey {
+  /** Short and stable, e.g. '2026-11'; never reused for another secret. */
+  id: string;
+  /** At least 32 characters (or bytes) of randomness, e.g. `openssl rand -base64 48`. */
+  secret: string | Buffer;
+}
+
+/** Job integrity beyond the built-in checks (a job runs only the service its name declares, on its queue). */
+export interface ServusSecurityOptions {
+  /**
+   * Sign every job (HMAC-SHA256 over its name, queue, service, arguments and metadata) with the
+   * first key; verify with any of them. A worker with keys refuses unsigned and tampered jobs
+   * without retry. Rotate by putting the new key first everywhere, the old one after it, then
+   * dropping the old one once its jobs are gone.
+   */
+  signingKeys?: ServusSigningKey[];
 }
 
 /** A Redis Cluster: its seed nodes, and ioredis ClusterOptions (their `redisOptions` apply to every node). */

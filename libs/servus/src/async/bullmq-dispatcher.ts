@@ -10,14 +10,16 @@ import {
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { AsyncError, JobEnqueueError } from '../response/async-errors';
+import { AsyncError, IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
-import { JobRequestBuilder } from './job-request';
+import { JobRequest, JobRequestBuilder } from './job-request';
+import { argumentsDigest } from './idempotency';
+import { DEFAULT_IDEMPOTENCY_TTL_MS } from './job-options';
 import { BullmqSchedules } from './bullmq-schedules';
 import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
-import { responseOfFailedJob } from './failed-job-response';
+import { correlationIdOf, responseOfFailedJob } from './failed-job-response';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -46,11 +48,27 @@ export class BullmqDispatcher implements AsyncDispatcher {
     try {
       // Bounded without a timer per call: readiness waits at most timeoutMs, and the producer's commands time out.
       const queue = await this.queues.ready(request.queue);
+      await this.claimIdempotencyKey(request);
       const job = await queue.add(service, request.payload, request.options);
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
+      if (error instanceof IdempotencyConflictError) throw error;
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
     }
+  }
+
+  /** An idempotency key is bound to the first call's arguments: the same key with others is refused, not deduplicated. */
+  private async claimIdempotencyKey({ queue, payload, options }: JobRequest): Promise<void> {
+    const dedup = options.deduplication;
+    if (!dedup) return;
+    const digest = argumentsDigest(payload.service, payload.args);
+    const bound = await this.queues.claimIdempotencyKey(
+      queue,
+      dedup.id,
+      digest,
+      dedup.ttl ?? DEFAULT_IDEMPOTENCY_TTL_MS,
+    );
+    if (bound !== null && bound !== digest) throw new IdempotencyConflictError(payload.service, dedup.id);
   }
 
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
@@ -66,6 +84,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       await Promise.all(
         [...byQueue].map(async ([queueName, indexes]) => {
           const queue = await this.queues.ready(queueName);
+          for (const i of indexes) await this.claimIdempotencyKey(requests[i]);
           const jobs = await queue.addBulk(
             indexes.map((i) => ({
               name: items[i].definition.name,
@@ -80,6 +99,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
         }),
       );
     } catch (error) {
+      if (error instanceof IdempotencyConflictError) throw error;
       const services = [...new Set(items.map((item) => item.definition.name))].join(', ');
       throw new JobEnqueueError(
         services,
@@ -131,7 +151,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     if (state === 'completed') status.response = ServiceResponse.fromJSON(job.returnvalue);
     if (rawState === 'failed') {
       status.failedReason = job.failedReason;
-      status.response = responseOfFailedJob(job.failedReason, job.attemptsMade);
+      status.response = responseOfFailedJob(job.failedReason, job.attemptsMade, correlationIdOf(job.data));
     }
     return status;
   }
@@ -155,7 +175,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       // Only a job that failed is a failure response; Redis trouble or a closing app is not the job's answer.
       const finished = await this.job(receipt).catch(() => undefined);
       if (finished && (await finished.isFailed()))
-        return responseOfFailedJob(finished.failedReason, finished.attemptsMade);
+        return responseOfFailedJob(finished.failedReason, finished.attemptsMade, correlationIdOf(finished.data));
       throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service ?? job.name}): ${message}`, {
         cause: error,
       });

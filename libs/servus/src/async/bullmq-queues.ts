@@ -4,6 +4,7 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import { Queue, QueueEvents } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { QueueNames } from './queue-names';
+import { CLAIM_IDEMPOTENCY_KEY } from './idempotency';
 import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady } from './redis-connection';
 
 /**
@@ -39,6 +40,16 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
   /** Publishes on the producer connection (ready within `timeoutMs`). */
   async publish(channel: string, message: string): Promise<void> {
     await (await this.readyClient()).publish(channel, message);
+  }
+
+  /**
+   * Binds an idempotency key of `queue` to `digest` for `ttlMs` unless it is bound already:
+   * answers the digest it was bound to before, or null when this call bound it.
+   */
+  async claimIdempotencyKey(queue: string, key: string, digest: string, ttlMs: number): Promise<string | null> {
+    const client = await this.readyClient();
+    const redisKey = `${this.queue(queue).qualifiedName}:servus-idempotency:${key}`;
+    return (await client.eval(CLAIM_IDEMPOTENCY_KEY, 1, redisKey, digest, String(ttlMs))) as string | null;
   }
 
   /** Resolves when Redis answers a PING on the producer connection, within `timeoutMs`; rejects otherwise. */

@@ -23,10 +23,23 @@ export function failureReason(name: string, code: string, message: string): stri
   return `${name} (${code}): ${message}`;
 }
 
-/** The failure response of a job that failed for good: its own error when known, else a 500. */
-export function responseOfFailedJob(reason: string, attemptsMade: number): FailureResponse {
+/**
+ * The failure response of a job that failed for good: its own error when known, else a 500 in
+ * plain words with the job's correlation id. An exception's text (a driver's error, an address, a
+ * query) is not an answer for the client: it stays in the worker's log and the job's failedReason.
+ */
+export function responseOfFailedJob(reason: string, attemptsMade: number, correlationId?: unknown): FailureResponse {
   const match = /^(\w+) \((\w+)\): ([\s\S]*)$/.exec(reason);
   const type = match && errorTypeNamed(match[1]);
   if (type && match) return ServiceResponse.failure(new type(match[3]));
-  return ServiceResponse.failure(new InternalServerError(`Job failed after ${attemptsMade} attempt(s): ${reason}`));
+  const id =
+    typeof correlationId === 'string' && correlationId ? ` (correlation id ${correlationId.slice(0, 128)})` : '';
+  return ServiceResponse.failure(new InternalServerError(`The job failed after ${attemptsMade} attempt(s)${id}`));
+}
+
+/** The correlation id a job carries, if any (its data is foreign: only a string counts). */
+export function correlationIdOf(data: unknown): string | undefined {
+  const context = (data as { metadata?: { context?: { correlationId?: unknown } } } | null)?.metadata?.context;
+  const id = context?.correlationId;
+  return typeof id === 'string' ? id : undefined;
 }

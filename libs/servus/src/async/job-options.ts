@@ -7,6 +7,7 @@ import { parseDuration } from './duration';
 export const MAX_PRIORITY = 2_097_151;
 
 export const DEFAULT_IDEMPOTENCY_TTL = '24h';
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
 /** Used when neither the module, the service nor the call says otherwise. */
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {

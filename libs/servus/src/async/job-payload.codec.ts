@@ -8,8 +8,25 @@ import { flowKeyProblem, FlowKeys } from './flow-control.port';
 export interface JobPayload {
   service: string;
   args: unknown;
-  /** `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C trace context. */
-  metadata: { v: 1; context?: ContextValues; gids?: true; trace?: TraceCarrier; flow?: FlowKeys };
+  /**
+   * `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C
+   * trace context; `flow`: the flow-control keys computed at enqueue; `signature`: with signing keys, the HMAC of
+   * the job (JobSigner).
+   */
+  metadata: {
+    v: 1;
+    context?: ContextValues;
+    gids?: true;
+    trace?: TraceCarrier;
+    flow?: FlowKeys;
+    signature?: JobSignature;
+  };
+}
+
+/** What a signed job carries in `metadata.signature`. */
+export interface JobSignature {
+  keyId: string;
+  hmac: string;
 }
 
 export function encodePayload(

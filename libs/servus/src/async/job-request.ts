@@ -16,6 +16,7 @@ import { ScheduleOptions } from '../service/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
 import { FLOW_CONTROL, FlowControl } from './flow-control.port';
+import { JobSigner } from './job-signer';
 
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
@@ -41,6 +42,7 @@ export class JobRequestBuilder {
     readonly names: QueueNames,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
+    private readonly signer: JobSigner,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
@@ -75,6 +77,9 @@ export class JobRequestBuilder {
         `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`,
       );
     }
+    // Refused here as the worker would refuse it: a service that declares its queue runs only there.
+    const queueProblem = this.names.notAllowed(definition, queue);
+    if (queueProblem) throw new JobEnqueueError(service, queueProblem);
     // Instances of classes with a locator become global ids first; any other instance is named below.
     let encoded = args;
     try {
@@ -91,9 +96,10 @@ export class JobRequestBuilder {
     const flow = this.flow?.keysOf(definition, args);
     try {
       const trace = traced ? this.tracing.inject() : undefined;
+      const payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
       return {
         queue,
-        payload: encodePayload(service, encoded, context, encoded !== args, trace, flow),
+        payload: this.signer.sign(queue, payload),
         options: withCallOptions(this.baseOptionsOf(definition), options),
       };
     } catch (error) {

@@ -52,6 +52,16 @@ export class QueueNames implements QueueResolver {
     return definition.options.async?.queue ?? definition.options.queue ?? this.defaultQueue;
   }
 
+  /**
+   * Why `definition` may not run on `queue`, or undefined when it may: a service that declares a
+   * queue runs only on it; one that declares none, on any of the module's queues.
+   */
+  notAllowed(definition: ServiceDefinition, queue: string): string | undefined {
+    const declared = definition.options.async?.queue ?? definition.options.queue;
+    if (declared === undefined || declared === queue) return undefined;
+    return `${definition.name} runs on queue "${declared}" only (its @Service queue), not on "${queue}"`;
+  }
+
   /** `queue` (default: the module's default queue) when the module declares it; AsyncError otherwise. */
   resolve(queue: string = this.defaultQueue): string {
     if (!this.set.has(queue))

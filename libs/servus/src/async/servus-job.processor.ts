@@ -14,6 +14,9 @@ import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
 import { ServiceDefinition } from '../service/service-definition';
 import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
+import { escapeLog } from '../util/escape-log';
+import { QueueNames } from './queue-names';
+import { JobSigner } from './job-signer';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -33,6 +36,8 @@ export class ServusJobProcessor {
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
+    private readonly names: QueueNames,
+    private readonly signer: JobSigner,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {}
 
@@ -42,7 +47,8 @@ export class ServusJobProcessor {
   /** `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. */
   async process(job: Job, token?: string): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
-    const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
+    // A job id is foreign data (anyone who can write to Redis picks it): escaped before it reaches a log line.
+    const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
       call = decodePayload(job.data);
@@ -59,6 +65,8 @@ export class ServusJobProcessor {
         call.trace,
       );
     }
+    const problem = this.integrityProblem(job, call.service, definition);
+    if (problem) throw this.refuse(job, label, problem, call.trace);
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
     const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
     const traced = () =>
@@ -78,6 +86,20 @@ export class ServusJobProcessor {
       // Not awaited: the service has ended, so the slot may go; the job completes meanwhile (one round trip fewer).
       void ticket.release();
     }
+  }
+
+  /**
+   * Why a job may not run as it is, though its service exists: the job's name (what the dashboard,
+   * metrics and traces show) must be its service, on a queue that service allows; with signing
+   * keys, it must carry a valid signature. Anyone who can write to Redis can write a job.
+   */
+  private integrityProblem(job: Job, service: string, definition: ServiceDefinition): string | undefined {
+    if (job.name !== service)
+      return `Job name ${quoted(job.name)} does not match its payload's service ${quoted(service)}: a job runs only the service its name declares`;
+    const queueProblem = this.names.notAllowed(definition, job.queueName);
+    if (queueProblem) return `Refused: ${queueProblem}`;
+    const signatureProblem = this.signer.problem(job.name, job.queueName, job.data);
+    return signatureProblem && `Refused: ${signatureProblem}`;
   }
 
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
@@ -134,9 +156,14 @@ export class ServusJobProcessor {
   }
 
   private unrecoverable(label: string, reason: string): UnrecoverableError {
-    this.logger.error(`${label} failed without retry: ${reason}`);
+    this.logger.error(`${label} failed without retry: ${escapeLog(reason)}`);
     return new UnrecoverableError(reason);
   }
+}
+
+/** A foreign name in a reason: JSON-quoted and cut, never raw. */
+function quoted(name: string): string {
+  return JSON.stringify(String(name).slice(0, 200));
 }
 
 /** The messaging attributes of a job's consumer span. */

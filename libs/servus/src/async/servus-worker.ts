@@ -10,6 +10,7 @@ import { ServusJobProcessor } from './servus-job.processor';
 import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
+import { escapeLog } from '../util/escape-log';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -92,9 +93,9 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
         const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
         const [queueName, id] = [String(queue), String(jobId)];
         if (this.processor.cancel(queueName, id, 'cancelled by executor.cancel()'))
-          this.logger.warn(`Job ${id} on ${queueName} cancelled`);
+          this.logger.warn(`Job ${escapeLog(id, 200)} on ${escapeLog(queueName, 200)} cancelled`);
       } catch (error) {
-        this.logger.warn(`Ignored a malformed cancellation message: ${(error as Error).message}`);
+        this.logger.warn(`Ignored a malformed cancellation message: ${escapeLog((error as Error).message)}`);
       }
     });
     await subscriber.subscribe(this.names.cancelChannel);
@@ -125,22 +126,22 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       stalledInterval: settings.stalledIntervalMs ?? 30_000,
       autorun: false, // started once the boot has fully succeeded
     });
-    worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
+    worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${escapeLog(error.message)}`));
     worker.on('stalled', (jobId) =>
-      this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`),
+      this.logger.warn(`Job ${escapeLog(jobId, 200)} on ${queue} stalled (its worker died?): it will run again`),
     );
     worker.on('failed', (job, error) => {
       if (!job) return;
       // A job's name is foreign data (anyone can add a job): only registered names become metric labels.
       const service = this.registry.findByName(job.name) ? job.name : 'unknown';
       const observation = { service, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
+      // The job id and the error's message may hold foreign text: escaped, one log line each.
+      const [id, message] = [escapeLog(job.id, 200), escapeLog(error.message)];
       if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
-        this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
+        this.logger.warn(`Job ${id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${message}`);
         if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);
       } else {
-        this.logger.error(
-          `Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`,
-        );
+        this.logger.error(`Job ${id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${message}`);
         if (this.observers.has('jobDead')) this.observers.jobDead(observation);
       }
     });

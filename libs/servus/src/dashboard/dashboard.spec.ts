@@ -17,7 +17,15 @@ class SignUp extends ServiceBase<
   }
 }
 
-@Module({ providers: [SignUp] })
+@Service({ name: 'dashboard.charge' })
+class Charge extends ServiceBase<{ cardNumber: string }, null> {
+  call(): never {
+    // An exception whose text holds secrets: a driver's URL with its password, and a card number.
+    throw new Error('charge failed: postgres://app:db-pw-77@10.0.0.5/pay refused card 4111 1111 1111 1111');
+  }
+}
+
+@Module({ providers: [SignUp, Charge] })
 class SignUpModule {}
 
 /** The dashboard on a real HTTP server and a real Redis: who gets in, and what it shows of a job. */
@@ -87,7 +95,10 @@ describe('ServusDashboardModule', () => {
     const authorization = basic('ops', 's3cret:with-colon');
 
     beforeAll(async () => {
-      ({ app, base } = await serve({ auth: { username: 'ops', password: 's3cret:with-colon' } }, true));
+      ({ app, base } = await serve(
+        { auth: { username: 'ops', password: 's3cret:with-colon' }, readOnly: false },
+        true,
+      ));
     });
 
     it.each([
@@ -150,6 +161,86 @@ describe('ServusDashboardModule', () => {
       expect((await app.get(BullmqQueues).queue('critical').getJob(jobId))!.data.args.password).toBe('hunter2');
     });
 
+    it('sends no-framing headers on every answer, the login challenge included', async () => {
+      for (const headers of [{ authorization }, {}] as Record<string, string>[]) {
+        const response = await fetch(`${base}/admin/queues`, { headers });
+        expect(response.headers.get('x-frame-options')).toBe('DENY');
+        expect(response.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+      }
+    });
+
+    it.each([
+      ['a form (urlencoded)', { 'content-type': 'application/x-www-form-urlencoded' }, 'name=x&data=y', /JSON body/],
+      ['a text/plain form', { 'content-type': 'text/plain' }, '{"name":"x","data":{}}', /JSON body/],
+      ['JSON from another origin', { origin: 'https://evil.example' }, '{"name":"x","data":{}}', /another origin/],
+      ['JSON marked cross-site', { 'sec-fetch-site': 'cross-site' }, '{"name":"x","data":{}}', /dashboard page/],
+      ['JSON marked same-site', { 'sec-fetch-site': 'same-site' }, '{"name":"x","data":{}}', /dashboard page/],
+      [
+        'no body, from another origin',
+        { origin: 'http://localhost:1', 'content-type': '' },
+        undefined,
+        /another origin/,
+      ],
+    ])('refuses a write sent as %s with 403, and nothing changes', async (_, extra, body, reason) => {
+      const queue = app.get(BullmqQueues).queue('default');
+      const before = await queue.count();
+      const response = await fetch(`${base}/admin/queues/api/queues/default/add`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json', ...extra },
+        body,
+      });
+      expect(response.status).toBe(403);
+      expect(await response.text()).toMatch(reason);
+      expect(await queue.count()).toBe(before);
+    });
+
+    it.each([
+      ['with a JSON body', { 'content-type': 'application/json' }, '{}'],
+      ["without a body, as the board's own buttons send it", {}, undefined],
+    ])(
+      "takes a write from the dashboard's own origin %s (Origin and Sec-Fetch-Site as a browser sends them)",
+      async (_, extra, body) => {
+        const queue = app.get(BullmqQueues).queue('default');
+        const response = await fetch(`${base}/admin/queues/api/queues/default/pause`, {
+          method: 'PUT',
+          headers: { authorization, origin: base, 'sec-fetch-site': 'same-origin', ...extra },
+          body,
+        });
+        expect(response.status).toBe(200);
+        expect(await queue.isPaused()).toBe(true);
+        await queue.resume();
+      },
+    );
+
+    it("redacts a failed job's reason and stack trace, and schedules' arguments, as job data", async () => {
+      const executor = app.get(ServusExecutor);
+      const { jobId } = await executor.callAsync(Charge, { cardNumber: '4242424242424242' }, { attempts: 1 });
+      await waitForJob(app.get(BullmqQueues).queue('default'), jobId, ['failed']);
+      await executor.schedule(
+        SignUp,
+        { email: 'cron@example.com', password: 'sched-pw-9', profile: { apiKey: 'k-sched' } },
+        {
+          id: 'dashboard-nightly',
+          cron: '0 3 * * *',
+        },
+      );
+      const shown = await Promise.all(
+        [
+          `/admin/queues/api/queues?activeQueue=default&status=failed&page=1&jobsPerPage=10`,
+          `/admin/queues/api/queues/default/${jobId}`,
+          '/admin/queues/api/job-schedulers',
+        ].map(async (path) => {
+          const response = await fetch(`${base}${path}`, { headers: { authorization } });
+          expect(response.status).toBe(200);
+          return JSON.stringify(await response.json());
+        }),
+      );
+      expect(shown[1]).toContain('charge failed: postgres://[REDACTED]@10.0.0.5/pay refused card [REDACTED]');
+      expect(shown[2]).toContain('cron@example.com');
+      for (const text of shown) expect(text).not.toMatch(/db-pw-77|4111 1111|4242424242424242|sched-pw-9|k-sched/);
+      await executor.unschedule('dashboard-nightly');
+    });
+
     it("refuses to write redacted values back (the editor starts from the board's redacted copy)", async () => {
       const { jobId } = await app
         .get(ServusExecutor)
@@ -176,8 +267,8 @@ describe('ServusDashboardModule', () => {
     });
   });
 
-  it('readOnly: the board shows the queues and refuses their actions', async () => {
-    const { base } = await serve({ auth: { username: 'ops', password: 'pw' }, readOnly: true, route: 'ops/jobs' });
+  it('read-only by default: the board shows the queues and refuses their actions', async () => {
+    const { base } = await serve({ auth: { username: 'ops', password: 'pw' }, route: 'ops/jobs' });
     const authorization = basic('ops', 'pw');
     const listed = (await (await fetch(`${base}/ops/jobs/api/queues`, { headers: { authorization } })).json()) as {
       queues: Array<{ readOnlyMode: boolean }>;
@@ -186,7 +277,7 @@ describe('ServusDashboardModule', () => {
     expect(listed.queues.every((queue) => queue.readOnlyMode)).toBe(true);
     const paused = await fetch(`${base}/ops/jobs/api/queues/default/pause`, {
       method: 'PUT',
-      headers: { authorization },
+      headers: { authorization, 'content-type': 'application/json' },
     });
     expect(paused.status).toBe(405);
     expect((await fetch(`${base}/admin/queues/api/queues`, { headers: { authorization } })).status).toBe(404);

@@ -1,8 +1,6 @@
 import type { BeforeHook } from '@bull-board/api/typings/app';
 import { REDACTED } from '../execution/redact';
 
-const MARKER = JSON.stringify(REDACTED);
-
 /**
  * A bull-board `before` hook: refuses a write (edit a job's data, add or duplicate a job) whose
  * body holds the redaction marker. The board shows arguments redacted, so its editor starts from
@@ -10,7 +8,8 @@ const MARKER = JSON.stringify(REDACTED);
  */
 export const refuseRedactedWrites: BeforeHook = ({ method, request }) => {
   if (method === 'get' || request.body === undefined) return;
-  if (!JSON.stringify(request.body).includes(MARKER)) return;
+  // Anywhere in a value, not only a whole one: a masked card number or URL password sits inside a longer string.
+  if (!JSON.stringify(request.body).includes(REDACTED)) return;
   return {
     allow: false,
     status: 400,

@@ -19,7 +19,10 @@ export interface ServusDashboardOptions {
    * 403 to every request (it is never served open).
    */
   auth: { username?: string; password?: string };
-  /** No retries, cleans, edits or pauses from the dashboard: it only shows the queues. Default false. */
+  /**
+   * No retries, cleans, edits or pauses from the dashboard: it only shows the queues. Default
+   * true; `false` opts in to writes (which still need a same-origin JSON request).
+   */
   readOnly?: boolean;
 }
 

@@ -1,4 +1,3 @@
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
 import { BULL_BOARD_INSTANCE, BullBoardInstance, BullBoardModule } from '@bull-board/nestjs';
 import { DynamicModule, Inject, Logger, Module, OnModuleInit, Optional, Provider } from '@nestjs/common';
@@ -7,6 +6,8 @@ import { Redactor } from '../execution/redactor';
 import { basicAuthMiddleware } from './basic-auth.middleware';
 import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
+import { RedactingBullMQAdapter } from './redacting-adapter';
+import { dashboardWriteGuard } from './write-guard.middleware';
 import {
   DEFAULT_DASHBOARD_ROUTE,
   SERVUS_DASHBOARD_OPTIONS,
@@ -15,9 +16,10 @@ import {
 } from './servus-dashboard-options.interface';
 
 /**
- * The bull-board dashboard over every Servus queue, behind HTTP basic auth. Jobs are listed by
- * service name; their arguments and results are redacted as in the logs (the keys of the
- * `logging.redact` option of ServusModule).
+ * The bull-board dashboard over every Servus queue, behind HTTP basic auth, read-only unless
+ * `readOnly: false`. Jobs are listed by service name; their arguments, results, failure reasons,
+ * stack traces, logs and schedules' templates are redacted as in the logs. Writes need a JSON
+ * body from the dashboard's own origin; no answer may be framed.
  *
  * @example
  * imports: [
@@ -82,7 +84,13 @@ export class ServusDashboardModule implements OnModuleInit {
   }
 
   onModuleInit(): void {
-    this.gate.open(basicAuthMiddleware(this.options.auth ?? {}));
+    const auth = basicAuthMiddleware(this.options.auth ?? {});
+    // Headers and the cross-site check first: a forged write is refused before credentials matter.
+    this.gate.open((request, response, next) =>
+      dashboardWriteGuard(request, response, (error?: unknown) =>
+        error === undefined ? auth(request, response, next) : next(error),
+      ),
+    );
     const route = this.options.route ?? DEFAULT_DASHBOARD_ROUTE;
     if (!this.options.auth?.username || !this.options.auth?.password) {
       this.logger.warn(
@@ -94,15 +102,12 @@ export class ServusDashboardModule implements OnModuleInit {
       return;
     }
     const redact = this.redactor.redact;
+    // Read-only unless the application opts in to writes.
+    const readOnlyMode = this.options.readOnly !== false;
     for (const name of this.queues.names()) {
       // The BullMQ adapter's handles are BullMQ Queues: the board adapter below is BullMQ's too.
-      const queue = this.queues.handle(name) as ConstructorParameters<typeof BullMQAdapter>[0];
-      const adapter = new BullMQAdapter(queue, { readOnlyMode: this.options.readOnly === true });
-      // Data is { service, args, metadata }; the return value is the stored ServiceResponse, whose data may hold secrets too.
-      adapter.setFormatter('data', redact);
-      adapter.setFormatter('returnValue', redact);
-      adapter.setFormatter('progress', redact);
-      this.board.addQueue(adapter);
+      const queue = this.queues.handle(name) as ConstructorParameters<typeof RedactingBullMQAdapter>[0];
+      this.board.addQueue(new RedactingBullMQAdapter(queue, { readOnlyMode }, redact));
     }
   }
 }

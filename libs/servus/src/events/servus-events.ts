@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { EmitPort, OutcomeEmitter } from '../execution/emit-port';
 import { ServusExecutor } from '../execution/servus-executor';
+import { escapeLog, escapeStack } from '../util/escape-log';
 import { ServiceDefinition } from '../service/service-definition';
 import { EmitReport, InvocationOutcome } from './emit-report.interface';
 import { EmitConfig, EmitTrigger } from '../service/emit-config';
@@ -68,7 +69,7 @@ export class ServusEvents implements OutcomeEmitter {
       } catch (error) {
         if (this.isolate)
           this.logger.error(
-            `Payload of event ${config.event} from ${definition.name} failed: ${(error as Error)?.message ?? error}`,
+            `Payload of event ${config.event} from ${definition.name} failed: ${escapeLog((error as Error)?.message ?? error)}`,
           );
         else errors.push(error);
       }
@@ -111,10 +112,10 @@ export class ServusEvents implements OutcomeEmitter {
   }
 
   private failed(invocation: Invocation, error: unknown): InvocationOutcome {
-    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    const reason = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     this.logger.error(
       `Event invocation ${invocation.name} -> ${invocation.target.name} failed: ${reason}`,
-      error instanceof Error ? error.stack : undefined,
+      escapeStack(error),
     );
     return { invocation: invocation.name, service: invocation.target.name, status: 'failed', error };
   }

@@ -1,7 +1,12 @@
 /** How calls are logged. */
 export interface ServusLoggingOptions {
-  /** Keys whose values are masked in logs (substring, case-insensitive). Replaces the default list. */
+  /**
+   * More keys whose values are masked in logs and the dashboard (a string matches as a substring,
+   * ignoring case, '-', '_' and spaces), added to DEFAULT_REDACT_KEYS, which always apply.
+   */
   redact?: (string | RegExp)[];
+  /** Characters of a call's arguments shown on its debug line; longer ones are cut there. Default 2000. */
+  maxArgsLength?: number;
   /** Level of the per-call success line. Default 'log' (info); 'debug' keeps busy workers quiet. */
   successLevel?: 'log' | 'debug' | 'verbose';
   /**

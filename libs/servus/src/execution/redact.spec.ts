@@ -1,5 +1,8 @@
 import { DEFAULT_REDACT_KEYS, REDACTED } from 'nestjs-servus/extend';
-import { createRedactor } from './redact';
+import { Logger } from '@nestjs/common';
+import { createRedactor, REDACT_MAX_DEPTH } from './redact';
+import { Redactor } from './redactor';
+import { ServiceLogger } from './service-logger';
 
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_KEYS);
@@ -23,6 +26,26 @@ describe('createRedactor', () => {
       'Set-Cookie',
       'creditCard',
       'credit_card',
+      'cardNumber',
+      'card_number',
+      'cvv',
+      'CVC',
+      'iban',
+      'accountNumber',
+      'routing_number',
+      'privateKey',
+      'accessKey',
+      'AWS_SECRET_ACCESS_KEY',
+      'clientSecret',
+      'securityCode',
+      'pan',
+      'PAN',
+      'cardPan',
+      'card_pan',
+      'ssn',
+      'customerSsn',
+      'pin',
+      'otp',
     ])('masks the value of "%s" (case-insensitive substring)', (key) => {
       expect(redact({ [key]: 'hunter2', keep: 'me' })).toEqual({ [key]: REDACTED, keep: 'me' });
     });
@@ -35,18 +58,23 @@ describe('createRedactor', () => {
         active: true,
         note: null,
         tags: ['a', 'b'],
+        company: 'Acme',
+        panel: 'left',
+        className: 'x',
+        spinner: true,
+        span: 2,
       };
       expect(redact(args)).toEqual(args);
     });
 
     it('masks at any depth, inside nested objects and arrays of objects', () => {
       const args = {
-        user: { name: 'ada', credentials: { password: 'p', otp: 123456 } },
+        user: { name: 'ada', credentials: { password: 'p', code: 123456 } },
         headers: [{ authorization: 'Bearer x', accept: 'json' }],
         matrix: [[{ apiKey: 'k', id: 1 }]],
       };
       expect(redact(args)).toEqual({
-        user: { name: 'ada', credentials: { password: REDACTED, otp: 123456 } },
+        user: { name: 'ada', credentials: { password: REDACTED, code: 123456 } },
         headers: [{ authorization: REDACTED, accept: 'json' }],
         matrix: [[{ apiKey: REDACTED, id: 1 }]],
       });
@@ -181,5 +209,70 @@ describe('createRedactor', () => {
     it('masks nothing with an empty list', () => {
       expect(createRedactor([])({ password: 'p' })).toEqual({ password: 'p' });
     });
+  });
+
+  describe('values that look like secrets, under any key', () => {
+    it.each([
+      ['a card number in one run', 'paid with 4111111111111111 today', 'paid with [REDACTED] today'],
+      ['a card number in groups of four', 'card 4242 4242 4242 4242', 'card [REDACTED]'],
+      ['a dashed card number', '5555-5555-5555-4444', '[REDACTED]'],
+      ['an American Express number', '3782 822463 10005', '[REDACTED]'],
+      ['a Discover number', '6011000990139424', '[REDACTED]'],
+      ['a bearer token', 'Authorization: Bearer eyJhbGciOi.eyJzdWIiOi.SflKxw', 'Authorization: Bearer [REDACTED]'],
+      ['basic credentials', 'sent Basic dXNlcjpodW50ZXIy', 'sent Basic [REDACTED]'],
+      ['a password in a URL', 'postgres://app:hunter2@db:5432/app', 'postgres://[REDACTED]@db:5432/app'],
+      ['a token in a URL', 'https://ghp_abc123@github.com/x.git', 'https://[REDACTED]@github.com/x.git'],
+    ])('masks %s', (_, value, expected) => {
+      expect(redact({ note: value })).toEqual({ note: expected });
+      expect(redact([value])).toEqual([expected]);
+    });
+
+    it.each([
+      ['a number failing the Luhn check', 'order 4111111111111112'],
+      ['a longer run of digits', 'trace 41111111111111110000000'],
+      ['a date range', '2026-11-01 2026-11-30'],
+      ['a phone number', '+1 415 555 2671'],
+      ['a URL without credentials', 'https://example.com/a@b'],
+      ['the word token', 'token expired'],
+    ])('keeps %s', (_, value) => {
+      expect(redact({ note: value })).toEqual({ note: value });
+    });
+  });
+
+  it('stops at a depth limit instead of walking (and overflowing on) a value nested 200,000 levels', () => {
+    let deep: unknown = { password: 'p' };
+    for (let i = 0; i < 200_000; i++) deep = { next: deep };
+    const shown = JSON.stringify(redact(deep));
+    expect(shown).toContain(`"[nested deeper than ${REDACT_MAX_DEPTH} levels]"`);
+    expect(shown.length).toBeLessThan(1000);
+  });
+});
+
+describe('the module redactor and the logged arguments', () => {
+  it('adds logging.redact keys to the defaults (a user list never turns the defaults off)', () => {
+    const redactor = new Redactor({ logging: { redact: ['nickname', /^dob$/] } });
+    expect(redactor.redact({ nickname: 'ace', dob: '1990-01-01', password: 'p', cvv: '123', name: 'Ada' })).toEqual({
+      nickname: REDACTED,
+      dob: REDACTED,
+      password: REDACTED,
+      cvv: REDACTED,
+      name: 'Ada',
+    });
+  });
+
+  it("cuts a call's logged arguments past maxArgsLength (a 20 MB argument is not one 20 MB log line)", () => {
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    try {
+      const logger = (options: ConstructorParameters<typeof Redactor>[0]) =>
+        new ServiceLogger(options, new Redactor(options));
+      logger({}).called('big.upload', { blob: 'x'.repeat(20 * 1024 * 1024) });
+      logger({ logging: { maxArgsLength: 100 } }).called('small', { blob: 'y'.repeat(500) });
+      const [first, second] = debug.mock.calls.map(([line]) => String(line));
+      expect(first.length).toBeLessThan(2200);
+      expect(first).toMatch(/^big\.upload called with \{"blob":"x+\.\.\.\(\d+ more characters\)$/);
+      expect(second.length).toBeLessThan(200);
+    } finally {
+      debug.mockRestore();
+    }
   });
 });

@@ -4,6 +4,10 @@ import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceResponse } from '../response/service-response';
 import { Redactor } from './redactor';
 import { ServusContext } from './servus-context';
+import { escapeLog, escapeStack } from '../util/escape-log';
+
+/** How many characters of a call's arguments its debug line shows, unless `logging.maxArgsLength` says otherwise. */
+export const DEFAULT_MAX_ARGS_LENGTH = 2000;
 
 /**
  * The pipeline's log lines, as Servus's Logger: the call (debug, redacted), then one
@@ -16,6 +20,7 @@ export class ServiceLogger {
   private readonly successLevel: 'log' | 'debug' | 'verbose';
   private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
   readonly redact: (value: unknown) => unknown;
+  private readonly maxArgsLength: number;
 
   constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ExecutionModuleOptions, redactor: Redactor) {
     const logging = options.logging;
@@ -23,6 +28,7 @@ export class ServiceLogger {
     this.successLevel = (logging && logging.successLevel) || 'log';
     this.refusedLevel = (logging && logging.invalidArgumentsLevel) || 'warn';
     this.redact = redactor.redact;
+    this.maxArgsLength = (logging && logging.maxArgsLength) || DEFAULT_MAX_ARGS_LENGTH;
   }
 
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
@@ -34,8 +40,9 @@ export class ServiceLogger {
     if (!context) return service;
     let formatted = this.formattedContexts.get(context);
     if (formatted === undefined) {
+      // Context values come from outside (a header, a job): escaped, so they cannot start a line of their own.
       const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(
-        ([key, value]) => `${key}=${String(value)}`,
+        ([key, value]) => `${escapeLog(key, 100)}=${escapeLog(value, 200)}`,
       );
       this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
     }
@@ -45,7 +52,8 @@ export class ServiceLogger {
   called(service: string, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
     if (this.enabled && isEnabled('debug')) {
-      this.logger.debug(`${this.subject(service)} called with ${safeStringify(this.redact(args))}`);
+      const logged = escapeLog(safeStringify(this.redact(args)), this.maxArgsLength);
+      this.logger.debug(`${this.subject(service)} called with ${logged}`);
     }
   }
 
@@ -56,7 +64,8 @@ export class ServiceLogger {
         this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
     } else {
       const { code, message } = response.error.apiError();
-      this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
+      const described = escapeLog(`${response.error.name} (${code}) ${message}`);
+      this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${described}`);
     }
   }
 
@@ -65,17 +74,16 @@ export class ServiceLogger {
     if (!this.enabled) return;
     if (this.refusedLevel === 'error') return this.raised(service, error, ms);
     if (this.refusedLevel !== 'warn' && !isEnabled(this.refusedLevel)) return;
-    const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    // The message quotes property names from outside (a request body, a job): escaped.
+    const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
     this.logger[this.refusedLevel](`${this.subject(service)} refused its arguments after ${format(ms)}: ${described}`);
   }
 
   raised(service: string, error: unknown, ms: number): void {
     if (!this.enabled) return;
-    const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.logger.error(
-      `${this.subject(service)} raised ${described} after ${format(ms)}`,
-      error instanceof Error ? error.stack : undefined,
-    );
+    // An error's message may quote outside data (a property name in a ValidationError): escaped, stack included.
+    const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+    this.logger.error(`${this.subject(service)} raised ${described} after ${format(ms)}`, escapeStack(error));
   }
 }
 

@@ -6,4 +6,12 @@
 export interface ServusHealthOptions {
   /** Base route: `<path>` and `<path>/ready` (readiness), `<path>/live` (liveness). Default 'health'; `false` mounts none. */
   path?: string | false;
+  /**
+   * Add the raw error of a failing check (Redis's own message: an address, a timeout) to the
+   * answer. Default false: the answer names the failing component only, the error goes to the log.
+   */
+  details?: boolean;
 }
+
+/** Injection token of the health options. */
+export const SERVUS_HEALTH_OPTIONS = Symbol('servus:health_options');

@@ -1,6 +1,8 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
+import { escapeLog } from '../util/escape-log';
+import { SERVUS_HEALTH_OPTIONS, ServusHealthOptions } from './servus-health-options.interface';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -11,8 +13,11 @@ import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queu
  */
 @Injectable()
 export class ServusHealthIndicator {
+  private readonly logger = new Logger('ServusHealth');
+
   constructor(
     private readonly health: HealthIndicatorService,
+    @Optional() @Inject(SERVUS_HEALTH_OPTIONS) private readonly options: ServusHealthOptions = {},
     @Optional() @Inject(QUEUE_HEALTH) private readonly queues?: QueueHealth,
   ) {}
 
@@ -24,7 +29,12 @@ export class ServusHealthIndicator {
       await this.queues.ping();
       return indicator.up({ latencyMs: Math.round((performance.now() - started) * 100) / 100 });
     } catch (error) {
-      return indicator.down({ message: `Redis did not answer: ${(error as Error).message}` });
+      // The probe's answer names the component; the raw error (an address, a timeout) is for the log.
+      const raw = (error as Error).message;
+      this.logger.warn(escapeLog(`Redis did not answer: ${raw}`));
+      return indicator.down({
+        message: this.options.details ? `Redis did not answer: ${raw}` : 'Redis did not answer',
+      });
     }
   }
 

@@ -1,6 +1,13 @@
-import { ArgumentsHost } from '@nestjs/common';
+import { ArgumentsHost, Logger } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JobEnqueueError, NotFoundError, ServiceError, ServiceUnavailableError, ValidationError } from 'nestjs-servus';
+import {
+  IdempotencyConflictError,
+  JobEnqueueError,
+  NotFoundError,
+  ServiceError,
+  ServusContext,
+  ValidationError,
+} from 'nestjs-servus';
 import { ServiceErrorFilter } from './service-error.filter';
 
 /** What the filter answered: status and body, through the adapter when there is one, else express's response. */
@@ -36,18 +43,45 @@ describe('ServiceErrorFilter', () => {
   });
 
   it.each([false, true])(
-    'answers a JobEnqueueError as a ServiceUnavailableError with its message (adapter: %s)',
+    'answers a JobEnqueueError with 503, plain words and the correlation id; Redis text only in the log (adapter: %s)',
     (withAdapter) => {
-      const error = new JobEnqueueError('reports.generate', 'Redis is unreachable');
-      const answered = answer(error, withAdapter);
-      expect(answered).toEqual({
-        status: 503,
-        body: {
-          error: { code: 'service_unavailable', message: 'Could not enqueue reports.generate: Redis is unreachable' },
-        },
-      });
-      expect(answered).toEqual(answer(new ServiceUnavailableError(error.message), withAdapter));
-      expect(answered.body).not.toHaveProperty('error.details');
+      const error = new JobEnqueueError(
+        'reports.generate',
+        'Redis did not take the job: connect ECONNREFUSED 10.0.0.7:6379',
+      );
+      const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+      try {
+        const answered = ServusContext.run({ correlationId: 'req-42' }, () => answer(error, withAdapter));
+        expect(answered).toEqual({
+          status: 503,
+          body: {
+            error: {
+              code: 'service_unavailable',
+              message: 'The work could not be queued right now; try again later',
+              correlationId: 'req-42',
+            },
+          },
+        });
+        expect(JSON.stringify(answered)).not.toMatch(/ECONNREFUSED|10\.0\.0\.7|reports\.generate/);
+        expect(logged).toHaveBeenCalledWith(
+          '[correlationId=req-42] Could not enqueue reports.generate: Redis did not take the job: connect ECONNREFUSED 10.0.0.7:6379',
+        );
+      } finally {
+        logged.mockRestore();
+      }
     },
   );
+
+  it('answers an idempotency key reused with other arguments with 422 naming the key', () => {
+    expect(answer(new IdempotencyConflictError('payments.charge', 'invoice-7'))).toEqual({
+      status: 422,
+      body: {
+        error: {
+          code: 'unprocessable_entity',
+          message:
+            'Could not enqueue payments.charge: idempotencyKey "invoice-7" was already used with different arguments (within its idempotencyTtl)',
+        },
+      },
+    });
+  });
 });

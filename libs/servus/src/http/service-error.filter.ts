@@ -1,34 +1,52 @@
-import { ArgumentsHost, Catch, ExceptionFilter, Optional } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, Logger, Optional } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { JobEnqueueError } from '../response/async-errors';
-import { ServiceUnavailableError } from '../response/http-errors';
+import { ServusContext } from '../execution/servus-context';
+import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
+import { ServiceUnavailableError, UnprocessableEntityError } from '../response/http-errors';
 import { ServiceError } from '../response/service-error';
+import { escapeLog } from '../util/escape-log';
 
 /** The body of an error answer: Servus's `api_error`, plus the failing fields of a ValidationError. */
 export interface ErrorBody {
-  error: { code: string; message: string; details?: unknown };
+  error: { code: string; message: string; details?: unknown; correlationId?: string };
 }
+
+/** What a client is told when its work could not be queued: no driver text, no address. */
+export const ENQUEUE_FAILED_MESSAGE = 'The work could not be queued right now; try again later';
 
 /**
  * Answers a thrown ServiceError (or a failed ServiceResponse, via the interceptor) with its
  * `httpStatus` and `{ error: { code, message } }`; a ValidationError adds `details`.
- * A JobEnqueueError (Redis down) answers as a ServiceUnavailableError (503): the work was not
- * accepted, the client may retry.
+ * A JobEnqueueError (Redis down) answers 503 in plain words with the request's correlation id:
+ * the work was not accepted, the client may retry; Redis's own error goes to the log, under
+ * that correlation id. An IdempotencyConflictError answers 422 naming the key.
  *
  * @publicApi
  */
 @Catch(ServiceError, JobEnqueueError)
 export class ServiceErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Servus');
+
   constructor(@Optional() private readonly adapterHost?: HttpAdapterHost) {}
 
   catch(error: ServiceError | JobEnqueueError, host: ArgumentsHost): void {
-    const [status, body] = answerOf(
-      error instanceof ServiceError ? error : new ServiceUnavailableError(error.message, { cause: error }),
-    );
+    const correlationId = ServusContext.get('correlationId');
+    const [status, body] = answerOf(error instanceof ServiceError ? error : this.enqueueFailure(error, correlationId));
+    if (typeof correlationId === 'string' && !(error instanceof ServiceError)) body.error.correlationId = correlationId;
     const response = host.switchToHttp().getResponse<{ status(code: number): { json(body: unknown): void } }>();
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter) adapter.reply(response, body, status);
     else response.status(status).json(body);
+  }
+
+  private enqueueFailure(
+    error: JobEnqueueError,
+    correlationId: string | number | boolean | null | undefined,
+  ): ServiceError {
+    if (error instanceof IdempotencyConflictError) return new UnprocessableEntityError(error.message);
+    const cause = error.cause instanceof Error ? ` (${error.cause.name})` : '';
+    this.logger.error(escapeLog(`[correlationId=${correlationId ?? 'none'}] ${error.message}${cause}`));
+    return new ServiceUnavailableError(ENQUEUE_FAILED_MESSAGE, { cause: error });
   }
 }
 

@@ -9,6 +9,11 @@ import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
  */
 export function assertValidOptions(options: ServusModuleOptions): ServusModuleOptions {
   positive(options.enqueueTimeoutMs, 'enqueueTimeoutMs');
+  if (options.logging) positive(options.logging.maxArgsLength, 'logging.maxArgsLength', true);
+  if (options.contracts !== undefined && options.contracts !== 'optional' && options.contracts !== 'required')
+    throw new Error(
+      `ServusModule: contracts must be 'optional' or 'required', got ${JSON.stringify(options.contracts)}`,
+    );
   duplicates(options.queues, 'queues');
   const worker = typeof options.worker === 'object' ? options.worker : undefined;
   if (worker) {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import { InstanceWrapper } from '@nestjs/core/injector/instance-wrapper';
-import { EventsModuleOptions } from '../events/events-options.interface';
 import { EventRegistry } from '../events/event-registry';
 import { HandlerBinder } from '../events/handler-binder';
 import { ServiceDefiner } from '../execution/service-definer';
@@ -10,6 +9,9 @@ import { isLocator } from '../globalid/locator.decorator';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceRegistry } from '../service/service-registry';
 import { ClassRef } from '../util/class-ref';
+import { ContractCompiler } from '../validation/contract-compiler';
+import { checkContractCoverage } from '../validation/contract-coverage';
+import { ServusModuleOptions } from './servus-options.interface';
 
 /**
  * The one bootstrap hook: at module init it hands every `@Service()` provider to the service
@@ -25,7 +27,8 @@ export class ServusExplorer implements OnModuleInit {
     private readonly binder: HandlerBinder,
     private readonly events: EventRegistry,
     private readonly globalIds: GlobalIds,
-    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: EventsModuleOptions,
+    private readonly contracts: ContractCompiler,
+    @Inject(SERVUS_MODULE_OPTIONS) private readonly options: ServusModuleOptions,
   ) {}
 
   // A promise: a boot error becomes a rejection of init(), on Nest 11 as on 12 (11 lets a sync throw escape init()).
@@ -53,6 +56,8 @@ export class ServusExplorer implements OnModuleInit {
       }
     }
     if (this.options.events?.strict !== false) this.binder.checkEmitted(this.events.all());
+    const { contracts, logging } = this.options;
+    checkContractCoverage(this.services.definitions(), contracts, this.contracts.schemasDir, logging !== false);
   }
 
   private assertSingleton(wrapper: InstanceWrapper, what: string): void {

@@ -188,6 +188,11 @@ describe('ServusModule', () => {
       [{ queues: ['default', ''] }, `ServusModule: queue name "" must be non-empty and contain no ':'`],
       [{ queues: ['default', 'low', 'default'] }, 'ServusModule: queues lists "default" twice'],
       [{ enqueueTimeoutMs: 0 }, 'ServusModule: enqueueTimeoutMs must be a positive number, got 0'],
+      [{ contracts: 'strict' as never }, `ServusModule: contracts must be 'optional' or 'required', got "strict"`],
+      [
+        { security: { signingKeys: [{ id: 'k1', secret: 'short' }] } },
+        'ServusModule: security.signingKeys "k1" needs a secret of at least 32 bytes',
+      ],
       [{ worker: { concurrency: 1.5 } }, 'ServusModule: worker.concurrency must be a positive integer, got 1.5'],
       [{ worker: { concurrency: 0 } }, 'ServusModule: worker.concurrency must be a positive integer, got 0'],
       [
@@ -205,6 +210,12 @@ describe('ServusModule', () => {
       ],
     ] as Array<[ServusModuleOptions, string]>)('%j', async (options, message) => {
       await expect(boot(ServusModule.forRoot({ logging: false, ...options }), GreetingModule)).rejects.toThrow(message);
+    });
+
+    it('logging.maxArgsLength must be a positive integer', async () => {
+      await expect(boot(ServusModule.forRoot({ logging: { maxArgsLength: 0 } }), GreetingModule)).rejects.toThrow(
+        'ServusModule: logging.maxArgsLength must be a positive integer, got 0',
+      );
     });
 
     it('forRootAsync options are checked once resolved', async () => {

@@ -4,6 +4,7 @@ import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
 import { BullmqSchedules } from '../async/bullmq-schedules';
 import { JobRequestBuilder } from '../async/job-request';
+import { JobSigner } from '../async/job-signer';
 import { QueueNames } from '../async/queue-names';
 import { ServusJobProcessor } from '../async/servus-job.processor';
 import { ServusWorker } from '../async/servus-worker';
@@ -55,6 +56,7 @@ const CORE_PROVIDERS: Provider[] = [
   GlobalIds,
   QueueNames,
   { provide: QUEUE_RESOLVER, useExisting: QueueNames },
+  JobSigner,
   JobRequestBuilder,
   ServusJobProcessor,
 ];

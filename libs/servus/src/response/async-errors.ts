@@ -22,6 +22,22 @@ export class JobEnqueueError extends AsyncError {
   }
 }
 
+/**
+ * An `idempotencyKey` came back with other arguments than the call that first used it, within
+ * its TTL: refused (answered 422 over HTTP), never given the first call's receipt. @publicApi
+ */
+export class IdempotencyConflictError extends JobEnqueueError {
+  constructor(
+    service: string,
+    readonly idempotencyKey: string,
+  ) {
+    super(
+      service,
+      `idempotencyKey ${JSON.stringify(idempotencyKey)} was already used with different arguments (within its idempotencyTtl)`,
+    );
+  }
+}
+
 /** No registered service answers to that class or name. @publicApi */
 export class ServiceNotFoundError extends AsyncError {
   constructor(

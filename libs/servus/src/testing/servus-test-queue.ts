@@ -11,7 +11,8 @@ import { JobRequest, JobRequestBuilder } from '../async/job-request';
 import { JobPayload } from '../async/job-payload.codec';
 import { responseOfFailedJob } from '../async/failed-job-response';
 import { ServusJobProcessor } from '../async/servus-job.processor';
-import { AsyncError } from '../response/async-errors';
+import { AsyncError, IdempotencyConflictError } from '../response/async-errors';
+import { argumentsDigest } from '../async/idempotency';
 import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { repeatOf } from '../async/bullmq-schedules';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
@@ -92,7 +93,11 @@ export class ServusTestQueue implements AsyncDispatcher {
       key === undefined
         ? undefined
         : this.calls.find((call) => call.jobOptions.deduplication?.id === key && call.queue === request.queue);
-    if (duplicate) return { jobId: duplicate.jobId, queue: duplicate.queue, service: duplicate.service };
+    if (duplicate) {
+      if (argumentsDigest(duplicate.service, duplicate.args) !== argumentsDigest(definition.name, payload.args))
+        throw new IdempotencyConflictError(definition.name, key!);
+      return { jobId: duplicate.jobId, queue: duplicate.queue, service: duplicate.service };
+    }
     const jobId = request.options.jobId ?? String(++this.sequence);
     const existing = this.calls.find((call) => call.jobId === jobId && call.queue === request.queue);
     const receipt = { jobId, queue: request.queue, service: definition.name };
@@ -182,6 +187,7 @@ export class ServusTestQueue implements AsyncDispatcher {
     const attempts = call.jobOptions.attempts ?? 1;
     const job = {
       id: call.jobId,
+      name: call.service,
       queueName: call.queue,
       attemptsMade: 0,
       opts: call.jobOptions,
@@ -205,7 +211,11 @@ export class ServusTestQueue implements AsyncDispatcher {
         };
         if (unrecoverable || job.attemptsMade >= attempts) {
           call.failedReason = (error as Error)?.message ?? String(error);
-          call.response = responseOfFailedJob(call.failedReason, job.attemptsMade);
+          call.response = responseOfFailedJob(
+            call.failedReason,
+            job.attemptsMade,
+            call.metadata?.context?.correlationId,
+          );
           call.state = 'failed';
           this.observers.jobDead(observation);
           break;

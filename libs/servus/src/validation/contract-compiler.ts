@@ -3,13 +3,12 @@ import { Inject, Injectable, Type } from '@nestjs/common';
 import Ajv, { AnySchema, Options as AjvOptions, ValidateFunction } from 'ajv';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { resolve } from 'node:path';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceOptions } from '../service/service-options.interface';
 import { Contract } from '../service/contract.interface';
 import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
-import { DEFAULT_SCHEMAS_DIR, readSchemaFile } from './schema-files';
+import { readSchemaFile, resolveSchemasDir } from './schema-files';
 import { InvalidSchemaError } from './invalid-schema.error';
 
 /** A service's contracts: argument and result, either may be absent (no validation). */
@@ -38,10 +37,11 @@ const AJV_OPTIONS: AjvOptions = {
 export class ContractCompiler {
   private draft07?: Ajv;
   private draft2020?: Ajv2020;
-  private readonly schemasDir: string;
+  /** Where file-based schemas are read from, resolved once (see resolveSchemasDir). */
+  readonly schemasDir: string;
 
   constructor(@Inject(SERVUS_MODULE_OPTIONS) private readonly options: ValidationModuleOptions) {
-    this.schemasDir = resolve(options.schemasDir ?? DEFAULT_SCHEMAS_DIR);
+    this.schemasDir = resolveSchemasDir(options.schemasDir);
   }
 
   compile(service: string, options: ServiceOptions): ServiceContracts {

@@ -2,7 +2,7 @@ import { Type } from '@nestjs/common';
 import { ArgsOf, DataOf } from '../service/service-base';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { isPlainObject } from '../util/is-plain-object';
-import { DEFAULT_SCHEMAS_DIR, readSchemaFile } from './schema-files';
+import { readSchemaFile } from './schema-files';
 
 type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } : T;
 
@@ -32,12 +32,7 @@ export function resultExample<S>(
   return exampleOf(service, 'result', overrides, options.schemasDir) as DataOf<S>;
 }
 
-function exampleOf(
-  service: Type,
-  which: 'arguments' | 'result',
-  overrides: unknown,
-  schemasDir = DEFAULT_SCHEMAS_DIR,
-): unknown {
+function exampleOf(service: Type, which: 'arguments' | 'result', overrides: unknown, schemasDir?: string): unknown {
   const declared = accessor.getServiceOptions(service)?.[which];
   const schema = declared ?? readSchemaFile(schemasDir, accessor.getServiceName(service), which);
   if (!schema || typeof schema !== 'object') {

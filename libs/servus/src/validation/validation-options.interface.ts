@@ -10,8 +10,18 @@ export interface ServusValidationOptions {
 
 /** The part of `ServusModule.forRoot()`'s options that the contract compiler reads. */
 export interface ValidationModuleOptions {
-  /** Directory of file-based schemas (`<dir>/<service path>/arguments.json`). Default 'schemas/services'. */
+  /**
+   * Directory of file-based schemas (`<dir>/<service path>/arguments.json`). Default
+   * 'schemas/services'. An absolute path is used as it is; a relative one is resolved against the
+   * application root (the nearest directory with a package.json above the entry script), never
+   * against the working directory.
+   */
   schemasDir?: string;
+  /**
+   * 'optional' (default): services without an arguments contract run unvalidated, and the boot
+   * log lists them. 'required': such a service fails the boot.
+   */
+  contracts?: 'optional' | 'required';
   /** How class-validator DTOs are checked. */
   validation?: ServusValidationOptions;
 }

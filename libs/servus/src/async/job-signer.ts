@@ -1,0 +1,83 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { canonicalJson } from '../util/canonical-json';
+import { isPlainObject } from '../util/is-plain-object';
+import { AsyncModuleOptions, ServusSigningKey } from './async-options.interface';
+import { JobPayload } from './job-payload.codec';
+
+const MIN_SECRET_LENGTH = 32;
+/** Bumped if what is signed ever changes: a worker then refuses, rather than misreads, the other version. */
+const SIGNED_FORMAT = 'servus-job-signature-v1';
+
+/**
+ * Signs jobs with the first of `security.signingKeys` and verifies them with any (rotation).
+ * The HMAC-SHA256 covers the job's name, queue, service, arguments and metadata (all but the
+ * signature), in a canonical JSON that a Redis round trip does not change. Without keys it
+ * signs nothing and verifies nothing.
+ */
+@Injectable()
+export class JobSigner {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly signingKeyId?: string;
+
+  constructor(@Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions) {
+    for (const key of options.security?.signingKeys ?? []) this.keys.set(...checked(key, this.keys));
+    this.signingKeyId = options.security?.signingKeys?.[0]?.id;
+  }
+
+  get enabled(): boolean {
+    return this.signingKeyId !== undefined;
+  }
+
+  /** The payload with its signature in metadata; the same payload when there are no keys. */
+  sign(queue: string, payload: JobPayload): JobPayload {
+    if (!this.signingKeyId) return payload;
+    const keyId = this.signingKeyId;
+    const hmac = this.hmac(keyId, payload.service, queue, payload);
+    return { ...payload, metadata: { ...payload.metadata, signature: { keyId, hmac } } };
+  }
+
+  /** Why a job's data may not run under this module's keys, or undefined when it may (or there are no keys). */
+  problem(name: string, queue: string, data: unknown): string | undefined {
+    if (!this.signingKeyId) return undefined;
+    const payload = data as JobPayload;
+    const signature: unknown = payload?.metadata?.signature;
+    if (signature === undefined) return 'unsigned job: this worker runs only jobs signed with its security.signingKeys';
+    if (!isPlainObject(signature) || typeof signature.keyId !== 'string' || typeof signature.hmac !== 'string')
+      return 'malformed signature: expected { keyId, hmac }';
+    if (!this.keys.has(signature.keyId))
+      return `signed with key id ${JSON.stringify(signature.keyId.slice(0, 64))}, which this worker does not have`;
+    let expected: string;
+    try {
+      expected = this.hmac(signature.keyId, name, queue, payload);
+    } catch (error) {
+      return `cannot be checked: ${(error as Error).message}`;
+    }
+    const given = Buffer.from(signature.hmac, 'utf8');
+    const wanted = Buffer.from(expected, 'utf8');
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+      return 'signature does not match: the job was changed after it was signed, or signed with another secret';
+    return undefined;
+  }
+
+  private hmac(keyId: string, name: string, queue: string, payload: JobPayload): string {
+    // Everything the job carries but the signature itself.
+    const metadata: Partial<JobPayload['metadata']> = { ...payload.metadata };
+    delete metadata.signature;
+    const signed = canonicalJson([SIGNED_FORMAT, keyId, name, queue, payload.service, payload.args ?? null, metadata]);
+    return createHmac('sha256', this.keys.get(keyId)!).update(signed, 'utf8').digest('base64url');
+  }
+}
+
+function checked(key: ServusSigningKey, known: Map<string, Buffer>): [string, Buffer] {
+  if (!key || typeof key.id !== 'string' || !key.id)
+    throw new Error('ServusModule: security.signingKeys[].id must be a non-empty string');
+  if (known.has(key.id)) throw new Error(`ServusModule: security.signingKeys lists key id "${key.id}" twice`);
+  const secret = typeof key.secret === 'string' ? Buffer.from(key.secret, 'utf8') : key.secret;
+  if (!Buffer.isBuffer(secret) || secret.length < MIN_SECRET_LENGTH)
+    throw new Error(
+      `ServusModule: security.signingKeys "${key.id}" needs a secret of at least ${MIN_SECRET_LENGTH} bytes (e.g. openssl rand -base64 48)`,
+    );
+  return [key.id, secret];
+}
