@@ -56,6 +56,7 @@ export class ServusJobProcessor {
         call.trace,
       );
     }
+    if (!this.tracing.active()) return this.run(job, call, definition, label, attempt);
     // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
     const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
     return this.tracing.run(
@@ -91,9 +92,11 @@ export class ServusJobProcessor {
       // call; entered only when the job has one (AsyncLocalStorage costs every promise).
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       const args = call.gids ? await this.globalIds.decode(call.args) : call.args;
+      // The job's data is this process's own fresh copy: validation fills defaults in place.
+      const run = { definition, args, label, context, logged: call.args, owned: true };
       response = call.context
-        ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context, call.args))
-        : await this.pipeline.run(definition, args, label, context, call.args);
+        ? await ServusContext.run(call.context, () => this.pipeline.run(run))
+        : await this.pipeline.run(run);
       if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
       if (context.cancelled !== undefined)

@@ -74,6 +74,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
       await Promise.allSettled(this.connections.map((connection) => connection.quit()));
       this.workers.length = this.connections.length = 0;
+      this.shared = undefined;
       throw error;
     }
     for (const worker of this.workers)
@@ -113,9 +114,16 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /**
+   * The non-blocking connection every queue's Worker shares (locks, completions, stalled checks);
+   * BullMQ gives each Worker its own blocking duplicate for fetching. Per process: one blocking
+   * connection per consumed queue, plus this one and the cancellation subscriber.
+   */
+  private shared?: RedisClient;
+
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
-    const connection = createRedisClient(this.options, 'worker');
-    this.connections.push(connection);
+    if (!this.shared) this.connections.push((this.shared = createRedisClient(this.options, 'worker')));
+    const connection = this.shared;
     // One parameter on purpose: with three, BullMQ builds an AbortSignal for every job; ours is made on demand.
     const worker = new Worker(queue, (job) => this.processor.process(job), {
       connection,
@@ -176,5 +184,6 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.workers.length = 0;
     await Promise.allSettled(this.connections.map((connection) => connection.quit()));
     this.connections.length = 0;
+    this.shared = undefined;
   }
 }

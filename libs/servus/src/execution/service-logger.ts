@@ -1,13 +1,26 @@
 import { ExecutionModuleOptions } from './execution-options.interface';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, LogLevel } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceResponse } from '../response/service-response';
+import { LogLevels } from './log-levels';
 import { Redactor } from './redactor';
 import { ServusContext } from './servus-context';
+
+const OFF: Readonly<Record<LogLevel, boolean>> = Object.freeze({
+  verbose: false,
+  debug: false,
+  log: false,
+  warn: false,
+  error: false,
+  fatal: false,
+});
 
 /**
  * The pipeline's log lines, as Servus's Logger: the call (debug, redacted), then one
  * outcome line with the duration: success (info), failure (warn), exception (error).
+ *
+ * A line whose level is off is never built: the decision is Nest's levels, read once per call
+ * (`begin`) and decided again only when they change (LogLevels); `logging: false` answers no at once.
  */
 @Injectable()
 export class ServiceLogger {
@@ -15,6 +28,7 @@ export class ServiceLogger {
   private readonly enabled: boolean;
   private readonly successLevel: 'log' | 'debug' | 'verbose';
   private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
+  private readonly levels = new LogLevels();
   readonly redact: (value: unknown) => unknown;
 
   constructor(@Inject(SERVUS_MODULE_OPTIONS) options: ExecutionModuleOptions, redactor: Redactor) {
@@ -25,13 +39,28 @@ export class ServiceLogger {
     this.redact = redactor.redact;
   }
 
+  /** The levels as of the current call: read once per call by `begin()`, then only this table is consulted. */
+  private on: Readonly<Record<LogLevel, boolean>> = OFF;
+
+  /**
+   * Reads Nest's levels for the call about to run (one check of three references; nothing at all
+   * with `logging: false`), and answers whether an outcome line may be printed, so whether the
+   * call needs its duration (false: no clock read).
+   */
+  begin(): boolean {
+    if (!this.enabled) return false;
+    this.on = this.levels.current();
+    return this.on.error;
+  }
+
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
   private readonly formattedContexts = new WeakMap<object, string>();
 
-  /** `reports.generate [correlationId=ab12 tenantId=7]`: the call's context (redacted) on each of its lines. */
-  private subject(service: string): string {
+  /** `reports.generate (job 7 on default) [correlationId=ab12 tenantId=7]`: where it runs and its context (redacted). */
+  private subject(service: string, label: string | undefined): string {
+    const named = label ? `${service} (${label})` : service;
     const context = ServusContext.current();
-    if (!context) return service;
+    if (!context) return named;
     let formatted = this.formattedContexts.get(context);
     if (formatted === undefined) {
       const pairs = Object.entries(this.redact(context) as Record<string, unknown>).map(
@@ -39,62 +68,46 @@ export class ServiceLogger {
       );
       this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
     }
-    return service + formatted;
+    return named + formatted;
   }
 
-  called(service: string, args: unknown): void {
+  /** `label` says where the call runs (a worker's job), `undefined` for a call in this process. */
+  called(service: string, label: string | undefined, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
-    if (this.enabled && isEnabled('debug')) {
-      this.logger.debug(`${this.subject(service)} called with ${safeStringify(this.redact(args))}`);
-    }
+    if (!this.on.debug) return;
+    this.logger.debug(`${this.subject(service, label)} called with ${safeStringify(this.redact(args))}`);
   }
 
-  finished(service: string, response: ServiceResponse, ms: number): void {
-    if (!this.enabled) return;
+  finished(service: string, label: string | undefined, response: ServiceResponse, ms: number): void {
     if (response.success) {
-      if (isEnabled(this.successLevel))
-        this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
-    } else {
+      if (this.on[this.successLevel])
+        this.logger[this.successLevel](`${this.subject(service, label)} succeeded in ${format(ms)}`);
+    } else if (this.on.warn) {
       const { code, message } = response.error.apiError();
-      this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`);
+      this.logger.warn(
+        `${this.subject(service, label)} failed in ${format(ms)}: ${response.error.name} (${code}) ${message}`,
+      );
     }
   }
 
   /** Arguments refused by the contract: the caller's mistake, one line without a stack (warn by default). */
-  refused(service: string, error: unknown, ms: number): void {
-    if (!this.enabled) return;
-    if (this.refusedLevel === 'error') return this.raised(service, error, ms);
-    if (this.refusedLevel !== 'warn' && !isEnabled(this.refusedLevel)) return;
+  refused(service: string, label: string | undefined, error: unknown, ms: number): void {
+    if (this.refusedLevel === 'error') return this.raised(service, label, error, ms);
+    if (!this.on[this.refusedLevel]) return;
     const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    this.logger[this.refusedLevel](`${this.subject(service)} refused its arguments after ${format(ms)}: ${described}`);
+    this.logger[this.refusedLevel](
+      `${this.subject(service, label)} refused its arguments after ${format(ms)}: ${described}`,
+    );
   }
 
-  raised(service: string, error: unknown, ms: number): void {
-    if (!this.enabled) return;
+  raised(service: string, label: string | undefined, error: unknown, ms: number): void {
+    if (!this.on.error) return;
     const described = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     this.logger.error(
-      `${this.subject(service)} raised ${described} after ${format(ms)}`,
+      `${this.subject(service, label)} raised ${described} after ${format(ms)}`,
       error instanceof Error ? error.stack : undefined,
     );
   }
-}
-
-let knownLevels: unknown = null;
-const enabledLevels = new Map<string, boolean>();
-
-/**
- * Nest 11 answers false for every level until levels are set, Nest 12 true: unset means all.
- * Cached per levels array (Nest replaces it when levels change): this runs twice per call.
- */
-function isEnabled(level: 'log' | 'debug' | 'verbose'): boolean {
-  const levels = (Logger as unknown as { logLevels?: unknown }).logLevels;
-  if (levels !== knownLevels) {
-    knownLevels = levels;
-    enabledLevels.clear();
-  }
-  let enabled = enabledLevels.get(level);
-  if (enabled === undefined) enabledLevels.set(level, (enabled = levels === undefined || Logger.isLevelEnabled(level)));
-  return enabled;
 }
 
 function format(ms: number): string {
