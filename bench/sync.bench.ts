@@ -21,7 +21,6 @@ class NoopCommand {
 @CommandHandler(NoopCommand)
 class NoopHandler implements ICommandHandler<NoopCommand, number> {
   // async, as the no-op service's call: the same work on both sides.
-  // eslint-disable-next-line @typescript-eslint/require-await
   async execute(command: NoopCommand): Promise<number> {
     return command.args.userId;
   }

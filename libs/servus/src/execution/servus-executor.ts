@@ -48,7 +48,8 @@ export class ServusExecutor {
     try {
       definition = this.resolve(service);
     } catch (error) {
-      return Promise.reject(error as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- resolve() throws ServiceNotFoundError, rejected as it is
+      return Promise.reject(error);
     }
     return this.pipeline.run({ definition, args });
   }
