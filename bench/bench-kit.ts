@@ -141,8 +141,16 @@ export async function createBenchApp(
 /** A unique key prefix of this run: every section's prefixes start with it, and it is swept at the end. */
 export const RUN_PREFIX = `sbench-${process.pid.toString(36)}${Date.now().toString(36).slice(-4)}`;
 
-/** The job options of raw BullMQ jobs: Servus's defaults (attempts 3, exponential backoff, removeOnComplete/Fail), as callAsync's jobs get. */
-export const JOB_OPTIONS: JobsOptions = DEFAULT_JOB_OPTIONS;
+/**
+ * The job options of the jobs the benches add: Servus's defaults (attempts 3, exponential backoff),
+ * with finished jobs also bounded by count, so a run does not fill the shared Redis (the defaults
+ * keep them by age only).
+ */
+export const JOB_OPTIONS: JobsOptions = {
+  ...DEFAULT_JOB_OPTIONS,
+  removeOnComplete: { age: 24 * 3600, count: 1000 },
+  removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+};
 
 /** The ioredis options Servus uses for its producer connection (fail fast), for raw producers alike. */
 export const PRODUCER_OPTIONS: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 1 };

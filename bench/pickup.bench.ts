@@ -25,6 +25,7 @@ import {
   workersOf,
 } from './bench-kit';
 import { Args, ARGS } from './bench-services';
+import { peerWorkerApp } from './process.bench';
 
 /**
  * Pickup latency: from just before `queue.add` / `executor.callAsync` to the raw processor /
@@ -52,10 +53,12 @@ const GAP_MS = 2;
 
 const RAW = 'raw queue.add -> raw Worker processor start';
 const SRV = 'executor.callAsync -> Servus service start';
+const PEER = 'queue.add -> @nestjs/bullmq WorkerHost process start (peer)';
 
 export async function runPickupBench(): Promise<{ json: Record<string, unknown>; targets: TargetResult[] }> {
   const perRound = env.n(100);
   const rawPrefix = `${RUN_PREFIX}-pick-raw`;
+  const peerPrefix = `${RUN_PREFIX}-pick-peer`;
   const srvPrefix = `${RUN_PREFIX}-pick-srv`;
   const connections: Redis[] = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS)];
   const [producerConnection, workerConnection] = connections;
@@ -72,6 +75,11 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
   );
   rawWorker.on('error', (error) => console.error(`raw worker: ${error.message}`));
   let app: INestApplicationContext | undefined;
+  let onPeerStart: (latencyMs: number) => void = () => undefined;
+  const peerQueue = new Queue('default', { connection: producerConnection, prefix: peerPrefix });
+  const peer = await peerWorkerApp(peerPrefix, 10, (job: { data: { args: { t: number } } }) =>
+    onPeerStart(performance.now() - job.data.args.t),
+  );
   try {
     @Module({
       imports: [
@@ -94,7 +102,7 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
     const sample = await capturePayload(() => executor.callAsync(PickupProbe, { ...ARGS, t: 0 }), srvAdmin);
     await srvAdmin.resume();
 
-    const pooled: Record<string, number[]> = { [RAW]: [], [SRV]: [] };
+    const pooled: Record<string, number[]> = { [RAW]: [], [SRV]: [], [PEER]: [] };
     /** One job at a time: send, wait for its start and its completion, pause GAP_MS; returns the round's p50. */
     const round = async (
       name: string,
@@ -136,13 +144,25 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
         },
       );
 
+    const peerRound = () => {
+      quietAsyncLocalStorages();
+      return round(
+        PEER,
+        peer.worker,
+        (t) => peerQueue.add('bench.pickup', { ...sample, args: { ...ARGS, t } }, JOB_OPTIONS),
+        (fn) => {
+          onPeerStart = fn;
+        },
+      );
+    };
+
     // Warm-up (not recorded).
     await rawRound();
     await srvRound();
-    pooled[RAW].length = 0;
-    pooled[SRV].length = 0;
+    await peerRound();
+    for (const name of [RAW, SRV, PEER]) pooled[name].length = 0;
 
-    const samples = await interleaveSamples(env.rounds(), { [RAW]: rawRound, [SRV]: srvRound });
+    const samples = await interleaveSamples(env.rounds(), { [RAW]: rawRound, [SRV]: srvRound, [PEER]: peerRound });
     const perRoundP50 = summarizeAll(samples);
     const stats = (values: number[]) => ({
       n: values.length,
@@ -153,10 +173,13 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
     });
     const raw = stats(pooled[RAW]);
     const srv = stats(pooled[SRV]);
+    const peerStats = stats(pooled[PEER]);
     const delta = srv.p50 - raw.p50;
+    const overPeer = srv.p50 - peerStats.p50;
     const extra = {
       [RAW]: `all ${raw.n} jobs: p50 ${raw.p50.toFixed(3)}, p95 ${raw.p95.toFixed(3)}, p99 ${raw.p99.toFixed(3)} ms`,
-      [SRV]: `all ${srv.n} jobs: p50 ${srv.p50.toFixed(3)}, p95 ${srv.p95.toFixed(3)}, p99 ${srv.p99.toFixed(3)} ms; p50 ${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us vs raw`,
+      [PEER]: `all ${peerStats.n} jobs: p50 ${peerStats.p50.toFixed(3)}, p95 ${peerStats.p95.toFixed(3)}, p99 ${peerStats.p99.toFixed(3)} ms`,
+      [SRV]: `all ${srv.n} jobs: p50 ${srv.p50.toFixed(3)}, p95 ${srv.p95.toFixed(3)}, p99 ${srv.p99.toFixed(3)} ms; p50 ${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us vs raw, ${overPeer >= 0 ? '+' : ''}${(overPeer * 1000).toFixed(0)} us vs peer`,
     };
     console.log(
       table(
@@ -171,23 +194,29 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
         pickup: {
           [RAW]: { perRoundP50: perRoundP50[RAW], ...raw, unit: 'ms' },
           [SRV]: { perRoundP50: perRoundP50[SRV], ...srv, unit: 'ms' },
+          [PEER]: { perRoundP50: perRoundP50[PEER], ...peerStats, unit: 'ms' },
           p50DeltaMs: delta,
         },
       },
       targets: [
         {
-          target: 'pickup p50 within 0.1 ms of raw',
+          target: 'pickup p50 within 0.05 ms of raw',
           measured: `${srv.p50.toFixed(3)} vs ${raw.p50.toFixed(3)} ms (${delta >= 0 ? '+' : ''}${(delta * 1000).toFixed(0)} us)`,
-          pass: delta <= 0.1,
+          pass: delta <= 0.05,
         },
       ],
     };
   } finally {
     quietAsyncLocalStorages();
     await app?.close();
+    await peer.app.close();
     await rawWorker.close();
-    await Promise.allSettled([rawQueue.obliterate({ force: true }), srvAdmin.obliterate({ force: true })]);
-    await Promise.allSettled([rawQueue.close(), srvAdmin.close()]);
+    await Promise.allSettled([
+      rawQueue.obliterate({ force: true }),
+      srvAdmin.obliterate({ force: true }),
+      peerQueue.obliterate({ force: true }),
+    ]);
+    await Promise.allSettled([rawQueue.close(), srvAdmin.close(), peerQueue.close()]);
     await Promise.allSettled(connections.map((connection) => connection.quit()));
   }
 }

@@ -4,7 +4,7 @@ import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplicationContext, Module } from '@nestjs/common';
+import { INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule } from 'nestjs-servus';
@@ -31,7 +31,7 @@ import { ARGS, Noop } from './bench-services';
  * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
  * around the measured window only (no boot, no ts-node compilation in the profile):
  *
- *   npx ts-node bench/profile.ts enqueue-raw|enqueue-servus|process-raw|process-servus|process-rawsignal|all
+ *   npx ts-node bench/profile.ts call|enqueue-raw|enqueue-servus|process-raw|process-servus|process-rawsignal|all
  *
  * Each prints self time per origin and per function, and the inclusive time of the Servus
  * steps per job; the .cpuprofile is written to BENCH_PROFILE_DIR (default: the OS temp dir)
@@ -196,10 +196,44 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
   }
 }
 
+/** executor.call of the no-op service in this process (no Redis), `logging: false`. */
+async function call(): Promise<void> {
+  const calls = env.n(300_000);
+  // BENCH_NEST_OFF=1: the module logs (its default) but Nest's logger is off (Logger.overrideLogger(false)).
+  const nestOff = Boolean(process.env.BENCH_NEST_OFF);
+  @Module({
+    imports: [ServusModule.forRoot({ queues: ['default'], ...(nestOff ? {} : { logging: false }) })],
+    providers: [Noop],
+  })
+  class CallModule {}
+  const app = await createBenchApp(CallModule);
+  if (nestOff) Logger.overrideLogger(false);
+  try {
+    const executor = app.get(ServusExecutor);
+    const loop = async (count: number) => {
+      for (let i = 0; i < count; i++) await executor.call(Noop, ARGS);
+    };
+    await loop(50_000); // warm-up
+    await profiled('call (logging: false)', calls, () => loop(calls), [
+      /^call libs/,
+      /^run libs\/servus\/src\/execution\/service-pipeline/,
+      /^execute libs/,
+      /^invoke libs/,
+      /^active libs/,
+      /^isEnabled libs/,
+      /^called libs/,
+      /^finished libs/,
+    ]);
+  } finally {
+    await app.close();
+  }
+}
+
 async function main(): Promise<void> {
   // BENCH_ALS=1: an AsyncLocalStorage entered first, as Servus's worker does (ServusContext.run per job), to see what it costs raw BullMQ.
   if (process.env.BENCH_ALS) new AsyncLocalStorage().enterWith({ on: true });
   const mode = process.argv[2] ?? 'all';
+  if (mode === 'call') return call();
   const modes = mode === 'all' ? ['enqueue-raw', 'enqueue-servus', 'process-raw', 'process-servus'] : [mode];
   const connections = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS)];
   const prefix = `${RUN_PREFIX}-prof`;

@@ -6,6 +6,7 @@ import { runEnqueueBench } from './enqueue.bench';
 import { runProcessBench } from './process.bench';
 import { runPickupBench } from './pickup.bench';
 import { runFlowBench } from './flow.bench';
+import { runScaleBench } from './scale.bench';
 
 /**
  * `npm run bench`: every benchmark, one after the other, each interleaving its cases over
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
     prefix: RUN_PREFIX,
   };
   console.log(
-    `machine: ${machine.cores} x ${machine.cpu}; node ${machine.node}; redis ${machine.redis} at ${machine.redisUrl}; load ${machine.loadavg1m} (1 min)\n` +
+    `command: ${process.env.npm_lifecycle_event ? `npm run ${process.env.npm_lifecycle_event} -> ` : ''}ts-node bench/run.ts ${process.argv.slice(2).join(' ')}\n` +
+      `machine: ${machine.cores} x ${machine.cpu}; node ${machine.node}; redis ${machine.redis} at ${machine.redisUrl}; load ${machine.loadavg1m} (1 min)\n` +
       `BENCH_N=${machine.benchN} BENCH_ROUNDS=${machine.rounds}; keys under ${RUN_PREFIX}*; DBSIZE before: ${dbsizeBefore}`,
   );
 
@@ -40,13 +42,21 @@ async function main(): Promise<void> {
   const notes: string[] = [];
   try {
     const sections: Record<string, number> = {};
-    for (const [name, section] of Object.entries({
+    // `--scale`: the costs that grow with the work too (argument sizes, fan-out, boot); `--scale-only`: those alone.
+    const scale = { scale: runScaleBench };
+    const main = {
       sync: runSyncBench,
       enqueue: runEnqueueBench,
       process: runProcessBench,
       pickup: runPickupBench,
       flow: runFlowBench,
-    })) {
+    };
+    const chosen = process.argv.includes('--scale-only')
+      ? scale
+      : process.argv.includes('--scale')
+        ? { ...main, ...scale }
+        : main;
+    for (const [name, section] of Object.entries(chosen)) {
       const t0 = performance.now();
       const {
         json,
@@ -72,7 +82,9 @@ async function main(): Promise<void> {
     await redis.quit();
   }
 
-  console.log('\ntargets of the issue (medians; ratios paired per round)');
+  console.log(
+    `\ntargets (medians; ratios paired per round); ${machine.cores} x ${machine.cpu}, load ${machine.loadavg1m} at start, ${Number(loadavg()[0].toFixed(2))} at end; BENCH_N=${machine.benchN} BENCH_ROUNDS=${machine.rounds}`,
+  );
   console.log('| target | measured | |\n|---|---|---|');
   for (const target of targets) console.log(targetLine(target));
   for (const note of notes) console.log(`(${note})`);

@@ -8,8 +8,9 @@ describe('buildJobOptions', () => {
       const options = buildJobOptions(undefined, undefined, {});
       expect(options.attempts).toBe(3);
       expect(options.backoff).toEqual({ type: 'exponential', delay: 1000 });
-      expect(options.removeOnComplete).toEqual({ age: 24 * 3600, count: 1000 });
-      expect(options.removeOnFail).toEqual({ age: 7 * 24 * 3600, count: 10_000 });
+      // By age only: a busy queue must not drop a result sooner than a quiet one.
+      expect(options.removeOnComplete).toEqual({ age: 24 * 3600 });
+      expect(options.removeOnFail).toEqual({ age: 7 * 24 * 3600 });
     });
 
     it('sets no priority, delay or job id unless asked', () => {

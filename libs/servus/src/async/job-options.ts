@@ -13,9 +13,11 @@ export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 export const DEFAULT_JOB_OPTIONS: JobsOptions = {
   attempts: 3,
   backoff: { type: 'exponential', delay: 1000 },
-  // Results stay readable for a while, bounded so Redis does not grow without end.
-  removeOnComplete: { age: 24 * 3600, count: 1000 },
-  removeOnFail: { age: 7 * 24 * 3600, count: 10_000 },
+  // Results stay readable for a time, whatever the throughput (a count would drop them sooner the busier the queue).
+  // Redis holds every finished job of that window: docs/performance.md gives the bytes; `count` in
+  // defaultJobOptions.removeOnComplete/removeOnFail bounds it.
+  removeOnComplete: { age: 24 * 3600 },
+  removeOnFail: { age: 7 * 24 * 3600 },
 };
 
 /**

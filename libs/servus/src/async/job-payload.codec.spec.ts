@@ -1,7 +1,18 @@
 import { decodePayload, encodePayload, findNonJson } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
+import { copyData } from '../validation/copy-data';
 
 describe('findNonJson', () => {
+  it('trusts a validation copy whose own walk found only JSON, and still names what another copy holds', () => {
+    expect(findNonJson(copyData({ a: [1, { b: 'c' }] }))).toBeUndefined();
+    expect(findNonJson(copyData({ a: { b: NaN } }))).toBe('args.a.b is NaN: JSON has no NaN or Infinity');
+    // eslint-disable-next-line no-sparse-arrays
+    expect(findNonJson(copyData({ list: [1, , 3] }))).toBe('args.list[1] is an empty array slot');
+    const node: Record<string, unknown> = {};
+    node.self = node;
+    expect(findNonJson(copyData(node))).toBe('args.self is a circular reference');
+  });
+
   describe('accepts what survives JSON exactly', () => {
     it.each<[string, unknown]>([
       ['a plain object', { userId: 1, reportType: 'monthly' }],

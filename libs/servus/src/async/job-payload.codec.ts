@@ -1,4 +1,5 @@
 import { isPlainObject } from '../util/is-plain-object';
+import { isMarkedJsonExact } from '../util/json-exact';
 import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
@@ -115,7 +116,9 @@ function contextOf(value: unknown): ContextValues | undefined {
  * undefined when it round-trips unchanged.
  */
 export function findNonJson(value: unknown, path = 'args'): string | undefined {
-  // The common case passes the fast check, which builds no path strings; only a failure walks again to name it.
+  // A validation copy already checked in its own walk is not walked again. Otherwise the common
+  // case passes the fast check, which builds no path strings; only a failure walks again to name it.
+  if (isMarkedJsonExact(value)) return undefined;
   return survivesJson(value, []) ? undefined : walk(value, path, []);
 }
 

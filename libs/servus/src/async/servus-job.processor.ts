@@ -67,16 +67,17 @@ export class ServusJobProcessor {
     }
     const problem = this.integrityProblem(job, call.service, definition);
     if (problem) throw this.refuse(job, label, problem, call.trace);
-    // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
-    const attributes = { 'servus.service': definition.name, ...jobAttributes(job, attempt) };
-    const traced = () =>
-      this.tracing.run(
-        `process ${definition.name}`,
-        SpanKind.CONSUMER,
-        attributes,
-        () => this.run(job, call, definition, label, attempt),
-        this.tracing.extract(call.trace),
-      );
+    const traced = this.tracing.active()
+      ? () =>
+          // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
+          this.tracing.run(
+            `process ${definition.name}`,
+            SpanKind.CONSUMER,
+            { 'servus.service': definition.name, ...jobAttributes(job, attempt) },
+            () => this.run(job, call, definition, label, attempt),
+            this.tracing.extract(call.trace),
+          )
+      : () => this.run(job, call, definition, label, attempt);
     if (!this.flow || !hasFlowLimits(definition)) return traced();
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError.
     const ticket = await this.flow.admit(definition, job, token, call.flow ?? {});
@@ -126,9 +127,11 @@ export class ServusJobProcessor {
       // call; entered only when the job has one (AsyncLocalStorage costs every promise).
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       const args = call.gids ? await this.globalIds.decode(call.args) : call.args;
+      // The job's data is this process's own fresh copy: validation fills defaults in place.
+      const run = { definition, args, label, context, logged: call.args, owned: true };
       response = call.context
-        ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context, call.args))
-        : await this.pipeline.run(definition, args, label, context, call.args);
+        ? await ServusContext.run(call.context, () => this.pipeline.run(run))
+        : await this.pipeline.run(run);
       if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
     } catch (error) {
       if (context.cancelled !== undefined)

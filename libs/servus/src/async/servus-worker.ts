@@ -75,6 +75,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
       await Promise.allSettled(this.connections.map((connection) => connection.quit()));
       this.workers.length = this.connections.length = 0;
+      this.shared = undefined;
       throw error;
     }
     for (const worker of this.workers)
@@ -114,10 +115,18 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /**
+   * The non-blocking connection every queue's Worker shares (locks, completions, stalled checks);
+   * BullMQ gives each Worker its own blocking duplicate for fetching. Per process: one blocking
+   * connection per consumed queue, plus this one and the cancellation subscriber.
+   */
+  private shared?: RedisClient;
+
   private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
-    const connection = createRedisClient(this.options, 'worker');
-    this.connections.push(connection);
-    // Two parameters on purpose: with three, BullMQ builds an AbortSignal for every job; ours is made on demand.
+    if (!this.shared) this.connections.push((this.shared = createRedisClient(this.options, 'worker')));
+    const connection = this.shared;
+    // Two parameters on purpose (flow control needs the lock token to postpone a job): with three, BullMQ
+    // builds an AbortSignal for every job; ours is made on demand.
     const worker = new Worker(queue, (job, token) => this.processor.process(job, token), {
       connection,
       prefix: this.names.prefix,
@@ -177,5 +186,6 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     this.workers.length = 0;
     await Promise.allSettled(this.connections.map((connection) => connection.quit()));
     this.connections.length = 0;
+    this.shared = undefined;
   }
 }

@@ -10,6 +10,7 @@ import { EmitConfig, EmitTrigger } from '../service/emit-config';
 import { EventRegistry, HandlerBinding, Invocation } from './event-registry';
 import { EventInvocationsError } from './event-invocations.error';
 import { ServusObservers } from '../execution/servus-observers';
+import { EnqueueBatch } from './enqueue-batch';
 
 /**
  * The event bus. Emits run every handler of the event, each `@Invoke` in declaration
@@ -43,8 +44,15 @@ export class ServusEvents implements OutcomeEmitter {
   /** Emits `event` with `payload` to its handlers. */
   async emit(event: string, payload: unknown): Promise<EmitReport> {
     if (this.observers.has('emitted')) this.observers.emitted(event, payload);
-    const outcomes: InvocationOutcome[] = [];
-    for (const handler of this.registry.handlersOf(event)) outcomes.push(...(await this.runHandler(handler, payload)));
+    // Every invocation is decided and mapped in declaration order; in-process ones run then, one
+    // after the other; async ones are collected and sent together once all are mapped (one round
+    // trip per queue, not one per handler). Outcomes stay in declaration order.
+    const batch = new EnqueueBatch(this.executor);
+    const pending: Array<Promise<InvocationOutcome>> = [];
+    for (const handler of this.registry.handlersOf(event))
+      pending.push(...(await this.runHandler(handler, payload, batch)));
+    await batch.flush();
+    const outcomes = await Promise.all(pending);
     const errors = outcomes.filter((outcome) => outcome.status === 'failed').map((outcome) => outcome.error);
     if (errors.length && !this.isolate)
       throw errors.length === 1 ? errors[0] : new EventInvocationsError(event, errors);
@@ -78,36 +86,52 @@ export class ServusEvents implements OutcomeEmitter {
       throw errors.length === 1 ? errors[0] : new EventInvocationsError(`${definition.name} ${trigger}`, errors);
   }
 
-  private async runHandler(handler: HandlerBinding, payload: unknown): Promise<InvocationOutcome[]> {
+  /** The handler's outcomes: an async invocation's still pending (its job on its way). */
+  /** The handler's outcomes, in order; an async invocation's stays pending until the emit's batch is sent. */
+  private async runHandler(
+    handler: HandlerBinding,
+    payload: unknown,
+    batch: EnqueueBatch,
+  ): Promise<Array<Promise<InvocationOutcome>>> {
     let checked = payload;
     if (handler.payload) {
       try {
         checked = await handler.payload.validate(payload, `payload of ${handler.event} for ${handler.name}`);
       } catch (error) {
-        return handler.invocations.map((invocation) => this.failed(invocation, error));
+        return handler.invocations.map((invocation) => Promise.resolve(this.failed(invocation, error)));
       }
     }
-    const outcomes: InvocationOutcome[] = [];
-    for (const invocation of handler.invocations) outcomes.push(await this.invoke(invocation, checked));
+    const outcomes: Array<Promise<InvocationOutcome>> = [];
+    for (const invocation of handler.invocations) outcomes.push(...(await this.invoke(invocation, checked, batch)));
     return outcomes;
   }
 
-  private async invoke(invocation: Invocation, payload: unknown): Promise<InvocationOutcome> {
+  /**
+   * Decides and maps one invocation; an in-process one runs now. Its outcome comes in a
+   * one-item array: an async one's is still pending (a promise returned bare would be awaited).
+   */
+  private async invoke(
+    invocation: Invocation,
+    payload: unknown,
+    batch: EnqueueBatch,
+  ): Promise<[Promise<InvocationOutcome>]> {
     const { options, target } = invocation;
     const base = { invocation: invocation.name, service: target.name };
     try {
       if ((options.if && !options.if(payload)) || (options.unless && options.unless(payload)))
-        return { ...base, status: 'skipped' };
+        return [Promise.resolve({ ...base, status: 'skipped' })];
       const args = await invocation.map(payload);
       if (options.async)
-        return {
-          ...base,
-          status: 'enqueued',
-          receipt: await this.executor.callAsync(target.type, args as never, invocation.callOptions),
-        };
-      return { ...base, status: 'called', response: await this.executor.call(target.type, args as never) };
+        return [
+          batch.add(target.type, args, invocation.callOptions).then(
+            (receipt): InvocationOutcome => ({ ...base, status: 'enqueued', receipt }),
+            (error) => this.failed(invocation, error),
+          ),
+        ];
+      const response = await this.executor.call(target.type, args as never);
+      return [Promise.resolve({ ...base, status: 'called', response })];
     } catch (error) {
-      return this.failed(invocation, error);
+      return [Promise.resolve(this.failed(invocation, error))];
     }
   }
 

@@ -265,8 +265,12 @@ describe('the module redactor and the logged arguments', () => {
     try {
       const logger = (options: ConstructorParameters<typeof Redactor>[0]) =>
         new ServiceLogger(options, new Redactor(options));
-      logger({}).called('big.upload', { blob: 'x'.repeat(20 * 1024 * 1024) });
-      logger({ logging: { maxArgsLength: 100 } }).called('small', { blob: 'y'.repeat(500) });
+      const big = logger({});
+      big.begin();
+      big.called('big.upload', undefined, { blob: 'x'.repeat(20 * 1024 * 1024) });
+      const small = logger({ logging: { maxArgsLength: 100 } });
+      small.begin();
+      small.called('small', undefined, { blob: 'y'.repeat(500) });
       const [first, second] = debug.mock.calls.map(([line]) => String(line));
       expect(first.length).toBeLessThan(2200);
       expect(first).toMatch(/^big\.upload called with \{"blob":"x+\.\.\.\(\d+ more characters\)$/);

@@ -1,7 +1,8 @@
 import { ExecutionModuleOptions } from './execution-options.interface';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, LogLevel } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServiceResponse } from '../response/service-response';
+import { LogLevels } from './log-levels';
 import { Redactor } from './redactor';
 import { ServusContext } from './servus-context';
 import { escapeLog, escapeStack } from '../util/escape-log';
@@ -9,9 +10,21 @@ import { escapeLog, escapeStack } from '../util/escape-log';
 /** How many characters of a call's arguments its debug line shows, unless `logging.maxArgsLength` says otherwise. */
 export const DEFAULT_MAX_ARGS_LENGTH = 2000;
 
+const OFF: Readonly<Record<LogLevel, boolean>> = Object.freeze({
+  verbose: false,
+  debug: false,
+  log: false,
+  warn: false,
+  error: false,
+  fatal: false,
+});
+
 /**
  * The pipeline's log lines, as Servus's Logger: the call (debug, redacted), then one
  * outcome line with the duration: success (info), failure (warn), exception (error).
+ *
+ * A line whose level is off is never built: the decision is Nest's levels, read once per call
+ * (`begin`) and decided again only when they change (LogLevels); `logging: false` answers no at once.
  */
 @Injectable()
 export class ServiceLogger {
@@ -19,6 +32,7 @@ export class ServiceLogger {
   private readonly enabled: boolean;
   private readonly successLevel: 'log' | 'debug' | 'verbose';
   private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
+  private readonly levels = new LogLevels();
   readonly redact: (value: unknown) => unknown;
   private readonly maxArgsLength: number;
 
@@ -31,13 +45,28 @@ export class ServiceLogger {
     this.maxArgsLength = (logging && logging.maxArgsLength) || DEFAULT_MAX_ARGS_LENGTH;
   }
 
+  /** The levels as of the current call: read once per call by `begin()`, then only this table is consulted. */
+  private on: Readonly<Record<LogLevel, boolean>> = OFF;
+
+  /**
+   * Reads Nest's levels for the call about to run (one check of three references; nothing at all
+   * with `logging: false`), and answers whether an outcome line may be printed, so whether the
+   * call needs its duration (false: no clock read).
+   */
+  begin(): boolean {
+    if (!this.enabled) return false;
+    this.on = this.levels.current();
+    return this.on.error;
+  }
+
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
   private readonly formattedContexts = new WeakMap<object, string>();
 
-  /** `reports.generate [correlationId=ab12 tenantId=7]`: the call's context (redacted) on each of its lines. */
-  private subject(service: string): string {
+  /** `reports.generate (job 7 on default) [correlationId=ab12 tenantId=7]`: where it runs and its context (redacted). */
+  private subject(service: string, label: string | undefined): string {
+    const named = label ? `${service} (${label})` : service;
     const context = ServusContext.current();
-    if (!context) return service;
+    if (!context) return named;
     let formatted = this.formattedContexts.get(context);
     if (formatted === undefined) {
       // Context values come from outside (a header, a job): escaped, so they cannot start a line of their own.
@@ -46,63 +75,45 @@ export class ServiceLogger {
       );
       this.formattedContexts.set(context, (formatted = pairs.length ? ` [${pairs.join(' ')}]` : ''));
     }
-    return service + formatted;
+    return named + formatted;
   }
 
-  called(service: string, args: unknown): void {
+  /** `label` says where the call runs (a worker's job), `undefined` for a call in this process. */
+  called(service: string, label: string | undefined, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
-    if (this.enabled && isEnabled('debug')) {
-      const logged = escapeLog(safeStringify(this.redact(args)), this.maxArgsLength);
-      this.logger.debug(`${this.subject(service)} called with ${logged}`);
-    }
+    if (!this.on.debug) return;
+    const logged = escapeLog(safeStringify(this.redact(args)), this.maxArgsLength);
+    this.logger.debug(`${this.subject(service, label)} called with ${logged}`);
   }
 
-  finished(service: string, response: ServiceResponse, ms: number): void {
-    if (!this.enabled) return;
+  finished(service: string, label: string | undefined, response: ServiceResponse, ms: number): void {
     if (response.success) {
-      if (isEnabled(this.successLevel))
-        this.logger[this.successLevel](`${this.subject(service)} succeeded in ${format(ms)}`);
-    } else {
+      if (this.on[this.successLevel])
+        this.logger[this.successLevel](`${this.subject(service, label)} succeeded in ${format(ms)}`);
+    } else if (this.on.warn) {
       const { code, message } = response.error.apiError();
       const described = escapeLog(`${response.error.name} (${code}) ${message}`);
-      this.logger.warn(`${this.subject(service)} failed in ${format(ms)}: ${described}`);
+      this.logger.warn(`${this.subject(service, label)} failed in ${format(ms)}: ${described}`);
     }
   }
 
   /** Arguments refused by the contract: the caller's mistake, one line without a stack (warn by default). */
-  refused(service: string, error: unknown, ms: number): void {
-    if (!this.enabled) return;
-    if (this.refusedLevel === 'error') return this.raised(service, error, ms);
-    if (this.refusedLevel !== 'warn' && !isEnabled(this.refusedLevel)) return;
+  refused(service: string, label: string | undefined, error: unknown, ms: number): void {
+    if (this.refusedLevel === 'error') return this.raised(service, label, error, ms);
+    if (!this.on[this.refusedLevel]) return;
     // The message quotes property names from outside (a request body, a job): escaped.
     const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    this.logger[this.refusedLevel](`${this.subject(service)} refused its arguments after ${format(ms)}: ${described}`);
+    this.logger[this.refusedLevel](
+      `${this.subject(service, label)} refused its arguments after ${format(ms)}: ${described}`,
+    );
   }
 
-  raised(service: string, error: unknown, ms: number): void {
-    if (!this.enabled) return;
+  raised(service: string, label: string | undefined, error: unknown, ms: number): void {
+    if (!this.on.error) return;
     // An error's message may quote outside data (a property name in a ValidationError): escaped, stack included.
     const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    this.logger.error(`${this.subject(service)} raised ${described} after ${format(ms)}`, escapeStack(error));
+    this.logger.error(`${this.subject(service, label)} raised ${described} after ${format(ms)}`, escapeStack(error));
   }
-}
-
-let knownLevels: unknown = null;
-const enabledLevels = new Map<string, boolean>();
-
-/**
- * Nest 11 answers false for every level until levels are set, Nest 12 true: unset means all.
- * Cached per levels array (Nest replaces it when levels change): this runs twice per call.
- */
-function isEnabled(level: 'log' | 'debug' | 'verbose'): boolean {
-  const levels = (Logger as unknown as { logLevels?: unknown }).logLevels;
-  if (levels !== knownLevels) {
-    knownLevels = levels;
-    enabledLevels.clear();
-  }
-  let enabled = enabledLevels.get(level);
-  if (enabled === undefined) enabledLevels.set(level, (enabled = levels === undefined || Logger.isLevelEnabled(level)));
-  return enabled;
 }
 
 function format(ms: number): string {

@@ -8,6 +8,19 @@ import { ServiceLogger } from './service-logger';
 import { ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 
+/** One run of a service through the pipeline. */
+export interface PipelineCall {
+  definition: ServiceDefinition;
+  args: unknown;
+  /** Where the call runs (the worker passes its job), for the log lines. */
+  label?: string;
+  context?: CallContext;
+  /** What the call line shows when not `args` (a worker logs global ids, not entities). */
+  logged?: unknown;
+  /** `args` is a fresh copy nobody else holds (a job's decoded data): validation may fill defaults into it. */
+  owned?: boolean;
+}
+
 /**
  * The one place the order of a call is written down, as Servus's `base.rb`:
  *
@@ -16,7 +29,9 @@ import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
  *
  * Unrescued exceptions (and ValidationError) are logged and rethrown. `call` and the
  * worker both run services through here, so a service behaves the same sync or async.
- * Around it: a span (when OpenTelemetry records) and the observers (metrics, test recorder).
+ * Around it: a span (when an OpenTelemetry SDK is registered) and the observers (metrics,
+ * test recorder). Each optional step is one check when unused: the per-service parts are
+ * read from the definition, built once at boot.
  */
 @Injectable()
 export class ServicePipeline {
@@ -27,64 +42,70 @@ export class ServicePipeline {
     private readonly tracing: ServusTracing,
   ) {}
 
-  /**
-   * `label` tells where the call runs (the worker passes its job), for the log lines;
-   * `loggedArgs` is what the call line shows when not `args` (a worker logs global ids, not entities).
-   */
-  run(
-    definition: ServiceDefinition,
-    args: unknown,
-    label?: string,
-    context?: CallContext,
-    loggedArgs: unknown = args,
-  ): Promise<ServiceResponse> {
-    return this.tracing.run(`call ${definition.name}`, SpanKind.INTERNAL, { 'servus.service': definition.name }, () =>
-      this.execute(definition, args, label, context, loggedArgs),
-    );
+  run(call: PipelineCall): Promise<ServiceResponse> {
+    if (!this.tracing.active()) return this.execute(call);
+    const { name } = call.definition;
+    return this.tracing.run(`call ${name}`, SpanKind.INTERNAL, { 'servus.service': name }, () => this.execute(call));
   }
 
-  private async execute(
-    definition: ServiceDefinition,
-    args: unknown,
-    label: string | undefined,
-    context: CallContext | undefined,
-    loggedArgs: unknown,
-  ): Promise<ServiceResponse> {
-    const name = label ? `${definition.name} (${label})` : definition.name;
+  private async execute(call: PipelineCall): Promise<ServiceResponse> {
+    const { definition, label, context } = call;
+    let args = call.args;
     if (this.observers.has('callStarted')) this.observers.callStarted(definition, args);
-    this.logger.called(name, loggedArgs);
-    const started = performance.now();
+    // No clock read when neither a log line nor an observer will show the duration.
+    const timed = this.logger.begin() || this.observers.has('callFinished');
+    this.logger.called(definition.name, label, 'logged' in call ? call.logged : args);
+    const started = timed ? performance.now() : 0;
     let response: ServiceResponse;
     // Invalid arguments are the caller's mistake, logged apart from the service's own exceptions.
     let validated = definition.arguments === undefined;
     try {
       if (!validated) {
-        args = await this.validateArguments(definition, args);
+        const checked = this.validateArguments(definition, args, call.owned);
+        args = checked instanceof Promise ? await checked : checked;
         validated = true;
       }
-      response = await this.invoke(definition, args, context);
-      if (definition.result && response.success)
-        await definition.result.validate(response.data, `result of ${definition.name}`);
+      // The service runs here, not in a helper: one async frame less per call.
+      let result: unknown;
+      try {
+        result = await definition.instance.call(args as never, context);
+      } catch (error) {
+        result = await this.rescue(definition, error, args);
+      }
+      response = checkResponse(definition, result);
+      if (definition.result && response.success) {
+        const checked = definition.result.validate(response.data, `result of ${definition.name}`);
+        if (checked instanceof Promise) await checked;
+      }
     } catch (error) {
       if (definition.emits?.error.length) await this.emitError(definition, error, args);
       const ms = this.finish(definition, context, started, undefined, error);
-      if (validated) this.logger.raised(name, error, ms);
-      else this.logger.refused(name, error, ms);
+      if (validated) this.logger.raised(definition.name, label, error, ms);
+      else this.logger.refused(definition.name, label, error, ms);
       throw error;
     }
-    const trigger = response.success ? 'success' : 'failure';
-    if (definition.emits?.[trigger].length) {
-      try {
-        await this.events.emitOutcome(definition, trigger, response, args);
-      } catch (error) {
-        // The service's own outcome is logged; the caller learns its events failed.
-        const emitError = new EventEmitError(definition.name, trigger, error);
-        this.logger.finished(name, response, this.finish(definition, context, started, undefined, emitError));
-        throw emitError;
-      }
-    }
-    this.logger.finished(name, response, this.finish(definition, context, started, response));
+    if (definition.emits?.[response.success ? 'success' : 'failure'].length)
+      await this.emitOutcome(call, response, args, started);
+    this.logger.finished(definition.name, label, response, this.finish(definition, context, started, response));
     return response;
+  }
+
+  /** `@Emits` of the outcome; if they fail, the service's own outcome is logged and the caller learns its events failed. */
+  private async emitOutcome(call: PipelineCall, response: ServiceResponse, args: unknown, started: number) {
+    const { definition, label, context } = call;
+    const trigger = response.success ? 'success' : 'failure';
+    try {
+      await this.events.emitOutcome(definition, trigger, response, args);
+    } catch (error) {
+      const emitError = new EventEmitError(definition.name, trigger, error);
+      this.logger.finished(
+        definition.name,
+        label,
+        response,
+        this.finish(definition, context, started, undefined, emitError),
+      );
+      throw emitError;
+    }
   }
 
   /** The call's duration, reported to the observers with its outcome: the response, else the exception. */
@@ -95,7 +116,7 @@ export class ServicePipeline {
     response: ServiceResponse | undefined,
     error?: unknown,
   ): number {
-    const durationMs = performance.now() - started;
+    const durationMs = started ? performance.now() - started : 0;
     if (this.observers.has('callFinished')) {
       const queue = context?.job?.queue;
       if (response) {
@@ -114,9 +135,12 @@ export class ServicePipeline {
     return durationMs;
   }
 
-  /** What the service receives for `args` (defaults filled, or its DTO), or a thrown ValidationError. */
-  validateArguments(definition: ServiceDefinition, args: unknown): unknown {
-    return definition.arguments ? definition.arguments.validate(args, `arguments for ${definition.name}`) : args;
+  /**
+   * What the service receives for `args` (defaults filled, or its DTO), or a thrown ValidationError.
+   * `owned`: `args` may be filled in place (no copy); otherwise the caller's object is never changed.
+   */
+  validateArguments(definition: ServiceDefinition, args: unknown, owned = false): unknown {
+    return definition.arguments ? definition.arguments.validate(args, `arguments for ${definition.name}`, owned) : args;
   }
 
   /** 'error' events fire before the exception propagates; their own failure must not replace it. */
@@ -128,24 +152,15 @@ export class ServicePipeline {
     }
   }
 
-  /** Runs `call` and applies `@RescueFrom` to what it throws. */
-  private async invoke(
-    definition: ServiceDefinition,
-    args: unknown,
-    context: CallContext | undefined,
-  ): Promise<ServiceResponse> {
-    let response: unknown;
-    try {
-      // `args` passed the service's contract (or it declares none): it is what `call` takes.
-      response = await definition.instance.call(args as never, context);
-    } catch (error) {
-      const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
-      if (rescued) return rescued;
-      throw error;
-    }
-    if (!ServiceResponse.isResponse(response)) {
-      throw new TypeError(`${definition.name}.call() must return this.success(data) or this.failure(message, Type)`);
-    }
-    return response;
+  /** `@RescueFrom` applied to what `call` threw: the rescued response, else the exception again. */
+  private async rescue(definition: ServiceDefinition, error: unknown, args: unknown): Promise<ServiceResponse> {
+    const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
+    if (rescued) return rescued;
+    throw error;
   }
+}
+
+function checkResponse(definition: ServiceDefinition, result: unknown): ServiceResponse {
+  if (ServiceResponse.isResponse(result)) return result;
+  throw new TypeError(`${definition.name}.call() must return this.success(data) or this.failure(message, Type)`);
 }

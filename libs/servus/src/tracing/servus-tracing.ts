@@ -6,6 +6,7 @@ import {
   context,
   INVALID_SPANID,
   propagation,
+  ProxyTracerProvider,
   Span,
   SpanKind,
   SpanStatusCode,
@@ -16,6 +17,10 @@ import { ServiceResponse } from '../response/service-response';
 
 /** The name of Servus's tracer, to filter or sample its spans. */
 export const SERVUS_TRACER = 'nestjs-servus';
+
+/** What @opentelemetry/api answers while no SDK has registered a tracer provider. */
+const NO_SDK = new ProxyTracerProvider().getDelegate();
+const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 
 /** W3C trace context (`traceparent`, `tracestate`) as it rides in a job. */
 export type TraceCarrier = Record<string, string>;
@@ -38,6 +43,22 @@ export class ServusTracing {
     this.enabled = options.tracing !== false;
   }
 
+  /**
+   * Whether spans can be recorded: tracing is on and an SDK registered its tracer provider. Checked
+   * per call (an SDK may register after boot) by reading the global provider: no span is started,
+   * no context is read or allocated when the answer is no.
+   */
+  active(): boolean {
+    // Where @opentelemetry/api 1.x keeps what was registered: nothing there, no SDK (two property reads).
+    if (
+      !this.enabled ||
+      (globalThis as Record<symbol, { trace?: unknown } | undefined>)[API_GLOBAL]?.trace === undefined
+    )
+      return false;
+    const provider = trace.getTracerProvider();
+    return !(provider instanceof ProxyTracerProvider) || provider.getDelegate() !== NO_SDK;
+  }
+
   /** Runs `fn` inside a span when an SDK is there (see `start`, `within`); otherwise simply runs it. */
   run<T>(
     name: string,
@@ -46,7 +67,7 @@ export class ServusTracing {
     fn: (span?: Span) => Promise<T>,
     parent?: Context,
   ): Promise<T> {
-    const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
+    const span = this.active() ? this.start(name, kind, attributes, parent) : undefined;
     if (!span) return fn();
     // A sampled-out span records nothing: it is only made active, so that its decision carries.
     return span.isRecording()
@@ -90,7 +111,7 @@ export class ServusTracing {
 
   /** A span for something that failed before it could run (a refused job): ended at once, ERROR, the error recorded. */
   record(name: string, kind: SpanKind, attributes: Attributes, error: Error, parent?: Context): void {
-    const span = this.enabled ? this.start(name, kind, attributes, parent) : undefined;
+    const span = this.active() ? this.start(name, kind, attributes, parent) : undefined;
     if (!span) return;
     span.recordException(error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
@@ -99,7 +120,7 @@ export class ServusTracing {
 
   /** The active trace context for a job, or undefined when there is none to carry. */
   inject(): TraceCarrier | undefined {
-    if (!this.enabled) return undefined;
+    if (!this.active()) return undefined;
     const carrier: TraceCarrier = {};
     propagation.inject(context.active(), carrier);
     for (const _ in carrier) return carrier;
@@ -108,7 +129,7 @@ export class ServusTracing {
 
   /** The producer's context from a job's carrier (the consumer span's parent); undefined without one or with tracing off. */
   extract(carrier: TraceCarrier | undefined): Context | undefined {
-    return carrier && this.enabled ? propagation.extract(context.active(), carrier) : undefined;
+    return carrier && this.active() ? propagation.extract(context.active(), carrier) : undefined;
   }
 }
 

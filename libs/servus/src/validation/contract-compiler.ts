@@ -88,12 +88,26 @@ export class ContractCompiler {
     }
   }
 
+  /**
+   * Identical schemas (same JSON text, no `$id`) share one compiled validator: ajv's compile is
+   * the cost of boot (a few ms each), and many services declare the same shapes. A broken schema
+   * still fails here, at boot, on its first declaration.
+   */
+  private readonly compiled = new Map<string, ValidateFunction>();
+
   private compileSchema(schema: Record<string, unknown>): ValidateFunction {
-    const ajv = (typeof schema.$schema === 'string' ? schema.$schema : '').includes('2020-12')
+    const draft2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
+    const ajv = draft2020
       ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
       : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
     const id = typeof schema.$id === 'string' ? schema.$id : undefined;
-    const known = id ? ajv.getSchema(id) : undefined;
+    if (id === undefined) {
+      const key = `${draft2020 ? '2020' : '07'}:${JSON.stringify(schema)}`;
+      let check = this.compiled.get(key);
+      if (!check) this.compiled.set(key, (check = ajv.compile(schema as AnySchema)));
+      return check;
+    }
+    const known = ajv.getSchema(id);
     if (!known) return ajv.compile(schema as AnySchema);
     // One $id, one schema: reuse it only when it is the same schema, never another service's.
     if (JSON.stringify(known.schema) !== JSON.stringify(schema))

@@ -1,8 +1,12 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Contract } from '../service/contract.interface';
+import { copyData } from './copy-data';
 import { ValidationDetail, validationError } from './validation-error.factory';
 
-/** A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's object. */
+/**
+ * A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's
+ * object; `owned` data (a job's freshly decoded arguments) is filled in place.
+ */
 export class JsonSchemaContract implements Contract {
   private readonly fillsDefaults: boolean;
 
@@ -13,8 +17,8 @@ export class JsonSchemaContract implements Contract {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
   }
 
-  validate(value: unknown, subject: string): unknown {
-    const data = this.fillsDefaults && value !== null && typeof value === 'object' ? structuredClone(value) : value;
+  validate(value: unknown, subject: string, owned = false): unknown {
+    const data = this.fillsDefaults && !owned && value !== null && typeof value === 'object' ? copyData(value) : value;
     if (this.check(data)) return data;
     throw validationError(subject, (this.check.errors ?? []).map(toDetail));
   }
