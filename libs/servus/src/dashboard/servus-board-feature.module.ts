@@ -30,7 +30,7 @@ export class ServusBoardFeatureModule implements OnModuleInit {
         "ServusDashboardModule.forFeature() adds Servus's queues to the app's bull-board, and there is none: import BullBoardModule.forRoot({ route, adapter, middleware }) from @bull-board/nestjs, or use ServusDashboardModule.forRoot({ auth }) for a board of Servus's own.",
       );
     }
-    const route = this.boardOptions.route;
+    const route = this.boardOptions.route.replace(/^\/+/, '');
     if (!this.boardOptions.middleware) {
       throw new Error(
         `ServusDashboardModule.forFeature(): the bull-board at /${route} has no middleware, so it is served to anyone; Servus puts its jobs only on a board behind authentication. Give BullBoardModule.forRoot a middleware, e.g. basicAuthMiddleware({ username, password }) from nestjs-servus/dashboard.`,

@@ -142,7 +142,7 @@ describe('ServusModule with bullmq', () => {
     expect(copied).toMatchObject({ host: '10.0.0.7', port: 6392, password: 'pw' });
     expect(copied).not.toHaveProperty('lazyConnect');
     expect(copied).not.toBe(client.options);
-    expect(() => connectionFromShared({ duplicate: () => undefined, connect: () => undefined } as never)).toThrow(
+    expect(() => connectionFromShared({ duplicate: () => undefined, connect: () => undefined })).toThrow(
       'ServusModule: the connection in BullModule.forRoot is a Redis client Servus cannot copy',
     );
     client.disconnect();
