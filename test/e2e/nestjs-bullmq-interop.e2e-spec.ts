@@ -114,7 +114,6 @@ describe('Servus in an app on @nestjs/bullmq', () => {
     expect(receipt.queue).toBe('default');
     expect(await redis.exists(`${prefix}:default:${receipt.jobId}`)).toBe(1);
     expect(await defaultDb.keys(`${prefix}*`)).toEqual([]);
-    expect(await redis.keys(`servus:default:${receipt.jobId}`)).toEqual([]);
   });
 
   it("runs both the app's @Processor and Servus's worker", async () => {
@@ -176,6 +175,42 @@ describe('Servus in an app on @nestjs/bullmq', () => {
         args: { password: 'hunter2' },
       });
     });
+  });
+});
+
+/** An app processor on a queue name Servus also declares (same BullModule config, so same prefix and Redis). */
+@Processor('critical')
+class CriticalProcessor extends WorkerHost {
+  process(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+describe("an app's @Processor on a Servus queue", () => {
+  const prefix = uniquePrefix('bullmq-collision');
+  const redis = new Redis(REDIS_URL, { db: DB });
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it("is refused at boot: it would take Servus's jobs", async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        BullModule.forRoot({ connection: { url: REDIS_URL, db: DB }, prefix }),
+        BullModule.registerQueue({ name: 'emails' }), // as any app on @nestjs/bullmq has: it starts the processors
+        ServusModule.forRoot({ bullmq: {}, queues: ['default', 'critical'], logging: false }),
+      ],
+      providers: [CriticalProcessor],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      await expect(app.init()).rejects.toThrow(
+        `ServusModule: CriticalProcessor is a @Processor of "critical", a Servus queue under the same prefix ("${prefix}") and Redis: it would take Servus's jobs.`,
+      );
+    } finally {
+      await app.close();
+    }
   });
 });
 

@@ -8,10 +8,11 @@ export interface SharedBullConfig {
   prefix?: string;
 }
 
-/** The two token builders Servus takes from @nestjs/bullmq, so its tokens are the app's. */
+/** What Servus takes from @nestjs/bullmq: its token builders (so its tokens are the app's) and the processor base class. */
 export interface NestBullmqTokens {
   getSharedConfigToken(configKey?: string): string;
   getQueueToken(name?: string): string;
+  WorkerHost: abstract new (...args: never[]) => object;
 }
 
 /**
@@ -52,4 +53,27 @@ export function connectionFromShared(connection: ConnectionOptions | undefined):
   throw new Error(
     'ServusModule: the connection in BullModule.forRoot is a Redis client Servus cannot copy (only ioredis clients and option objects are). Give BullModule connection options, or give ServusModule its own connection.',
   );
+}
+
+/** BullMQ's own default key prefix, for a worker given none. */
+const BULLMQ_DEFAULT_PREFIX = 'bull';
+
+/**
+ * The name of the Servus queue an app's `@Processor` consumes, if any: same queue name and prefix
+ * on the connection of the same BullModule config. That worker would take Servus's jobs (and
+ * Servus's worker the app's), so the boot is refused.
+ */
+export function queueTakenBy(
+  processor: object,
+  servus: { queues: readonly string[]; prefix: string; connection: unknown },
+): string | undefined {
+  let worker: { name?: string; opts?: { prefix?: string; connection?: unknown } };
+  try {
+    worker = (processor as { worker: typeof worker }).worker;
+  } catch {
+    return undefined; // registered manually later (manualRegistration): not checked
+  }
+  const prefix = worker.opts?.prefix ?? BULLMQ_DEFAULT_PREFIX;
+  const sameRedis = worker.opts?.connection === servus.connection;
+  return sameRedis && prefix === servus.prefix && servus.queues.includes(worker.name ?? '') ? worker.name : undefined;
 }

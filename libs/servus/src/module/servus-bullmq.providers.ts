@@ -1,10 +1,12 @@
 import { Provider } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { ServusBullmqOptions } from '../async/bullmq-interop-options.interface';
 import { connectionFromShared, loadNestBullmq, SharedBullConfig } from '../async/bullmq-interop';
 import { ExposedQueues } from '../async/exposed-queues';
 import { DEFAULT_PREFIX } from '../async/queue-names';
 import { ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { BullmqCollisionCheck } from './servus-bullmq-collisions';
 
 /** The options as given (forRoot's value, forRootAsync's factory), before BullModule's config is merged in. */
 export const SERVUS_GIVEN_OPTIONS = Symbol('servus:given_options');
@@ -34,6 +36,12 @@ export function bullmqWiring(bullmq: ServusBullmqOptions): BullmqWiring {
       useFactory: (given: ServusModuleOptions, config?: SharedBullConfig) =>
         mergeSharedConfig(given, bullmq, config, configToken),
       inject: [SERVUS_GIVEN_OPTIONS, shared],
+    },
+    {
+      provide: BullmqCollisionCheck,
+      useFactory: (discovery: DiscoveryService, options: ServusModuleOptions, config: SharedBullConfig) =>
+        new BullmqCollisionCheck(discovery, tokens, options, config),
+      inject: [DiscoveryService, SERVUS_MODULE_OPTIONS, shared],
     },
   ];
   if (exposed.length) {
