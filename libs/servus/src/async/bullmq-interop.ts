@@ -9,7 +9,7 @@ export interface SharedBullConfig {
 }
 
 /** What Servus takes from @nestjs/bullmq: its token builders (so its tokens are the app's) and the processor base class. */
-export interface NestBullmqTokens {
+export interface NestBullmq {
   getSharedConfigToken(configKey?: string): string;
   getQueueToken(name?: string): string;
   WorkerHost: abstract new (...args: never[]) => object;
@@ -19,10 +19,10 @@ export interface NestBullmqTokens {
  * @nestjs/bullmq, loaded only when the `bullmq` option is used: it is an optional peer, and an app
  * without it must be able to load Servus.
  */
-export function loadNestBullmq(): NestBullmqTokens {
+export function loadNestBullmq(): NestBullmq {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer, loaded on demand
-    return require('@nestjs/bullmq') as NestBullmqTokens;
+    return require('@nestjs/bullmq') as NestBullmq;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
     throw new Error(

@@ -1,17 +1,17 @@
-import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { OnApplicationBootstrap } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
-import { NestBullmqTokens, queueTakenBy, SharedBullConfig } from '../async/bullmq-interop';
+import { NestBullmq, queueTakenBy, SharedBullConfig } from '../async/bullmq-interop';
 import { ServusModuleOptions } from './servus-options.interface';
 
 /**
  * With `bullmq`, Servus's queues live under the app's prefix, next to its own. An app `@Processor`
  * on a Servus queue name would take Servus's jobs: refused once @nestjs/bullmq made its workers.
+ * Made by a factory (servus-bullmq.providers.ts), only when `bullmq` is set.
  */
-@Injectable()
 export class BullmqCollisionCheck implements OnApplicationBootstrap {
   constructor(
     private readonly discovery: DiscoveryService,
-    private readonly nestBullmq: NestBullmqTokens,
+    private readonly nestBullmq: NestBullmq,
     private readonly options: ServusModuleOptions,
     private readonly config: SharedBullConfig,
   ) {}
