@@ -136,6 +136,20 @@ describe('ServusModule with bullmq', () => {
     });
   });
 
+  it('says how to install @nestjs/bullmq when the option is used without it', () => {
+    jest.isolateModules(() => {
+      jest.doMock('@nestjs/bullmq', () => {
+        throw Object.assign(new Error("Cannot find module '@nestjs/bullmq'"), { code: 'MODULE_NOT_FOUND' });
+      });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module registry, loaded here
+      const servus = require('nestjs-servus') as typeof import('nestjs-servus');
+      expect(() => servus.ServusModule.forRoot({ bullmq: {} })).toThrow(
+        'ServusModule: the bullmq option takes Redis from @nestjs/bullmq, which is not installed. Install it (npm i @nestjs/bullmq) or give ServusModule a connection instead.',
+      );
+      expect(() => servus.ServusModule.forRoot({ queues: ['default'] })).not.toThrow();
+    });
+  });
+
   it('copies a client given to BullModule by its options (Servus makes its own clients)', () => {
     const client = new Redis({ host: '10.0.0.7', port: 6392, password: 'pw', lazyConnect: true });
     const copied = connectionFromShared(client);
