@@ -95,7 +95,7 @@ describe('Servus in an app on @nestjs/bullmq', () => {
           middleware: basicAuthMiddleware(credentials),
         }),
         BullBoardModule.forFeature({ name: 'emails', adapter: BullMQAdapter }),
-        ServusDashboardModule.forFeature(),
+        ServusDashboardModule.forFeature({ readOnly: false }), // writes on: the redacted-write refusal is what is shown
         FeatureModule,
       ],
     }).compile();
