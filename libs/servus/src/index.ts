@@ -15,6 +15,7 @@ export {
   ServusValidationOptions,
 } from './module/servus-options.interface';
 export { ServusWorkerOptions, RedisClusterConnection } from './async/async-options.interface';
+export { ServusBullmqOptions } from './async/bullmq-interop-options.interface';
 export { runServusWorker, RunServusWorkerOptions } from './async/run-servus-worker';
 export { ServusHttpModule } from './http/servus-http.module';
 

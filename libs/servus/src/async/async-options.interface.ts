@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
+import type { ServusBullmqOptions } from './bullmq-interop-options.interface';
 
 /** Options of the process that consumes queues (apps/worker). */
 export interface ServusWorkerOptions {
@@ -22,6 +23,11 @@ export interface AsyncModuleOptions {
    * (ioredis ClusterOptions). Default: `REDIS_URL`, else redis://127.0.0.1:6379.
    */
   connection?: RedisOptions | { url: string } | RedisClusterConnection;
+  /**
+   * Take `connection` and `prefix` from the app's `BullModule.forRoot` (@nestjs/bullmq, installed
+   * by the app) instead of `connection`; the two exclude each other. An explicit `prefix` still wins.
+   */
+  bullmq?: ServusBullmqOptions;
   /** Redis key prefix of every queue. Default 'servus'. On a cluster it must hold a hash tag, e.g. '{servus}'. */
   prefix?: string;
   /** The queues that exist; `callAsync` to any other is refused. Default ['default']. */

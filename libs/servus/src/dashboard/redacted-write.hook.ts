@@ -16,3 +16,11 @@ export const refuseRedactedWrites: BeforeHook = ({ method, request }) => {
     message: `The job data holds ${REDACTED} values: the dashboard shows secrets redacted and cannot write them back. Enqueue the job from code instead.`,
   };
 };
+
+/** Why a write holding the redaction marker is refused (a 400 from the board). */
+export const REDACTED_WRITE_MESSAGE = `The job data holds ${REDACTED} values: the dashboard shows secrets redacted and cannot write them back. Enqueue the job from code instead.`;
+
+/** True when a value (job data a board would write) holds the redaction marker anywhere in it. */
+export function holdsRedacted(value: unknown): boolean {
+  return value !== undefined && (JSON.stringify(value) ?? '').includes(REDACTED);
+}

@@ -39,3 +39,17 @@ export interface ServusDashboardAsyncOptions extends Pick<ModuleMetadata, 'impor
   ) => Omit<ServusDashboardOptions, 'route'> | Promise<Omit<ServusDashboardOptions, 'route'>>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
 }
+
+/** Injection token of the options given to `ServusDashboardModule.forFeature`. */
+export const SERVUS_BOARD_FEATURE_OPTIONS = Symbol('servus:board_feature_options');
+
+/**
+ * Options of `ServusDashboardModule.forFeature`: Servus's queues on the app's own bull-board
+ * (`BullBoardModule.forRoot`), whose route and authentication are the app's.
+ *
+ * @publicApi
+ */
+export interface ServusDashboardFeatureOptions {
+  /** Servus's queues only show: no retries, cleans, edits or pauses of them. Default true, as on Servus's own board. */
+  readOnly?: boolean;
+}

@@ -8,10 +8,13 @@ import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
 import { RedactingBullMQAdapter } from './redacting-adapter';
 import { dashboardWriteGuard } from './write-guard.middleware';
+import { ServusBoardFeatureModule } from './servus-board-feature.module';
 import {
   DEFAULT_DASHBOARD_ROUTE,
   SERVUS_DASHBOARD_OPTIONS,
+  SERVUS_BOARD_FEATURE_OPTIONS,
   ServusDashboardAsyncOptions,
+  ServusDashboardFeatureOptions,
   ServusDashboardOptions,
 } from './servus-dashboard-options.interface';
 
@@ -58,6 +61,25 @@ export class ServusDashboardModule implements OnModuleInit {
       [{ provide: SERVUS_DASHBOARD_OPTIONS, useFactory: factory, inject: options.inject ?? [] }],
       options.imports,
     );
+  }
+
+  /**
+   * Servus's queues on the bull-board the app already has (`BullBoardModule.forRoot` from
+   * @bull-board/nestjs, behind a middleware of the app's) instead of a second board. Jobs are shown
+   * redacted and redacted writes are refused, as on Servus's own board.
+   *
+   * @example
+   * imports: [
+   *   BullBoardModule.forRoot({ route: '/admin/queues', adapter: ExpressAdapter, middleware: basicAuthMiddleware(auth) }),
+   *   BullBoardModule.forFeature({ name: 'emails', adapter: BullMQAdapter }),
+   *   ServusDashboardModule.forFeature(),
+   * ]
+   */
+  static forFeature(options: ServusDashboardFeatureOptions = {}): DynamicModule {
+    return {
+      module: ServusBoardFeatureModule,
+      providers: [{ provide: SERVUS_BOARD_FEATURE_OPTIONS, useValue: options }],
+    };
   }
 
   private static create(

@@ -1,5 +1,6 @@
 import { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { AsyncModuleOptions } from '../async/async-options.interface';
+import { ServusBullmqOptions } from '../async/bullmq-interop-options.interface';
 import { EventsModuleOptions } from '../events/events-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { TracingModuleOptions } from '../tracing/tracing-options.interface';
@@ -33,6 +34,11 @@ export interface ServusOptionsFactory {
  * @publicApi
  */
 export interface ServusModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  /**
+   * Redis from the app's `BullModule.forRoot` (see `ServusModuleOptions.bullmq`). Given here, not in
+   * the factory's result: the config's token is injected when the module is declared.
+   */
+  bullmq?: ServusBullmqOptions;
   useFactory?: (...args: never[]) => ServusModuleOptions | Promise<ServusModuleOptions>;
   inject?: Array<InjectionToken | OptionalFactoryDependency>;
   useClass?: Type<ServusOptionsFactory>;

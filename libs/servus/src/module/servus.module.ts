@@ -24,6 +24,7 @@ import { ServiceDefiner } from '../execution/service-definer';
 import { HandlerBinder } from '../events/handler-binder';
 import { ServusMetadataAccessor } from '../service/servus-metadata.accessor';
 import { ContractCompiler } from '../validation/contract-compiler';
+import { BULLMQ_NOT_FROM_FACTORY, bullmqWiring, SERVUS_GIVEN_OPTIONS } from './servus-bullmq.providers';
 import { createAsyncOptionsProviders } from './servus-options.providers';
 import { OPTIONS_CHECK } from './servus-options.validation';
 import { ServusModuleAsyncOptions, ServusModuleOptions } from './servus-options.interface';
@@ -88,11 +89,30 @@ const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES]
 @Module({})
 export class ServusModule {
   static forRoot(options: ServusModuleOptions = {}): DynamicModule {
-    return servusModule([{ provide: SERVUS_MODULE_OPTIONS, useValue: options }], [], BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
+    if (!options.bullmq) {
+      return servusModule(
+        [{ provide: SERVUS_MODULE_OPTIONS, useValue: options }],
+        [],
+        BULLMQ_PROVIDERS,
+        BULLMQ_EXPORTS,
+      );
+    }
+    const wiring = bullmqWiring(options.bullmq);
+    const given: Provider = { provide: SERVUS_GIVEN_OPTIONS, useValue: options };
+    return servusModule([given, ...wiring.providers], [], BULLMQ_PROVIDERS, [...BULLMQ_EXPORTS, ...wiring.exports]);
   }
 
   static forRootAsync(options: ServusModuleAsyncOptions): DynamicModule {
-    return servusModule(createAsyncOptionsProviders(options), options.imports, BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
+    if (!options.bullmq) {
+      const providers = [...createAsyncOptionsProviders(options), BULLMQ_NOT_FROM_FACTORY];
+      return servusModule(providers, options.imports, BULLMQ_PROVIDERS, BULLMQ_EXPORTS);
+    }
+    const wiring = bullmqWiring(options.bullmq);
+    const given = createAsyncOptionsProviders(options, SERVUS_GIVEN_OPTIONS);
+    return servusModule([...given, ...wiring.providers], options.imports, BULLMQ_PROVIDERS, [
+      ...BULLMQ_EXPORTS,
+      ...wiring.exports,
+    ]);
   }
 }
 
