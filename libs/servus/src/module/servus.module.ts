@@ -2,6 +2,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
+import { FinishEvents } from '../async/finish-events';
 import { BullmqSchedules } from '../async/bullmq-schedules';
 import { JobRequestBuilder } from '../async/job-request';
 import { QueueNames } from '../async/queue-names';
@@ -63,6 +64,7 @@ const CORE_PROVIDERS: Provider[] = [
 const BULLMQ_PROVIDERS: Provider[] = [
   ServusWorker,
   BullmqQueues,
+  FinishEvents,
   BullmqSchedules,
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
