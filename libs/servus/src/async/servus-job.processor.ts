@@ -126,6 +126,11 @@ export class ServusJobProcessor {
     return response.toJSON();
   }
 
+  /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
+  runningJobs(): string[] {
+    return [...this.running.keys()];
+  }
+
   /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */
   cancel(queue: string, jobId: string, reason: string): boolean {
     const running = this.running.get(`${queue}:${jobId}`);

@@ -147,6 +147,11 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     return worker;
   }
 
+  /** The jobs running in this process, as `queue:id`. */
+  runningJobs(): string[] {
+    return this.processor.runningJobs();
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.drain();
   }
@@ -165,16 +170,42 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // pause(), not close(): it too stops taking jobs and waits for the active ones, but leaves close(true) able to
     // abandon them at the deadline. Once close() has started, BullMQ hands every later close(true) that same
     // pending close, which waits for the jobs however long they run.
-    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const finished = await Promise.race([drained, timedOut]);
+    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => 'drained' as const);
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const idle = this.idleWithoutRedis();
+    const outcome = await Promise.race([drained, timedOut, idle.promise]);
     clearTimeout(timer);
-    if (!finished) {
+    idle.cancel();
+    if (outcome === 'timeout') {
       this.logger.warn('Worker shutdown timed out: closing with jobs in flight (they will be recovered as stalled)');
     }
-    await Promise.allSettled(this.workers.map((worker) => worker.close(!finished)));
+    // Forced unless drained: a close that waits would wait for the fetches a missing Redis never answers.
+    await Promise.allSettled(this.workers.map((worker) => worker.close(outcome !== 'drained')));
     this.workers.length = 0;
-    await Promise.allSettled(this.connections.map((connection) => connection.quit()));
+    // quit() waits for Redis to answer; a connection that is not ready would wait forever.
+    await Promise.allSettled(
+      this.connections.map((connection) =>
+        connection.status === 'ready' ? connection.quit() : Promise.resolve(connection.disconnect()),
+      ),
+    );
     this.connections.length = 0;
+  }
+
+  /**
+   * Resolves once no job runs here while Redis is unreachable: pause() would wait for the
+   * workers' blocked fetches, which never return without Redis, for the whole shutdownTimeoutMs.
+   * With Redis up, pause() is the answer (a fetch in flight may still hand over a job to finish).
+   */
+  private idleWithoutRedis(): { promise: Promise<'offline'>; cancel: () => void } {
+    let poll: NodeJS.Timeout | undefined;
+    const promise = new Promise<'offline'>((resolve) => {
+      const check = () => {
+        const offline = this.connections.every((connection) => connection.status !== 'ready');
+        if (offline && this.processor.runningJobs().length === 0) resolve('offline');
+        else poll = setTimeout(check, 100);
+      };
+      check();
+    });
+    return { promise, cancel: () => clearTimeout(poll) };
   }
 }
