@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import type { ServusPayloadLimits } from './payload-limits';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 
 /** Options of the process that consumes queues (apps/worker). */
@@ -34,6 +35,8 @@ export interface AsyncModuleOptions {
   defaultJobOptions?: JobsOptions;
   /** Upper bound on `callAsync`'s wait for Redis before it throws JobEnqueueError. Default 2000. */
   enqueueTimeoutMs?: number;
+  /** Size, depth and global-id bounds of a job's payload (defaults: 512 KiB, 64 levels, 100 ids). */
+  limits?: ServusPayloadLimits;
 }
 
 /** A Redis Cluster: its seed nodes, and ioredis ClusterOptions (their `redisOptions` apply to every node). */

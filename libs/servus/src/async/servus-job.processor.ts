@@ -1,4 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { AsyncModuleOptions } from './async-options.interface';
+import { isPlainObject } from '../util/is-plain-object';
+import { depthProblem, PayloadLimits, payloadLimits, sizeProblem } from './payload-limits';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
@@ -28,13 +32,18 @@ import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 export class ServusJobProcessor {
   private readonly logger = new Logger('Servus');
 
+  private readonly limits: PayloadLimits;
+
   constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
     private readonly registry: ServiceRegistry,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
-  ) {}
+  ) {
+    this.limits = payloadLimits(options.limits);
+  }
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
   private readonly running = new Map<string, RunningJob>();
@@ -45,6 +54,7 @@ export class ServusJobProcessor {
     const label = `job ${job.id} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
+      this.checkLimits(job.data);
       call = decodePayload(job.data);
     } catch (error) {
       throw this.refuse(job, label, (error as UndecodablePayloadError).message);
@@ -80,6 +90,16 @@ export class ServusJobProcessor {
     }
   }
 
+  /**
+   * Depth first (before anything walks the payload recursively), then size: a job over either
+   * fails at once, before its arguments are logged, validated or handed to a service.
+   */
+  private checkLimits(data: unknown): void {
+    const args: unknown = isPlainObject(data) ? data.args : undefined;
+    const problem = depthProblem(args, this.limits) ?? sizeProblem(data, this.limits);
+    if (problem) throw new UndecodablePayloadError(problem);
+  }
+
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
   private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
     const error = this.unrecoverable(label, reason);
@@ -103,7 +123,7 @@ export class ServusJobProcessor {
       // The caller's context (correlation id, carried keys) around the service, as in a sync
       // call; entered only when the job has one (AsyncLocalStorage costs every promise).
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
-      const args = call.gids ? await this.globalIds.decode(call.args) : call.args;
+      const args = call.gids ? await this.globalIds.decode(call.args, this.limits.maxGlobalIds) : call.args;
       response = call.context
         ? await ServusContext.run(call.context, () => this.pipeline.run(definition, args, label, context, call.args))
         : await this.pipeline.run(definition, args, label, context, call.args);

@@ -1,6 +1,9 @@
 import { isPlainObject } from '../util/is-plain-object';
 
 export const REDACTED = '[REDACTED]';
+/** What a log line shows in place of values nested deeper than MAX_REDACTED_DEPTH. */
+export const TOO_DEEP = '[Too deep]';
+const MAX_REDACTED_DEPTH = 64;
 
 /**
  * Key names whose values never reach a log line. A string matches as a substring, ignoring
@@ -39,6 +42,8 @@ export function createRedactor(keys: readonly (string | RegExp)[]): (value: unkn
   const walk = (value: unknown, seen: Set<object>): unknown => {
     if (value === null || typeof value !== 'object') return value;
     if (seen.has(value)) return '[Circular]';
+    // A frame per level (seen holds the ancestors): a log line stops here instead of overflowing the stack.
+    if (seen.size >= MAX_REDACTED_DEPTH) return TOO_DEEP;
     seen.add(value);
     try {
       if (Array.isArray(value)) return value.map((item) => walk(item, seen));

@@ -1,6 +1,7 @@
 import { Provider } from '@nestjs/common';
 import { ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { MAX_DEPTH_CEILING } from '../async/payload-limits';
 
 /**
  * The numbers and lists of the module options, checked once the options are resolved (forRoot
@@ -10,6 +11,13 @@ import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 export function assertValidOptions(options: ServusModuleOptions): ServusModuleOptions {
   positive(options.enqueueTimeoutMs, 'enqueueTimeoutMs');
   duplicates(options.queues, 'queues');
+  positive(options.limits?.maxPayloadBytes, 'limits.maxPayloadBytes', true);
+  positive(options.limits?.maxDepth, 'limits.maxDepth', true);
+  positive(options.limits?.maxGlobalIds, 'limits.maxGlobalIds', true);
+  if ((options.limits?.maxDepth ?? 0) > MAX_DEPTH_CEILING)
+    throw new Error(
+      `ServusModule: limits.maxDepth may be at most ${MAX_DEPTH_CEILING}, got ${options.limits!.maxDepth}`,
+    );
   const worker = typeof options.worker === 'object' ? options.worker : undefined;
   if (worker) {
     positive(worker.concurrency, 'worker.concurrency', true);

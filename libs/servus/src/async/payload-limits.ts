@@ -1,0 +1,55 @@
+import { measureJson } from '../util/json-measure';
+
+/**
+ * Bounds on what a job may carry, checked at enqueue (JobEnqueueError) and again in the worker
+ * for jobs written by anyone else (failed at once, without retry).
+ *
+ * @publicApi
+ */
+export interface ServusPayloadLimits {
+  /** Largest job payload (service, arguments, metadata) as UTF-8 JSON. Default 524288 (512 KiB). */
+  maxPayloadBytes?: number;
+  /** Deepest nesting of the arguments (an object or array is one level). Default 64, at most 1000. */
+  maxDepth?: number;
+  /** Most global ids one job may carry (each is a lookup in the worker). Default 100. */
+  maxGlobalIds?: number;
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+export const DEFAULT_MAX_GLOBAL_IDS = 100;
+/** Walkers of this code recurse up to this depth at most (a frame each): maxDepth may not exceed it. */
+export const MAX_DEPTH_CEILING = 1000;
+
+/** The limits with their defaults filled in. */
+export type PayloadLimits = Required<ServusPayloadLimits>;
+
+export function payloadLimits(limits: ServusPayloadLimits = {}): PayloadLimits {
+  return {
+    maxPayloadBytes: limits.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxGlobalIds: limits.maxGlobalIds ?? DEFAULT_MAX_GLOBAL_IDS,
+  };
+}
+
+/** Where `args` breaks the depth limit, as a sentence; undefined when it does not. */
+export function depthProblem(args: unknown, limits: PayloadLimits, path = 'args'): string | undefined {
+  return measureJson(args, limits.maxDepth).tooDeep
+    ? `${path} is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`
+    : undefined;
+}
+
+/**
+ * Whether a payload is over the size limit, as a sentence; undefined when it is not. The walk
+ * gives a lower bound in one pass; only a payload within 6x of the limit (escapes can make its
+ * text 6x longer) is serialised to count its exact bytes. Call it after the depth check.
+ */
+export function sizeProblem(payload: unknown, limits: PayloadLimits): string | undefined {
+  const { maxPayloadBytes } = limits;
+  const estimate = measureJson(payload, MAX_DEPTH_CEILING + 2, maxPayloadBytes).chars;
+  if (estimate * 6 <= maxPayloadBytes) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
+  return bytes > maxPayloadBytes
+    ? `the job's payload is ${bytes} bytes of JSON, over the limit of ${maxPayloadBytes} bytes (limits.maxPayloadBytes)`
+    : undefined;
+}
