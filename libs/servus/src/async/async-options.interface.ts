@@ -12,6 +12,11 @@ export interface ServusWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs (from killed workers) are looked for. Default 30000. */
   stalledIntervalMs?: number;
+  /**
+   * How many times a job may be recovered from a dead worker (stalled) before it fails for good
+   * ('job stalled more than allowable limit', logged and counted as dead). Default 1.
+   */
+  maxStalledCount?: number;
   /** How long shutdown waits for in-flight jobs before closing anyway (they are then recovered as stalled). Default 30000. */
   shutdownTimeoutMs?: number;
 }

@@ -116,7 +116,7 @@ export class ServusJobProcessor {
     attempt: number,
   ): Promise<SerializedResponse> {
     const key = `${job.queueName}:${job.id}`;
-    const context = new RunningJob(job.id!, job.queueName, attempt);
+    const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
     this.running.set(key, context);
     let response;
     try {
@@ -149,6 +149,13 @@ export class ServusJobProcessor {
   /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
   runningJobs(): string[] {
     return [...this.running.keys()];
+  }
+
+  /** A job of this process lost its lock: its signal aborts with `reason` (it is not cancelled: it may run again). */
+  lockLost(queue: string, jobId: string, reason: string): { service: string; attempt: number } | undefined {
+    const running = this.running.get(`${queue}:${jobId}`);
+    running?.abort(reason);
+    return running && { service: running.service, attempt: running.job.attempt };
   }
 
   /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */

@@ -10,6 +10,7 @@ import { ServusJobProcessor } from './servus-job.processor';
 import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
+import { watchWorker } from './worker-events';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -123,26 +124,14 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       concurrency,
       lockDuration: settings.lockDurationMs ?? 30_000,
       stalledInterval: settings.stalledIntervalMs ?? 30_000,
+      maxStalledCount: settings.maxStalledCount ?? 1,
       autorun: false, // started once the boot has fully succeeded
     });
-    worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${error.message}`));
-    worker.on('stalled', (jobId) =>
-      this.logger.warn(`Job ${jobId} on ${queue} stalled (its worker died?): it will run again`),
-    );
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      // A job's name is foreign data (anyone can add a job): only registered names become metric labels.
-      const service = this.registry.findByName(job.name) ? job.name : 'unknown';
-      const observation = { service, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
-      if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
-        this.logger.warn(`Job ${job.id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${error.message}`);
-        if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);
-      } else {
-        this.logger.error(
-          `Job ${job.id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${error.message}`,
-        );
-        if (this.observers.has('jobDead')) this.observers.jobDead(observation);
-      }
+    watchWorker(worker, {
+      logger: this.logger,
+      registry: this.registry,
+      observers: this.observers,
+      processor: this.processor,
     });
     return worker;
   }

@@ -24,6 +24,9 @@ export function assertValidOptions(options: ServusModuleOptions): ServusModuleOp
     positive(worker.lockDurationMs, 'worker.lockDurationMs');
     positive(worker.stalledIntervalMs, 'worker.stalledIntervalMs');
     positive(worker.shutdownTimeoutMs, 'worker.shutdownTimeoutMs');
+    const stalled = worker.maxStalledCount;
+    if (stalled !== undefined && !(Number.isInteger(stalled) && stalled >= 0))
+      throw new Error(`ServusModule: worker.maxStalledCount must be an integer >= 0, got ${String(stalled)}`);
     duplicates(worker.queues, 'worker.queues');
   }
   return options;
