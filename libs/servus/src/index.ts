@@ -52,5 +52,6 @@ export {
   ValidationError,
   InternalServerError,
   ServiceUnavailableError,
+  ServiceTimeoutError,
 } from './response/http-errors';
 export { AsyncError, JobEnqueueError, ServiceNotFoundError } from './response/async-errors';

@@ -150,6 +150,7 @@ const MAIN = [
   'ServiceNotFoundError',
   'ServiceOptions',
   'ServiceResponse',
+  'ServiceTimeoutError',
   'ServiceUnavailableError',
   'ServusContext',
   'ServusEvents',

@@ -7,6 +7,7 @@ import { EventEmitError } from './event-emit.error';
 import { ServiceLogger } from './service-logger';
 import { ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
+import { CallDeadlines, runWithDeadline } from './call-deadline';
 
 /**
  * The one place the order of a call is written down, as Servus's `base.rb`:
@@ -25,6 +26,7 @@ export class ServicePipeline {
     private readonly events: EmitPort,
     private readonly observers: ServusObservers,
     private readonly tracing: ServusTracing,
+    private readonly deadlines: CallDeadlines,
   ) {}
 
   /**
@@ -135,9 +137,14 @@ export class ServicePipeline {
     context: CallContext | undefined,
   ): Promise<ServiceResponse> {
     let response: unknown;
+    const timeoutMs = this.deadlines.timeoutOf(definition);
     try {
       // `args` passed the service's contract (or it declares none): it is what `call` takes.
-      response = await definition.instance.call(args as never, context);
+      response = timeoutMs
+        ? await runWithDeadline(definition.name, timeoutMs, context, (timed) =>
+            definition.instance.call(args as never, timed),
+          )
+        : await definition.instance.call(args as never, context);
     } catch (error) {
       const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
       if (rescued) return rescued;

@@ -2,6 +2,7 @@ import { Provider } from '@nestjs/common';
 import { ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { MAX_DEPTH_CEILING } from '../async/payload-limits';
+import { parseDuration } from '../util/duration';
 
 /**
  * The numbers and lists of the module options, checked once the options are resolved (forRoot
@@ -11,6 +12,10 @@ import { MAX_DEPTH_CEILING } from '../async/payload-limits';
 export function assertValidOptions(options: ServusModuleOptions): ServusModuleOptions {
   positive(options.enqueueTimeoutMs, 'enqueueTimeoutMs');
   duplicates(options.queues, 'queues');
+  if (options.defaultTimeout !== undefined && !isPositiveDuration(options.defaultTimeout))
+    throw new Error(
+      `ServusModule: defaultTimeout must be a positive duration, got ${JSON.stringify(options.defaultTimeout)}`,
+    );
   positive(options.limits?.maxPayloadBytes, 'limits.maxPayloadBytes', true);
   positive(options.limits?.maxDepth, 'limits.maxDepth', true);
   positive(options.limits?.maxGlobalIds, 'limits.maxGlobalIds', true);
@@ -45,6 +50,14 @@ function positive(value: number | undefined, name: string, integer = false): voi
     throw new Error(
       `ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`,
     );
+  }
+}
+
+function isPositiveDuration(value: number | string): boolean {
+  try {
+    return parseDuration(value) > 0;
+  } catch {
+    return false;
   }
 }
 

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
 import { FinishEvents } from '../async/finish-events';
+import { CallDeadlines } from '../execution/call-deadline';
 import { BullmqSchedules } from '../async/bullmq-schedules';
 import { JobRequestBuilder } from '../async/job-request';
 import { QueueNames } from '../async/queue-names';
@@ -50,6 +51,7 @@ const CORE_PROVIDERS: Provider[] = [
   ServusTracing,
   EmitPort,
   ServicePipeline,
+  CallDeadlines,
   ServusExecutor,
   EventRegistry,
   ServusEvents,
