@@ -7,6 +7,8 @@ import { CallContext } from '../service/call-context';
  */
 export class RunningJob implements CallContext {
   readonly job: { id: string; queue: string; attempt: number };
+  /** When it started here (Date.now()). */
+  readonly startedAt = Date.now();
   /** Why the job was cancelled, once it was. */
   cancelled?: string;
   /** Why its signal aborted (cancelled, lock lost), once it did. */

@@ -13,6 +13,7 @@ import { decodePayload } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
+import { ActiveJobAge } from '../execution/queue-health.port';
 import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
@@ -144,6 +145,19 @@ export class ServusJobProcessor {
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();
+  }
+
+  /** The job that has run longest in this process. */
+  oldestActiveJob(): ActiveJobAge | undefined {
+    let oldest: RunningJob | undefined;
+    // Map order is start order: the first entry is the oldest.
+    for (const running of this.running.values()) {
+      oldest = running;
+      break;
+    }
+    if (!oldest) return undefined;
+    const { id, queue } = oldest.job;
+    return { queue, jobId: id, service: oldest.service, ageMs: Date.now() - oldest.startedAt };
   }
 
   /** The jobs running in this process, as `queue:id` (for the log line of a crash). */

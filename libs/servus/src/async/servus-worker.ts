@@ -11,6 +11,7 @@ import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
 import { watchWorker } from './worker-events';
+import { ActiveJobAge } from '../execution/queue-health.port';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -134,6 +135,10 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       processor: this.processor,
     });
     return worker;
+  }
+
+  oldestActiveJob(): ActiveJobAge | undefined {
+    return this.processor.oldestActiveJob();
   }
 
   /** The jobs running in this process, as `queue:id`. */

@@ -6,4 +6,13 @@
 export interface ServusHealthOptions {
   /** Base route: `<path>` and `<path>/ready` (readiness), `<path>/live` (liveness). Default 'health'; `false` mounts none. */
   path?: string | false;
+  /**
+   * Readiness of a worker is down while a job has been running here longer than this (ms): a
+   * hung job that ignores its deadline shows up. Default 900000 (15 min); `false` reports the
+   * age without judging it.
+   */
+  maxActiveJobAgeMs?: number | false;
 }
+
+export const SERVUS_HEALTH_OPTIONS = Symbol('servus:health_options');
+export const DEFAULT_MAX_ACTIVE_JOB_AGE_MS = 15 * 60_000;

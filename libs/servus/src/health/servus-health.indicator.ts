@@ -1,4 +1,9 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  DEFAULT_MAX_ACTIVE_JOB_AGE_MS,
+  SERVUS_HEALTH_OPTIONS,
+  ServusHealthOptions,
+} from './servus-health-options.interface';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
 
@@ -14,6 +19,7 @@ export class ServusHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     @Optional() @Inject(QUEUE_HEALTH) private readonly queues?: QueueHealth,
+    @Optional() @Inject(SERVUS_HEALTH_OPTIONS) private readonly options?: ServusHealthOptions,
   ) {}
 
   async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
@@ -37,7 +43,16 @@ export class ServusHealthIndicator {
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
     if (consumers.some((consumer) => !consumer.running || !consumer.connected))
       return indicator.down({ message: 'not consuming every queue', queues });
-    return indicator.up({ queues });
+    const oldest = this.queues.oldestActiveJob();
+    const maxAgeMs = this.options?.maxActiveJobAgeMs ?? DEFAULT_MAX_ACTIVE_JOB_AGE_MS;
+    const oldestActiveJob = oldest && { ...oldest, maxAgeMs: maxAgeMs === false ? undefined : maxAgeMs };
+    if (oldest && maxAgeMs !== false && oldest.ageMs > maxAgeMs)
+      return indicator.down({
+        message: `job ${oldest.jobId} on ${oldest.queue} has run ${oldest.ageMs}ms, longer than ${maxAgeMs}ms`,
+        queues,
+        oldestActiveJob,
+      });
+    return indicator.up({ queues, oldestActiveJob });
   }
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */

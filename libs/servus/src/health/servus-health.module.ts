@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { createHealthController } from './health.controller';
 import { ServusHealthIndicator } from './servus-health.indicator';
-import { ServusHealthOptions } from './servus-health-options.interface';
+import { SERVUS_HEALTH_OPTIONS, ServusHealthOptions } from './servus-health-options.interface';
 
 /**
  * Health endpoints (@nestjs/terminus) for an api or a worker, and `ServusHealthIndicator` to
@@ -17,7 +17,7 @@ export class ServusHealthModule {
     return {
       module: ServusHealthModule,
       imports: [TerminusModule],
-      providers: [ServusHealthIndicator],
+      providers: [ServusHealthIndicator, { provide: SERVUS_HEALTH_OPTIONS, useValue: options }],
       controllers: path === false ? [] : [createHealthController(path)],
       exports: [ServusHealthIndicator],
     };
