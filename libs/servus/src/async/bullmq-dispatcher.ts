@@ -144,7 +144,8 @@ export class BullmqDispatcher implements AsyncDispatcher {
    * Waits on Servus's own terms (not BullMQ's waitUntilFinished): one shared event reader for
    * all waits, every Redis error retried until `timeoutMs`, AsyncError at the deadline.
    */
-  result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
+  async result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
+    // An undeclared queue rejects (async), as every other dispatcher method does.
     return waitForResult({
       queue: this.queueOf(receipt),
       jobId: receipt.jobId,
