@@ -1,4 +1,4 @@
-import { measureJson } from '../util/json-measure';
+import { MAX_DEPTH_CEILING, measureJson } from '../util/json-measure';
 
 /**
  * Bounds on what a job may carry, checked at enqueue (JobEnqueueError) and again in the worker
@@ -18,8 +18,7 @@ export interface ServusPayloadLimits {
 export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
 export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_MAX_GLOBAL_IDS = 100;
-/** Walkers of this code recurse up to this depth at most (a frame each): maxDepth may not exceed it. */
-export const MAX_DEPTH_CEILING = 1000;
+export { MAX_DEPTH_CEILING };
 
 /** The limits with their defaults filled in. */
 export type PayloadLimits = Required<ServusPayloadLimits>;

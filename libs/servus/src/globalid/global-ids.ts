@@ -5,7 +5,7 @@ import { UndecodablePayloadError } from '../execution/undecodable-payload.error'
 import { isPlainObject } from '../util/is-plain-object';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { GID_PREFIX } from './gid-prefix';
-import { DEFAULT_MAX_GLOBAL_IDS, MAX_DEPTH_CEILING } from '../async/payload-limits';
+import { MAX_DEPTH_CEILING } from '../util/json-measure';
 
 const ESCAPE = '!';
 /** Lookups of one job run this many at a time (a job may not open a connection per id). */
@@ -70,9 +70,10 @@ export class GlobalIds {
 
   /**
    * Args with global ids replaced by the located instances, escaped strings restored: at most
-   * `maxIds` distinct ids (each is a lookup), located LOOKUP_CONCURRENCY at a time.
+   * `maxIds` distinct ids (each is a lookup; the worker passes limits.maxGlobalIds), located
+   * LOOKUP_CONCURRENCY at a time.
    */
-  async decode(value: unknown, maxIds = DEFAULT_MAX_GLOBAL_IDS): Promise<unknown> {
+  async decode(value: unknown, maxIds = Number.POSITIVE_INFINITY): Promise<unknown> {
     const ids = new Set<string>();
     collectIds(value, ids, 0);
     if (ids.size > maxIds)

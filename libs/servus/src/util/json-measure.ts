@@ -1,5 +1,8 @@
 import { isPlainObject } from './is-plain-object';
 
+/** Recursive walks of this code go at most this deep (a frame per level): a payload's maxDepth may not exceed it. */
+export const MAX_DEPTH_CEILING = 1000;
+
 /** What measureJson found: how deep the value goes (capped) and about how long its JSON text is. */
 export interface JsonMeasure {
   /** Set when some value sits deeper than `maxDepth` levels (the walk stops there). */
