@@ -51,7 +51,7 @@ describe('faults: payload size and depth limits', () => {
     });
     expect(tooBig).toBeInstanceOf(JobEnqueueError);
     expect((tooBig as Error).message).toMatch(
-      /^Could not enqueue fixtures\.echo: the job's payload is 6\d{5} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
+      /^Could not enqueue fixtures\.echo: the job's payload is at least 6\d{5} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
     );
     expect(tooDeep).toBeInstanceOf(JobEnqueueError);
     expect((tooDeep as Error).message).toBe(
@@ -120,7 +120,7 @@ describe('faults: payload size and depth limits', () => {
     expect(outcome.state).toBe('failed');
     expect(outcome.attemptsMade).toBe(1);
     expect(outcome.failedReason).toMatch(
-      /^Undecodable job payload: the job's payload is 2\d{7} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
+      /^Undecodable job payload: the job's payload is at least 2\d{7} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
     );
     expect(runs).toHaveLength(0);
     expect(Math.max(...worker.output.split('\n').map((line) => line.length))).toBeLessThan(10_000);

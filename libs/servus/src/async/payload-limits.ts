@@ -40,15 +40,30 @@ export function depthProblem(args: unknown, limits: PayloadLimits, path = 'args'
 
 /**
  * Whether a payload is over the size limit, as a sentence; undefined when it is not. The walk
- * gives a lower bound in one pass; only a payload within 6x of the limit (escapes can make its
+ * gives a lower bound in one pass and stops once past the limit (a 20 MB payload is not
+ * serialised again to be refused); only a payload within 6x of the limit (escapes can make its
  * text 6x longer) is serialised to count its exact bytes. Call it after the depth check.
  */
-export function sizeProblem(payload: unknown, limits: PayloadLimits): string | undefined {
+export function sizeProblem(payload: unknown, limits: PayloadLimits, estimate?: number): string | undefined {
   const { maxPayloadBytes } = limits;
-  const estimate = measureJson(payload, MAX_DEPTH_CEILING + 2, maxPayloadBytes).chars;
-  if (estimate * 6 <= maxPayloadBytes) return undefined;
+  const chars = estimate ?? measureJson(payload, MAX_DEPTH_CEILING + 2, maxPayloadBytes).chars;
+  if (chars > maxPayloadBytes) return overLimit(`at least ${chars}`, maxPayloadBytes);
+  if (chars * 6 <= maxPayloadBytes) return undefined;
   const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
-  return bytes > maxPayloadBytes
-    ? `the job's payload is ${bytes} bytes of JSON, over the limit of ${maxPayloadBytes} bytes (limits.maxPayloadBytes)`
-    : undefined;
+  return bytes > maxPayloadBytes ? overLimit(String(bytes), maxPayloadBytes) : undefined;
+}
+
+function overLimit(size: string, maxPayloadBytes: number): string {
+  return `the job's payload is ${size} bytes of JSON, over the limit of ${maxPayloadBytes} bytes (limits.maxPayloadBytes)`;
+}
+
+/**
+ * A stored job's data ({ service, args, metadata }) over the depth or size limit, as a sentence;
+ * undefined when within both. One walk for both (the worker does this for every job): the
+ * args sit one level below the data.
+ */
+export function storedPayloadProblem(data: unknown, limits: PayloadLimits): string | undefined {
+  const { tooDeep, chars } = measureJson(data, limits.maxDepth + 1, limits.maxPayloadBytes);
+  if (tooDeep) return `args is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`;
+  return chars * 6 > limits.maxPayloadBytes ? sizeProblem(data, limits, chars) : undefined;
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { AsyncModuleOptions } from './async-options.interface';
-import { isPlainObject } from '../util/is-plain-object';
-import { depthProblem, PayloadLimits, payloadLimits, sizeProblem } from './payload-limits';
+import { PayloadLimits, payloadLimits, storedPayloadProblem } from './payload-limits';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
@@ -96,8 +95,7 @@ export class ServusJobProcessor {
    * fails at once, before its arguments are logged, validated or handed to a service.
    */
   private checkLimits(data: unknown): void {
-    const args: unknown = isPlainObject(data) ? data.args : undefined;
-    const problem = depthProblem(args, this.limits) ?? sizeProblem(data, this.limits);
+    const problem = storedPayloadProblem(data, this.limits);
     if (problem) throw new UndecodablePayloadError(problem);
   }
 
