@@ -30,13 +30,11 @@ describe('faults: lost locks and jobs failed by stall recovery', () => {
       SERVUS_STALLED_INTERVAL_MS: '30000',
       SERVUS_WORKER_HTTP_PORT: String(port),
     });
-    const job = await harness
-      .queue()
-      .add('fixtures.block', {
-        service: 'fixtures.block',
-        args: { id: 1, blockMs: 2500, ms: 8000 },
-        metadata: { v: 1 },
-      });
+    const job = await harness.queue().add('fixtures.block', {
+      service: 'fixtures.block',
+      args: { id: 1, blockMs: 2500, ms: 8000 },
+      metadata: { v: 1 },
+    });
     const started = performance.now();
     let end: { aborted?: string | null; steps?: number } | undefined;
     await eventually(
