@@ -82,7 +82,10 @@ describe('createRedactor', () => {
       for (let i = 0; i < 200_000; i++) deep = { next: deep };
       let shown = createRedactor(DEFAULT_REDACT_KEYS)(deep) as { next: unknown };
       let levels = 0;
-      while (typeof shown === 'object') ((shown = shown.next as { next: unknown }), levels++);
+      while (typeof shown === 'object') {
+        shown = shown.next as { next: unknown };
+        levels++;
+      }
       expect(levels).toBe(64);
       expect(shown).toBe('[Too deep]');
     });
