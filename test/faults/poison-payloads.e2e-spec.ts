@@ -172,15 +172,15 @@ describe('faults: poison payloads written straight into Redis', () => {
     expect(worker.child.exitCode).toBeNull();
   });
 
-  it('runs a 1 MB argument to completion, and stays healthy after it', async () => {
-    const blob = 'x'.repeat(1024 * 1024);
+  it('runs a 500 KB argument (under the 512 KiB payload limit) to completion, and stays healthy after it', async () => {
+    const blob = 'x'.repeat(500 * 1024);
     const started = performance.now();
     const outputBefore = worker.output.length;
     const big = await add({ service: 'fixtures.echo', args: { blob }, metadata });
     const outcome = await settled(big);
     const bigMs = since(started);
     const next = await settled(await add({ service: 'fixtures.echo', args: { after: '1mb' }, metadata }));
-    faultSummary('1 MB argument', 'one job whose argument is a 1 MiB string, to fixtures.echo', {
+    faultSummary('500 KB argument', 'one job whose argument is a 500 KiB string, to fixtures.echo', {
       state: outcome.state,
       attemptsMade: outcome.attemptsMade,
       returnedBytes: (outcome.returnvalue as { data?: { blob?: string } })?.data?.blob?.length,

@@ -53,5 +53,6 @@ export {
   ValidationError,
   InternalServerError,
   ServiceUnavailableError,
+  ServiceTimeoutError,
 } from './response/http-errors';
 export { AsyncError, JobEnqueueError, IdempotencyConflictError, ServiceNotFoundError } from './response/async-errors';

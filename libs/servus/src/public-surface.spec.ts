@@ -151,6 +151,7 @@ const MAIN = [
   'ServiceNotFoundError',
   'ServiceOptions',
   'ServiceResponse',
+  'ServiceTimeoutError',
   'ServiceUnavailableError',
   'ServusBullmqOptions',
   'ServusContext',

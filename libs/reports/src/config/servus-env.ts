@@ -27,6 +27,7 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       lockDurationMs: int(env, 'SERVUS_LOCK_DURATION_MS'),
       stalledIntervalMs: int(env, 'SERVUS_STALLED_INTERVAL_MS'),
       shutdownTimeoutMs: int(env, 'SERVUS_SHUTDOWN_TIMEOUT_MS'),
+      maxStalledCount: int(env, 'SERVUS_MAX_STALLED_COUNT', 0),
     },
   };
 }
@@ -61,11 +62,13 @@ function list(value: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function int(env: NodeJS.ProcessEnv, name: string, min = 1): number | undefined {
   const value = env[name];
   if (value === undefined || value === '') return undefined;
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0)
-    throw new Error(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
+  if (!Number.isInteger(number) || number < min)
+    throw new Error(
+      `${name} must be ${min === 1 ? 'a positive integer' : `an integer >= ${min}`}, got ${JSON.stringify(value)}`,
+    );
   return number;
 }

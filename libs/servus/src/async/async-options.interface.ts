@@ -1,4 +1,5 @@
 import type { JobsOptions } from 'bullmq';
+import type { ServusPayloadLimits } from './payload-limits';
 import type { ClusterNode, ClusterOptions, RedisOptions } from 'ioredis';
 import type { ServusBullmqOptions } from './bullmq-interop-options.interface';
 
@@ -12,6 +13,11 @@ export interface ServusWorkerOptions {
   lockDurationMs?: number;
   /** How often stalled jobs (from killed workers) are looked for. Default 30000. */
   stalledIntervalMs?: number;
+  /**
+   * How many times a job may be recovered from a dead worker (stalled) before it fails for good
+   * ('job stalled more than allowable limit', logged and counted as dead). Default 1.
+   */
+  maxStalledCount?: number;
   /** How long shutdown waits for in-flight jobs before closing anyway (they are then recovered as stalled). Default 30000. */
   shutdownTimeoutMs?: number;
 }
@@ -42,6 +48,8 @@ export interface AsyncModuleOptions {
   enqueueTimeoutMs?: number;
   /** Job signing: see ServusSecurityOptions. */
   security?: ServusSecurityOptions;
+  /** Size, depth and global-id bounds of a job's payload (defaults: 512 KiB, 64 levels, 100 ids). */
+  limits?: ServusPayloadLimits;
 }
 
 /** A key jobs are signed with: its id travels in each job, so a worker knows which of its keys to check. */

@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { Job } from 'bullmq';
 import {
   AsyncDispatcher,
   CancelResult,
@@ -10,7 +9,7 @@ import {
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { AsyncError, IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
+import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
@@ -19,7 +18,10 @@ import { argumentsDigest } from './idempotency';
 import { DEFAULT_IDEMPOTENCY_TTL_MS } from './job-options';
 import { BullmqSchedules } from './bullmq-schedules';
 import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
-import { correlationIdOf, responseOfFailedJob } from './failed-job-response';
+import { responseOfFailedJob } from './failed-job-response';
+import { FinishEvents } from './finish-events';
+import { JobOutcome, readJobOutcome } from './job-outcome';
+import { waitForResult } from './result-wait';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -28,6 +30,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     private readonly requests: JobRequestBuilder,
     private readonly queues: BullmqQueues,
     private readonly scheduler: BullmqSchedules,
+    private readonly events: FinishEvents,
   ) {}
 
   schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
@@ -135,55 +138,48 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   async status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
-    // The state first, then the job: read the other way round, a job finishing in between is
-    // 'completed' without the return value its earlier read did not have yet.
-    const queue = await this.queues.ready(this.queueOf(receipt));
-    const rawState = await queue.getJobState(receipt.jobId);
-    if (rawState === 'unknown') return undefined;
-    const job = await Job.fromId(queue, receipt.jobId);
-    if (!job) return undefined;
-    const state = rawState === 'failed' && job.failedReason?.startsWith(CANCELLED_PREFIX) ? 'cancelled' : rawState;
+    const outcome = await this.readOutcome(receipt);
+    if (outcome.state === 'unknown') return undefined;
+    const { state: rawState, failedReason = '', attemptsMade } = outcome;
+    const state = rawState === 'failed' && failedReason.startsWith(CANCELLED_PREFIX) ? 'cancelled' : rawState;
     const status: AsyncJobStatus = {
       state,
-      attemptsMade: job.attemptsMade,
-      timestamps: { enqueuedAt: job.timestamp, startedAt: job.processedOn, finishedAt: job.finishedOn },
+      attemptsMade,
+      timestamps: {
+        enqueuedAt: outcome.timestamp ?? 0,
+        startedAt: outcome.processedOn,
+        finishedAt: outcome.finishedOn,
+      },
     };
-    if (state === 'completed') status.response = ServiceResponse.fromJSON(job.returnvalue);
+    if (state === 'completed' && outcome.returnvalue !== undefined)
+      status.response = ServiceResponse.fromJSON(JSON.parse(outcome.returnvalue));
     if (rawState === 'failed') {
-      status.failedReason = job.failedReason;
-      status.response = responseOfFailedJob(job.failedReason, job.attemptsMade, correlationIdOf(job.data));
+      status.failedReason = failedReason;
+      status.response = responseOfFailedJob(failedReason, attemptsMade, outcome.correlationId);
     }
     return status;
   }
 
+  /**
+   * Waits on Servus's own terms (not BullMQ's waitUntilFinished): one shared event reader for
+   * all waits, every Redis error retried until `timeoutMs`, AsyncError at the deadline.
+   */
   async result(receipt: JobRef, timeoutMs: number): Promise<ServiceResponse> {
-    const job = await this.job(receipt);
-    if (!job)
-      throw new AsyncError(
-        `No job ${receipt.jobId} on queue ${this.queueOf(receipt)}: never enqueued, or removed after its retention`,
-      );
-    const events = await this.queues.queueEvents(job.queueName);
-    try {
-      return ServiceResponse.fromJSON(await job.waitUntilFinished(events, timeoutMs));
-    } catch (error) {
-      const message = (error as Error).message;
-      if (message.startsWith('Job wait') && message.includes('timed out')) {
-        throw new AsyncError(
-          `Job ${receipt.jobId} (${receipt.service ?? job.name}) did not finish within ${timeoutMs}ms`,
-        );
-      }
-      // Only a job that failed is a failure response; Redis trouble or a closing app is not the job's answer.
-      const finished = await this.job(receipt).catch(() => undefined);
-      if (finished && (await finished.isFailed()))
-        return responseOfFailedJob(finished.failedReason, finished.attemptsMade, correlationIdOf(finished.data));
-      throw new AsyncError(`Could not wait for job ${receipt.jobId} (${receipt.service ?? job.name}): ${message}`, {
-        cause: error,
-      });
-    }
+    // An undeclared queue rejects (async), as every other dispatcher method does.
+    return waitForResult({
+      queue: this.queueOf(receipt),
+      jobId: receipt.jobId,
+      service: receipt.service,
+      timeoutMs,
+      events: this.events,
+      read: () => this.readOutcome(receipt),
+    });
   }
 
-  private async job(receipt: JobRef): Promise<Job | undefined> {
-    return Job.fromId(await this.queues.ready(this.queueOf(receipt)), receipt.jobId);
+  /** State and finish fields of a job, not its arguments: the cost does not grow with them. */
+  private async readOutcome(receipt: JobRef): Promise<JobOutcome> {
+    const queue = await this.queues.ready(this.queueOf(receipt));
+    return readJobOutcome(queue, await this.queues.redis(), receipt.jobId);
   }
 
   private queueOf(receipt: JobRef): string {

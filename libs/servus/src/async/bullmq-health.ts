@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
+import { ActiveJobAge, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
 import { BullmqQueues } from './bullmq-queues';
 import { ServusWorker } from './servus-worker';
 
-/** QueueHealth of the BullMQ adapter: a PING on the producer connection, and this process's workers. */
+/** QueueHealth of the BullMQ adapter: a PING on the producer connection, this process's workers and their jobs. */
 @Injectable()
 export class BullmqHealth implements QueueHealth {
   constructor(
@@ -17,6 +17,10 @@ export class BullmqHealth implements QueueHealth {
 
   consumers(): QueueConsumerState[] {
     return this.worker.consumers();
+  }
+
+  oldestActiveJob(): ActiveJobAge | undefined {
+    return this.worker.oldestActiveJob();
   }
 
   get isWorker(): boolean {

@@ -1,7 +1,7 @@
 import { QueueHandles } from '../execution/queue-handles.port';
 import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { QueueNames } from './queue-names';
 import { CLAIM_IDEMPOTENCY_KEY } from './idempotency';
@@ -9,18 +9,16 @@ import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady }
 
 /**
  * The producer side's BullMQ objects: one fail-fast Redis connection shared by a Queue per
- * queue name, and QueueEvents for awaiting results. Everything is opened on first use, so
+ * queue name (results are awaited through FinishEvents). Everything is opened on first use, so
  * a process that only calls services in-process never connects.
  */
 @Injectable()
 export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
   private readonly logger = new Logger('Servus');
   private readonly queues = new Map<string, Queue>();
-  private readonly events = new Map<string, Promise<QueueEvents>>();
   private readonly timeoutMs: number;
   private client?: RedisClient;
   private readiness?: Promise<void>;
-  private readonly eventConnections: RedisClient[] = [];
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: AsyncModuleOptions,
@@ -50,6 +48,11 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
     const client = await this.readyClient();
     const redisKey = `${this.queue(queue).qualifiedName}:servus-idempotency:${key}`;
     return (await client.eval(CLAIM_IDEMPOTENCY_KEY, 1, redisKey, digest, String(ttlMs))) as string | null;
+  }
+
+  /** The producer connection, ready (or an error within `timeoutMs`): commands on it fail fast. */
+  async redis(): Promise<RedisClient> {
+    return this.readyClient();
   }
 
   /** Resolves when Redis answers a PING on the producer connection, within `timeoutMs`; rejects otherwise. */
@@ -88,47 +91,13 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
     return queue;
   }
 
-  /** QueueEvents of a queue (its own blocking connection), listening before it is returned. */
-  async queueEvents(name: string): Promise<QueueEvents> {
-    let opening = this.events.get(name);
-    if (!opening) {
-      opening = this.openQueueEvents(name);
-      this.events.set(name, opening);
-      opening.catch(() => this.events.delete(name)); // Redis down: the next call tries again
-    }
-    const events = await opening;
-    await events.waitUntilReady();
-    return events;
-  }
-
-  private async openQueueEvents(name: string): Promise<QueueEvents> {
-    // Read events from the stream's end as of now. The default, '$', means "from when the first XREAD reaches
-    // Redis", later than ready: a job finishing in between (after result() found it unfinished) would be missed,
-    // and result() would wait for its whole timeout.
-    const queue = await this.ready(name);
-    const [last] = await (await this.readyClient()).xrevrange(queue.keys.events, '+', '-', 'COUNT', 1);
-    const connection = createRedisClient(this.options, 'worker');
-    this.eventConnections.push(connection);
-    const events = new QueueEvents(name, {
-      connection,
-      prefix: this.queueNames.prefix,
-      lastEventId: last?.[0] ?? '0-0',
-    });
-    events.on('error', (error) => this.logger.warn(`QueueEvents ${name}: ${error.message}`));
-    return events;
-  }
-
   private connect(): RedisClient {
     return createRedisClient(this.options, 'producer');
   }
 
   async onApplicationShutdown(): Promise<void> {
-    const events = [...this.events.values()].map((opening) => opening.then((item) => item.close()));
-    const closing = [...this.queues.values()].map((item) => item.close()).concat(events);
-    await Promise.allSettled(closing);
-    this.eventConnections.splice(0).forEach((connection) => connection.disconnect());
+    await Promise.allSettled([...this.queues.values()].map((item) => item.close()));
     this.queues.clear();
-    this.events.clear();
     this.client?.disconnect();
     this.client = undefined;
   }

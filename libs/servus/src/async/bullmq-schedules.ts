@@ -4,7 +4,7 @@ import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.inter
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
-import { parseDuration } from './duration';
+import { parseDuration } from '../util/duration';
 import { JobRequestBuilder } from './job-request';
 
 /**

@@ -1,7 +1,7 @@
 import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { ServiceAsyncOptions } from '../service/service-options.interface';
-import { parseDuration } from './duration';
+import { parseDuration } from '../util/duration';
 
 /** BullMQ's priorities run 1 (highest) to 2,097,151; Servus's run the other way. */
 export const MAX_PRIORITY = 2_097_151;

@@ -4,6 +4,7 @@ import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { flowKeyProblem, FlowKeys } from './flow-control.port';
+import { MAX_DEPTH_CEILING } from './payload-limits';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
@@ -136,7 +137,7 @@ function survivesJson(value: unknown, ancestors: object[]): boolean {
       return false;
   }
   if (value === null) return true;
-  if (ancestors.includes(value)) return false;
+  if (ancestors.includes(value) || ancestors.length >= MAX_DEPTH_CEILING) return false;
   ancestors.push(value);
   let ok: boolean;
   if (Array.isArray(value)) {
@@ -174,6 +175,8 @@ function walk(value: unknown, path: string, ancestors: object[]): string | undef
   if (value === null) return undefined;
   const object = value as object;
   if (ancestors.includes(object)) return `${path} is a circular reference`;
+  // A frame per level: deeper than the ceiling is refused, not walked into a stack overflow.
+  if (ancestors.length >= MAX_DEPTH_CEILING) return `${path} is nested deeper than ${MAX_DEPTH_CEILING} levels`;
   if (Array.isArray(object)) {
     // More keys than items: named properties (holes are caught item by item below).
     if (Object.keys(object).length > object.length)

@@ -9,6 +9,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { baseJobOptions, withCallOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
+import { depthProblem, PayloadLimits, payloadLimits, sizeProblem } from './payload-limits';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
@@ -35,6 +36,7 @@ export class JobRequestBuilder {
   /** undefined: the module does not propagate context (no cost per job). */
   private readonly carry?: readonly string[];
   /** Per service: defaults, module and service job options merged (and checked) once. */
+  private readonly limits: PayloadLimits;
   private readonly baseOptions = new WeakMap<ServiceDefinition, Readonly<JobsOptions>>();
 
   constructor(
@@ -46,6 +48,7 @@ export class JobRequestBuilder {
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {
     this.carry = moduleOptions.context ? (moduleOptions.context.carry ?? []) : undefined;
+    this.limits = payloadLimits(moduleOptions.limits);
   }
 
   /** Every item checked before any is sent: a bad one throws with `items[i]: ` in its message. */
@@ -80,6 +83,9 @@ export class JobRequestBuilder {
     // Refused here as the worker would refuse it: a service that declares its queue runs only there.
     const queueProblem = this.names.notAllowed(definition, queue);
     if (queueProblem) throw new JobEnqueueError(service, queueProblem);
+    // Before any recursive walk: a 200,000-deep value would overflow the stack of each.
+    const tooDeep = depthProblem(args, this.limits);
+    if (tooDeep) throw new JobEnqueueError(service, tooDeep);
     // Instances of classes with a locator become global ids first; any other instance is named below.
     let encoded = args;
     try {
@@ -94,17 +100,18 @@ export class JobRequestBuilder {
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
     const flow = this.flow?.keysOf(definition, args);
+    let payload: JobPayload;
+    let jobOptions: JobsOptions;
     try {
       const trace = traced ? this.tracing.inject() : undefined;
-      const payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
-      return {
-        queue,
-        payload: this.signer.sign(queue, payload),
-        options: withCallOptions(this.baseOptionsOf(definition), options),
-      };
+      payload = this.signer.sign(queue, encodePayload(service, encoded, context, encoded !== args, trace, flow));
+      jobOptions = withCallOptions(this.baseOptionsOf(definition), options);
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
+    const tooBig = sizeProblem(payload, this.limits);
+    if (tooBig) throw new JobEnqueueError(service, tooBig);
+    return { queue, payload, options: jobOptions };
   }
 
   private baseOptionsOf(definition: ServiceDefinition): Readonly<JobsOptions> {

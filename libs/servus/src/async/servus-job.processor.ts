@@ -1,4 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { AsyncModuleOptions } from './async-options.interface';
+import { PayloadLimits, payloadLimits, storedPayloadProblem } from './payload-limits';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
@@ -9,6 +12,7 @@ import { decodePayload } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
+import { ActiveJobAge } from '../execution/queue-health.port';
 import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
@@ -31,7 +35,10 @@ import { JobSigner } from './job-signer';
 export class ServusJobProcessor {
   private readonly logger = new Logger('Servus');
 
+  private readonly limits: PayloadLimits;
+
   constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
     private readonly registry: ServiceRegistry,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
@@ -39,7 +46,9 @@ export class ServusJobProcessor {
     private readonly names: QueueNames,
     private readonly signer: JobSigner,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
-  ) {}
+  ) {
+    this.limits = payloadLimits(options.limits);
+  }
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
   private readonly running = new Map<string, RunningJob>();
@@ -51,6 +60,7 @@ export class ServusJobProcessor {
     const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
+      this.checkLimits(job.data);
       call = decodePayload(job.data);
     } catch (error) {
       throw this.refuse(job, label, (error as UndecodablePayloadError).message);
@@ -103,6 +113,15 @@ export class ServusJobProcessor {
     return signatureProblem && `Refused: ${signatureProblem}`;
   }
 
+  /**
+   * Depth first (before anything walks the payload recursively), then size: a job over either
+   * fails at once, before its arguments are logged, validated or handed to a service.
+   */
+  private checkLimits(data: unknown): void {
+    const problem = storedPayloadProblem(data, this.limits);
+    if (problem) throw new UndecodablePayloadError(problem);
+  }
+
   /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
   private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
     const error = this.unrecoverable(label, reason);
@@ -119,14 +138,14 @@ export class ServusJobProcessor {
     attempt: number,
   ): Promise<SerializedResponse> {
     const key = `${job.queueName}:${job.id}`;
-    const context = new RunningJob(job.id!, job.queueName, attempt);
+    const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
     this.running.set(key, context);
     let response;
     try {
       // The caller's context (correlation id, carried keys) around the service, as in a sync
       // call; entered only when the job has one (AsyncLocalStorage costs every promise).
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
-      const args = call.gids ? await this.globalIds.decode(call.args) : call.args;
+      const args = call.gids ? await this.globalIds.decode(call.args, this.limits.maxGlobalIds) : call.args;
       // The job's data is this process's own fresh copy: validation fills defaults in place.
       const run = { definition, args, label, context, logged: call.args, owned: true };
       response = call.context
@@ -149,6 +168,31 @@ export class ServusJobProcessor {
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();
+  }
+
+  /** The job that has run longest in this process. */
+  oldestActiveJob(): ActiveJobAge | undefined {
+    let oldest: RunningJob | undefined;
+    // Map order is start order: the first entry is the oldest.
+    for (const running of this.running.values()) {
+      oldest = running;
+      break;
+    }
+    if (!oldest) return undefined;
+    const { id, queue } = oldest.job;
+    return { queue, jobId: id, service: oldest.service, ageMs: Date.now() - oldest.startedAt };
+  }
+
+  /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
+  runningJobs(): string[] {
+    return [...this.running.keys()];
+  }
+
+  /** A job of this process lost its lock: its signal aborts with `reason` (it is not cancelled: it may run again). */
+  lockLost(queue: string, jobId: string, reason: string): { service: string; attempt: number } | undefined {
+    const running = this.running.get(`${queue}:${jobId}`);
+    running?.abort(reason);
+    return running && { service: running.service, attempt: running.job.attempt };
   }
 
   /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */

@@ -11,6 +11,8 @@ import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
 import { escapeLog } from '../util/escape-log';
+import { watchWorker } from './worker-events';
+import { ActiveJobAge } from '../execution/queue-health.port';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -133,28 +135,25 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       concurrency,
       lockDuration: settings.lockDurationMs ?? 30_000,
       stalledInterval: settings.stalledIntervalMs ?? 30_000,
+      maxStalledCount: settings.maxStalledCount ?? 1,
       autorun: false, // started once the boot has fully succeeded
     });
-    worker.on('error', (error) => this.logger.error(`Worker ${queue}: ${escapeLog(error.message)}`));
-    worker.on('stalled', (jobId) =>
-      this.logger.warn(`Job ${escapeLog(jobId, 200)} on ${queue} stalled (its worker died?): it will run again`),
-    );
-    worker.on('failed', (job, error) => {
-      if (!job) return;
-      // A job's name is foreign data (anyone can add a job): only registered names become metric labels.
-      const service = this.registry.findByName(job.name) ? job.name : 'unknown';
-      const observation = { service, queue, jobId: job.id!, attemptsMade: job.attemptsMade };
-      // The job id and the error's message may hold foreign text: escaped, one log line each.
-      const [id, message] = [escapeLog(job.id, 200), escapeLog(error.message)];
-      if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
-        this.logger.warn(`Job ${id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${message}`);
-        if (this.observers.has('jobRetrying')) this.observers.jobRetrying(observation);
-      } else {
-        this.logger.error(`Job ${id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${message}`);
-        if (this.observers.has('jobDead')) this.observers.jobDead(observation);
-      }
+    watchWorker(worker, {
+      logger: this.logger,
+      registry: this.registry,
+      observers: this.observers,
+      processor: this.processor,
     });
     return worker;
+  }
+
+  oldestActiveJob(): ActiveJobAge | undefined {
+    return this.processor.oldestActiveJob();
+  }
+
+  /** The jobs running in this process, as `queue:id`. */
+  runningJobs(): string[] {
+    return this.processor.runningJobs();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -175,17 +174,43 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // pause(), not close(): it too stops taking jobs and waits for the active ones, but leaves close(true) able to
     // abandon them at the deadline. Once close() has started, BullMQ hands every later close(true) that same
     // pending close, which waits for the jobs however long they run.
-    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => true);
-    const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
-    const finished = await Promise.race([drained, timedOut]);
+    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => 'drained' as const);
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const idle = this.idleWithoutRedis();
+    const outcome = await Promise.race([drained, timedOut, idle.promise]);
     clearTimeout(timer);
-    if (!finished) {
+    idle.cancel();
+    if (outcome === 'timeout') {
       this.logger.warn('Worker shutdown timed out: closing with jobs in flight (they will be recovered as stalled)');
     }
-    await Promise.allSettled(this.workers.map((worker) => worker.close(!finished)));
+    // Forced unless drained: a close that waits would wait for the fetches a missing Redis never answers.
+    await Promise.allSettled(this.workers.map((worker) => worker.close(outcome !== 'drained')));
     this.workers.length = 0;
-    await Promise.allSettled(this.connections.map((connection) => connection.quit()));
+    // quit() waits for Redis to answer; a connection that is not ready would wait forever.
+    await Promise.allSettled(
+      this.connections.map((connection) =>
+        connection.status === 'ready' ? connection.quit() : Promise.resolve(connection.disconnect()),
+      ),
+    );
     this.connections.length = 0;
     this.shared = undefined;
+  }
+
+  /**
+   * Resolves once no job runs here while Redis is unreachable: pause() would wait for the
+   * workers' blocked fetches, which never return without Redis, for the whole shutdownTimeoutMs.
+   * With Redis up, pause() is the answer (a fetch in flight may still hand over a job to finish).
+   */
+  private idleWithoutRedis(): { promise: Promise<'offline'>; cancel: () => void } {
+    let poll: NodeJS.Timeout | undefined;
+    const promise = new Promise<'offline'>((resolve) => {
+      const check = () => {
+        const offline = this.connections.every((connection) => connection.status !== 'ready');
+        if (offline && this.processor.runningJobs().length === 0) resolve('offline');
+        else poll = setTimeout(check, 100);
+      };
+      check();
+    });
+    return { promise, cancel: () => clearTimeout(poll) };
   }
 }

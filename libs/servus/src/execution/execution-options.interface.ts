@@ -27,4 +27,6 @@ export interface ExecutionModuleOptions {
   context?: { carry?: string[] };
   /** `false` turns the pipeline's log lines off. */
   logging?: ServusLoggingOptions | false;
+  /** Deadline of every service that sets no `timeout` of its own (ms, or '30s'). Default: none. */
+  defaultTimeout?: number | string;
 }

@@ -104,6 +104,22 @@ describe('createRedactor', () => {
     });
   });
 
+  describe('depth', () => {
+    it('shows a marker past REDACT_MAX_DEPTH levels instead of overflowing the stack (200,000 levels)', () => {
+      let deep: unknown = { password: 'x' };
+      for (let i = 0; i < 200_000; i++) deep = { next: deep };
+      let shown = createRedactor(DEFAULT_REDACT_KEYS)(deep) as { next: unknown };
+      let levels = 0;
+      while (typeof shown === 'object') {
+        shown = shown.next as { next: unknown };
+        levels++;
+      }
+      expect(levels).toBe(32);
+      expect(REDACT_MAX_DEPTH).toBe(32);
+      expect(shown).toBe('[nested deeper than 32 levels]');
+    });
+  });
+
   describe('cycles', () => {
     it('replaces a reference back to an ancestor by "[Circular]" instead of recursing forever', () => {
       const args: Record<string, unknown> = { id: 1, token: 't' };

@@ -2,7 +2,6 @@ import { isPlainObject } from '../util/is-plain-object';
 import { maskSecretValues } from './redact-values';
 
 export const REDACTED = '[REDACTED]';
-
 /** Deeper than this, a value is shown as a marker: a log line needs no more, and the walk stays bounded. */
 export const REDACT_MAX_DEPTH = 32;
 

@@ -7,6 +7,7 @@ import { EventEmitError } from './event-emit.error';
 import { ServiceLogger } from './service-logger';
 import { ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
+import { CallDeadlines, runWithDeadline } from './call-deadline';
 
 /** One run of a service through the pipeline. */
 export interface PipelineCall {
@@ -40,6 +41,7 @@ export class ServicePipeline {
     private readonly events: EmitPort,
     private readonly observers: ServusObservers,
     private readonly tracing: ServusTracing,
+    private readonly deadlines: CallDeadlines,
   ) {}
 
   run(call: PipelineCall): Promise<ServiceResponse> {
@@ -67,8 +69,14 @@ export class ServicePipeline {
       }
       // The service runs here, not in a helper: one async frame less per call.
       let result: unknown;
+      const timeoutMs = this.deadlines.timeoutOf(definition);
       try {
-        result = await definition.instance.call(args as never, context);
+        // `args` passed the service's contract (or it declares none): it is what `call` takes.
+        result = timeoutMs
+          ? await runWithDeadline(definition.name, timeoutMs, context, (timed) =>
+              definition.instance.call(args as never, timed),
+            )
+          : await definition.instance.call(args as never, context);
       } catch (error) {
         result = await this.rescue(definition, error, args);
       }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Type } from '@nestjs/common';
-import { ServiceNotFoundError } from '../response/async-errors';
+import { AsyncError, ServiceNotFoundError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { AnyService, ArgsOf, DataOf } from '../service/service-base';
 import { ServiceDefinition } from '../service/service-definition';
@@ -14,6 +14,9 @@ import { atIndex } from '../util/at-index';
 import { ServusObservers } from './servus-observers';
 import { QUEUE_RESOLVER, QueueResolver } from './queue-resolver.port';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
+
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** `[args]`, optional when the service's arguments may be undefined. */
 type ArgsTuple<S> = undefined extends ArgsOf<S> ? [args?: ArgsOf<S>] : [args: ArgsOf<S>];
@@ -159,12 +162,21 @@ export class ServusExecutor {
 
   /**
    * Waits for an async call to finish and resolves to its response. A job that failed for
-   * good becomes a failure response carrying the error; rejects with AsyncError on timeout.
+   * good becomes a failure response carrying the error. Always bounded: rejects with
+   * AsyncError at `timeoutMs` (default 30000; 1 to 2147483647, anything else is refused at
+   * once), whatever Redis does meanwhile; Redis errors during the wait are retried, not thrown.
    */
   result<T = unknown>(
     receipt: JobRef | string,
     { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
   ): Promise<ServiceResponse<T>> {
+    // A timer cannot wait longer than 2^31-1 ms (Node fires it at once instead); 0 is not "forever".
+    if (!(timeoutMs >= 1 && timeoutMs <= MAX_TIMER_MS))
+      return Promise.reject(
+        new AsyncError(
+          `result() needs timeoutMs between 1 and ${MAX_TIMER_MS} (milliseconds), got ${String(timeoutMs)}`,
+        ),
+      );
     return this.dispatcher.result(this.jobRef(receipt), timeoutMs) as Promise<ServiceResponse<T>>;
   }
 

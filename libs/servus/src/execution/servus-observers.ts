@@ -44,6 +44,8 @@ export interface ServusObserver {
   jobDead?(job: JobObservation): void;
   /** A job over a concurrency or rate limit was postponed (flow control). */
   jobPostponed?(job: PostponedObservation): void;
+  /** A job running in this worker lost its lock (its signal is aborted; it may run again elsewhere). */
+  lockLost?(job: JobObservation): void;
   /** An event is emitted (ServusEvents.emit), before its handlers run. */
   emitted?(event: string, payload: unknown): void;
 }
@@ -67,6 +69,7 @@ export class ServusObservers {
     jobRetrying: [],
     jobDead: [],
     jobPostponed: [],
+    lockLost: [],
     emitted: [],
   };
   private readonly logger = new Logger('Servus');
@@ -123,6 +126,10 @@ export class ServusObservers {
 
   jobPostponed(job: PostponedObservation): void {
     for (const listener of this.hooks.jobPostponed) listener(job);
+  }
+
+  lockLost(job: JobObservation): void {
+    for (const listener of this.hooks.lockLost) listener(job);
   }
 
   emitted(event: string, payload: unknown): void {

@@ -1,4 +1,4 @@
-import { parseDuration } from '../async/duration';
+import { parseDuration } from '../util/duration';
 import { ServiceDefinition } from '../service/service-definition';
 import { FlowKeyFunction } from '../service/flow-limits.interface';
 

@@ -113,6 +113,50 @@ describe('GlobalIds', () => {
     );
   });
 
+  it('refuses a job with more global ids than the limit, before any lookup', async () => {
+    let lookups = 0;
+    const ids = new GlobalIds();
+    ids.register({
+      types: () => [{ name: 'User', type: User }],
+      idOf: (entity) => (entity as User).id,
+      locate: async (_type, id) => (lookups++, new User(Number(id), 'x')),
+    });
+    const args = { users: Array.from({ length: 101 }, (_, i) => `gid://servus/User/${i}`) };
+    await expect(ids.decode(args, 100)).rejects.toThrow(
+      new UndecodablePayloadError('the job holds 101 global ids, more than the limit of 100 (limits.maxGlobalIds)'),
+    );
+    expect(lookups).toBe(0);
+  });
+
+  it('locates at most 8 ids at a time', async () => {
+    let running = 0;
+    let most = 0;
+    const ids = new GlobalIds();
+    ids.register({
+      types: () => [{ name: 'User', type: User }],
+      idOf: (entity) => (entity as User).id,
+      locate: async (_type, id) => {
+        most = Math.max(most, ++running);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        running--;
+        return new User(Number(id), 'x');
+      },
+    });
+    const decoded = (await ids.decode({ users: Array.from({ length: 50 }, (_, i) => `gid://servus/User/${i}`) })) as {
+      users: User[];
+    };
+    expect(decoded.users.map((user) => user.id)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(most).toBe(8);
+  });
+
+  it('refuses to walk deeper than 1000 levels instead of overflowing the stack', async () => {
+    let deep: unknown = 'gid://servus/User/1';
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    const ids = setUp(rows);
+    await expect(ids.decode(deep)).rejects.toThrow('Undecodable job payload: args is nested deeper than 1000 levels');
+    expect(() => ids.encode(deep)).toThrow('Undecodable job payload: args is nested deeper than 1000 levels');
+  });
+
   it('refuses two classes under one type name', () => {
     const ids = setUp(rows);
     expect(() =>

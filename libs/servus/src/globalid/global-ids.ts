@@ -5,8 +5,11 @@ import { UndecodablePayloadError } from '../execution/undecodable-payload.error'
 import { isPlainObject } from '../util/is-plain-object';
 import { EntityNotFoundError } from './entity-not-found.error';
 import { GID_PREFIX } from './gid-prefix';
+import { MAX_DEPTH_CEILING } from '../util/json-measure';
 
 const ESCAPE = '!';
+/** Lookups of one job run this many at a time (a job may not open a connection per id). */
+const LOOKUP_CONCURRENCY = 8;
 
 interface Registered {
   name: string;
@@ -55,37 +58,50 @@ export class GlobalIds {
   }
 
   /** Args with registered instances replaced by global ids and reserved-tag strings escaped; the same object when nothing changed. */
-  encode(value: unknown): unknown {
+  encode(value: unknown, depth = 0): unknown {
     if (typeof value === 'string') return value.startsWith(GID_PREFIX) ? `${GID_PREFIX}${ESCAPE}${value}` : value;
     if (value === null || typeof value !== 'object') return value;
     const registered = this.registeredFor(value);
     if (registered)
       return `${GID_PREFIX}${registered.name}/${encodeURIComponent(String(registered.locator.idOf(value)))}`;
-    return mapChildren(value, (child) => this.encode(child));
+    checkDepth(depth);
+    return mapChildren(value, (child) => this.encode(child, depth + 1));
   }
 
-  /** Args with global ids replaced by the located instances (one lookup per id, in parallel), escaped strings restored. */
-  async decode(value: unknown): Promise<unknown> {
+  /**
+   * Args with global ids replaced by the located instances, escaped strings restored: at most
+   * `maxIds` distinct ids (each is a lookup; the worker passes limits.maxGlobalIds), located
+   * LOOKUP_CONCURRENCY at a time.
+   */
+  async decode(value: unknown, maxIds = Number.POSITIVE_INFINITY): Promise<unknown> {
     const ids = new Set<string>();
-    collectIds(value, ids);
+    collectIds(value, ids, 0);
+    if (ids.size > maxIds)
+      throw new UndecodablePayloadError(
+        `the job holds ${ids.size} global ids, more than the limit of ${maxIds} (limits.maxGlobalIds)`,
+      );
     const found = new Map<string, object>();
-    await Promise.all(
-      [...ids].map(async (gid) => {
-        const rest = gid.slice(GID_PREFIX.length);
-        const slash = rest.indexOf('/');
-        const typeName = slash > 0 ? rest.slice(0, slash) : rest;
-        const id = slash > 0 ? decodeId(gid, rest.slice(slash + 1)) : '';
-        const target = slash > 0 ? this.byName.get(typeName) : undefined;
-        if (!target)
-          throw new UndecodablePayloadError(
-            `no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`,
-          );
-        const entity = await target.locator.locate(target.type, id);
-        if (entity === null || entity === undefined) throw new EntityNotFoundError(typeName, id);
-        found.set(gid, entity);
-      }),
-    );
-    return restore(value, found);
+    const queue = [...ids];
+    const locateNext = async (): Promise<void> => {
+      for (let gid = queue.pop(); gid !== undefined; gid = queue.pop()) found.set(gid, await this.locate(gid));
+    };
+    await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, queue.length) }, locateNext));
+    return restore(value, found, 0);
+  }
+
+  private async locate(gid: string): Promise<object> {
+    const rest = gid.slice(GID_PREFIX.length);
+    const slash = rest.indexOf('/');
+    const typeName = slash > 0 ? rest.slice(0, slash) : rest;
+    const id = slash > 0 ? decodeId(gid, rest.slice(slash + 1)) : '';
+    const target = slash > 0 ? this.byName.get(typeName) : undefined;
+    if (!target)
+      throw new UndecodablePayloadError(
+        `no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`,
+      );
+    const entity = await target.locator.locate(target.type, id);
+    if (entity === null || entity === undefined) throw new EntityNotFoundError(typeName, id);
+    return entity;
   }
 
   private registeredFor(value: object): Registered | undefined {
@@ -112,21 +128,29 @@ function decodeId(gid: string, encoded: string): string {
   }
 }
 
-function collectIds(value: unknown, ids: Set<string>): void {
+/** The walks recurse a frame per level: the payload's depth is checked before them, this is the backstop. */
+function checkDepth(depth: number): void {
+  if (depth > MAX_DEPTH_CEILING)
+    throw new UndecodablePayloadError(`args is nested deeper than ${MAX_DEPTH_CEILING} levels`);
+}
+
+function collectIds(value: unknown, ids: Set<string>, depth: number): void {
   if (typeof value === 'string') {
     if (value.startsWith(GID_PREFIX) && !value.startsWith(GID_PREFIX + ESCAPE)) ids.add(value);
   } else if (value !== null && typeof value === 'object') {
-    for (const child of Object.values(value)) collectIds(child, ids);
+    checkDepth(depth);
+    for (const child of Object.values(value)) collectIds(child, ids, depth + 1);
   }
 }
 
-function restore(value: unknown, found: Map<string, object>): unknown {
+function restore(value: unknown, found: Map<string, object>, depth: number): unknown {
   if (typeof value === 'string') {
     if (!value.startsWith(GID_PREFIX)) return value;
     return value.startsWith(GID_PREFIX + ESCAPE) ? value.slice(GID_PREFIX.length + ESCAPE.length) : found.get(value);
   }
   if (value === null || typeof value !== 'object') return value;
-  return mapChildren(value, (child) => restore(child, found));
+  checkDepth(depth);
+  return mapChildren(value, (child) => restore(child, found, depth + 1));
 }
 
 /** A copy of an array or plain object with `map` applied to each child, or the same object when no child changed. */

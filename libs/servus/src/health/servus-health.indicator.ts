@@ -2,7 +2,11 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
 import { escapeLog } from '../util/escape-log';
-import { SERVUS_HEALTH_OPTIONS, ServusHealthOptions } from './servus-health-options.interface';
+import {
+  DEFAULT_MAX_ACTIVE_JOB_AGE_MS,
+  SERVUS_HEALTH_OPTIONS,
+  ServusHealthOptions,
+} from './servus-health-options.interface';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -47,7 +51,16 @@ export class ServusHealthIndicator {
     if (!consumers.length) return indicator.down({ message: 'no worker is consuming in this process', queues });
     if (consumers.some((consumer) => !consumer.running || !consumer.connected))
       return indicator.down({ message: 'not consuming every queue', queues });
-    return indicator.up({ queues });
+    const oldest = this.queues.oldestActiveJob();
+    const maxAgeMs = this.options?.maxActiveJobAgeMs ?? DEFAULT_MAX_ACTIVE_JOB_AGE_MS;
+    const oldestActiveJob = oldest && { ...oldest, maxAgeMs: maxAgeMs === false ? undefined : maxAgeMs };
+    if (oldest && maxAgeMs !== false && oldest.ageMs > maxAgeMs)
+      return indicator.down({
+        message: `job ${oldest.jobId} on ${oldest.queue} has run ${oldest.ageMs}ms, longer than ${maxAgeMs}ms`,
+        queues,
+        oldestActiveJob,
+      });
+    return indicator.up({ queues, oldestActiveJob });
   }
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */

@@ -97,6 +97,7 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     expect(names).toEqual([
       'servus_call_duration_seconds',
       'servus_calls_total',
+      'servus_job_locks_lost_total',
       'servus_jobs_dead_total',
       'servus_jobs_enqueued_total',
       'servus_jobs_postponed_total',

@@ -25,6 +25,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
   readonly retried: Counter<'service' | 'queue'>;
   readonly dead: Counter<'service' | 'queue'>;
   readonly postponed: Counter<'service' | 'reason'>;
+  readonly locksLost: Counter<'service' | 'queue'>;
   readonly queueJobs: Gauge<'queue' | 'state'>;
   private readonly logger = new Logger('Servus');
   private unsubscribe?: () => void;
@@ -73,6 +74,10 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
       `${prefix}jobs_postponed_total`,
       (name) => new Counter({ name, registers, labelNames: ['service', 'reason'], help: HELP.postponed }),
     );
+    this.locksLost = this.metric(
+      `${prefix}job_locks_lost_total`,
+      (name) => new Counter({ name, registers, labelNames: byJob, help: HELP.locksLost }),
+    );
     // Read at scrape time through the registry's current app: a gauge reused from a closed app (hot reload,
     // a second app in one process) would otherwise ask that app's closed queues.
     this.queueJobs = this.metric(
@@ -109,6 +114,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
       jobRetrying: (job: JobObservation) => this.retried.inc({ service: job.service, queue: job.queue }),
       jobDead: (job: JobObservation) => this.dead.inc({ service: job.service, queue: job.queue }),
       jobPostponed: (job: PostponedObservation) => this.postponed.inc({ service: job.service, reason: job.reason }),
+      lockLost: (job: JobObservation) => this.locksLost.inc({ service: job.service, queue: job.queue }),
     });
   }
 
@@ -146,8 +152,9 @@ const HELP = {
   enqueued:
     'callAsync / callAsyncMany calls accepted by Redis in this process (a repeat with the same jobId or idempotencyKey counts again)',
   retried: 'Job attempts that failed in this worker and will be retried',
-  dead: 'Jobs that failed for good in this worker (no attempt left, or not retryable; not jobs failed by stall recovery)',
+  dead: 'Jobs that failed for good in this worker (no attempt left, not retryable, or stalled more than maxStalledCount)',
   postponed:
     'Jobs of this worker postponed by a flow limit (reason concurrency or rate_limit): put back as delayed, no attempt used',
+  locksLost: 'Jobs of this worker whose lock could not be renewed (their signal is aborted; they may run again)',
   queueJobs: 'Jobs in each Servus queue by state, read from Redis at scrape time (the same in every process)',
 };

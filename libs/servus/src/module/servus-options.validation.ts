@@ -1,6 +1,8 @@
 import { Provider } from '@nestjs/common';
 import { ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { MAX_DEPTH_CEILING } from '../async/payload-limits';
+import { parseDuration } from '../util/duration';
 
 /**
  * The numbers and lists of the module options, checked once the options are resolved (forRoot
@@ -15,12 +17,26 @@ export function assertValidOptions(options: ServusModuleOptions): ServusModuleOp
       `ServusModule: contracts must be 'optional' or 'required', got ${JSON.stringify(options.contracts)}`,
     );
   duplicates(options.queues, 'queues');
+  if (options.defaultTimeout !== undefined && !isPositiveDuration(options.defaultTimeout))
+    throw new Error(
+      `ServusModule: defaultTimeout must be a positive duration, got ${JSON.stringify(options.defaultTimeout)}`,
+    );
+  positive(options.limits?.maxPayloadBytes, 'limits.maxPayloadBytes', true);
+  positive(options.limits?.maxDepth, 'limits.maxDepth', true);
+  positive(options.limits?.maxGlobalIds, 'limits.maxGlobalIds', true);
+  if ((options.limits?.maxDepth ?? 0) > MAX_DEPTH_CEILING)
+    throw new Error(
+      `ServusModule: limits.maxDepth may be at most ${MAX_DEPTH_CEILING}, got ${options.limits!.maxDepth}`,
+    );
   const worker = typeof options.worker === 'object' ? options.worker : undefined;
   if (worker) {
     positive(worker.concurrency, 'worker.concurrency', true);
     positive(worker.lockDurationMs, 'worker.lockDurationMs');
     positive(worker.stalledIntervalMs, 'worker.stalledIntervalMs');
     positive(worker.shutdownTimeoutMs, 'worker.shutdownTimeoutMs');
+    const stalled = worker.maxStalledCount;
+    if (stalled !== undefined && !(Number.isInteger(stalled) && stalled >= 0))
+      throw new Error(`ServusModule: worker.maxStalledCount must be an integer >= 0, got ${String(stalled)}`);
     duplicates(worker.queues, 'worker.queues');
   }
   return options;
@@ -39,6 +55,14 @@ function positive(value: number | undefined, name: string, integer = false): voi
     throw new Error(
       `ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`,
     );
+  }
+}
+
+function isPositiveDuration(value: number | string): boolean {
+  try {
+    return parseDuration(value) > 0;
+  } catch {
+    return false;
   }
 }
 

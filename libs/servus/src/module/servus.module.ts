@@ -2,6 +2,8 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullmqDispatcher } from '../async/bullmq-dispatcher';
 import { BullmqQueues } from '../async/bullmq-queues';
+import { FinishEvents } from '../async/finish-events';
+import { CallDeadlines } from '../execution/call-deadline';
 import { BullmqSchedules } from '../async/bullmq-schedules';
 import { JobRequestBuilder } from '../async/job-request';
 import { JobSigner } from '../async/job-signer';
@@ -51,6 +53,7 @@ const CORE_PROVIDERS: Provider[] = [
   ServusTracing,
   EmitPort,
   ServicePipeline,
+  CallDeadlines,
   ServusExecutor,
   EventRegistry,
   ServusEvents,
@@ -66,6 +69,7 @@ const CORE_PROVIDERS: Provider[] = [
 const BULLMQ_PROVIDERS: Provider[] = [
   ServusWorker,
   BullmqQueues,
+  FinishEvents,
   BullmqSchedules,
   BullmqDispatcher,
   { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },

@@ -57,3 +57,13 @@ export class ServiceUnavailableError extends ServiceError {
   static override readonly httpStatus: number = 503;
   static override readonly retryable: boolean = true;
 }
+
+/**
+ * @publicApi 504, code `timeout`: the service did not finish within its `timeout` (or the module's
+ * `defaultTimeout`). A ServiceUnavailableError, so retryable: a worker retries the job per `attempts`.
+ */
+export class ServiceTimeoutError extends ServiceUnavailableError {
+  static override readonly defaultMessage: string = 'The service did not finish in time';
+  static override readonly code: string = 'timeout';
+  static override readonly httpStatus: number = 504;
+}

@@ -29,6 +29,12 @@ export interface ServiceOptions {
   arguments?: object;
   /** Result contract for success data: a JSON Schema object or a class-validator DTO class. */
   result?: object;
+  /**
+   * Deadline of one call (ms, or '30s', '5m'): at it, `context.signal` aborts and the call ends with
+   * a ServiceTimeoutError failure (retryable: a job is retried per its attempts). Default: the
+   * module's `defaultTimeout`, else none.
+   */
+  timeout?: number | string;
   /** Run on a schedule, set up by the worker processes at boot (idempotent): `{ every | cron, tz?, args?, id? }`. */
   schedule?: ScheduleOptions & { args?: unknown };
 }

@@ -1,6 +1,7 @@
 import { Injectable, SetMetadata, applyDecorators } from '@nestjs/common';
 import { SERVICE_METADATA } from '../servus.constants';
 import { ServiceOptions } from './service-options.interface';
+import { parseDuration } from '../util/duration';
 
 /**
  * Marks a class as a Servus service: an injectable singleton with one `call(args)`,
@@ -13,6 +14,15 @@ import { ServiceOptions } from './service-options.interface';
  * @publicApi
  */
 export function Service(options: ServiceOptions = {}): ClassDecorator {
+  // A mistyped deadline fails where it is written, not at the first call.
+  if (options.timeout !== undefined) {
+    try {
+      if (parseDuration(options.timeout) <= 0)
+        throw new TypeError(`${String(options.timeout)} is not a positive duration`);
+    } catch (error) {
+      throw new TypeError(`@Service({ timeout }): ${(error as Error).message}`);
+    }
+  }
   // Services are singletons by contract (args arrive per call), so no scope option.
   return applyDecorators(Injectable(), SetMetadata(SERVICE_METADATA, { ...options }));
 }

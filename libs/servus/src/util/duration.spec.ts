@@ -1,4 +1,4 @@
-import { parseDuration } from 'nestjs-servus/async/duration';
+import { parseDuration } from './duration';
 
 describe('parseDuration', () => {
   it.each([

@@ -1,0 +1,69 @@
+import { MAX_DEPTH_CEILING, measureJson } from '../util/json-measure';
+
+/**
+ * Bounds on what a job may carry, checked at enqueue (JobEnqueueError) and again in the worker
+ * for jobs written by anyone else (failed at once, without retry).
+ *
+ * @publicApi
+ */
+export interface ServusPayloadLimits {
+  /** Largest job payload (service, arguments, metadata) as UTF-8 JSON. Default 524288 (512 KiB). */
+  maxPayloadBytes?: number;
+  /** Deepest nesting of the arguments (an object or array is one level). Default 64, at most 1000. */
+  maxDepth?: number;
+  /** Most global ids one job may carry (each is a lookup in the worker). Default 100. */
+  maxGlobalIds?: number;
+}
+
+export const DEFAULT_MAX_PAYLOAD_BYTES = 512 * 1024;
+export const DEFAULT_MAX_DEPTH = 64;
+export const DEFAULT_MAX_GLOBAL_IDS = 100;
+export { MAX_DEPTH_CEILING };
+
+/** The limits with their defaults filled in. */
+export type PayloadLimits = Required<ServusPayloadLimits>;
+
+export function payloadLimits(limits: ServusPayloadLimits = {}): PayloadLimits {
+  return {
+    maxPayloadBytes: limits.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES,
+    maxDepth: limits.maxDepth ?? DEFAULT_MAX_DEPTH,
+    maxGlobalIds: limits.maxGlobalIds ?? DEFAULT_MAX_GLOBAL_IDS,
+  };
+}
+
+/** Where `args` breaks the depth limit, as a sentence; undefined when it does not. */
+export function depthProblem(args: unknown, limits: PayloadLimits, path = 'args'): string | undefined {
+  return measureJson(args, limits.maxDepth).tooDeep
+    ? `${path} is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`
+    : undefined;
+}
+
+/**
+ * Whether a payload is over the size limit, as a sentence; undefined when it is not. The walk
+ * gives a lower bound in one pass and stops once past the limit (a 20 MB payload is not
+ * serialised again to be refused); only a payload within 6x of the limit (escapes can make its
+ * text 6x longer) is serialised to count its exact bytes. Call it after the depth check.
+ */
+export function sizeProblem(payload: unknown, limits: PayloadLimits, estimate?: number): string | undefined {
+  const { maxPayloadBytes } = limits;
+  const chars = estimate ?? measureJson(payload, MAX_DEPTH_CEILING + 2, maxPayloadBytes).chars;
+  if (chars > maxPayloadBytes) return overLimit(`at least ${chars}`, maxPayloadBytes);
+  if (chars * 6 <= maxPayloadBytes) return undefined;
+  const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
+  return bytes > maxPayloadBytes ? overLimit(String(bytes), maxPayloadBytes) : undefined;
+}
+
+function overLimit(size: string, maxPayloadBytes: number): string {
+  return `the job's payload is ${size} bytes of JSON, over the limit of ${maxPayloadBytes} bytes (limits.maxPayloadBytes)`;
+}
+
+/**
+ * A stored job's data ({ service, args, metadata }) over the depth or size limit, as a sentence;
+ * undefined when within both. One walk for both (the worker does this for every job): the
+ * args sit one level below the data.
+ */
+export function storedPayloadProblem(data: unknown, limits: PayloadLimits): string | undefined {
+  const { tooDeep, chars } = measureJson(data, limits.maxDepth + 1, limits.maxPayloadBytes);
+  if (tooDeep) return `args is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`;
+  return chars * 6 > limits.maxPayloadBytes ? sizeProblem(data, limits, chars) : undefined;
+}

@@ -1,0 +1,57 @@
+import { isPlainObject } from './is-plain-object';
+
+/** Recursive walks of this code go at most this deep (a frame per level): a payload's maxDepth may not exceed it. */
+export const MAX_DEPTH_CEILING = 1000;
+
+/** What measureJson found: how deep the value goes (capped) and about how long its JSON text is. */
+export interface JsonMeasure {
+  /** Set when some value sits deeper than `maxDepth` levels (the walk stops there). */
+  tooDeep: boolean;
+  /**
+   * Characters of its JSON text, without escapes and counting each character once: a lower
+   * bound of its UTF-8 bytes, exact for plain ASCII text. The walk stops once it passes `stopAt`.
+   */
+  chars: number;
+}
+
+/**
+ * Measures a value without recursion (a 200,000-deep payload must not overflow the stack):
+ * arrays and plain objects are walked, anything else counts as a leaf. An object met twice
+ * (shared, or a cycle) is walked once: cycles are named by the JSON check, not here.
+ */
+export function measureJson(value: unknown, maxDepth: number, stopAt = Infinity): JsonMeasure {
+  const seen = new Set<object>();
+  const stack: unknown[] = [value];
+  const depths: number[] = [0];
+  let chars = 0;
+  while (stack.length > 0) {
+    const item = stack.pop();
+    const depth = depths.pop()!;
+    if (typeof item === 'string') chars += item.length + 2;
+    else if (typeof item === 'number' || typeof item === 'boolean') chars += String(item).length;
+    else if (item === null) chars += 4;
+    else if (typeof item === 'object' && (Array.isArray(item) || isPlainObject(item))) {
+      if (seen.has(item)) continue;
+      seen.add(item);
+      if (depth >= maxDepth) return { tooDeep: true, chars };
+      chars += 2;
+      if (Array.isArray(item)) {
+        chars += Math.max(0, item.length - 1); // commas
+        for (let i = item.length - 1; i >= 0; i--) {
+          stack.push(item[i]);
+          depths.push(depth + 1);
+        }
+      } else {
+        const keys = Object.keys(item);
+        chars += Math.max(0, keys.length - 1);
+        for (const key of keys) {
+          chars += key.length + 3; // "key":
+          stack.push(item[key]);
+          depths.push(depth + 1);
+        }
+      }
+    }
+    if (chars > stopAt) break;
+  }
+  return { tooDeep: false, chars };
+}

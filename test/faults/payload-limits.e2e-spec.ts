@@ -1,0 +1,128 @@
+import { Job, Queue } from 'bullmq';
+import { JobEnqueueError, ServusExecutor } from 'nestjs-servus';
+import { Echo } from '../e2e/fixtures/fixture-services';
+import { AppProcess } from '../support/app-process';
+import { FaultHarness } from '../support/fault-harness';
+import { faultSummary, since } from '../support/fault-summary';
+import { waitForJob } from '../support/redis-test-kit';
+
+/**
+ * Fault: payloads too big or too deep. callAsync refuses them before Redis sees them; the
+ * worker fails the ones written by others (a raw BullMQ Queue, raw Redis) at once, without
+ * retry, without logging or walking them, and carries on.
+ */
+describe('faults: payload size and depth limits', () => {
+  let harness: FaultHarness;
+  let queue: Queue;
+  let worker: AppProcess;
+  let executor: ServusExecutor;
+  const metadata = { v: 1 };
+  const attempts = { attempts: 3, backoff: { type: 'fixed', delay: 10 } };
+
+  beforeAll(async () => {
+    harness = new FaultHarness('payload-limits');
+    ({ executor } = await harness.api());
+    queue = harness.queue();
+    worker = await harness.startWorker({ SERVUS_CONCURRENCY: '1', SERVUS_LOCK_DURATION_MS: '2000' });
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const settled = async (job: Job | string) => {
+    const done = await waitForJob(queue, typeof job === 'string' ? job : job.id!, ['completed', 'failed'], 30_000);
+    return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason };
+  };
+
+  it('refuses at enqueue arguments over 512 KiB of JSON or nested deeper than 64, naming size and limit', async () => {
+    const big = { blob: 'x'.repeat(600 * 1024) };
+    const tooBig = await executor.callAsync(Echo, big).catch((error: Error) => error);
+    let deep: Record<string, unknown> = { leaf: true };
+    for (let i = 0; i < 100; i++) deep = { deep };
+    const tooDeep = await executor.callAsync(Echo, deep).catch((error: Error) => error);
+    let veryDeep: unknown = 1;
+    for (let i = 0; i < 200_000; i++) veryDeep = [veryDeep];
+    const wayTooDeep = await executor.callAsync(Echo, { veryDeep } as never).catch((error: Error) => error);
+    faultSummary('payloads over the limits at enqueue', 'callAsync with 600 KiB, 101-deep and 200,000-deep args', {
+      big: (tooBig as Error).message,
+      deep: (tooDeep as Error).message,
+      veryDeep: (wayTooDeep as Error).message,
+    });
+    expect(tooBig).toBeInstanceOf(JobEnqueueError);
+    expect((tooBig as Error).message).toMatch(
+      /^Could not enqueue fixtures\.echo: the job's payload is at least 6\d{5} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
+    );
+    expect(tooDeep).toBeInstanceOf(JobEnqueueError);
+    expect((tooDeep as Error).message).toBe(
+      'Could not enqueue fixtures.echo: args is nested deeper than 64 levels (limits.maxDepth)',
+    );
+    expect((wayTooDeep as Error).message).toBe(
+      'Could not enqueue fixtures.echo: args is nested deeper than 64 levels (limits.maxDepth)',
+    );
+  });
+
+  it('fails a 200,000-deep payload written into Redis at once, without retry, and keeps working', async () => {
+    // No client can serialise it (JSON.stringify overflows), so it goes in as raw JSON text.
+    const depth = 200_000;
+    const job = await queue.add(
+      'fixtures.echo',
+      { service: 'fixtures.echo', args: 0, metadata },
+      { ...attempts, delay: 60_000 },
+    );
+    const args = '['.repeat(depth) + '1' + ']'.repeat(depth);
+    await harness.redis.hset(
+      queue.toKey(job.id!),
+      'data',
+      `{"service":"fixtures.echo","args":${args},"metadata":{"v":1}}`,
+    );
+    const started = performance.now();
+    await job.promote();
+    const outcome = await settled(job);
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 1 }, metadata }),
+    );
+    faultSummary(
+      '200,000-deep payload from raw Redis',
+      `job ${job.id} with args nested ${depth} deep, 3 attempts allowed`,
+      {
+        ...outcome,
+        nextJob: next.state,
+        ms: since(started),
+        workerOverflowed: /Maximum call stack/.test(worker.output),
+      },
+    );
+    expect(outcome).toEqual({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: 'Undecodable job payload: args is nested deeper than 64 levels (limits.maxDepth)',
+    });
+    expect(next.state).toBe('completed');
+    expect(worker.output).not.toMatch(/Maximum call stack/);
+  }, 60_000);
+
+  it('fails a 20 MB argument added by a raw BullMQ Queue at once: one run, no retry, no 20 MB log line', async () => {
+    const job = await queue.add(
+      'fixtures.echo',
+      { service: 'fixtures.echo', args: { blob: 'y'.repeat(20 * 1024 * 1024) }, metadata },
+      attempts,
+    );
+    const started = performance.now();
+    const outcome = await settled(job);
+    const ms = since(started);
+    const runs = (await harness.calls()).filter((call) => typeof (call.args as { blob?: unknown }).blob === 'string');
+    faultSummary('20 MB argument from a raw Queue', `job ${job.id} with a 20 MiB string, 3 attempts allowed`, {
+      ...outcome,
+      runs: runs.length,
+      ms,
+      longestWorkerLogLine: Math.max(...worker.output.split('\n').map((line) => line.length)),
+    });
+    expect(outcome.state).toBe('failed');
+    expect(outcome.attemptsMade).toBe(1);
+    expect(outcome.failedReason).toMatch(
+      /^Undecodable job payload: the job's payload is at least 2\d{7} bytes of JSON, over the limit of 524288 bytes \(limits\.maxPayloadBytes\)$/,
+    );
+    expect(runs).toHaveLength(0);
+    expect(Math.max(...worker.output.split('\n').map((line) => line.length))).toBeLessThan(10_000);
+  }, 60_000);
+});
