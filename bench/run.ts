@@ -5,6 +5,7 @@ import { runSyncBench } from './sync.bench';
 import { runEnqueueBench } from './enqueue.bench';
 import { runProcessBench } from './process.bench';
 import { runPickupBench } from './pickup.bench';
+import { runOutboxBench } from './outbox.bench';
 
 /**
  * `npm run bench`: every benchmark, one after the other, each interleaving its cases over
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
       enqueue: runEnqueueBench,
       process: runProcessBench,
       pickup: runPickupBench,
+      outbox: runOutboxBench,
     })) {
       const t0 = performance.now();
       const {

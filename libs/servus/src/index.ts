@@ -39,6 +39,11 @@ export { ServusEvents } from './events/servus-events';
 export { ServusContext } from './execution/servus-context';
 export { servusContextMiddleware } from './http/servus-context.middleware';
 
+// Transactional enqueue
+export { TypeOrmOutboxStore } from './outbox/typeorm-outbox.store';
+export { ServusOutboxMigration1764633600000 } from './outbox/servus-outbox.migration';
+export { ServusOutboxOptions } from './outbox/outbox-options.interface';
+
 // Results and errors
 export { ServiceResponse, SuccessResponse, FailureResponse } from './response/service-response';
 export { ServiceError } from './response/service-error';

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QUEUE_HEALTH, QueueConsumerState, QueueHealth } from '../execution/queue-health.port';
+import { OUTBOX_MONITOR, OutboxMonitor } from '../execution/outbox-monitor.port';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -14,6 +15,7 @@ export class ServusHealthIndicator {
   constructor(
     private readonly health: HealthIndicatorService,
     @Optional() @Inject(QUEUE_HEALTH) private readonly queues?: QueueHealth,
+    @Optional() @Inject(OUTBOX_MONITOR) private readonly outbox?: OutboxMonitor,
   ) {}
 
   async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
@@ -38,6 +40,26 @@ export class ServusHealthIndicator {
     if (consumers.some((consumer) => !consumer.running || !consumer.connected))
       return indicator.down({ message: 'not consuming every queue', queues });
     return indicator.up({ queues });
+  }
+
+  /**
+   * The outbox relay of this process: down while it backs off (Redis or the database refusing its
+   * moves; it catches up by itself) or once stopped; up while it listens, polls or moves.
+   */
+  relay<const Key extends string = 'outbox'>(key: Key = 'outbox' as Key): HealthIndicatorResult<Key> {
+    const indicator = this.health.check(key);
+    const state = this.outbox?.relayState() ?? { status: 'off' as const, moved: 0 };
+    const details = { relay: state.status, moved: state.moved };
+    if (state.status === 'backing-off')
+      return indicator.down({ ...details, message: `moving failed: ${state.lastError ?? 'unknown error'}` });
+    if (state.status === 'stopped') return indicator.down({ ...details, message: 'the relay has stopped' });
+    return indicator.up(details);
+  }
+
+  /** Whether this process runs an outbox relay: readiness then includes `relay`. */
+  get isRelay(): boolean {
+    const status = this.outbox?.relayState().status;
+    return status !== undefined && status !== 'off';
   }
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */

@@ -1,5 +1,6 @@
 import { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { AsyncModuleOptions } from '../async/async-options.interface';
+import { OutboxModuleOptions } from '../outbox/outbox-options.interface';
 import { EventsModuleOptions } from '../events/events-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { TracingModuleOptions } from '../tracing/tracing-options.interface';
@@ -20,7 +21,8 @@ export interface ServusModuleOptions
     ExecutionModuleOptions,
     EventsModuleOptions,
     ValidationModuleOptions,
-    TracingModuleOptions {}
+    TracingModuleOptions,
+    OutboxModuleOptions {}
 
 /** @publicApi */
 export interface ServusOptionsFactory {

@@ -32,6 +32,9 @@ import { ServusEvents } from '../events/servus-events';
 import { GlobalIds } from '../globalid/global-ids';
 import { ServusObservers } from '../execution/servus-observers';
 import { ServusTracing } from '../tracing/servus-tracing';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { OUTBOX_MONITOR } from '../execution/outbox-monitor.port';
 
 const CORE_PROVIDERS: Provider[] = [
   OPTIONS_CHECK,
@@ -63,12 +66,16 @@ const BULLMQ_PROVIDERS: Provider[] = [
   BullmqQueues,
   BullmqSchedules,
   BullmqDispatcher,
-  { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
+  // Calls with `transaction` go to the outbox, the others straight to BullMQ.
+  OutboxDispatcher,
+  { provide: ASYNC_DISPATCHER, useExisting: OutboxDispatcher },
+  OutboxRelay,
+  { provide: OUTBOX_MONITOR, useExisting: OutboxRelay },
   BullmqHealth,
   { provide: QUEUE_HEALTH, useExisting: BullmqHealth },
   { provide: QUEUE_HANDLES, useExisting: BullmqQueues },
 ];
-const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES];
+const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES, OUTBOX_MONITOR];
 
 /**
  * Global: `@Service()` providers of any module are found at bootstrap, and
