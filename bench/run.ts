@@ -7,6 +7,7 @@ import { runProcessBench } from './process.bench';
 import { runPickupBench } from './pickup.bench';
 import { runFlowBench } from './flow.bench';
 import { runScaleBench } from './scale.bench';
+import { runOutboxBench } from './outbox.bench';
 
 /**
  * `npm run bench`: every benchmark, one after the other, each interleaving its cases over
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
       process: runProcessBench,
       pickup: runPickupBench,
       flow: runFlowBench,
+      outbox: runOutboxBench,
     };
     const chosen = process.argv.includes('--scale-only')
       ? scale

@@ -3,7 +3,16 @@
  * (the `typecheck` script), never run. Lines under `// @ts-expect-error` must NOT compile:
  * tsc fails if one of them stops being an error.
  */
-import { ArgsOf, DataOf, NotFoundError, Service, ServiceBase, ServiceResponse, ServusExecutor } from 'nestjs-servus';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  NotFoundError,
+  Service,
+  ServiceBase,
+  ServiceResponse,
+  ServusExecutor,
+  TypeOrmOutboxStore,
+} from 'nestjs-servus';
+import { ArgsOf, DataOf, ServusOutboxOptions } from 'nestjs-servus/extend';
 
 @Service()
 class Greet extends ServiceBase<{ name: string }, { greeting: string }> {
@@ -55,6 +64,15 @@ export async function compiles(): Promise<void> {
 
   await executor.callAsync(Greet, { name: 'x' }, { queue: 'critical', priority: 10, wait: '5m' });
   await executor.callAsync('greet', { whatever: true });
+
+  // Transactional enqueue: a TypeORM EntityManager fits the store (its types need no TypeORM of their own).
+  const manager = {} as EntityManager;
+  const dataSource = {} as DataSource;
+  await executor.callAsync(Greet, { name: 'x' }, { transaction: manager, jobId: 'greet-1' });
+  await executor.callAsyncMany([{ service: Greet, args: { name: 'x' }, options: { transaction: manager } }]);
+  const store = new TypeOrmOutboxStore(dataSource);
+  const outbox: ServusOutboxOptions = { store, relay: { batchSize: 100 } };
+  void outbox;
 }
 
 export async function mustNotCompile(): Promise<void> {

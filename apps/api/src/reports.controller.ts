@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, ParseIntPipe, Post } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { AsyncReceipt, BadRequestError, JobEnqueueError, NotFoundError, ServusExecutor } from 'nestjs-servus';
+import { DataSource, Repository } from 'typeorm';
+import { BadRequestError, NotFoundError, ServusExecutor } from 'nestjs-servus';
 import { GenerateReport, PreviewReport, PreviewReportArgs, Report } from '@app/reports';
 import { CreateReportDto } from './create-report.dto';
 
@@ -10,38 +10,29 @@ export class ReportsController {
   constructor(
     private readonly executor: ServusExecutor,
     @InjectRepository(Report) private readonly reports: Repository<Report>,
+    private readonly dataSource: DataSource,
   ) {}
 
-  /** Creates a pending report and hands the work to the worker: 202 with the ids to poll. */
+  /**
+   * Creates a pending report and its job in one transaction: 202 with the ids to poll. The job
+   * goes to the outbox, so Redis being down does not fail the request; the relay hands the job
+   * to the worker once Redis answers. A rollback leaves neither the report nor the job.
+   */
   @Post()
   @HttpCode(202)
   async create(@Body() body: CreateReportDto) {
     if (body.from > body.to) throw new BadRequestError(`from (${body.from}) is after to (${body.to})`);
-    const report = await this.reports.save(
-      this.reports.create({ userId: body.userId, from: body.from, to: body.to, currency: body.currency ?? 'USD' }),
-    );
-    let receipt: AsyncReceipt;
-    try {
-      // The job id is the report's: a report has one generate job, whatever Redis's own job counter says
-      // (it starts again at 1 when Redis is emptied, while PostgreSQL keeps its rows).
-      receipt = await this.executor.callAsync(
-        GenerateReport,
-        { reportId: report.id },
-        { jobId: `report-${report.id}` },
+    return this.dataSource.transaction(async (manager) => {
+      const reports = manager.getRepository(Report);
+      const report = await reports.save(
+        reports.create({ userId: body.userId, from: body.from, to: body.to, currency: body.currency ?? 'USD' }),
       );
-    } catch (error) {
-      // Nothing lost: the row says why it will not be generated (in words for the client: Redis's own
-      // error is in the log); the client gets a 503.
-      if (error instanceof JobEnqueueError)
-        await this.reports.update(report.id, {
-          status: 'failed',
-          errorCode: 'service_unavailable',
-          errorMessage: 'The report could not be queued; ask for it again',
-        });
-      throw error;
-    }
-    await this.reports.update(report.id, { jobId: receipt.jobId });
-    return { reportId: report.id, jobId: receipt.jobId, status: 'pending' };
+      // The job id comes from the report: the same report never gets a second job.
+      const jobId = `report-${report.id}`;
+      await reports.update(report.id, { jobId });
+      await this.executor.callAsync(GenerateReport, { reportId: report.id }, { jobId, transaction: manager });
+      return { reportId: report.id, jobId, status: 'pending' };
+    });
   }
 
   /** The report, with where its job stands. */

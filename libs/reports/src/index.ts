@@ -9,5 +9,5 @@ export { NotifyReportReady } from './services/notify-report-ready.service';
 export { ConvertReportTotal } from './services/convert-report-total.service';
 export { ReportData } from './services/report-data';
 export { ReportGeneratedHandler } from './handlers/report-generated.handler';
-export { servusOptionsFromEnv, workerOptionsFromEnv, workerHttpFromEnv } from './config/servus-env';
+export { servusOptionsFromEnv, workerOptionsFromEnv, workerHttpFromEnv, outboxFromEnv } from './config/servus-env';
 export { ReportsLocator } from './reports.locator';

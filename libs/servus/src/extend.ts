@@ -55,3 +55,13 @@ export { REDACTED, DEFAULT_REDACT_KEYS } from './execution/redact';
 export { ServusContextMiddlewareOptions } from './http/servus-context.middleware';
 export { ServiceErrorFilter, ErrorBody } from './http/service-error.filter';
 export { ServiceResponseInterceptor } from './http/service-response.interceptor';
+
+// The outbox: the data-layer port, the relay's options and state
+export { OutboxStore, OutboxEntry, OutboxRow, OutboxListener, ParkedRow } from './outbox/outbox-store.interface';
+export { OutboxRelayOptions, ServusOutboxOptions } from './outbox/outbox-options.interface';
+export { OutboxStats, OutboxRelayState, OutboxRelayStatus } from './execution/outbox-monitor.port';
+
+// Types for code that is generic over services, and option parts users rarely name
+export { ArgsOf, DataOf } from './service/service-base';
+export { RedisClusterConnection } from './async/async-options.interface';
+export { ServusBullmqOptions } from './async/bullmq-interop-options.interface';

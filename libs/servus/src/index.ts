@@ -14,14 +14,13 @@ export {
   ServusEventsOptions,
   ServusValidationOptions,
 } from './module/servus-options.interface';
-export { ServusWorkerOptions, RedisClusterConnection } from './async/async-options.interface';
-export { ServusBullmqOptions } from './async/bullmq-interop-options.interface';
+export { ServusWorkerOptions } from './async/async-options.interface';
 export { runServusWorker, RunServusWorkerOptions } from './async/run-servus-worker';
 export { ServusHttpModule } from './http/servus-http.module';
 
 // Services
 export { Service } from './service/service.decorator';
-export { ServiceBase, ArgsOf, DataOf } from './service/service-base';
+export { ServiceBase } from './service/service-base';
 export { ServiceOptions } from './service/service-options.interface';
 export { CallContext } from './service/call-context';
 export { RescueFrom } from './rescue/rescue-from.decorator';
@@ -39,6 +38,10 @@ export { ScheduleOptions, ScheduleInfo } from './service/schedule-options.interf
 export { ServusEvents } from './events/servus-events';
 export { ServusContext } from './execution/servus-context';
 export { servusContextMiddleware } from './http/servus-context.middleware';
+
+// Transactional enqueue
+export { TypeOrmOutboxStore } from './outbox/typeorm-outbox.store';
+export { ServusOutboxMigration1764633600000 } from './outbox/servus-outbox.migration';
 
 // Results and errors
 export { ServiceResponse, SuccessResponse, FailureResponse } from './response/service-response';

@@ -1,4 +1,6 @@
-import { servusOptionsFromEnv, workerHttpFromEnv, workerOptionsFromEnv } from './servus-env';
+import type { DataSource } from 'typeorm';
+import { TypeOrmOutboxStore } from 'nestjs-servus';
+import { outboxFromEnv, servusOptionsFromEnv, workerHttpFromEnv, workerOptionsFromEnv } from './servus-env';
 
 describe("the example's Servus options from the environment", () => {
   it('REDIS_URL by default; REDIS_CLUSTER_NODES makes it a cluster connection; a malformed node is named', () => {
@@ -38,6 +40,23 @@ describe("the example's Servus options from the environment", () => {
     expect(workerHttpFromEnv({ SERVUS_WORKER_HTTP_PORT: 'off' })).toBeUndefined();
     expect(() => workerHttpFromEnv({ SERVUS_WORKER_HTTP_PORT: 'http' })).toThrow(
       `SERVUS_WORKER_HTTP_PORT must be a port number or 'off', got "http"`,
+    );
+  });
+
+  it("the outbox: the deployment's default relay unless SERVUS_OUTBOX_RELAY says on or off; SERVUS_OUTBOX_BATCH turns it on with that batch", () => {
+    const dataSource = {} as DataSource;
+    const options = outboxFromEnv(dataSource, {});
+    expect(options.store).toBeInstanceOf(TypeOrmOutboxStore);
+    expect(options.relay).toBeUndefined();
+    expect(outboxFromEnv(dataSource, { SERVUS_OUTBOX_RELAY: 'off' }).relay).toBe(false);
+    expect(outboxFromEnv(dataSource, { SERVUS_OUTBOX_RELAY: 'on' }).relay).toBe(true);
+    expect(outboxFromEnv(dataSource, { SERVUS_OUTBOX_BATCH: '50' }).relay).toEqual({ batchSize: 50 });
+    expect(outboxFromEnv(dataSource, { SERVUS_OUTBOX_RELAY: 'off', SERVUS_OUTBOX_BATCH: '50' }).relay).toBe(false);
+    expect(() => outboxFromEnv(dataSource, { SERVUS_OUTBOX_RELAY: 'yes' })).toThrow(
+      `SERVUS_OUTBOX_RELAY must be 'on' or 'off', got "yes"`,
+    );
+    expect(() => outboxFromEnv(dataSource, { SERVUS_OUTBOX_BATCH: '0' })).toThrow(
+      'SERVUS_OUTBOX_BATCH must be a positive integer, got "0"',
     );
   });
 });

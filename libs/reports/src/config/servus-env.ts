@@ -1,4 +1,6 @@
-import { ServusModuleOptions } from 'nestjs-servus';
+import type { DataSource } from 'typeorm';
+import { ServusModuleOptions, TypeOrmOutboxStore } from 'nestjs-servus';
+import { ServusOutboxOptions } from 'nestjs-servus/extend';
 
 /**
  * Servus options of the example's deployments, from the environment:
@@ -29,6 +31,23 @@ export function workerOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Serv
       shutdownTimeoutMs: int(env, 'SERVUS_SHUTDOWN_TIMEOUT_MS'),
       maxStalledCount: int(env, 'SERVUS_MAX_STALLED_COUNT', 0),
     },
+  };
+}
+
+/**
+ * The transactional outbox on the example's database. SERVUS_OUTBOX_RELAY 'on'/'off' overrides
+ * the default (a relay in the worker, none in the api); SERVUS_OUTBOX_BATCH sets rows per move
+ * (and turns the relay on unless SERVUS_OUTBOX_RELAY is 'off').
+ */
+export function outboxFromEnv(dataSource: DataSource, env: NodeJS.ProcessEnv = process.env): ServusOutboxOptions {
+  const relay = env.SERVUS_OUTBOX_RELAY;
+  if (relay !== undefined && relay !== '' && relay !== 'on' && relay !== 'off')
+    throw new Error(`SERVUS_OUTBOX_RELAY must be 'on' or 'off', got ${JSON.stringify(relay)}`);
+  const batchSize = int(env, 'SERVUS_OUTBOX_BATCH');
+  const enabled = relay ? relay === 'on' : undefined;
+  return {
+    store: new TypeOrmOutboxStore(dataSource),
+    relay: batchSize !== undefined && enabled !== false ? { batchSize } : enabled,
   };
 }
 

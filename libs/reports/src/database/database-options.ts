@@ -1,4 +1,5 @@
 import { DataSourceOptions } from 'typeorm';
+import { ServusOutboxMigration1764633600000 } from 'nestjs-servus';
 import { Report } from '../entities/report.entity';
 import { Sale } from '../entities/sale.entity';
 import { CreateReports1764201600000 } from '../migrations/1764201600000-create-reports';
@@ -11,7 +12,8 @@ export function databaseOptions(env: NodeJS.ProcessEnv = process.env): DataSourc
     type: 'postgres',
     url: env.DATABASE_URL || DEFAULT_DATABASE_URL,
     entities: [Report, Sale],
-    migrations: [CreateReports1764201600000],
+    // The outbox table ships with Servus as a migration: listed after the example's own.
+    migrations: [CreateReports1764201600000, ServusOutboxMigration1764633600000],
     // One table records which migrations ran, so `migrate` is safe to run again.
     migrationsTableName: 'migrations',
     synchronize: false,

@@ -32,6 +32,12 @@ export interface CallAsyncOptions {
   backoff?: number | { type: 'fixed' | 'exponential'; delay: number };
   /** Passed through to BullMQ's JobsOptions, under the options above. */
   jobOptions?: Record<string, unknown>;
+  /**
+   * An open transaction of your data layer (TypeORM: the transaction's EntityManager). The job is
+   * written to the outbox table inside it and reaches Redis once it commits; a rollback leaves no
+   * job. Needs the module's `outbox` option. Not combinable with `idempotencyKey`.
+   */
+  transaction?: unknown;
 }
 
 /** One item of `callAsyncMany`. @publicApi */

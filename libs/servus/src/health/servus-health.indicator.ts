@@ -7,6 +7,7 @@ import {
   SERVUS_HEALTH_OPTIONS,
   ServusHealthOptions,
 } from './servus-health-options.interface';
+import { OUTBOX_MONITOR, OutboxMonitor } from '../execution/outbox-monitor.port';
 
 /**
  * Terminus indicators for Servus: Redis answers (a PING on the producer connection, bounded
@@ -23,6 +24,7 @@ export class ServusHealthIndicator {
     private readonly health: HealthIndicatorService,
     @Optional() @Inject(SERVUS_HEALTH_OPTIONS) private readonly options: ServusHealthOptions = {},
     @Optional() @Inject(QUEUE_HEALTH) private readonly queues?: QueueHealth,
+    @Optional() @Inject(OUTBOX_MONITOR) private readonly outbox?: OutboxMonitor,
   ) {}
 
   async redis<const Key extends string = 'redis'>(key: Key = 'redis' as Key): Promise<HealthIndicatorResult<Key>> {
@@ -61,6 +63,26 @@ export class ServusHealthIndicator {
         oldestActiveJob,
       });
     return indicator.up({ queues, oldestActiveJob });
+  }
+
+  /**
+   * The outbox relay of this process: down while it backs off (Redis or the database refusing its
+   * moves; it catches up by itself) or once stopped; up while it listens, polls or moves.
+   */
+  relay<const Key extends string = 'outbox'>(key: Key = 'outbox' as Key): HealthIndicatorResult<Key> {
+    const indicator = this.health.check(key);
+    const state = this.outbox?.relayState() ?? { status: 'off' as const, moved: 0 };
+    const details = { relay: state.status, moved: state.moved };
+    if (state.status === 'backing-off')
+      return indicator.down({ ...details, message: `moving failed: ${state.lastError ?? 'unknown error'}` });
+    if (state.status === 'stopped') return indicator.down({ ...details, message: 'the relay has stopped' });
+    return indicator.up(details);
+  }
+
+  /** Whether this process runs an outbox relay: readiness then includes `relay`. */
+  get isRelay(): boolean {
+    const status = this.outbox?.relayState().status;
+    return status !== undefined && status !== 'off';
   }
 
   /** Whether this process is a worker (the module has `worker`): readiness then includes `consuming`. */

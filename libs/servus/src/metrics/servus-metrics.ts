@@ -1,8 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, register, Registry } from 'prom-client';
 import { ASYNC_DISPATCHER, AsyncDispatcher, JOB_STATES } from '../execution/async-dispatcher.interface';
 import { CallObservation, JobObservation, PostponedObservation, ServusObservers } from '../execution/servus-observers';
 import { AsyncReceipt } from '../execution/call-async-options.interface';
+import { OUTBOX_MONITOR, OutboxMonitor } from '../execution/outbox-monitor.port';
+import { readOutboxInto, registerOutboxGauges } from './outbox-gauges';
 import {
   DEFAULT_DURATION_BUCKETS,
   SERVUS_METRICS_OPTIONS,
@@ -35,6 +37,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     @Inject(SERVUS_METRICS_OPTIONS) options: ServusMetricsOptions,
     private readonly observers: ServusObservers,
     @Inject(ASYNC_DISPATCHER) private readonly dispatcher: AsyncDispatcher,
+    @Optional() @Inject(OUTBOX_MONITOR) private readonly outbox?: OutboxMonitor,
   ) {
     const registry = (this.registry = options.registry ?? register);
     const prefix = options.prefix ?? 'servus_';
@@ -93,6 +96,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
           },
         }),
     );
+    if (outbox?.configured) registerOutboxGauges(registry, prefix);
   }
 
   /** The same metric when the registry has it already (a second app in one process, a hot reload). */
@@ -100,8 +104,11 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     return (this.registry.getSingleMetric(name) as M | undefined) ?? create(name);
   }
 
+  private stopReadingOutbox?: () => void;
+
   onModuleInit(): void {
     depthReaders.set(this.registry, this);
+    if (this.outbox) this.stopReadingOutbox = readOutboxInto(this.registry, this.outbox);
     this.unsubscribe = this.observers.add({
       callFinished: (call: CallObservation) => {
         const queue = call.queue ?? '';
@@ -120,6 +127,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
+    this.stopReadingOutbox?.();
     if (depthReaders.get(this.registry) === this) depthReaders.delete(this.registry);
   }
 

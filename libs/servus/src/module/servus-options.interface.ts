@@ -1,6 +1,7 @@
 import { InjectionToken, ModuleMetadata, OptionalFactoryDependency, Type } from '@nestjs/common';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 import { ServusBullmqOptions } from '../async/bullmq-interop-options.interface';
+import { OutboxModuleOptions } from '../outbox/outbox-options.interface';
 import { EventsModuleOptions } from '../events/events-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { TracingModuleOptions } from '../tracing/tracing-options.interface';
@@ -21,7 +22,8 @@ export interface ServusModuleOptions
     ExecutionModuleOptions,
     EventsModuleOptions,
     ValidationModuleOptions,
-    TracingModuleOptions {}
+    TracingModuleOptions,
+    OutboxModuleOptions {}
 
 /** @publicApi */
 export interface ServusOptionsFactory {

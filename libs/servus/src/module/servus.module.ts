@@ -38,6 +38,9 @@ import { ServusObservers } from '../execution/servus-observers';
 import { ServusTracing } from '../tracing/servus-tracing';
 import { FLOW_CONTROL } from '../async/flow-control.port';
 import { RedisFlowControl } from '../flow/redis-flow-control';
+import { OutboxDispatcher } from '../outbox/outbox-dispatcher';
+import { OutboxRelay } from '../outbox/outbox-relay';
+import { OUTBOX_MONITOR } from '../execution/outbox-monitor.port';
 
 const CORE_PROVIDERS: Provider[] = [
   OPTIONS_CHECK,
@@ -72,14 +75,18 @@ const BULLMQ_PROVIDERS: Provider[] = [
   FinishEvents,
   BullmqSchedules,
   BullmqDispatcher,
-  { provide: ASYNC_DISPATCHER, useExisting: BullmqDispatcher },
+  // Calls with `transaction` go to the outbox, the others straight to BullMQ.
+  OutboxDispatcher,
+  { provide: ASYNC_DISPATCHER, useExisting: OutboxDispatcher },
+  OutboxRelay,
+  { provide: OUTBOX_MONITOR, useExisting: OutboxRelay },
   BullmqHealth,
   { provide: QUEUE_HEALTH, useExisting: BullmqHealth },
   { provide: QUEUE_HANDLES, useExisting: BullmqQueues },
   RedisFlowControl,
   { provide: FLOW_CONTROL, useExisting: RedisFlowControl },
 ];
-const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES];
+const BULLMQ_EXPORTS = [ServusWorker, BullmqQueues, QUEUE_HEALTH, QUEUE_HANDLES, OUTBOX_MONITOR];
 
 /**
  * Global: `@Service()` providers of any module are found at bootstrap, and

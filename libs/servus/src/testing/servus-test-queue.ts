@@ -18,6 +18,7 @@ import { repeatOf } from '../async/bullmq-schedules';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
+import { CommitDeferral } from './commit-deferral';
 import { ServusObservers } from '../execution/servus-observers';
 import { SERVUS_TESTING_OPTIONS, TestQueueOptions } from './test-queue-options';
 import { ServiceRegistry } from '../service/service-registry';
@@ -69,7 +70,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   ) {}
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
-    return this.record(definition, this.requests.build(definition, args, options), options);
+    return this.recordOrDefer(definition, this.requests.build(definition, args, options), options);
   }
 
   /** Checked all first, as production does, so a bad item leaves nothing recorded. */
@@ -77,9 +78,23 @@ export class ServusTestQueue implements AsyncDispatcher {
     const requests = this.requests.buildMany(items);
     const receipts: AsyncReceipt[] = [];
     for (let i = 0; i < items.length; i++)
-      receipts.push(await this.record(items[i].definition, requests[i], items[i].options));
+      receipts.push(await this.recordOrDefer(items[i].definition, requests[i], items[i].options));
     return receipts;
   }
+
+  private async recordOrDefer(
+    definition: ServiceDefinition,
+    request: JobRequest,
+    options: CallAsyncOptions,
+  ): Promise<AsyncReceipt> {
+    if (options.transaction === undefined) return this.record(definition, request, options);
+    this.outbox ??= new CommitDeferral(this.options.outbox?.store);
+    return this.outbox.defer(definition.name, request, options, (deferred) =>
+      this.record(definition, deferred, options),
+    );
+  }
+
+  private outbox?: CommitDeferral;
 
   /** Stores a checked job as BullMQ would (JSON round trip, jobId and idempotency dedup), and runs it when inline. */
   private async record(

@@ -1,0 +1,56 @@
+import { Logger } from '@nestjs/common';
+import { Gauge, Registry } from 'prom-client';
+import { OutboxMonitor, OutboxStats } from '../execution/outbox-monitor.port';
+
+/** The outbox a registry's gauges read: the last app initialised with one, and not yet closed. */
+const monitors = new WeakMap<Registry, OutboxMonitor>();
+const logger = new Logger('Servus');
+let lastWarning = 0;
+
+/** Points the registry's outbox gauges at this app's outbox; the returned function undoes it. */
+export function readOutboxInto(registry: Registry, monitor: OutboxMonitor): () => void {
+  monitors.set(registry, monitor);
+  return () => monitors.get(registry) === monitor && monitors.delete(registry);
+}
+
+/**
+ * `<prefix>outbox_depth` and `<prefix>outbox_oldest_age_seconds`: committed jobs the relay has not
+ * moved yet and how long the oldest has waited; `<prefix>outbox_parked`: rows BullMQ refused; read from the database at scrape time. Left out
+ * when the app has no outbox or the database does not answer (the scrape still answers).
+ */
+export function registerOutboxGauges(registry: Registry, prefix: string): void {
+  const read = async (): Promise<OutboxStats | undefined> => {
+    try {
+      return await monitors.get(registry)?.stats();
+    } catch (error) {
+      if (Date.now() - lastWarning > 10_000) {
+        lastWarning = Date.now();
+        logger.warn(`Metrics: outbox not read: ${(error as Error).message}`);
+      }
+      return undefined;
+    }
+  };
+  const gauge = (name: string, help: string, value: (stats: OutboxStats) => number) =>
+    registry.getSingleMetric(name) ??
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      async collect() {
+        this.reset();
+        const stats = await read();
+        if (stats) this.set(value(stats));
+      },
+    });
+  gauge(`${prefix}outbox_depth`, 'Jobs committed to the outbox and not yet moved to Redis', (stats) => stats.depth);
+  gauge(
+    `${prefix}outbox_parked`,
+    'Jobs BullMQ refused, kept in the outbox with the reason (column refused): someone must look',
+    (stats) => stats.parked,
+  );
+  gauge(
+    `${prefix}outbox_oldest_age_seconds`,
+    'Age of the oldest job waiting in the outbox (0 when it is empty)',
+    (stats) => (stats.oldestAgeMs ?? 0) / 1000,
+  );
+}

@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import { CallAsyncOptions } from '../execution/call-async-options.interface';
+import { JobRequest } from '../async/job-request';
+import { findNonJson } from '../async/job-payload.codec';
+import { JobEnqueueError } from '../response/async-errors';
+import { OutboxEntry } from './outbox-store.interface';
+import { OUTBOX_MAX_KEY_LENGTH } from './outbox-table';
+
+/** Job ids the outbox makes: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
+export const OUTBOX_JOB_ID_PREFIX = 'outbox-';
+
+/**
+ * The outbox row of a checked job request (the same request a direct callAsync would send): the
+ * job id fixed now (the caller's `jobId`, else a new one), the call time kept so `wait` counts from
+ * the call, not from the relay. Whatever BullMQ would refuse later, in the relay, is refused here.
+ */
+export function outboxEntry(service: string, request: JobRequest, call: CallAsyncOptions): OutboxEntry {
+  if (call.idempotencyKey !== undefined)
+    throw new JobEnqueueError(
+      service,
+      'idempotencyKey cannot be combined with transaction: pass jobId instead (a job id is enqueued once)',
+    );
+  const jobId = call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}`;
+  const problem = jobIdProblem(jobId) ?? findNonJson(request.options, 'jobOptions');
+  if (problem) throw new JobEnqueueError(service, problem);
+  const longName = [request.queue, service].find((name) => name.length > OUTBOX_MAX_KEY_LENGTH);
+  if (longName) throw new JobEnqueueError(service, `names longer than ${OUTBOX_MAX_KEY_LENGTH} do not fit the outbox`);
+  return {
+    queue: request.queue,
+    jobId,
+    name: service,
+    payload: request.payload,
+    options: { ...request.options, jobId, timestamp: Date.now() },
+  };
+}
+
+function jobIdProblem(jobId: unknown): string | undefined {
+  if (typeof jobId !== 'string' || jobId === '') return `jobId must be a non-empty string, got ${typeof jobId}`;
+  if (jobId.length > OUTBOX_MAX_KEY_LENGTH) return `jobId is longer than ${OUTBOX_MAX_KEY_LENGTH} characters`;
+  if (jobId.includes(':')) return `jobId must not contain ':' (BullMQ refuses it)`;
+  if (/^\d+$/.test(jobId)) return 'jobId must not be an integer (BullMQ refuses it): prefix it, e.g. "report-42"';
+  return undefined;
+}

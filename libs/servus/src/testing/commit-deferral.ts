@@ -1,0 +1,41 @@
+import { CallAsyncOptions, AsyncReceipt } from '../execution/call-async-options.interface';
+import { JobRequest } from '../async/job-request';
+import { outboxEntry } from '../outbox/outbox-entry';
+import { OutboxStore } from '../outbox/outbox-store.interface';
+import { TypeOrmOutboxStore } from '../outbox/typeorm-outbox.store';
+import { JobEnqueueError } from '../response/async-errors';
+
+/**
+ * The testing module's outbox: a call with `transaction` is checked now, as the outbox checks it,
+ * and recorded only once that transaction commits (never when it rolls back). Its receipt is the
+ * one production would give. Without the module's outbox store, TypeORM's is used: it needs no
+ * DataSource to see commits.
+ */
+export class CommitDeferral {
+  private readonly store: OutboxStore;
+
+  constructor(store?: OutboxStore) {
+    this.store = store ?? new TypeOrmOutboxStore();
+  }
+
+  defer(
+    service: string,
+    request: JobRequest,
+    options: CallAsyncOptions,
+    record: (request: JobRequest) => Promise<unknown>,
+  ): AsyncReceipt {
+    const entry = outboxEntry(service, request, options);
+    if (!this.store.accepts(options.transaction))
+      throw new JobEnqueueError(
+        service,
+        'transaction is not a transaction of the outbox store (TypeORM: its EntityManager)',
+      );
+    const committed = { ...request, options: { ...request.options, jobId: entry.jobId } };
+    try {
+      this.store.onCommit(options.transaction, () => void record(committed));
+    } catch (error) {
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    }
+    return { jobId: entry.jobId, queue: entry.queue, service };
+  }
+}
