@@ -155,7 +155,7 @@ describe('faults: transactional enqueue (outbox)', () => {
     expect([...runs.keys()].sort()).toEqual(ids.map((id) => `report-${id}`).sort());
     expect([...runs.values()].every((n) => n === 1)).toBe(true);
     await eventually(async () => (await outboxRows(dataSource, prefix)).length === 0, 10_000, 'the outbox empty');
-  });
+  }, 150_000);
 
   it("(2) the relay's process SIGKILLed while it moves 500 rows: after a restart every job exists once and every report completes", async () => {
     const prefix = uniquePrefix('outbox-relay-kill');
@@ -259,7 +259,7 @@ describe('faults: transactional enqueue (outbox)', () => {
     expect(await jobIds(q)).toEqual([marker.jobId]);
     expect(await outboxRows(dataSource, prefix)).toEqual([]);
     expect(reportRows).toEqual([]);
-  });
+  }, 60_000);
 
   it('(4) two relays at once over 2,000 rows: each job once', async () => {
     const prefix = uniquePrefix('outbox-two-relays');

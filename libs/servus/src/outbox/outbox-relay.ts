@@ -121,9 +121,9 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
           await queue.addBulk(queued.map((row) => toJob(row)));
           return [];
         } catch (error) {
-          if (!(await this.redisAnswers())) throw error;
-          // No queue: BullMQ refused its name, so every row of it is refused.
-          return queue ? this.addOneByOne(queue, queued) : queued.map((row) => this.refused(row, error));
+          // Only BullMQ's own refusal of a row parks it; anything from Redis or the connection is retried.
+          if (!queue || !isRowRefusal(error) || !(await this.redisAnswers())) throw error;
+          return this.addOneByOne(queue, queued);
         }
       }),
     );
@@ -137,7 +137,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
       try {
         await queue.add(job.name, job.data, job.opts);
       } catch (error) {
-        if (!(await this.redisAnswers())) throw error;
+        if (!isRowRefusal(error) || !(await this.redisAnswers())) throw error;
         parked.push(this.refused(row, error));
       }
     }
@@ -209,4 +209,16 @@ function toJob(row: OutboxRow): { name: string; data: unknown; opts: JobsOptions
   const now = Date.now();
   if (opts.delay && (opts.timestamp ?? now) + opts.delay <= now) delete opts.delay;
   return { name: row.name, data: row.payload, opts };
+}
+
+/**
+ * Whether BullMQ refused the row itself (a job id or option it will never take), so retrying it
+ * can never succeed. A Redis reply (OOM at maxmemory, READONLY during a failover, LOADING) or a
+ * connection error is transient: the relay backs off and tries again, the row stays in the outbox.
+ */
+function isRowRefusal(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  return !/OOM|READONLY|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MOVED|ASK|connect|closed|ECONN|EPIPE|timed? ?out|writeable/i.test(
+    error.message,
+  );
 }

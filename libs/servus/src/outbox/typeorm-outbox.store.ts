@@ -69,10 +69,10 @@ export class TypeOrmOutboxStore implements OutboxStore {
       // One round trip opens the transaction and takes the rows (a parameterless query may hold
       // several statements). Deleted first, inside the transaction: the rows stay locked (other
       // relays skip them) and come back untouched if Redis refuses them (rollback) or this process
-      // dies (the connection drops). The commit need not wait for the disk: a delete lost in a
-      // database crash only makes the next relay add the job again, which BullMQ ignores.
+      // dies (the connection drops). The commit is durable: a delete lost in a database crash
+      // would add the job again, which BullMQ ignores only while the job is still kept.
       const results = (await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off;
+        `BEGIN;
          DELETE FROM ${OUTBOX_TABLE} WHERE id IN (
            SELECT id FROM ${OUTBOX_TABLE} WHERE scope = ${literal(scope)} AND refused IS NULL
            ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED
