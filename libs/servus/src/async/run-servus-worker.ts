@@ -1,6 +1,7 @@
 import { INestApplication, INestApplicationContext, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ServusWorker } from './servus-worker';
+import { escapeLog } from '../util/escape-log';
 
 type RootModule = Parameters<typeof NestFactory.createApplicationContext>[0];
 
@@ -50,7 +51,7 @@ export async function runServusWorker(
       .then(
         () => process.exit(state.stopping?.code ?? 0),
         (error: unknown) => {
-          logger.error(`Shutdown failed: ${escapeControls(String(error))}`);
+          logger.error(`Shutdown failed: ${escapeLog(String(error))}`);
           process.exit(1);
         },
       );
@@ -69,7 +70,7 @@ export async function runServusWorker(
     const jobs = state.app?.get(ServusWorker, { strict: false }).runningJobs() ?? [];
     const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
     logger.error(
-      `${kind} (jobs running: ${jobs.join(', ') || 'none'}): ${escapeControls(detail)}; draining, then exiting with code 1 so a supervisor restarts the worker`,
+      `${kind} (jobs running: ${escapeLog(jobs.join(', ') || 'none')}): ${escapeLog(detail, 4000)}; draining, then exiting with code 1 so a supervisor restarts the worker`,
     );
     request(kind, 1);
   };
@@ -102,10 +103,4 @@ async function listen(
     throw error;
   }
   logger.log(`Worker HTTP listening on ${await http.getUrl()}`);
-}
-
-/** Control characters (line breaks too) written as escapes: an error may carry job data, whose line breaks would forge log lines. */
-function escapeControls(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
