@@ -50,8 +50,8 @@ export default {
   testRunner: 'jest',
   plugins: ['@stryker-mutator/jest-runner'],
   coverageAnalysis: 'perTest',
-  // 2 cores shared with other work: one test runner at a time.
-  concurrency: 1,
+  // The machine has 2 cores shared with other work: at most 2 test runners (STRYKER_CONCURRENCY=1 for one).
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
   timeoutMS: 20000,
   mutate: [...area.mutate, '!**/*.spec.ts', '!**/__fixtures__/**'],
   jest: {

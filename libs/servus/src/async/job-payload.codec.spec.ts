@@ -118,6 +118,43 @@ describe('findNonJson', () => {
       );
     });
 
+    it.each<[string, unknown, string]>([
+      // After a value that passes (null, a nested array/object), the walk must go on to the next key.
+      ['undefined after null', { a: null, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after an array', { a: [1], b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after an object', { a: { c: 1 }, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      [
+        'undefined after a string and a boolean',
+        { a: 'x', t: true, b: undefined },
+        'args.b is undefined: omit the key or pass null',
+      ],
+      ['undefined after a finite number', { a: 1.5, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after null in an array', [null, undefined], 'args[1] is undefined: omit the key or pass null'],
+      ['undefined after an array in an array', [[1], undefined], 'args[1] is undefined: omit the key or pass null'],
+      [
+        'a Date after a shared object',
+        [{ id: 1 }, new Date()],
+        'args[1] is a Date: pass an ISO string (toISOString())',
+      ],
+      [
+        'a prototype without a constructor',
+        { p: Object.create(Object.create(null) as object) as unknown },
+        'args.p is an instance of an object with a custom prototype: pass a plain object (or declare a DTO that rebuilds it)',
+      ],
+      ['a key starting with a digit', { '1a': NaN }, 'args["1a"] is NaN: JSON has no NaN or Infinity'],
+      ['a key with a trailing dash', { 'a-': NaN }, 'args["a-"] is NaN: JSON has no NaN or Infinity'],
+      ['a key with a leading space', { ' a': NaN }, 'args[" a"] is NaN: JSON has no NaN or Infinity'],
+      ['an empty key', { '': NaN }, 'args[""] is NaN: JSON has no NaN or Infinity'],
+      [
+        'identifier keys with $, _ and digits',
+        { $a: { _b: { c9: { Z: NaN } } } },
+        'args.$a._b.c9.Z is NaN: JSON has no NaN or Infinity',
+      ],
+      ['a key with a quote', { 'say "hi"': NaN }, 'args["say \\"hi\\""] is NaN: JSON has no NaN or Infinity'],
+    ])('%s', (_label, value, message) => {
+      expect(findNonJson(value)).toBe(message);
+    });
+
     it('a class instance even when it is otherwise JSON-like', () => {
       class Plainish {
         a = 1;
