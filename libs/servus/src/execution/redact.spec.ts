@@ -7,6 +7,11 @@ import { ServiceLogger } from './service-logger';
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_KEYS);
 
+  it('masks with the documented marker "[REDACTED]" (the dashboard refuses writes that carry it back)', () => {
+    expect(REDACTED).toBe('[REDACTED]');
+    expect(JSON.stringify(redact({ password: 'hunter2' }))).toBe('{"password":"[REDACTED]"}');
+  });
+
   describe('with the default keys', () => {
     it.each([
       'password',
