@@ -14,7 +14,7 @@ export default tseslint.config(
       '**/*.cjs',
       'test/types/',
       '.stryker-tmp/',
-      'reports/',
+      'reports/mutation/',
     ],
   },
   js.configs.recommended,

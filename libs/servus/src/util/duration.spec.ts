@@ -28,6 +28,9 @@ describe('parseDuration', () => {
   it('takes a number as milliseconds', () => {
     expect(parseDuration(0)).toBe(0);
     expect(parseDuration(1500)).toBe(1500);
+    // A number is taken as it is, not read as text (which would round it).
+    expect(parseDuration(1.5)).toBe(1.5);
+    expect(parseDuration(1e21)).toBe(1e21);
   });
 
   it.each<[unknown]>([
