@@ -10,10 +10,7 @@ const src = 'libs/servus/src';
 /** @type {Record<string, { mutate: string[]; specs: string[] }>} */
 const areas = {
   rescue: { mutate: [`${src}/rescue/**/*.ts`], specs: ['rescue/[a-z.-]+'] },
-  response: {
-    mutate: [`${src}/response/**/*.ts`],
-    specs: ['response/service-response', 'response/service-error', 'response/error-types'],
-  },
+  response: { mutate: [`${src}/response/**/*.ts`], specs: ['response/[a-z.-]+'] },
   redact: { mutate: [`${src}/execution/redact.ts`], specs: ['execution/redact'] },
   // async/ in two runs: the pure parsers and walkers (light specs), then what builds and reads jobs.
   'async-codec': {

@@ -186,6 +186,14 @@ describe('ServiceResponse', () => {
       });
     });
 
+    it('rebuilds an unknown error without retryable as not retryable', () => {
+      const rebuilt = ServiceResponse.fromJSON({
+        success: false,
+        error: { name: 'QuotaExceededError', code: 'quota_exceeded', message: 'm', httpStatus: 429 },
+      });
+      expect(rebuilt.error?.retryable).toBe(false);
+    });
+
     it('does not let one unknown error type leak its code into another', () => {
       const a = ServiceResponse.fromJSON({
         success: false,
