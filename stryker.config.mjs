@@ -14,8 +14,8 @@ const areas = {
   redact: { mutate: [`${src}/execution/redact.ts`], specs: ['execution/redact'] },
   // async/ in two runs: the pure parsers and walkers (light specs), then what builds and reads jobs.
   'async-codec': {
-    mutate: [`${src}/async/job-payload.codec.ts`, `${src}/async/job-options.ts`, `${src}/async/duration.ts`],
-    specs: ['async/job-payload.codec', 'async/job-options', 'async/duration'],
+    mutate: [`${src}/async/job-payload.codec.ts`, `${src}/async/job-options.ts`, `${src}/util/duration.ts`],
+    specs: ['async/job-payload.codec', 'async/job-options', 'util/duration'],
   },
   'async-jobs': {
     mutate: [`${src}/async/job-request.ts`, `${src}/async/failed-job-response.ts`],

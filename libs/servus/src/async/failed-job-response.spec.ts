@@ -46,9 +46,20 @@ describe('failed job reasons', () => {
     ['no colon after the code', 'NotFoundError (not_found) gone'],
     ['a name that is not a word', 'Not-Found (not_found): gone'],
     ['a code that is not a word', 'NotFoundError (not-found): gone'],
-  ])('turns %s into a 500 naming the attempts and the reason', (_label, reason) => {
+  ])('turns %s into a 500 naming the attempts, not the reason', (_label, reason) => {
     const response = responseOfFailedJob(reason, 2);
     expect(response.error).toBeInstanceOf(InternalServerError);
-    expect(response.error.message).toBe(`Job failed after 2 attempt(s): ${reason}`);
+    expect(response.error.message).toBe('The job failed after 2 attempt(s)');
+  });
+
+  it('names the correlation id of a crashed job when there is one, cut at 128 characters', () => {
+    expect(responseOfFailedJob('boom', 1, 'c-1').error.message).toBe(
+      'The job failed after 1 attempt(s) (correlation id c-1)',
+    );
+    expect(responseOfFailedJob('boom', 1, 'x'.repeat(200)).error.message).toBe(
+      `The job failed after 1 attempt(s) (correlation id ${'x'.repeat(128)})`,
+    );
+    expect(responseOfFailedJob('boom', 1, '').error.message).toBe('The job failed after 1 attempt(s)');
+    expect(responseOfFailedJob('boom', 1, 42).error.message).toBe('The job failed after 1 attempt(s)');
   });
 });

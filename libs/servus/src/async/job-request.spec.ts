@@ -1,6 +1,7 @@
 import { JobEnqueueError, ServusContext } from 'nestjs-servus';
 import { AsyncModuleOptions } from 'nestjs-servus/async/async-options.interface';
 import { JobRequestBuilder } from 'nestjs-servus/async/job-request';
+import { JobSigner } from 'nestjs-servus/async/job-signer';
 import { QueueNames } from 'nestjs-servus/async/queue-names';
 import { ExecutionModuleOptions } from 'nestjs-servus/execution/execution-options.interface';
 import { GlobalIds } from 'nestjs-servus/globalid/global-ids';
@@ -21,7 +22,13 @@ function builder(options: Options, withGids = false): JobRequestBuilder {
       idOf: (entity) => (entity as Report).id,
       locate: () => Promise.resolve(undefined),
     });
-  return new JobRequestBuilder(options, new QueueNames(options), globalIds, new ServusTracing({ tracing: false }));
+  return new JobRequestBuilder(
+    options,
+    new QueueNames(options),
+    globalIds,
+    new ServusTracing({ tracing: false }),
+    new JobSigner(options),
+  );
 }
 
 function definition(name: string, async?: ServiceDefinition['options']['async']): ServiceDefinition {
@@ -38,11 +45,14 @@ describe('JobRequestBuilder', () => {
     expect(request.options).toMatchObject({ attempts: 3, priority: 2_097_152 - 2 });
   });
 
-  it("sends a call to the service's queue, and the call's queue over it", () => {
+  it("sends a call to the service's queue, and refuses another queue for it", () => {
     const low = definition('reports.low', { queue: 'low' });
     const b = builder({ queues: ['default', 'low', 'critical'] });
     expect(b.build(low, {}, {}).queue).toBe('low');
-    expect(b.build(low, {}, { queue: 'critical' }).queue).toBe('critical');
+    expect(() => b.build(low, {}, { queue: 'critical' })).toThrow(
+      'Could not enqueue reports.low: reports.low runs on queue "low" only (its @Service queue), not on "critical"',
+    );
+    expect(b.build(reports, {}, { queue: 'critical' }).queue).toBe('critical');
   });
 
   it('refuses a queue the module does not declare, naming the queues', () => {
