@@ -13,6 +13,8 @@ export default tseslint.config(
       '**/*.mjs',
       '**/*.cjs',
       'test/types/',
+      '.stryker-tmp/',
+      'reports/mutation/',
     ],
   },
   js.configs.recommended,

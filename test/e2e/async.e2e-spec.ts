@@ -89,7 +89,7 @@ describe('callAsync through a worker process', () => {
   afterEach(async () => {
     await Promise.all(workers.map((worker) => worker.stop('SIGKILL')));
     await Promise.all(queues.map((q) => q.close()));
-    await api.close();
+    await api?.close();
     await deletePrefix(redis, prefix);
   });
 

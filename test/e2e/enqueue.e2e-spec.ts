@@ -43,7 +43,7 @@ describe('callAsync enqueueing', () => {
       executor = await boot({ connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'] });
     });
     afterEach(async () => {
-      await queue.close();
+      await queue?.close();
       await deletePrefix(redis, prefix);
     });
 

@@ -67,8 +67,8 @@ describe('global ids: entities passed to callAsync', () => {
     queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
   });
   afterAll(async () => {
-    await queue.close();
-    await app.close();
+    await queue?.close();
+    await app?.close();
     await deletePrefix(redis, prefix);
     await redis.quit();
   });

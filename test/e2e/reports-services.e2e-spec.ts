@@ -26,7 +26,7 @@ describe('reports (README testing example)', () => {
     }).compile();
     await moduleRef.init();
   });
-  afterEach(() => moduleRef.close());
+  afterEach(() => moduleRef?.close());
 
   it('previews', async () => {
     const executor = moduleRef.get(ServusExecutor);

@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import { MAX_PRIORITY } from 'nestjs-servus/async/job-options';
+import { DEFAULT_IDEMPOTENCY_TTL, MAX_PRIORITY } from 'nestjs-servus/async/job-options';
 import { buildJobOptions, DEFAULT_JOB_OPTIONS } from './job-options';
 
 describe('buildJobOptions', () => {
@@ -184,9 +184,12 @@ describe('buildJobOptions', () => {
     });
 
     it('refuses attempts 0 wherever it comes from', () => {
-      expect(() => buildJobOptions({ attempts: 0 }, undefined, {})).toThrow(TypeError);
-      expect(() => buildJobOptions(undefined, { attempts: 0 }, {})).toThrow(TypeError);
-      expect(() => buildJobOptions(undefined, undefined, { jobOptions: { attempts: 0 } })).toThrow(TypeError);
+      const message = 'attempts must be an integer of at least 1, got 0';
+      expect(() => buildJobOptions({ attempts: 0 }, undefined, {})).toThrow(new TypeError(message));
+      expect(() => buildJobOptions(undefined, { attempts: 0 }, {})).toThrow(new TypeError(message));
+      expect(() => buildJobOptions(undefined, undefined, { jobOptions: { attempts: 0 } })).toThrow(
+        new TypeError(message),
+      );
     });
 
     it('accepts a single attempt (no retry)', () => {
@@ -205,5 +208,39 @@ describe('buildJobOptions', () => {
 
   it('passes the jobId through for idempotency', () => {
     expect(buildJobOptions(undefined, undefined, { jobId: 'report-42' }).jobId).toBe('report-42');
+  });
+
+  describe('idempotencyKey', () => {
+    it('becomes a BullMQ deduplication id kept 24 hours by default', () => {
+      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'order-42' });
+      expect(options.deduplication).toEqual({ id: 'order-42', ttl: 24 * 3_600_000 });
+      expect(DEFAULT_IDEMPOTENCY_TTL).toBe('24h');
+    });
+
+    it.each([
+      ['10m', 600_000],
+      ['1500', 1500],
+      [2000, 2000],
+    ])('keeps it for idempotencyTtl %p (%p ms)', (idempotencyTtl, ttl) => {
+      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl });
+      expect(options.deduplication).toEqual({ id: 'k', ttl });
+    });
+
+    it('sets no deduplication without a key, even with a ttl', () => {
+      expect(buildJobOptions(undefined, undefined, {})).not.toHaveProperty('deduplication');
+      expect(buildJobOptions(undefined, undefined, { idempotencyTtl: '1h' })).not.toHaveProperty('deduplication');
+    });
+
+    it.each<[unknown]>([[''], [42], [null], [{}]])('refuses the key %p with a TypeError', (idempotencyKey) => {
+      expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: idempotencyKey as string })).toThrow(
+        new TypeError('idempotencyKey must be a non-empty string'),
+      );
+    });
+
+    it('refuses a ttl that is not a duration, naming it', () => {
+      expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 'soon' })).toThrow(
+        '"soon" is not a duration',
+      );
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { decodePayload, encodePayload, findNonJson } from './job-payload.codec';
+import { decodePayload, encodePayload, findNonJson, survivesJson } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { copyData } from '../validation/copy-data';
 
@@ -26,6 +26,8 @@ describe('findNonJson', () => {
       ['keys that are not identifiers', { 'a-b': 1, '': 2, '0': 3 }],
     ])('%s', (_label, value) => {
       expect(findNonJson(value)).toBeUndefined();
+      // The fast check must pass it too: otherwise every enqueue walks the arguments twice.
+      expect(survivesJson(value, [])).toBe(true);
       // Sanity: these really do round-trip.
       expect(JSON.parse(JSON.stringify(value))).toEqual(value);
     });
@@ -33,6 +35,7 @@ describe('findNonJson', () => {
     it('an object reached twice without a cycle', () => {
       const shared = { id: 1 };
       expect(findNonJson({ a: shared, b: shared, list: [shared, shared] })).toBeUndefined();
+      expect(survivesJson({ a: shared, b: shared, list: [shared, shared] }, [])).toBe(true);
     });
   });
 
@@ -72,10 +75,12 @@ describe('findNonJson', () => {
       // eslint-disable-next-line no-sparse-arrays -- the hole is the input under test
       ['a sparse array slot', { list: [1, , 3] }, 'args.list[1] is an empty array slot'],
       ['symbol keys', { tagged: { [Symbol('k')]: 1 } }, 'args.tagged has symbol keys: JSON drops them'],
+      ['symbol keys on the arguments themselves', { [Symbol('k')]: 1 }, 'args has symbol keys: JSON drops them'],
       ['undefined as the whole arguments', undefined, 'args is undefined: omit the key or pass null'],
       ['a Date as the whole arguments', new Date(), 'args is a Date: pass an ISO string (toISOString())'],
     ])('%s', (_label, value, message) => {
       expect(findNonJson(value)).toBe(message);
+      expect(survivesJson(value, [])).toBe(false);
     });
 
     it('a cycle', () => {
@@ -118,6 +123,44 @@ describe('findNonJson', () => {
       );
     });
 
+    it.each<[string, unknown, string]>([
+      // After a value that passes (null, a nested array/object), the walk must go on to the next key.
+      ['undefined after null', { a: null, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after an array', { a: [1], b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after an object', { a: { c: 1 }, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      [
+        'undefined after a string and a boolean',
+        { a: 'x', t: true, b: undefined },
+        'args.b is undefined: omit the key or pass null',
+      ],
+      ['undefined after a finite number', { a: 1.5, b: undefined }, 'args.b is undefined: omit the key or pass null'],
+      ['undefined after null in an array', [null, undefined], 'args[1] is undefined: omit the key or pass null'],
+      ['undefined after an array in an array', [[1], undefined], 'args[1] is undefined: omit the key or pass null'],
+      [
+        'a Date after a shared object',
+        [{ id: 1 }, new Date()],
+        'args[1] is a Date: pass an ISO string (toISOString())',
+      ],
+      [
+        'a prototype without a constructor',
+        { p: Object.create(Object.create(null) as object) as unknown },
+        'args.p is an instance of an object with a custom prototype: pass a plain object (or declare a DTO that rebuilds it)',
+      ],
+      ['a key starting with a digit', { '1a': NaN }, 'args["1a"] is NaN: JSON has no NaN or Infinity'],
+      ['a key with a trailing dash', { 'a-': NaN }, 'args["a-"] is NaN: JSON has no NaN or Infinity'],
+      ['a key with a leading space', { ' a': NaN }, 'args[" a"] is NaN: JSON has no NaN or Infinity'],
+      ['an empty key', { '': NaN }, 'args[""] is NaN: JSON has no NaN or Infinity'],
+      [
+        'identifier keys with $, _ and digits',
+        { $a: { _b: { c9: { Z: NaN } } } },
+        'args.$a._b.c9.Z is NaN: JSON has no NaN or Infinity',
+      ],
+      ['a key with a quote', { 'say "hi"': NaN }, 'args["say \\"hi\\""] is NaN: JSON has no NaN or Infinity'],
+    ])('%s', (_label, value, message) => {
+      expect(findNonJson(value)).toBe(message);
+      expect(survivesJson(value, [])).toBe(false);
+    });
+
     it('a class instance even when it is otherwise JSON-like', () => {
       class Plainish {
         a = 1;
@@ -152,6 +195,25 @@ describe('encodePayload', () => {
     });
     expect(decode({ correlationId: 'c', nested: { a: 1 }, list: [1] })).toEqual({ correlationId: 'c' });
     expect(decode('not an object')).toBeUndefined();
+  });
+
+  it('marks global ids and carries the trace context only when given', () => {
+    expect(encodePayload('s', {}, undefined, true).metadata).toEqual({ v: 1, gids: true });
+    expect(encodePayload('s', {}, undefined, false, { traceparent: 't' }).metadata).toEqual({
+      v: 1,
+      trace: { traceparent: 't' },
+    });
+    expect(encodePayload('s', {}, undefined, false, undefined).metadata).toEqual({ v: 1 });
+  });
+
+  it('decodes a trace context only as a flat object of strings', () => {
+    const decode = (trace: unknown) => decodePayload({ service: 's', args: {}, metadata: { v: 1, trace } }).trace;
+    expect(decode({ traceparent: '00-a-b-01', tracestate: 'x=y', n: 1, o: {} })).toEqual({
+      traceparent: '00-a-b-01',
+      tracestate: 'x=y',
+    });
+    expect(decode('00-a-b-01')).toBeUndefined();
+    expect(decode(undefined)).toBeUndefined();
   });
 
   it('is read back by decodePayload after JSON', () => {
@@ -191,6 +253,7 @@ describe('decodePayload', () => {
     ['null', null, /expected an object \{ service, args \}, got null/],
     ['a string', 'reports.generate', /expected an object \{ service, args \}, got "reports\.generate"/],
     ['a number', 42, /expected an object \{ service, args \}, got number/],
+    ['long text, cut at 100 characters', 'x'.repeat(300), new RegExp(`got "${'x'.repeat(100)}"$`)],
     ['an array', ['reports.generate', {}], /expected an object \{ service, args \}, got an array/],
     ['no service', { args: {} }, /"service" must be a registered service name, got undefined/],
     ['an empty service', { service: '', args: {} }, /"service" must be a registered service name, got ""/],

@@ -123,8 +123,8 @@ export function findNonJson(value: unknown, path = 'args'): string | undefined {
   return survivesJson(value, []) ? undefined : walk(value, path, []);
 }
 
-/** The same rules as walk(), answering yes or no. */
-function survivesJson(value: unknown, ancestors: object[]): boolean {
+/** The same rules as walk(), answering yes or no (exported for its spec: it must agree with findNonJson). @internal */
+export function survivesJson(value: unknown, ancestors: object[]): boolean {
   switch (typeof value) {
     case 'string':
     case 'boolean':

@@ -72,7 +72,7 @@ describe('${names.className} (${names.serviceName})', () => {
     await moduleRef.init();
   });
 
-  afterEach(() => moduleRef.close());
+  afterEach(() => moduleRef?.close());
 
   it('succeeds with the example arguments of its schema', async () => {
     const args = argumentsExample(${names.className}, undefined, { schemasDir: '${schemasDir}' });
@@ -147,7 +147,7 @@ describe('${names.className} (${names.event})', () => {
     await moduleRef.init();
   });
 
-  afterEach(() => moduleRef.close());
+  afterEach(() => moduleRef?.close());
 
   it('invokes ${names.target} with the mapped payload', async () => {
     const payload = argumentsExample(${names.target}, undefined, { schemasDir: '${schemasDir}' });

@@ -186,7 +186,7 @@ describe('events', () => {
     executor = app.get(ServusExecutor);
     journal = app.get(Journal);
   });
-  afterEach(() => app.close());
+  afterEach(() => app?.close());
 
   it('on success: every handler of the event runs its invocations in declaration order, with mapped arguments', async () => {
     const response = await executor.call(CreateUser, { email: 'ada@example.com' });

@@ -7,6 +7,21 @@ import { ServiceLogger } from './service-logger';
 describe('createRedactor', () => {
   const redact = createRedactor(DEFAULT_REDACT_KEYS);
 
+  it('ignores separators in the configured keys as in the key names', () => {
+    const custom = createRedactor(['x-api-key', 'session id', 'pin_code']);
+    expect(custom({ xApiKey: 1, SessionId: 2, 'pin-code': 3, keep: 4 })).toEqual({
+      xApiKey: REDACTED,
+      SessionId: REDACTED,
+      'pin-code': REDACTED,
+      keep: 4,
+    });
+  });
+
+  it('masks with the documented marker "[REDACTED]" (the dashboard refuses writes that carry it back)', () => {
+    expect(REDACTED).toBe('[REDACTED]');
+    expect(JSON.stringify(redact({ password: 'hunter2' }))).toBe('{"password":"[REDACTED]"}');
+  });
+
   describe('with the default keys', () => {
     it.each([
       'password',

@@ -188,7 +188,7 @@ describe('ServusExecutor.call', () => {
       moduleRef = await boot();
       executor = moduleRef.get(ServusExecutor);
     });
-    afterAll(() => moduleRef.close());
+    afterAll(() => moduleRef?.close());
 
     it('runs a service by its class', async () => {
       const response = await executor.call(Divide, { a: 9, b: 3 });

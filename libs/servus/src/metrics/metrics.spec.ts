@@ -90,7 +90,7 @@ describe('ServusMetricsModule (testing module, inline jobs)', () => {
     executor = app.get(ServusExecutor);
   });
 
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   it('registers every metric on the given registry, and nothing else when defaultMetrics is false', async () => {
     const names = (await registry.getMetricsAsJSON()).map((metric) => metric.name).sort();

@@ -52,9 +52,7 @@ export const OPTIONS_CHECK: Provider = {
 function positive(value: number | undefined, name: string, integer = false): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
-    throw new Error(
-      `ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(value) ?? String(value)}`,
-    );
+    throw new Error(`ServusModule: ${name} must be a positive ${integer ? 'integer' : 'number'}, got ${shown(value)}`);
   }
 }
 
@@ -64,6 +62,11 @@ function isPositiveDuration(value: number | string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The value as the error shows it; JSON.stringify throws on a BigInt and answers undefined for a function or symbol. */
+function shown(value: unknown): string {
+  return typeof value === 'bigint' ? `${value}n` : (JSON.stringify(value) ?? String(value));
 }
 
 function duplicates(list: readonly string[] | undefined, name: string): void {

@@ -125,7 +125,7 @@ describe('@RescueFrom through ServusExecutor.call', () => {
     executor = moduleRef.get(ServusExecutor);
   });
 
-  afterAll(() => moduleRef.close());
+  afterAll(() => moduleRef?.close());
 
   describe('neither use nor handler', () => {
     it('turns the exception into a ServiceError failure "[OriginalName]: original message", as Servus does', async () => {
@@ -285,7 +285,9 @@ describe('@RescueFrom through ServusExecutor.call', () => {
   });
 
   it('refuses a declaration without error classes', () => {
-    expect(() => RescueFrom([], { use: ServiceUnavailableError })).toThrow(TypeError);
+    expect(() => RescueFrom([], { use: ServiceUnavailableError })).toThrow(
+      new TypeError('@RescueFrom needs error classes (is one imported after use?)'),
+    );
   });
 
   it('refuses a declaration without a use type or handler, or with a missing error class, when it is written', () => {
@@ -294,6 +296,13 @@ describe('@RescueFrom through ServusExecutor.call', () => {
     );
     expect(() => RescueFrom([undefined as never], { use: ServiceUnavailableError })).toThrow(
       '@RescueFrom needs error classes',
+    );
+    // The import-order mistake: one class of the list is still undefined when the decorator runs.
+    expect(() => RescueFrom([TimeoutError, undefined as never], { use: ServiceUnavailableError })).toThrow(
+      new TypeError('@RescueFrom needs error classes (is one imported after use?)'),
+    );
+    expect(() => RescueFrom(Error, null as never)).toThrow(
+      '@RescueFrom needs { use: SomeServiceError }, a handler (error, ctx) => ctx.success(...) | ctx.failure(...), or neither (ServiceError)',
     );
   });
 });

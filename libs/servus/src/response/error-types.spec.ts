@@ -39,6 +39,7 @@ describe('registerErrorType', () => {
       'Cannot register QuotaExceededError (extends ServiceError) as error type "QuotaExceededError": that name is taken by QuotaExceededError (extends ServiceError). Async results are rebuilt by name: give the class a distinct name.',
     );
     expect(errorTypeNamed('QuotaExceededError')).toBe(first);
+    expect(() => registerErrorType(second)).toThrow(expect.objectContaining({ name: 'DuplicateErrorTypeError' }));
   });
 
   it('lets the same class register twice, a built-in too', () => {

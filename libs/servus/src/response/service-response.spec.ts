@@ -186,6 +186,14 @@ describe('ServiceResponse', () => {
       });
     });
 
+    it('rebuilds an unknown error without retryable as not retryable', () => {
+      const rebuilt = ServiceResponse.fromJSON({
+        success: false,
+        error: { name: 'QuotaExceededError', code: 'quota_exceeded', message: 'm', httpStatus: 429 },
+      });
+      expect(rebuilt.error?.retryable).toBe(false);
+    });
+
     it('does not let one unknown error type leak its code into another', () => {
       const a = ServiceResponse.fromJSON({
         success: false,
@@ -222,19 +230,39 @@ describe('ServiceResponse', () => {
       expect(after.error?.apiError()).toEqual({ code: 'payment_declined', message: 'Card expired' });
     });
 
-    it.each([
-      ['null', null],
-      ['undefined', undefined],
-      ['a number', 42],
-      ['an array', [1, 2]],
-      ['an empty object', {}],
-      ['a non-boolean success', { success: 'true', data: 1 }],
-      ['a failure without an error', { success: false }],
-      ['a failure whose error is a string', { success: false, error: 'boom' }],
-      ['JSON text of a non-response', '{"hello":"world"}'],
-      ['text that is not JSON', 'not json at all'],
-    ])('throws a TypeError for %s', (_label, garbage) => {
-      expect(() => ServiceResponse.fromJSON(garbage)).toThrow(TypeError);
+    it.each<[string, unknown, string]>([
+      ['null', null, 'null'],
+      ['undefined', undefined, 'undefined'],
+      ['a number', 42, '42'],
+      ['an array', [1, 2], '[1,2]'],
+      ['an empty object', {}, '{}'],
+      ['a non-boolean success', { success: 'true', data: 1 }, '{"success":"true","data":1}'],
+      ['a failure without an error', { success: false }, '{"success":false}'],
+      ['a failure whose error is null', { success: false, error: null }, '{"success":false,"error":null}'],
+      ['a failure whose error is a string', { success: false, error: 'boom' }, '{"success":false,"error":"boom"}'],
+      ['JSON text of a non-response', '{"hello":"world"}', '{"hello":"world"}'],
+      ['text that is not JSON', 'not json at all', '"not json at all" is not JSON'],
+      ['a long value, cut at 200 characters', { s: 'x'.repeat(300) }, `{"s":"${'x'.repeat(194)}`],
+      ['long text that is not JSON, cut at 200 characters', 'y'.repeat(300), `"${'y'.repeat(200)}" is not JSON`],
+    ])('throws a TypeError that shows %s', (_label, garbage, shown) => {
+      let error: unknown;
+      try {
+        ServiceResponse.fromJSON(garbage);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(TypeError);
+      expect((error as Error).message).toBe(`Not a serialized ServiceResponse: ${shown}`);
+    });
+
+    it('keeps the parse error as the cause of text that is not JSON', () => {
+      let error: unknown;
+      try {
+        ServiceResponse.fromJSON('{');
+      } catch (e) {
+        error = e;
+      }
+      expect((error as Error).cause).toBeInstanceOf(SyntaxError);
     });
 
     it('says what it was given in the TypeError', () => {

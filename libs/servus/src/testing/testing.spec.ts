@@ -77,7 +77,7 @@ describe('ServusTestingModule', () => {
     executor = moduleRef.get(ServusExecutor);
     queue = moduleRef.get(ServusTestQueue);
   });
-  afterEach(() => moduleRef.close());
+  afterEach(() => moduleRef?.close());
 
   describe("'fake' (default)", () => {
     it('records callAsync (service, JSON args, options) without running it, and needs no Redis', async () => {

@@ -121,7 +121,7 @@ describe('argument and result validation', () => {
     app = await boot();
     executor = app.get(ServusExecutor);
   });
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
 
   const rejection = async (promise: Promise<unknown>): Promise<ValidationError> => {
     const error = await promise.then(

@@ -1,0 +1,153 @@
+import { IsInt, IsString } from 'class-validator';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
+import { readSchemaFile, schemaFile } from 'nestjs-servus/validation/schema-files';
+
+class GreetArgs {
+  @IsString()
+  name!: string;
+}
+
+class GreetResult {
+  @IsInt()
+  count!: number;
+}
+
+/** A schemas directory of its own, with `files` written under it. */
+function schemasDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'servus-schemas-'));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  return dir;
+}
+
+describe('schemaFile (where a service schema lives, as in Servus)', () => {
+  it.each([
+    ['reports.generate', 'arguments', 'reports/generate/arguments.json'],
+    ['GenerateReport', 'arguments', 'generate_report/arguments.json'],
+    ['generateReport', 'result', 'generate_report/result.json'],
+    ['Reports.GenerateMonthly', 'arguments', 'reports/generate_monthly/arguments.json'],
+    ['report2Pdf', 'arguments', 'report2_pdf/arguments.json'],
+    ['already_snake.case', 'result', 'already_snake/case/result.json'],
+    ['a.b.c', 'arguments', 'a/b/c/arguments.json'],
+  ] as const)('maps %p (%s) to %p', (service, which, path) => {
+    expect(schemaFile(service, which)).toBe(path);
+  });
+});
+
+describe('readSchemaFile', () => {
+  it('reads the JSON of the file, or undefined when there is none', () => {
+    const dir = schemasDir({ 'files/greet/arguments.json': '{"type":"object"}' });
+    expect(readSchemaFile(dir, 'files.greet', 'arguments')).toEqual({ type: 'object' });
+    expect(readSchemaFile(dir, 'files.greet', 'result')).toBeUndefined();
+  });
+
+  it('refuses a file that is not JSON, naming the service and the file', () => {
+    const dir = schemasDir({ 'files/greet/arguments.json': '{ nope' });
+    expect(() => readSchemaFile(dir, 'files.greet', 'arguments')).toThrow(
+      `Invalid arguments schema for service files.greet: ${join(dir, 'files/greet/arguments.json')}: `,
+    );
+  });
+});
+
+describe('ContractCompiler', () => {
+  const compiler = (dir = schemasDir({})) => new ContractCompiler({ schemasDir: dir });
+
+  it('compiles nothing when a service declares nothing and has no files', () => {
+    expect(compiler().compile('files.none', { name: 'files.none' })).toEqual({
+      arguments: undefined,
+      result: undefined,
+    });
+    expect(compiler().compilePayload('handler', undefined)).toBeUndefined();
+  });
+
+  it.each<[string, unknown]>([
+    ['an array', [{ type: 'object' }]],
+    ['a string', 'object'],
+    ['a number', 7],
+    ['true', true],
+  ])('refuses a declared schema that is %s, naming the service', (_label, schema) => {
+    expect(() => compiler().compile('s.bad', { name: 's.bad', arguments: schema as object })).toThrow(
+      'Invalid arguments schema for service s.bad: expected a JSON Schema object or a class-validator DTO class',
+    );
+    expect(() => compiler().compile('s.bad', { name: 's.bad', result: schema as object })).toThrow(
+      'Invalid result schema for service s.bad: expected a JSON Schema object or a class-validator DTO class',
+    );
+    expect(() => compiler().compilePayload('h.bad', schema as object)).toThrow(
+      'Invalid payload schema for event handler h.bad: expected a JSON Schema object or a class-validator DTO class',
+    );
+  });
+
+  it.each([
+    ['null', 'null'],
+    ['an array', '[1]'],
+    ['a string', '"object"'],
+  ])('refuses a schema file holding %s', (_label, text) => {
+    const dir = schemasDir({ 's/bad/arguments.json': text });
+    expect(() => compiler(dir).compile('s.bad', { name: 's.bad' })).toThrow(
+      'Invalid arguments schema for service s.bad: expected a JSON Schema object or a class-validator DTO class',
+    );
+  });
+
+  it('reads both files of a service', async () => {
+    const dir = schemasDir({
+      's/files/arguments.json': '{"type":"object","properties":{"n":{"type":"integer","default":1}}}',
+      's/files/result.json': '{"type":"object","required":["ok"]}',
+    });
+    const contracts = compiler(dir).compile('s.files', { name: 's.files' });
+    expect(await contracts.arguments!.validate({}, 's.files')).toEqual({ n: 1 });
+    await expect(Promise.resolve().then(() => contracts.result!.validate({}, 's.files'))).rejects.toThrow(/ok/);
+  });
+
+  it('prefers the declared schema to the file', async () => {
+    const dir = schemasDir({ 's/both/arguments.json': '{"type":"string"}' });
+    const contracts = compiler(dir).compile('s.both', { name: 's.both', arguments: { type: 'object' } });
+    expect(await contracts.arguments!.validate({ a: 1 }, 's.both')).toEqual({ a: 1 });
+  });
+
+  it('hands an argument DTO over as an instance with undeclared fields stripped', async () => {
+    const { arguments: contract } = compiler().compile('s.dto', { name: 's.dto', arguments: GreetArgs });
+    const validated = await contract!.validate({ name: 'ada', extra: 1 }, 's.dto');
+    expect(validated).toBeInstanceOf(GreetArgs);
+    expect(validated).toEqual(Object.assign(new GreetArgs(), { name: 'ada' }));
+  });
+
+  it('hands a result DTO the data back unchanged (the same object, undeclared fields kept)', async () => {
+    const { result: contract } = compiler().compile('s.dto', { name: 's.dto', result: GreetResult });
+    const data = { count: 2, extra: 'kept' };
+    expect(await contract!.validate(data, 's.dto')).toBe(data);
+    expect(data).toEqual({ count: 2, extra: 'kept' });
+  });
+
+  it('refuses a schema ajv cannot compile, naming the service and the reason', () => {
+    expect(() =>
+      compiler().compile('s.typo', { name: 's.typo', arguments: { type: 'object', requird: ['a'] } }),
+    ).toThrow(/^Invalid arguments schema for service s\.typo: strict mode: unknown keyword: "requird"$/);
+  });
+
+  it('compiles a 2020-12 schema with the 2020-12 dialect, and a draft-07 one without it', async () => {
+    const tuple = { type: 'array', prefixItems: [{ type: 'integer' }] };
+    const contracts = compiler().compile('s.2020', {
+      name: 's.2020',
+      arguments: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...tuple },
+    });
+    expect(await contracts.arguments!.validate([1], 's.2020')).toEqual([1]);
+    expect(() => compiler().compile('s.07', { name: 's.07', arguments: tuple })).toThrow(
+      /Invalid arguments schema for service s\.07: strict mode: unknown keyword: "prefixItems"/,
+    );
+  });
+
+  it('reuses one $id for the same schema and refuses it for a different one', () => {
+    const c = compiler();
+    const schema = { $id: 'urn:servus:greet', type: 'object' };
+    c.compile('s.one', { name: 's.one', arguments: schema });
+    expect(() => c.compile('s.two', { name: 's.two', arguments: { ...schema } })).not.toThrow();
+    expect(() => c.compile('s.three', { name: 's.three', arguments: { ...schema, type: 'string' } })).toThrow(
+      'Invalid arguments schema for service s.three: $id urn:servus:greet is already used by a different schema',
+    );
+  });
+});

@@ -1,0 +1,66 @@
+// @ts-check
+/**
+ * Mutation testing of the library's core (see docs/contributing.md, "Mutation testing").
+ * One area a run: `npm run mutate -- <area>` or `STRYKER_AREA=<area> npx stryker run`; each area is
+ * mutated against its own unit specs only (no Redis, no PostgreSQL), so a run is a few minutes.
+ * `npm run mutate` with no area runs every area one after the other (scripts/mutate.sh).
+ */
+const src = 'libs/servus/src';
+
+/** @type {Record<string, { mutate: string[]; specs: string[] }>} */
+const areas = {
+  rescue: { mutate: [`${src}/rescue/**/*.ts`], specs: ['rescue/[a-z.-]+'] },
+  response: { mutate: [`${src}/response/**/*.ts`], specs: ['response/[a-z.-]+'] },
+  redact: { mutate: [`${src}/execution/redact.ts`], specs: ['execution/redact'] },
+  // async/ in two runs: the pure parsers and walkers (light specs), then what builds and reads jobs.
+  'async-codec': {
+    mutate: [`${src}/async/job-payload.codec.ts`, `${src}/async/job-options.ts`, `${src}/util/duration.ts`],
+    specs: ['async/job-payload.codec', 'async/job-options', 'util/duration'],
+  },
+  'async-jobs': {
+    mutate: [`${src}/async/job-request.ts`, `${src}/async/failed-job-response.ts`],
+    specs: ['async/job-request', 'async/failed-job-response'],
+  },
+  validation: { mutate: [`${src}/validation/**/*.ts`], specs: ['validation/[a-z-]+'] },
+  service: { mutate: [`${src}/service/**/*.ts`], specs: ['service/[a-z.-]+'] },
+  events: { mutate: [`${src}/events/**/*.ts`], specs: ['events/[a-z.-]+'] },
+  globalid: { mutate: [`${src}/globalid/**/*.ts`], specs: ['globalid/[a-z.-]+'] },
+  'module-options': {
+    mutate: [`${src}/module/servus-options.validation.ts`],
+    specs: ['module/servus-options.validation', 'module/servus.module'],
+  },
+};
+
+const name = process.env.STRYKER_AREA ?? 'rescue';
+const area = areas[name];
+if (!area) throw new Error(`unknown STRYKER_AREA "${name}"; one of: ${Object.keys(areas).join(', ')}`);
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'jest',
+  plugins: ['@stryker-mutator/jest-runner'],
+  coverageAnalysis: 'perTest',
+  // The machine has 2 cores shared with other work: at most 2 test runners (STRYKER_CONCURRENCY=1 for one).
+  concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  timeoutMS: 20000,
+  // STRYKER_IGNORE_STATIC=1 skips static mutants (module-level constants, decorators run at load): each of
+  // them reloads every module of the area's specs, most of a run's time. The report counts them as ignored.
+  ignoreStatic: process.env.STRYKER_IGNORE_STATIC === '1',
+  mutate: [...area.mutate, '!**/*.spec.ts', '!**/__fixtures__/**'],
+  jest: {
+    projectType: 'custom',
+    configFile: 'jest.config.js',
+    enableFindRelatedTests: false,
+    config: {
+      roots: ['<rootDir>/libs/servus/src'],
+      testRegex: `libs/servus/src/(${area.specs.join('|')})\\.spec\\.ts$`,
+    },
+  },
+  ignorePatterns: ['/apps', '/bench', '/test', '/docs', '/reports', '/coverage', '/dist'],
+  tempDirName: '.stryker-tmp',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  incremental: false,
+  cleanTempDir: 'always',
+};
