@@ -114,6 +114,8 @@ export class OutboxDispatcher implements AsyncDispatcher {
   }
 
   async result(job: JobRef, timeoutMs: number): Promise<ServiceResponse> {
+    // Without an outbox nothing can be pending: the wait is BullMQ's alone, with the caller's whole timeout.
+    if (!this.store) return this.bullmq.result(job, timeoutMs);
     const deadline = Date.now() + timeoutMs;
     while (await this.pending(job)) {
       if (Date.now() >= deadline)
