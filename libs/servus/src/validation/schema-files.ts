@@ -11,12 +11,14 @@ let root: string | undefined;
  * The application's root directory: the nearest directory holding a package.json (outside
  * node_modules), going up from the entry script (`require.main`, else `process.argv[1]`).
  * `node dist/main.js` run from dist/, from /, or by a process manager finds the same root.
- * Without an entry script (a REPL) or a package.json above it, it is the working directory.
+ * Without an entry script (a REPL), with an entry script that is a tool's (inside node_modules:
+ * jest, vitest, ts-node, the Nest CLI, all started from the project), or without a package.json
+ * above it, it is the working directory.
  */
 export function applicationRoot(): string {
   if (root !== undefined) return root;
   const entry = require.main?.filename ?? process.argv[1];
-  if (!entry) return (root = process.cwd());
+  if (!entry || resolve(entry).split(sep).includes('node_modules')) return (root = process.cwd());
   const start = dirname(resolve(entry));
   for (let dir = start; ; dir = dirname(dir)) {
     if (!dir.split(sep).includes('node_modules') && existsSync(join(dir, 'package.json'))) return (root = dir);

@@ -13,8 +13,8 @@ export interface ValidationModuleOptions {
   /**
    * Directory of file-based schemas (`<dir>/<service path>/arguments.json`). Default
    * 'schemas/services'. An absolute path is used as it is; a relative one is resolved against the
-   * application root (the nearest directory with a package.json above the entry script), never
-   * against the working directory.
+   * application root (the nearest directory with a package.json above the entry script; the
+   * working directory when the entry script is a tool's inside node_modules, as jest or vitest).
    */
   schemasDir?: string;
   /**
