@@ -8,132 +8,38 @@ const folders = (...names) => `${SRC}(${names.join('|')})/`;
 /** Entry files re-export (the package.json exports map points at them): they sit in no layer. */
 const ENTRIES = `${SRC}((testing|metrics|health|dashboard)/index|testing/jest-setup)\\.ts$`;
 
-/** Each layer, with the folders it must not import (everything above it). */
-const layers = [
+/**
+ * Each layer at its level: a layer must not import the folders of higher levels, nor the
+ * siblings named in `alsoNot` (layers of one level that are independent of each other).
+ */
+const levels = [
+  { name: 'leaves', level: 0, from: ['response', 'util'] },
+  { name: 'definitions', level: 1, from: ['service', 'rescue', 'validation'], alsoNot: ['tracing'] },
+  { name: 'tracing', level: 1, from: ['tracing'], alsoNot: ['service', 'rescue', 'validation'] },
+  { name: 'execution', level: 2, from: ['execution'] },
+  { name: 'events', level: 3, from: ['events'], alsoNot: ['metrics', 'health', 'dashboard'] },
+  // Leaf entries depend on ports and public types only: never on events or an adapter, nor on each other.
   {
-    name: 'leaves',
-    from: ['response', 'util'],
-    above: [
-      'service',
-      'rescue',
-      'validation',
-      'execution',
-      'tracing',
-      'events',
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'metrics',
-      'health',
-      'dashboard',
-      'module',
-      'cli',
-    ],
-  },
-  {
-    name: 'definitions',
-    from: ['service', 'rescue', 'validation'],
-    above: [
-      'execution',
-      'tracing',
-      'events',
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'metrics',
-      'health',
-      'dashboard',
-      'module',
-      'cli',
-    ],
-  },
-  {
-    name: 'tracing',
-    from: ['tracing'],
-    above: [
-      'service',
-      'rescue',
-      'validation',
-      'execution',
-      'events',
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'metrics',
-      'health',
-      'dashboard',
-      'module',
-      'cli',
-    ],
-  },
-  {
-    name: 'execution',
-    from: ['execution'],
-    above: [
-      'events',
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'metrics',
-      'health',
-      'dashboard',
-      'module',
-      'cli',
-    ],
-  },
-  {
-    name: 'events',
-    from: ['events'],
-    above: [
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'metrics',
-      'health',
-      'dashboard',
-      'module',
-      'cli',
-    ],
+    name: 'leaf entries',
+    level: 3,
+    from: ['metrics', 'health', 'dashboard'],
+    alsoNot: ['events', 'metrics', 'health', 'dashboard'],
   },
   {
     name: 'adapters',
+    level: 4,
     from: ['async', 'flow', 'outbox', 'globalid', 'testing', 'http'],
-    above: ['metrics', 'health', 'dashboard', 'module', 'cli'],
+    alsoNot: ['metrics', 'health', 'dashboard'],
   },
-  {
-    name: 'leaf entries',
-    from: ['metrics', 'health', 'dashboard'],
-    above: [
-      'async',
-      'flow',
-      'outbox',
-      'globalid',
-      'testing',
-      'http',
-      'events',
-      'module',
-      'cli',
-      'metrics',
-      'health',
-      'dashboard',
-    ],
-  },
+  { name: 'top', level: 5, from: ['module', 'cli'] },
 ];
+const layers = levels
+  .filter(({ name }) => name !== 'top')
+  .map(({ name, level, from, alsoNot = [] }) => ({
+    name,
+    from,
+    above: [...levels.filter((other) => other.level > level).flatMap((other) => other.from), ...alsoNot],
+  }));
 
 module.exports = {
   forbidden: [
