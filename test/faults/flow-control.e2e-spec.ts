@@ -218,4 +218,44 @@ describe('flow control across two worker processes', () => {
     // marker for it, the other worker notices only at the end of its idle block (10 s at most, BullMQ's cap).
     expect(resumedAfterMs).toBeLessThanOrEqual(LEASE_MS + 10_000 + 1000);
   }, 60_000);
+
+  it('a killed holder that had taken the wake-up of the job waiting for its slot: the key still runs within the lease', async () => {
+    // Two idle workers. The first job of M runs long on one of them (H), which then blocks for the queue's next job
+    // again at once; the other (N), idle for longer, is first in line for it and takes the second job of M. N's
+    // fetch loop asks for its own next job before that second job is parked, so the wake-up of the parked job (a
+    // BullMQ delayed job timed to the expiry of H's lease) goes to H, the only worker then waiting. H is killed
+    // holding the slot and that wake-up: N must still start the second job once the lease has run out.
+    if (harness.workers.filter((worker) => worker.child.exitCode === null && !worker.child.signalCode).length < 2)
+      await harness.startWorker({ FLOW_LEASE_MS: String(LEASE_MS), SERVUS_CONCURRENCY: '10' });
+    const startedM = async () =>
+      (await runs('fixtures.flow-keyed'))
+        .filter((run) => run.key === 'M' && run.start)
+        .sort((a, b) => a.start - b.start);
+    const [first] = await enqueue(FlowKeyed, 'M', 1, 60_000);
+    await eventually(async () => (await startedM()).length === 1, 30_000, 'the first job of M to start');
+    const holder = (await startedM())[0];
+    const [second] = await executor.callAsyncMany([{ service: FlowKeyed, args: { key: 'M', n: 1, ms: 0 } }]);
+    await eventually(
+      async () => (await executor.status(second))?.state === 'delayed',
+      10_000,
+      'the second job of M to be parked',
+    );
+    const victim = harness.workers.find((worker) => worker.child.pid === holder.pid)!;
+    expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+    const killedAt = Date.now();
+    const leaseExpiry = Number(
+      await harness.redis.zscore(`${harness.prefix}:flow:fixtures.flow-keyed:c:M`, `default:${first.jobId}`),
+    );
+    await eventually(async () => (await startedM()).length === 2, 15_000, 'the second job of M to start');
+    const next = (await startedM())[1];
+    faultSummary('flow: SIGKILL of a slot holder that had taken the wake-up marker (lease 3000 ms)', 'SIGKILL', {
+      leaseExpiresAfterKillMs: leaseExpiry - killedAt,
+      resumedAfterMs: next.start - killedAt,
+      resumedOnPid: next.pid === holder.pid ? 'the killed one' : 'the other worker',
+    });
+    expect(next.pid).not.toBe(holder.pid);
+    expect(leaseExpiry - killedAt).toBeLessThanOrEqual(LEASE_MS);
+    // The lease, plus the wake-up's jitter and one look of the survivors' watch for overdue delayed jobs.
+    expect(next.start - killedAt).toBeLessThanOrEqual(LEASE_MS + 1000);
+  }, 60_000);
 });
