@@ -214,9 +214,9 @@ describe('flow control across two worker processes', () => {
     // The slot is not leaked beyond the lease: it runs out at most LEASE_MS after the kill.
     expect(leaseExpiry).toBeGreaterThan(0);
     expect(leaseExpiry - killedAt).toBeLessThanOrEqual(LEASE_MS);
-    // Then the head of K's line, delayed to that expiry, runs: when the dead worker had taken BullMQ's wake-up
-    // marker for it, the other worker notices only at the end of its idle block (10 s at most, BullMQ's cap).
-    expect(resumedAfterMs).toBeLessThanOrEqual(LEASE_MS + 10_000 + 1000);
+    // Then the head of K's line, delayed to that expiry, runs on the other worker, even when the dead worker had
+    // taken its wake-up (the next test forces that case): the lease, the wake-up's jitter and one look for lost ones.
+    expect(resumedAfterMs).toBeLessThanOrEqual(LEASE_MS + 1000);
   }, 60_000);
 
   it('a killed holder that had taken the wake-up of the job waiting for its slot: the key still runs within the lease', async () => {

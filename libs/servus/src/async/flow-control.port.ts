@@ -24,6 +24,11 @@ export interface FlowControl {
    * without using an attempt and rejects with BullMQ's DelayedError.
    */
   admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket>;
+  /**
+   * How often a worker looks for a due delayed job whose wake-up was lost with a killed worker (see
+   * LostWakeupWatch): a fraction of the shortest lease; undefined when no registered service has limits.
+   */
+  lostWakeupCheckMs(): number | undefined;
 }
 
 export const FLOW_CONTROL = Symbol('servus:flow-control');

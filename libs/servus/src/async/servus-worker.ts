@@ -1,6 +1,6 @@
 import { QueueConsumerState } from '../execution/queue-health.port';
 import { AsyncModuleOptions } from './async-options.interface';
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServusWorkerOptions } from './async-options.interface';
@@ -13,6 +13,8 @@ import { ServusObservers } from '../execution/servus-observers';
 import { escapeLog } from '../util/escape-log';
 import { watchWorker } from './worker-events';
 import { ActiveJobAge } from '../execution/queue-health.port';
+import { FLOW_CONTROL, FlowControl } from './flow-control.port';
+import { LostWakeupWatch } from './lost-wakeups';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -41,7 +43,11 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly registry: ServiceRegistry,
     private readonly executor: ServusExecutor,
     private readonly observers: ServusObservers,
+    @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {}
+
+  /** With flow-limited services: the look for delayed jobs whose wake-up died with a worker. */
+  private wakeups?: LostWakeupWatch;
 
   /** One entry per queue this process consumes; empty when it is not a worker (or before boot). */
   consumers(): QueueConsumerState[] {
@@ -80,6 +86,8 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.shared = undefined;
       throw error;
     }
+    const checkMs = this.flow?.lostWakeupCheckMs();
+    if (checkMs !== undefined) (this.wakeups = new LostWakeupWatch(this.shared!, this.workers, checkMs)).start();
     for (const worker of this.workers)
       worker.run().catch((error: Error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
     this.logger.log(
@@ -167,6 +175,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async closeWorkers(): Promise<void> {
+    this.wakeups?.stop();
     if (!this.workers.length) return;
     const timeoutMs = this.settings?.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     this.logger.log(`Worker draining in-flight jobs (up to ${timeoutMs}ms)`);

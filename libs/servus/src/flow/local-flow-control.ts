@@ -28,4 +28,9 @@ export class LocalFlowControl implements FlowControl, OnApplicationBootstrap {
   admit(): Promise<FlowTicket> {
     return Promise.resolve(NO_SLOT);
   }
+
+  /** No worker and no delayed set here: nothing to watch. */
+  lostWakeupCheckMs(): undefined {
+    return undefined;
+  }
 }

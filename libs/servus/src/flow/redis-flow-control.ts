@@ -62,6 +62,21 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     return flowKeysOf(definition, args);
   }
 
+  /**
+   * A tenth of the shortest lease (between 100 ms and 1 s), so a key whose holder was killed runs again within
+   * about its lease; 1 s with rate limits only.
+   */
+  lostWakeupCheckMs(): number | undefined {
+    let ms: number | undefined;
+    for (const definition of this.registry.definitions()) {
+      const limits = limitsOf(definition);
+      if (!limits) continue;
+      const own = limits.concurrency ? Math.min(1000, Math.max(100, limits.concurrency.leaseMs / 10)) : 1000;
+      ms = Math.min(ms ?? own, own);
+    }
+    return ms;
+  }
+
   async admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket> {
     const limits = limitsOf(definition);
     if (!limits) return NO_SLOT;
