@@ -1,5 +1,5 @@
 import { AsyncReceipt, ServusExecutor } from 'nestjs-servus';
-import { FlowKeyed, FlowRated } from '../e2e/fixtures/flow-services';
+import { FlowKeyed, FlowRated, FlowStubborn } from '../e2e/fixtures/flow-services';
 import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since } from '../support/fault-summary';
 import { eventually } from '../support/redis-test-kit';
@@ -172,6 +172,40 @@ describe('flow control across two worker processes', () => {
     });
     expect(first.end - first.start).toBeGreaterThan(LEASE_MS);
     expect(second.start).toBeGreaterThanOrEqual(first.end);
+  }, 60_000);
+
+  it('a run that outlives its deadline keeps its slot until it really ends: the retry never overlaps it', async () => {
+    // Deadline 1 s, a body of 2.5 s that ignores its signal, 2 attempts: attempt 1 ends (retryable timeout) at 1 s
+    // while its body runs on; the retry must wait for that body's end, without using an attempt for the wait.
+    const [receipt] = await executor.callAsyncMany([
+      {
+        service: FlowStubborn,
+        args: { key: 'S', n: 0, ms: 2500 },
+        options: { attempts: 2, backoff: { type: 'fixed', delay: 10 } },
+      },
+    ]);
+    const bodies = async () => {
+      const byAttempt = new Map<number, { start?: number; end?: number; pid?: number }>();
+      for (const call of await harness.calls()) {
+        if (call.service !== 'fixtures.flow-stubborn') continue;
+        const { attempt } = call.args as { attempt: number };
+        const body = byAttempt.get(attempt) ?? { pid: call.pid };
+        body[call.phase] = call.at;
+        byAttempt.set(attempt, body);
+      }
+      return byAttempt;
+    };
+    await eventually(async () => (await bodies()).get(2)?.end !== undefined, 30_000, 'the second body to end');
+    const status = await executor.status(receipt);
+    const [first, second] = [(await bodies()).get(1)!, (await bodies()).get(2)!];
+    faultSummary('flow: a body that ignores its 1 s deadline (2.5 s), limit 1 per key, 2 attempts', 'nothing', {
+      firstBodyMs: first.end! - first.start!,
+      secondStartedAfterFirstEndedMs: second.start! - first.end!,
+      job: `${status?.state}, attemptsMade ${status?.attemptsMade}`,
+    });
+    expect(first.end! - first.start!).toBeGreaterThanOrEqual(2500); // the body outlived its deadline
+    expect(second.start).toBeGreaterThanOrEqual(first.end!); // the retry waited for it: one run of the key at once
+    expect(status).toMatchObject({ state: 'failed', attemptsMade: 2 });
   }, 60_000);
 
   it('a worker SIGKILLed while it holds a slot: the slot frees within the lease time, and the key runs again', async () => {
