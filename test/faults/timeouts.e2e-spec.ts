@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { ServusExecutor, ServusModule } from 'nestjs-servus';
 import { ServusHealthModule } from 'nestjs-servus/health';
 import { FixturesModule, Slow } from '../e2e/fixtures/fixture-services';
+import { FaultFixturesModule, Hung } from '../e2e/fixtures/fault-fixtures';
 import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since, sleep } from '../support/fault-summary';
 import { listenLocal } from '../support/free-port';
@@ -103,4 +104,39 @@ describe('faults: deadlines of hung services', () => {
     expect(seen.some((item) => item.status === 503 && item.ageMs! > 1000)).toBe(true);
     expect(seen[seen.length - 1]).toEqual({ status: 200, ageMs: undefined });
   }, 60_000);
+
+  it('a body that ignores its deadline stays the oldest running job in readiness after its attempt has failed', async () => {
+    harness = new FaultHarness('job-age-hung');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          connection: { url: harness.redisUrl },
+          prefix: harness.prefix,
+          queues: ['default'],
+          logging: false,
+          worker: { concurrency: 1 },
+        }),
+        ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1500 }),
+        FaultFixturesModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    const url = await listenLocal(app);
+    const executor = app.get(ServusExecutor);
+    const receipt = await executor.callAsync(Hung, { id: 1 }, { attempts: 1 });
+    const failed = await waitForJob(harness.queue(), receipt.jobId, ['failed', 'completed'], 10_000);
+    await sleep(700); // past maxActiveJobAgeMs: the attempt failed at its 1 s deadline, its body still runs
+    const response = await fetch(`${url}/health/ready`);
+    const body = (await response.json()) as any;
+    faultSummary('readiness after a deadline the body ignores', 'fixtures.hung: timeout 1 s, never settles', {
+      job: `${await failed.getState()}: ${failed.failedReason}`,
+      readiness: response.status,
+      message: body.error?.worker?.message,
+    });
+    expect(failed.failedReason).toBe('ServiceTimeoutError (timeout): fixtures.hung did not finish within 1000ms');
+    expect(response.status).toBe(503);
+    expect(body.error.worker.message).toMatch(
+      new RegExp(`^job ${receipt.jobId} on default has run \\d+ms, longer than 1500ms$`),
+    );
+  }, 30_000);
 });
