@@ -52,6 +52,19 @@ describe('flow control across two worker processes', () => {
     return receipts;
   }
 
+  /** When the lease of the attempt of `jobId` holding a slot of `key` runs out (Redis's clock, ms); 0: none. */
+  async function leaseExpiryOf(key: string, jobId: string): Promise<number> {
+    const leases = await harness.redis.zrangebyscore(
+      `${harness.prefix}:flow:fixtures.flow-keyed:c:${key}`,
+      '-inf',
+      '+inf',
+      'WITHSCORES',
+    );
+    // Members are attempts: `queue:id:token`.
+    const at = leases.findIndex((member, i) => i % 2 === 0 && member.startsWith(`default:${jobId}:`));
+    return at < 0 ? 0 : Number(leases[at + 1]);
+  }
+
   /** The largest number of jobs of one key that ran at the same time. */
   function maxOverlap(items: Run[]): number {
     const edges = items.flatMap((run) => [
@@ -222,12 +235,7 @@ describe('flow control across two worker processes', () => {
     expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     const killedAt = Date.now();
     // The dead worker's lease: its expiry (Redis's clock, ms) is at most a lease after the kill, and nothing renews it.
-    const leaseExpiry = Number(
-      await harness.redis.zscore(
-        `${harness.prefix}:flow:fixtures.flow-keyed:c:K`,
-        `default:${receipts[holder.n].jobId}`,
-      ),
-    );
+    const leaseExpiry = await leaseExpiryOf('K', receipts[holder.n].jobId);
     await eventually(async () => (await startedK()).length >= 3, 4 * LEASE_MS, 'another job of K to start');
     const next = (await startedK())[2];
     const resumedAfterMs = next.start - killedAt;
@@ -277,9 +285,7 @@ describe('flow control across two worker processes', () => {
     const victim = harness.workers.find((worker) => worker.child.pid === holder.pid)!;
     expect(await victim.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
     const killedAt = Date.now();
-    const leaseExpiry = Number(
-      await harness.redis.zscore(`${harness.prefix}:flow:fixtures.flow-keyed:c:M`, `default:${first.jobId}`),
-    );
+    const leaseExpiry = await leaseExpiryOf('M', first.jobId);
     await eventually(async () => (await startedM()).length === 2, 15_000, 'the second job of M to start');
     const next = (await startedM())[1];
     faultSummary('flow: SIGKILL of a slot holder that had taken the wake-up marker (lease 3000 ms)', 'SIGKILL', {

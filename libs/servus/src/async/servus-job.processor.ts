@@ -53,6 +53,9 @@ export class ServusJobProcessor {
   /** Jobs running in this process, by `queue:id`, for cancel(). */
   private readonly running = new Map<string, RunningJob>();
 
+  /** Bodies still running after their attempt ended at its deadline (they ignore their signal). */
+  private readonly overrunning = new Set<RunningJob>();
+
   /** `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. */
   async process(job: Job, token?: string): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
@@ -77,6 +80,7 @@ export class ServusJobProcessor {
     }
     const problem = this.integrityProblem(job, call.service, definition);
     if (problem) throw this.refuse(job, label, problem, call.trace);
+    const run: JobRun = { job, call, definition, label, attempt };
     const traced = this.tracing.active()
       ? () =>
           // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
@@ -84,10 +88,10 @@ export class ServusJobProcessor {
             `process ${definition.name}`,
             SpanKind.CONSUMER,
             { 'servus.service': definition.name, ...jobAttributes(job, attempt) },
-            () => this.run(job, call, definition, label, attempt),
+            () => this.run(run),
             this.tracing.extract(call.trace),
           )
-      : () => this.run(job, call, definition, label, attempt);
+      : () => this.run(run);
     if (!this.flow || !hasFlowLimits(definition)) return traced();
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError.
     const ticket = await this.flow.admit(definition, job, token, call.flow ?? {});
@@ -95,7 +99,11 @@ export class ServusJobProcessor {
       return await traced();
     } finally {
       // Not awaited: the service has ended, so the slot may go; the job completes meanwhile (one round trip fewer).
-      void ticket.release();
+      // A body still running past its deadline keeps the slot (renewed) until it settles: its retry, or another job
+      // of its key, must not run beside it.
+      const release = () => void ticket.release();
+      if (run.overrun) void run.overrun.then(release);
+      else release();
     }
   }
 
@@ -130,13 +138,8 @@ export class ServusJobProcessor {
     return error;
   }
 
-  private async run(
-    job: Job,
-    call: ReturnType<typeof decodePayload>,
-    definition: ServiceDefinition,
-    label: string,
-    attempt: number,
-  ): Promise<SerializedResponse> {
+  private async run(jobRun: JobRun): Promise<SerializedResponse> {
+    const { job, call, definition, label, attempt } = jobRun;
     const key = `${job.queueName}:${job.id}`;
     const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
     this.running.set(key, context);
@@ -147,7 +150,8 @@ export class ServusJobProcessor {
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       const args = call.gids ? await this.globalIds.decode(call.args, this.limits.maxGlobalIds) : call.args;
       // The job's data is this process's own fresh copy: validation fills defaults in place.
-      const run = { definition, args, label, context, logged: call.args, owned: true };
+      const overrun = (settled: Promise<void>) => (jobRun.overrun = settled);
+      const run = { definition, args, label, context, logged: call.args, owned: true, overrun };
       response = call.context
         ? await ServusContext.run(call.context, () => this.pipeline.run(run))
         : await this.pipeline.run(run);
@@ -165,12 +169,23 @@ export class ServusJobProcessor {
       throw error;
     } finally {
       this.running.delete(key);
+      // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
+      if (jobRun.overrun) this.overrun(context, jobRun.overrun);
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();
   }
 
-  /** The job that has run longest in this process. */
+  private overrun(context: RunningJob, settled: Promise<void>): void {
+    this.overrunning.add(context);
+    this.logger.warn(
+      `${context.service} job ${escapeLog(context.job.id, 200)} on ${context.job.queue}, attempt ${context.job.attempt} ` +
+        'goes on past its deadline (it ignores its signal); it keeps its flow slot until it ends',
+    );
+    void settled.then(() => this.overrunning.delete(context));
+  }
+
+  /** The job that has run longest in this process (a body past its deadline included). */
   oldestActiveJob(): ActiveJobAge | undefined {
     let oldest: RunningJob | undefined;
     // Map order is start order: the first entry is the oldest.
@@ -178,6 +193,7 @@ export class ServusJobProcessor {
       oldest = running;
       break;
     }
+    for (const running of this.overrunning) if (!oldest || running.startedAt < oldest.startedAt) oldest = running;
     if (!oldest) return undefined;
     const { id, queue } = oldest.job;
     return { queue, jobId: id, service: oldest.service, ageMs: Date.now() - oldest.startedAt };
@@ -185,7 +201,8 @@ export class ServusJobProcessor {
 
   /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
   runningJobs(): string[] {
-    return [...this.running.keys()];
+    const past = [...this.overrunning].map((running) => `${running.job.queue}:${running.job.id}`);
+    return [...this.running.keys(), ...past];
   }
 
   /** A job of this process lost its lock: its signal aborts with `reason` (it is not cancelled: it may run again). */
@@ -206,6 +223,16 @@ export class ServusJobProcessor {
     this.logger.error(`${label} failed without retry: ${escapeLog(reason)}`);
     return new UnrecoverableError(reason);
   }
+}
+
+/** One attempt of a job in this process; `overrun` once its body outlives its deadline (settles when the body does). */
+interface JobRun {
+  job: Job;
+  call: ReturnType<typeof decodePayload>;
+  definition: ServiceDefinition;
+  label: string;
+  attempt: number;
+  overrun?: Promise<void>;
 }
 
 /** A foreign name in a reason: JSON-quoted and cut, never raw. */

@@ -10,6 +10,8 @@ import {
   ServusModule,
   ServusModuleOptions,
 } from 'nestjs-servus';
+import { runWithDeadline } from './call-deadline';
+import { ServiceResponse } from '../response/service-response';
 
 /** Never finishes on its own: it ends only when its signal aborts, and records why. */
 abstract class Hanging extends ServiceBase<Record<string, never>, never> {
@@ -97,5 +99,40 @@ describe('service timeouts in call()', () => {
     await expect(boot({ defaultTimeout: 0 })).rejects.toThrow(
       'ServusModule: defaultTimeout must be a positive duration, got 0',
     );
+  });
+});
+
+describe('runWithDeadline: a body that outlives its deadline', () => {
+  it('tells `overrun` at the deadline, with a promise that settles only when the body does', async () => {
+    let finish!: () => void;
+    const body = new Promise<void>((resolve) => (finish = resolve));
+    let settled: Promise<void> | undefined;
+    let bodyDone = false;
+    const result = await runWithDeadline(
+      { name: 'deadline.stubborn', timeoutMs: 20, overrun: (promise) => void (settled = promise) },
+      () => body.then(() => 'late'),
+    );
+    expect((result as ServiceResponse).success).toBe(false);
+    expect((result as { error: Error }).error.message).toBe('deadline.stubborn did not finish within 20ms');
+    expect(settled).toBeDefined();
+    void settled!.then(() => (bodyDone = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(bodyDone).toBe(false);
+    finish();
+    await settled;
+    expect(bodyDone).toBe(true);
+  });
+
+  it('a rejecting body settles the overrun promise too, and a body done in time never calls it', async () => {
+    let settled: Promise<void> | undefined;
+    await runWithDeadline(
+      { name: 'x', timeoutMs: 10, overrun: (promise) => void (settled = promise) },
+      () => new Promise((_resolve, reject) => setTimeout(() => reject(new Error('late failure')), 40)),
+    );
+    await expect(settled).resolves.toBeUndefined();
+    const overrun = jest.fn();
+    await expect(runWithDeadline({ name: 'y', timeoutMs: 50, overrun }, () => 'fast')).resolves.toBe('fast');
+    await new Promise((resolve) => setTimeout(resolve, 70));
+    expect(overrun).not.toHaveBeenCalled();
   });
 });

@@ -32,35 +32,53 @@ export class CallDeadlines {
   }
 }
 
+/** A deadline to run a call under. */
+export interface Deadline {
+  /** The service's name, for the timeout's message. */
+  name: string;
+  timeoutMs: number;
+  /** The caller's context: its signal aborts the call too. */
+  context?: CallContext;
+  /**
+   * Told when the call is still running at the deadline, with a promise that resolves once it settles:
+   * a worker keeps what the run holds (its flow slot, its place among running jobs) until then.
+   */
+  overrun?: (settled: Promise<void>) => void;
+}
+
 /**
  * Runs `call` with a signal that aborts at `timeoutMs` (or when the caller's own signal does),
  * and resolves to a ServiceTimeoutError failure at the deadline if `call` has not settled. The
  * service may go on in the background (cancellation is cooperative) but no longer holds its
- * caller, nor a worker's slot.
+ * caller, nor a worker's BullMQ slot; `overrun` hears of it.
  */
-export async function runWithDeadline(
-  name: string,
-  timeoutMs: number,
-  context: CallContext | undefined,
-  call: (context: CallContext) => unknown,
-): Promise<unknown> {
+export async function runWithDeadline(deadline: Deadline, call: (context: CallContext) => unknown): Promise<unknown> {
+  const { name, timeoutMs, context } = deadline;
   const controller = new AbortController();
   const outer = context?.signal;
   const follow = () => controller.abort(outer!.reason);
   if (outer?.aborted) follow();
   else outer?.addEventListener('abort', follow, { once: true });
   let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<ServiceResponse>((resolve) => {
+  let running: Promise<unknown> | undefined;
+  const ended = new Promise<ServiceResponse>((resolve) => {
     timer = setTimeout(() => {
       const error = new ServiceTimeoutError(`${name} did not finish within ${timeoutMs}ms`);
       // Resolved before the abort: a service that rejects on abort (synchronously) must not win the race.
       resolve(ServiceResponse.failure(error));
+      deadline.overrun?.(
+        running!.then(
+          () => undefined,
+          () => undefined,
+        ),
+      );
       controller.abort(error);
     }, timeoutMs);
   });
   try {
+    running = Promise.resolve(call({ job: context?.job, signal: controller.signal }));
     // race() observes both: a call that rejects after the deadline is not an unhandled rejection.
-    return await Promise.race([call({ job: context?.job, signal: controller.signal }), deadline]);
+    return await Promise.race([running, ended]);
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', follow);

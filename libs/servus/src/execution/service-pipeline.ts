@@ -20,6 +20,8 @@ export interface PipelineCall {
   logged?: unknown;
   /** `args` is a fresh copy nobody else holds (a job's decoded data): validation may fill defaults into it. */
   owned?: boolean;
+  /** Told when the service is still running at its deadline (see `Deadline.overrun`). */
+  overrun?: (settled: Promise<void>) => void;
 }
 
 /**
@@ -73,7 +75,7 @@ export class ServicePipeline {
       try {
         // `args` passed the service's contract (or it declares none): it is what `call` takes.
         result = timeoutMs
-          ? await runWithDeadline(definition.name, timeoutMs, context, (timed) =>
+          ? await runWithDeadline({ name: definition.name, timeoutMs, context, overrun: call.overrun }, (timed) =>
               definition.instance.call(args as never, timed),
             )
           : await definition.instance.call(args as never, context);

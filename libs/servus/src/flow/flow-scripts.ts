@@ -3,7 +3,10 @@
  * clocks agree on leases and windows. The keys of one call share the module prefix's hash tag:
  * on a cluster they live in one slot.
  *
- * Keys of a (service, key): `holders` a ZSET of running jobs scored by lease expiry (ms);
+ * Members: a job is `queue:id` (in a line, and for a slot reserved for it); an attempt holding a slot is
+ * `queue:id:token` (its lock token), so a retry of a job is not the attempt before it, which may still run.
+ *
+ * Keys of a (service, key): `holders` a ZSET of running attempts and reserved slots scored by lease expiry (ms);
  * `parked` a ZSET of jobs waiting for a slot scored by when they first parked (us), FIFO;
  * `starts` a ZSET of grants in the rate window (ms); `next` the next free start time of the rate schedule.
  */
@@ -15,9 +18,9 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 `;
 
 /**
- * KEYS holders, parked, starts, next; ARGV member, limit (0: none), leaseMs, max (0: none), windowMs, spacingMs,
- * idleMs (how long a parked job behind the head of its line waits before it looks again).
- * Returns {0, 0, head?} granted (the lease taken, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
+ * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
+ * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again), holder (the attempt).
+ * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
  * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
  * rate (woken: the next parked job, given the slot reserved for this one).
  */
@@ -66,7 +69,9 @@ if max > 0 then
   redis.call('PEXPIRE', KEYS[3], math.ceil(window))
 end
 if limit > 0 then
-  redis.call('ZADD', KEYS[1], now + leaseMs, member)
+  -- A slot reserved for the job (it was woken) becomes its attempt's lease.
+  redis.call('ZREM', KEYS[1], member)
+  redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[8])
   redis.call('PEXPIRE', KEYS[1], leaseMs)
   redis.call('ZREM', KEYS[2], member)
   -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
@@ -77,7 +82,7 @@ return {0, 0}
 `;
 
 /**
- * KEYS holders, parked; ARGV member, limit, leaseMs. Frees the member's slot and pops as many
+ * KEYS holders, parked; ARGV holder (the attempt), limit, leaseMs. Frees the attempt's slot and pops as many
  * parked jobs as slots are free (expired leases count as free), reserving a slot for each: the
  * caller puts them back in their queue, and a job of the key that reaches a worker first parks
  * behind them (the line stays FIFO).
@@ -97,7 +102,7 @@ if #woken > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return woken
 `;
 
-/** KEYS holders; ARGV member, leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */
+/** KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */
 export const RENEW = `${NOW}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])

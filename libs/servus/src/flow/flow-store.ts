@@ -47,7 +47,8 @@ export class FlowStore {
     };
   }
 
-  async acquire(keys: FlowKeyNames, member: string, args: (number | string)[]): Promise<Verdict> {
+  /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token`); `args` as ACQUIRE reads them. */
+  async acquire(keys: FlowKeyNames, member: string, holder: string, args: (number | string)[]): Promise<Verdict> {
     const [code, waitMs, head] = await this.redis().servusFlowAcquire(
       keys.holders,
       keys.parked,
@@ -55,6 +56,7 @@ export class FlowStore {
       keys.next,
       member,
       ...args,
+      holder,
     );
     return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
   }
@@ -63,8 +65,8 @@ export class FlowStore {
    * Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue. A woken
    * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
    */
-  async release(keys: FlowKeyNames, member: string, limit: number, leaseMs: number): Promise<void> {
-    let woken = await this.redis().servusFlowRelease(keys.holders, keys.parked, member, limit, leaseMs);
+  async release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
+    let woken = await this.redis().servusFlowRelease(keys.holders, keys.parked, holder, limit, leaseMs);
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
       const gone = woken.filter((_item, i) => !promoted[i]);
@@ -74,8 +76,8 @@ export class FlowStore {
     }
   }
 
-  renew(holders: string, member: string, leaseMs: number): Promise<number> {
-    return this.redis().servusFlowRenew(holders, member, leaseMs);
+  renew(holders: string, holder: string, leaseMs: number): Promise<number> {
+    return this.redis().servusFlowRenew(holders, holder, leaseMs);
   }
 
   /** Whether a parked job is still waiting for its slot (false: a release woke it). */

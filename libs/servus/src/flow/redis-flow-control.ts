@@ -1,4 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DelayedError, Job } from 'bullmq';
 import { FlowControl, FlowKeys, FlowTicket } from '../async/flow-control.port';
 import { QueueNames } from '../async/queue-names';
@@ -82,8 +83,10 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     if (!limits) return NO_SLOT;
     const names = this.store.keyNames(definition.name, keys.c, keys.r);
     const member = `${job.queueName}:${job.id}`;
+    // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
+    const holder = `${member}:${token ?? randomUUID()}`;
     const { concurrency, rate } = limits;
-    const verdict = await this.store.acquire(names, member, [
+    const verdict = await this.store.acquire(names, member, holder, [
       concurrency?.limit ?? 0,
       concurrency?.leaseMs ?? 0,
       rate?.max ?? 0,
@@ -94,18 +97,18 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     if (verdict.outcome === 'granted') {
       if (!concurrency) return NO_SLOT;
       if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-      return this.hold(names, member, concurrency);
+      return this.hold(names, holder, concurrency);
     }
     throw await this.postpone(definition, job, token, names, member, verdict, limits);
   }
 
-  private hold(names: FlowKeyNames, member: string, concurrency: NonNullable<FlowLimits['concurrency']>): FlowTicket {
-    const lease = this.renewer.hold(names.holders, member, concurrency.leaseMs);
+  private hold(names: FlowKeyNames, holder: string, concurrency: NonNullable<FlowLimits['concurrency']>): FlowTicket {
+    const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs);
     let released: Promise<void> | undefined;
     const release = async () => {
       this.renewer.drop(lease);
       // Redis unreachable: the lease runs out by itself.
-      await this.store.release(names, member, concurrency.limit, concurrency.leaseMs).catch(() => undefined);
+      await this.store.release(names, holder, concurrency.limit, concurrency.leaseMs).catch(() => undefined);
     };
     return {
       release: () => {
