@@ -24,7 +24,8 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
  * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
  * rate (woken: the next parked job, given the slot reserved for this one).
  */
-export const ACQUIRE = `${NOW}
+const ACQUIRE = `
+local function acquire(KEYS, ARGV)
 local member = ARGV[1]
 local limit = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
@@ -79,6 +80,7 @@ if limit > 0 then
   if head[1] then return {0, 0, head[1]} end
 end
 return {0, 0}
+end
 `;
 
 /**
@@ -87,7 +89,8 @@ return {0, 0}
  * caller puts them back in their queue, and a job of the key that reaches a worker first parks
  * behind them (the line stays FIFO).
  */
-export const RELEASE = `${NOW}
+const RELEASE = `
+local function release(KEYS, ARGV)
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
@@ -100,6 +103,40 @@ for i = 1, #popped, 2 do
 end
 if #woken > 0 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
 return woken
+end
+`;
+
+/**
+ * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
+ * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
+ * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
+ * one's answer, in order. The operations run one after the other on Redis's clock; each gets its own
+ * microsecond (TIME plus its index), so jobs parked by one batch keep the batch's order in their line.
+ */
+export const BATCH = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local baseUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local nowUs = baseUs
+${ACQUIRE}
+${RELEASE}
+local results = {}
+local k = 1
+local a = 2
+for i = 1, tonumber(ARGV[1]) do
+  nowUs = baseUs + i - 1
+  if ARGV[a] == 'a' then
+    results[i] = acquire({KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]},
+      {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
+    k = k + 4
+    a = a + 9
+  else
+    results[i] = release({KEYS[k], KEYS[k + 1]}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
+    k = k + 2
+    a = a + 4
+  end
+end
+return results
 `;
 
 /** KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */

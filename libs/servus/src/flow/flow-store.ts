@@ -2,7 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { Logger } from '@nestjs/common';
 import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
-import { ACQUIRE, RELEASE, RENEW } from './flow-scripts';
+import { BATCH, RENEW } from './flow-scripts';
 
 /** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
 export interface FlowKeyNames {
@@ -12,16 +12,24 @@ export interface FlowKeyNames {
   next: string;
 }
 
-/** What ACQUIRE answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
+/** What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
 export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string };
 
 const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
 
 type ScriptClient = RedisClient & {
-  servusFlowAcquire(...args: (string | number)[]): Promise<[number, number, string?]>;
-  servusFlowRelease(...args: (string | number)[]): Promise<string[]>;
+  servusFlowBatch(...args: (string | number)[]): Promise<unknown[]>;
   servusFlowRenew(...args: (string | number)[]): Promise<number>;
 };
+
+/** An acquire or a release waiting for the next batch. */
+interface PendingOperation {
+  code: 'a' | 'r';
+  keys: string[];
+  args: (string | number)[];
+  resolve(answer: unknown): void;
+  reject(error: unknown): void;
+}
 
 /**
  * Flow control's Redis: one connection of its own (opened on the first job with limits), the
@@ -49,16 +57,37 @@ export class FlowStore {
 
   /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token`); `args` as ACQUIRE reads them. */
   async acquire(keys: FlowKeyNames, member: string, holder: string, args: (number | string)[]): Promise<Verdict> {
-    const [code, waitMs, head] = await this.redis().servusFlowAcquire(
-      keys.holders,
-      keys.parked,
-      keys.starts,
-      keys.next,
-      member,
-      ...args,
-      holder,
-    );
+    const [code, waitMs, head] = (await this.batched(
+      'a',
+      [keys.holders, keys.parked, keys.starts, keys.next],
+      [member, ...args, holder],
+    )) as [number, number, string?];
     return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
+  }
+
+  private pending: PendingOperation[] = [];
+
+  /**
+   * Acquires and releases asked for in one turn of the event loop go to Redis together, in one script call
+   * (BATCH), in the order they were asked for: at worker speeds several jobs start and end in the same turn.
+   */
+  private batched(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      if (this.pending.push({ code, keys, args, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const operations = this.pending;
+    this.pending = [];
+    const keys = operations.flatMap((operation) => operation.keys);
+    const args = operations.flatMap((operation) => [operation.code, ...operation.args]);
+    this.redis()
+      .servusFlowBatch(keys.length, ...keys, operations.length, ...args)
+      .then(
+        (answers) => operations.forEach((operation, i) => operation.resolve(answers[i])),
+        (error) => operations.forEach((operation) => operation.reject(error)),
+      );
   }
 
   /**
@@ -66,13 +95,14 @@ export class FlowStore {
    * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
    */
   async release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
-    let woken = await this.redis().servusFlowRelease(keys.holders, keys.parked, holder, limit, leaseMs);
+    const free = (item: string) =>
+      this.batched('r', [keys.holders, keys.parked], [item, limit, leaseMs]) as Promise<string[]>;
+    let woken = await free(holder);
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
       const gone = woken.filter((_item, i) => !promoted[i]);
       woken = [];
-      for (const item of gone)
-        woken.push(...(await this.redis().servusFlowRelease(keys.holders, keys.parked, item, limit, leaseMs)));
+      for (const item of gone) woken.push(...(await free(item)));
     }
   }
 
@@ -123,9 +153,8 @@ export class FlowStore {
   private redis(): ScriptClient {
     if (this.client) return this.client;
     const client = createRedisClient(this.options, 'worker') as ScriptClient;
-    // No auto-pipelining: measured slower here (it sends on the next tick, and acquiring is on each job's path).
-    client.defineCommand('servusFlowAcquire', { numberOfKeys: 4, lua: ACQUIRE });
-    client.defineCommand('servusFlowRelease', { numberOfKeys: 2, lua: RELEASE });
+    // No auto-pipelining: acquires and releases are batched per event-loop turn here (BATCH), one script call each.
+    client.defineCommand('servusFlowBatch', { lua: BATCH }); // the number of keys comes first: it varies
     client.defineCommand('servusFlowRenew', { numberOfKeys: 1, lua: RENEW });
     return (this.client = client);
   }
