@@ -7,6 +7,7 @@ import { ServusWorker } from 'nestjs-servus/extend';
 import {
   adminQueue,
   completions,
+  CpuPerJob,
   createBenchApp,
   env,
   fmt,
@@ -81,7 +82,8 @@ export async function runFlowBench(): Promise<{ json: Record<string, unknown>; t
           }
         : { service: 'bench.noop', args: { ...ARGS, userId: i % KEYS }, metadata: { v: 1 } };
 
-    const drain = async (name: string, count: number): Promise<number> => {
+    const cpu = new CpuPerJob();
+    const drain = async (name: string, count: number, measured = true): Promise<number> => {
       const { admin, worker } = cases[name];
       for (let done = 0; done < count; done += 1000) {
         const size = Math.min(1000, count - done);
@@ -94,14 +96,17 @@ export async function runFlowBench(): Promise<{ json: Record<string, unknown>; t
       }
       const finished = completions(worker, count);
       const t0 = performance.now();
-      await admin.resume();
-      await finished;
+      const run = async () => {
+        await admin.resume();
+        await finished;
+      };
+      await (measured ? cpu.measure(name, count, run) : run());
       const ms = performance.now() - t0;
       await admin.pause();
       return (count / ms) * 1000;
     };
 
-    for (const name of Object.keys(cases)) await drain(name, Math.min(n, 1000)); // warm-up
+    for (const name of Object.keys(cases)) await drain(name, Math.min(n, 1000), false); // warm-up
     const samples = await interleaveSamples(
       env.rounds(),
       Object.fromEntries(Object.keys(cases).map((name) => [name, () => drain(name, n)])),
@@ -110,8 +115,8 @@ export async function runFlowBench(): Promise<{ json: Record<string, unknown>; t
     const ratio = pairedRatio(samples[KEYED], samples[PLAIN]);
     console.log(
       table(`flow: draining ${n} pre-enqueued jobs a round (${env.rounds()} rounds)`, 'jobs/s', results, {
-        [PLAIN]: 'baseline',
-        [KEYED]: `keyed/plain ${fmtRatio(ratio)}`,
+        [PLAIN]: `baseline; CPU ${fmt(cpu.median(PLAIN))} us/job`,
+        [KEYED]: `keyed/plain ${fmtRatio(ratio)}; CPU ${fmt(cpu.median(KEYED))} us/job, +${fmt(cpu.pairedDelta(KEYED, PLAIN))}`,
       }),
     );
     return {
@@ -119,6 +124,7 @@ export async function runFlowBench(): Promise<{ json: Record<string, unknown>; t
         flow: {
           ...Object.fromEntries(Object.entries(results).map(([name, s]) => [name, { ...s, unit: 'jobs/s' }])),
           ratio: { [`${KEYED} / ${PLAIN}`]: ratio },
+          cpuUsPerJob: cpu.json(),
         },
       },
       targets: [
