@@ -25,7 +25,9 @@ type WatchClient = RedisClient & { servusRestoreMarker(delayed: string, marker: 
  * wait ends (up to 10 s). Flow control parks jobs as delayed jobs timed to a lease's expiry, which is exactly
  * when a holder was killed, so a worker consuming queues with flow-limited services looks every `intervalMs` for
  * a due job still delayed and puts the marker back: a blocked worker (here or in another process) wakes and
- * promotes it. One script per queue a look; nothing when no delayed job is due.
+ * promotes it. One script per queue a look; nothing when no delayed job is due. (A shorter drainDelay would not
+ * do: a worker that knows of a later delayed job, such as a parked line's long timer, blocks until that one, up
+ * to 10 s, whatever drainDelay says.)
  */
 export class LostWakeupWatch {
   private timer?: NodeJS.Timeout;
