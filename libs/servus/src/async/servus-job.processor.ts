@@ -180,7 +180,7 @@ export class ServusJobProcessor {
     this.overrunning.add(context);
     this.logger.warn(
       `${context.service} job ${escapeLog(context.job.id, 200)} on ${context.job.queue}, attempt ${context.job.attempt} ` +
-        'goes on past its deadline (it ignores its signal); it keeps its flow slot until it ends',
+        'goes on past its deadline (it ignores its signal): it counts as running, and keeps any flow slot, until it ends',
     );
     void settled.then(() => this.overrunning.delete(context));
   }
