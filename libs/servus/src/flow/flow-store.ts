@@ -82,12 +82,16 @@ export class FlowStore {
     this.pending = [];
     const keys = operations.flatMap((operation) => operation.keys);
     const args = operations.flatMap((operation) => [operation.code, ...operation.args]);
-    this.redis()
-      .servusFlowBatch(keys.length, ...keys, operations.length, ...args)
-      .then(
-        (answers) => operations.forEach((operation, i) => operation.resolve(answers[i])),
-        (error) => operations.forEach((operation) => operation.reject(error)),
-      );
+    let client: ScriptClient;
+    try {
+      client = this.redis();
+    } catch (error) {
+      return operations.forEach((operation) => operation.reject(error));
+    }
+    client.servusFlowBatch(keys.length, ...keys, operations.length, ...args).then(
+      (answers) => operations.forEach((operation, i) => operation.resolve(answers[i])),
+      (error) => operations.forEach((operation) => operation.reject(error)),
+    );
   }
 
   /**
@@ -106,7 +110,7 @@ export class FlowStore {
     }
   }
 
-  renew(holders: string, holder: string, leaseMs: number): Promise<number> {
+  async renew(holders: string, holder: string, leaseMs: number): Promise<number> {
     return this.redis().servusFlowRenew(holders, holder, leaseMs);
   }
 
@@ -152,6 +156,8 @@ export class FlowStore {
 
   private redis(): ScriptClient {
     if (this.client) return this.client;
+    // A body that outlived its deadline may settle after shutdown: its release must not open a new connection.
+    if (this.closed) throw new Error('Flow control is shut down: its lease runs out by itself');
     const client = createRedisClient(this.options, 'worker') as ScriptClient;
     // No auto-pipelining: acquires and releases are batched per event-loop turn here (BATCH), one script call each.
     client.defineCommand('servusFlowBatch', { lua: BATCH }); // the number of keys comes first: it varies
@@ -159,7 +165,10 @@ export class FlowStore {
     return (this.client = client);
   }
 
+  private closed = false;
+
   async close(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
     this.client?.disconnect();
