@@ -2,6 +2,7 @@ import { IsInt, IsString } from 'class-validator';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Ajv from 'ajv';
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
 import { readSchemaFile, schemaFile } from 'nestjs-servus/validation/schema-files';
 
@@ -149,5 +150,104 @@ describe('ContractCompiler', () => {
     expect(() => c.compile('s.three', { name: 's.three', arguments: { ...schema, type: 'string' } })).toThrow(
       'Invalid arguments schema for service s.three: $id urn:servus:greet is already used by a different schema',
     );
+  });
+});
+
+describe('ContractCompiler: checked at boot, compiled on first use', () => {
+  const compiler = () => new ContractCompiler({ schemasDir: mkdtempSync(join(tmpdir(), 'servus-schemas-')) });
+  let compile: jest.SpyInstance;
+  beforeEach(() => (compile = jest.spyOn(Ajv.prototype, 'compile')));
+  afterEach(() => jest.restoreAllMocks());
+
+  const schema = (max: number) => ({
+    type: 'object',
+    required: ['id'],
+    properties: { id: { type: 'integer' }, email: { type: 'string', format: 'email', maxLength: max } },
+  });
+
+  it('compiles no schema at boot; each on its first call, once', () => {
+    const c = compiler();
+    const one = c.compile('s.one', { name: 's.one', arguments: schema(10) }).arguments!;
+    const two = c.compile('s.two', { name: 's.two', arguments: schema(20) }).arguments!;
+    expect(compile).not.toHaveBeenCalled();
+    expect(one.validate({ id: 1 }, 's.one')).toEqual({ id: 1 });
+    expect(() => one.validate({ id: 'x' }, 'arguments for s.one')).toThrow(
+      'Invalid arguments for s.one: id must be integer (type)',
+    );
+    expect(compile).toHaveBeenCalledTimes(1);
+    expect(() => two.validate({ id: 1, email: 'a'.repeat(21) }, 'arguments for s.two')).toThrow(
+      'Invalid arguments for s.two: email must NOT have more than 20 characters (maxLength)',
+    );
+    expect(compile).toHaveBeenCalledTimes(2);
+  });
+
+  it.each<[string, Record<string, unknown>, RegExp]>([
+    [
+      'a wrong type name',
+      { type: 'object', properties: { a: { type: 'strnig' } } },
+      /^Invalid arguments schema for service s\.bad: schema is invalid: data\/properties\/a\/type must be equal to one of the allowed values/,
+    ],
+    [
+      'an unknown keyword deep inside',
+      { type: 'object', properties: { a: { type: 'array', items: { anyOf: [{ maxLenght: 2 }] } } } },
+      /^Invalid arguments schema for service s\.bad: strict mode: unknown keyword: "maxLenght"$/,
+    ],
+    [
+      'an unknown format',
+      { type: 'object', properties: { a: { type: 'string', format: 'emial' } } },
+      /^Invalid arguments schema for service s\.bad: unknown format "emial" ignored in schema at path "#\/properties\/a"$/,
+    ],
+    [
+      'a pattern that is no regular expression',
+      { type: 'object', patternProperties: { '^(': { type: 'string' } } },
+      /^Invalid arguments schema for service s\.bad: Invalid regular expression: \/\^\(\/u: Unterminated group$/,
+    ],
+    [
+      'a default at the root',
+      { type: 'object', default: {} },
+      /^Invalid arguments schema for service s\.bad: strict mode: default is ignored in the schema root$/,
+    ],
+    [
+      'an if without then or else',
+      { type: 'object', if: { required: ['a'] } },
+      /^Invalid arguments schema for service s\.bad: strict mode: "if" without "then" and "else" is ignored$/,
+    ],
+  ])('refuses %s at boot, without compiling', (_, bad, message) => {
+    expect(() => compiler().compile('s.bad', { name: 's.bad', arguments: bad })).toThrow(message);
+    expect(compile).not.toHaveBeenCalled();
+  });
+
+  it('a property named like a keyword, and enum or default values, are data, not keywords', () => {
+    const odd = {
+      type: 'object',
+      properties: { requird: { type: 'string', enum: ['x'], default: 'x' }, format: { const: { maxLenght: 1 } } },
+    };
+    expect(() => compiler().compile('s.odd', { name: 's.odd', arguments: odd })).not.toThrow();
+  });
+
+  it('a strict rule only ajv knows fails the first call, naming the service, and every call after it', () => {
+    const odd = { type: 'object', properties: { n: { type: 'number', formatMinimum: 3 } } };
+    const contract = compiler().compile('s.late', { name: 's.late', arguments: odd }).arguments!;
+    for (let i = 0; i < 2; i++)
+      expect(() => contract.validate({ n: 1 }, 'arguments for s.late')).toThrow(
+        'Invalid arguments schema for service s.late: parent schema must have dependencies of formatMinimum: format',
+      );
+  });
+
+  it('compiles a schema with a $ref at boot, so a broken reference fails the boot', () => {
+    const c = compiler();
+    const local = {
+      type: 'object',
+      definitions: { id: { type: 'integer' } },
+      properties: { id: { $ref: '#/definitions/id' } },
+    };
+    c.compile('s.ref', { name: 's.ref', arguments: local });
+    expect(compile).toHaveBeenCalledTimes(1);
+    expect(() =>
+      c.compile('s.dangling', {
+        name: 's.dangling',
+        arguments: { properties: { id: { $ref: '#/definitions/nope' } } },
+      }),
+    ).toThrow(/^Invalid arguments schema for service s\.dangling: can't resolve reference #\/definitions\/nope/);
   });
 });

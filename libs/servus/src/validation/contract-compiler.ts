@@ -10,12 +10,15 @@ import { DtoContract } from './dto.contract';
 import { JsonSchemaContract } from './json-schema.contract';
 import { readSchemaFile, resolveSchemasDir } from './schema-files';
 import { InvalidSchemaError } from './invalid-schema.error';
+import { checkSchema } from './schema-check';
 
 /** A service's contracts: argument and result, either may be absent (no validation). */
 export interface ServiceContracts {
   arguments?: Contract;
   result?: Contract;
 }
+
+type Which = 'arguments' | 'result' | 'payload';
 
 const AJV_OPTIONS: AjvOptions = {
   allErrors: true,
@@ -56,11 +59,7 @@ export class ContractCompiler {
     return this.contract(handler, 'payload', declared);
   }
 
-  private contract(
-    service: string,
-    which: 'arguments' | 'result' | 'payload',
-    declared: object | undefined,
-  ): Contract | undefined {
+  private contract(service: string, which: Which, declared: object | undefined): Contract | undefined {
     const source = declared ?? (which === 'payload' ? undefined : this.readFile(service, which));
     if (source === undefined) return undefined;
     if (typeof source === 'function') {
@@ -81,7 +80,7 @@ export class ContractCompiler {
     try {
       return new JsonSchemaContract(
         source as Record<string, unknown>,
-        this.compileSchema(source as Record<string, unknown>),
+        this.compileSchema(service, which, source as Record<string, unknown>),
       );
     } catch (error) {
       throw new InvalidSchemaError(service, which, (error as Error).message);
@@ -89,13 +88,15 @@ export class ContractCompiler {
   }
 
   /**
-   * Identical schemas (same JSON text, no `$id`) share one compiled validator: ajv's compile is
-   * the cost of boot (a few ms each), and many services declare the same shapes. A broken schema
-   * still fails here, at boot, on its first declaration.
+   * Identical schemas (same JSON text, no `$id`) share one validator. A schema is checked here,
+   * at boot (meta-schema, unknown keywords and formats: a broken schema fails the boot on its
+   * first declaration), and compiled by ajv on its first use: compiling costs a few ms a schema,
+   * which 1,000 services would pay at every boot. A schema that references others (`$ref`,
+   * `$id`) is compiled at once, so its references resolve (or fail) at boot.
    */
-  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly compiled = new Map<string, () => ValidateFunction>();
 
-  private compileSchema(schema: Record<string, unknown>): ValidateFunction {
+  private compileSchema(owner: string, which: Which, schema: Record<string, unknown>): () => ValidateFunction {
     const draft2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
     const ajv = draft2020
       ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
@@ -104,15 +105,21 @@ export class ContractCompiler {
     if (id === undefined) {
       const key = `${draft2020 ? '2020' : '07'}:${JSON.stringify(schema)}`;
       let check = this.compiled.get(key);
-      if (!check) this.compiled.set(key, (check = ajv.compile(schema as AnySchema)));
+      if (!check) {
+        const { links } = checkSchema(ajv, schema);
+        check = links
+          ? once(ajv.compile(schema as AnySchema))
+          : lazy(() => ajv.compile(schema as AnySchema), owner, which);
+        this.compiled.set(key, check);
+      }
       return check;
     }
     const known = ajv.getSchema(id);
-    if (!known) return ajv.compile(schema as AnySchema);
+    if (!known) return once(ajv.compile(schema as AnySchema));
     // One $id, one schema: reuse it only when it is the same schema, never another service's.
     if (JSON.stringify(known.schema) !== JSON.stringify(schema))
       throw new Error(`$id ${id} is already used by a different schema`);
-    return known;
+    return once(known);
   }
 
   private readFile(service: string, which: 'arguments' | 'result'): object | undefined {
@@ -125,4 +132,21 @@ function setUp<T extends Ajv>(ajv: T): T {
   // Servus schemas carry `example` (OpenAPI style) for the testing helpers.
   ajv.addKeyword({ keyword: 'example' });
   return ajv;
+}
+
+function once(check: ValidateFunction): () => ValidateFunction {
+  return () => check;
+}
+
+/** Compiled on the first call, then kept; a schema ajv still refuses then (a strict-mode rule the boot check does not know) names its owner. */
+function lazy(compile: () => ValidateFunction, owner: string, which: Which): () => ValidateFunction {
+  let check: ValidateFunction | undefined;
+  return () => {
+    if (check) return check;
+    try {
+      return (check = compile());
+    } catch (error) {
+      throw new InvalidSchemaError(owner, which, (error as Error).message);
+    }
+  };
 }

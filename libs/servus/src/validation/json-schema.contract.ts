@@ -10,17 +10,19 @@ import { ValidationDetail, validationError } from './validation-error.factory';
 export class JsonSchemaContract implements Contract {
   private readonly fillsDefaults: boolean;
 
+  /** `validator`: the compiled schema, compiled by its first call (ContractCompiler). */
   constructor(
     schema: Record<string, unknown>,
-    private readonly check: ValidateFunction,
+    private readonly validator: () => ValidateFunction,
   ) {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
   }
 
   validate(value: unknown, subject: string, owned = false): unknown {
     const data = this.fillsDefaults && !owned && value !== null && typeof value === 'object' ? copyData(value) : value;
-    if (this.check(data)) return data;
-    throw validationError(subject, (this.check.errors ?? []).map(toDetail));
+    const check = this.validator();
+    if (check(data)) return data;
+    throw validationError(subject, (check.errors ?? []).map(toDetail));
   }
 
   toJson(validated: unknown): unknown {

@@ -1,0 +1,76 @@
+import type Ajv from 'ajv';
+
+/** Keywords whose value is one subschema. */
+const ONE = [
+  'not',
+  'if',
+  'then',
+  'else',
+  'additionalItems',
+  'contains',
+  'additionalProperties',
+  'propertyNames',
+  'unevaluatedItems',
+  'unevaluatedProperties',
+  'contentSchema',
+];
+/** Keywords whose value is a list of subschemas (`items` too, in its tuple form). */
+const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
+/** Keywords whose value maps names to subschemas (`dependencies` too, for its schema entries). */
+const MAP = ['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas'];
+/** Keywords that tie a schema to others: such a schema is compiled at boot, where its references resolve. */
+const LINKS = new Set(['$ref', '$id', 'id', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor']);
+
+/**
+ * Checks a JSON Schema at boot without compiling it (compiling costs milliseconds a schema;
+ * this costs microseconds): ajv's meta-schema, then the mistakes ajv's strict mode refuses when
+ * it compiles: an unknown keyword (a typo), an unknown format, a pattern that is no regular
+ * expression, a default at the root, an `if` without `then` or `else`. Throws with ajv's own
+ * words. ajv's rarer strict rules are met when the schema is compiled, on its first use.
+ * Answers whether the schema references others (`$ref`, `$id`...): those are compiled at once.
+ */
+export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): { links: boolean } {
+  if (!ajv.validateSchema(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(ajv.errors)}`);
+  if ('default' in schema) throw new Error('strict mode: default is ignored in the schema root');
+  const state = { links: false };
+  walk(ajv, schema, '#', state);
+  return state;
+}
+
+function walk(ajv: Ajv, schema: unknown, path: string, state: { links: boolean }): void {
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
+  const node = schema as Record<string, unknown>;
+  for (const key of Object.keys(node)) {
+    if (!(key in ajv.RULES.keywords)) throw new Error(`strict mode: unknown keyword: "${key}"`);
+    if (LINKS.has(key)) state.links = true;
+  }
+  if (typeof node.format === 'string' && !(node.format in ajv.formats))
+    throw new Error(`unknown format "${node.format}" ignored in schema at path "${path}"`);
+  if (typeof node.pattern === 'string') regExp(node.pattern);
+  if (node.patternProperties && typeof node.patternProperties === 'object')
+    Object.keys(node.patternProperties).forEach(regExp);
+  if ('if' in node && !('then' in node) && !('else' in node))
+    throw new Error('strict mode: "if" without "then" and "else" is ignored');
+  for (const key of ONE) if (key in node) walk(ajv, node[key], `${path}/${key}`, state);
+  for (const key of LIST) each(ajv, node[key], `${path}/${key}`, state);
+  if (Array.isArray(node.items)) each(ajv, node.items, `${path}/items`, state);
+  else walk(ajv, node.items, `${path}/items`, state);
+  for (const key of MAP) entries(ajv, node[key], `${path}/${key}`, state);
+  if (node.dependencies && typeof node.dependencies === 'object')
+    for (const [name, value] of Object.entries(node.dependencies))
+      if (!Array.isArray(value)) walk(ajv, value, `${path}/dependencies/${name}`, state);
+}
+
+function each(ajv: Ajv, list: unknown, path: string, state: { links: boolean }): void {
+  if (Array.isArray(list)) list.forEach((item, i) => walk(ajv, item, `${path}/${i}`, state));
+}
+
+function entries(ajv: Ajv, map: unknown, path: string, state: { links: boolean }): void {
+  if (map && typeof map === 'object')
+    for (const [name, value] of Object.entries(map)) walk(ajv, value, `${path}/${name}`, state);
+}
+
+/** ajv compiles patterns as unicode regular expressions. */
+function regExp(pattern: string): void {
+  new RegExp(pattern, 'u');
+}
