@@ -1,9 +1,10 @@
-import { ConsoleLogger, Logger, LogLevel } from '@nestjs/common';
+import { ConsoleLogger, Logger, LoggerService, LogLevel } from '@nestjs/common';
 
 /** Nest's static logger state (public at runtime, not in its types). */
 interface NestLoggerState {
   staticInstanceRef?: unknown;
   logLevels?: LogLevel[];
+  isBufferAttached?: boolean;
 }
 
 const state = Logger as unknown as NestLoggerState;
@@ -25,6 +26,7 @@ export class LogLevels {
   private console?: ConsoleLogger;
   private own: unknown;
   private decided: Readonly<Record<LogLevel, boolean>> = decideAll(undefined);
+  private target?: LoggerService;
 
   isEnabled(level: LogLevel): boolean {
     return this.current()[level];
@@ -41,9 +43,23 @@ export class LogLevels {
     return this.decided;
   }
 
+  /**
+   * The application's own LoggerService (pino, winston...), to be called as Nest's `Logger`
+   * would call it (`log(message, context)`), without the Logger's per-line wrapping; undefined
+   * while Nest buffers boot lines, and for Nest's ConsoleLogger or Logger (the Logger then picks
+   * the instance). Valid for the levels last answered by `current()`.
+   */
+  direct(): LoggerService | undefined {
+    return !state.isBufferAttached && state.staticInstanceRef === this.instance ? this.target : undefined;
+  }
+
   private decide(): void {
     const instance = state.staticInstanceRef;
     this.instance = instance;
+    this.target =
+      instance && typeof instance === 'object' && !(instance instanceof ConsoleLogger) && !(instance instanceof Logger)
+        ? (instance as LoggerService)
+        : undefined;
     this.levels = state.logLevels;
     this.console = instance instanceof ConsoleLogger ? instance : undefined;
     this.decided = decideAll(instance);

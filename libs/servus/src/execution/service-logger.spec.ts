@@ -1,7 +1,7 @@
 import { ConsoleLogger, INestApplicationContext, Logger, LoggerService, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
-import { ServiceLogger } from './service-logger';
+import { format, ServiceLogger } from './service-logger';
 
 @Service({ name: 'quiet.echo' })
 class Echo extends ServiceBase<{ id: number }, { id: number }> {
@@ -10,11 +10,13 @@ class Echo extends ServiceBase<{ id: number }, { id: number }> {
   }
 }
 
-/** Every line that reaches the application's logger. */
+/** Every line that reaches the application's logger (and the context each came with). */
 class Collecting implements LoggerService {
   readonly lines: string[] = [];
-  log(message: string) {
+  readonly contexts: unknown[][] = [];
+  log(message: string, ...context: unknown[]) {
     this.lines.push(`log ${message}`);
+    this.contexts.push(context);
   }
   warn(message: string) {
     this.lines.push(`warn ${message}`);
@@ -83,9 +85,23 @@ describe('ServiceLogger: logging switched off formats no line', () => {
 
   it.each(ways)('%s: a successful call builds no call line and no success line', async (_, setup) => {
     const executor = await boot(setup);
+    const written = (['log', 'debug', 'warn', 'error'] as const).map((method) => jest.spyOn(silent, method));
     for (let i = 0; i < 3; i++) expect(await executor.call(Echo, { id: i })).toMatchObject({ success: true });
     expect(subject).not.toHaveBeenCalled();
-    for (const spy of lineMethods) expect(spy).not.toHaveBeenCalled();
+    for (const spy of [...lineMethods, ...written]) expect(spy).not.toHaveBeenCalled();
+  });
+
+  it.each<[string, number, Setup]>([
+    ["the module's logging: false", 0, ways[0][1]],
+    ["Nest's logger: false", 0, ways[1][1]],
+    ['Logger.overrideLogger(false)', 0, ways[2][1]],
+    // Failure and exception lines carry their duration: the start is read, the end only for a line that prints.
+    ['levels without log and debug', 1, ways[3][1]],
+  ])('%s: a successful call reads the clock %d time(s)', async (_, reads, setup) => {
+    const executor = await boot(setup);
+    const now = jest.spyOn(performance, 'now');
+    await executor.call(Echo, { id: 1 });
+    expect(now).toHaveBeenCalledTimes(reads);
   });
 
   it('the same calls with debug and log on format both lines (the spies see them)', async () => {
@@ -115,5 +131,76 @@ describe('ServiceLogger: logging switched off formats no line', () => {
     Logger.overrideLogger(['log']);
     await executor.call(Echo, { id: 2 });
     expect(collecting.lines).toEqual([expect.stringMatching(/^log quiet\.echo succeeded in /)]);
+  });
+});
+
+describe('ServiceLogger: where lines go', () => {
+  const saved = { instance: nest.staticInstanceRef, levels: nest.logLevels };
+  let app: INestApplicationContext | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+    jest.restoreAllMocks();
+    nest.staticInstanceRef = saved.instance;
+    nest.logLevels = saved.levels;
+  });
+
+  it("an application LoggerService gets each line as Nest's Logger would hand it (message, context), without it", async () => {
+    const collecting = new Collecting();
+    @Module({ imports: [ServusModule.forRoot({ queues: ['default'] })], providers: [Echo] })
+    class AppModule {}
+    app = await NestFactory.createApplicationContext(AppModule, { logger: collecting });
+    Logger.overrideLogger(['log', 'warn', 'error']);
+    collecting.lines.length = collecting.contexts.length = 0;
+    const viaNest = jest.spyOn(Logger.prototype, 'log');
+    await app.get(ServusExecutor).call(Echo, { id: 3 });
+    expect(collecting.lines).toEqual([expect.stringMatching(/^log quiet\.echo succeeded in \d+\.\d\dms$/)]);
+    expect(collecting.contexts).toEqual([['Servus']]);
+    expect(viaNest).not.toHaveBeenCalled();
+  });
+
+  it("while Nest buffers lines (bufferLogs), they go through Nest's Logger, so they are buffered and flushed in order", async () => {
+    const collecting = new Collecting();
+    @Module({ imports: [ServusModule.forRoot({ queues: ['default'] })], providers: [Echo] })
+    class AppModule {}
+    app = await NestFactory.createApplicationContext(AppModule, { logger: collecting, bufferLogs: true });
+    Logger.overrideLogger(['log', 'warn', 'error']);
+    Logger.flush();
+    collecting.lines.length = 0;
+    Logger.attachBuffer();
+    try {
+      await app.get(ServusExecutor).call(Echo, { id: 4 });
+      expect(collecting.lines).toEqual([]);
+    } finally {
+      Logger.flush();
+    }
+    expect(collecting.lines).toEqual([expect.stringMatching(/^log quiet\.echo succeeded in /)]);
+  });
+});
+
+describe('format (durations in log lines)', () => {
+  it('writes two decimals under 10 ms and whole milliseconds from 10 ms, as toFixed does', () => {
+    const table: Array<[number, string]> = [
+      [0, '0.00ms'],
+      [0.004, '0.00ms'],
+      [0.1, '0.10ms'],
+      [0.125, '0.13ms'],
+      [1, '1.00ms'],
+      [9.994, '9.99ms'],
+      [9.999, '10.00ms'],
+      [10, '10ms'],
+      [10.5, '11ms'],
+      [12345.678, '12346ms'],
+    ];
+    for (const [ms, text] of table) expect([ms, format(ms)]).toEqual([ms, text]);
+    // Random values: toFixed's text, but for a last digit at an exact binary half (2.675 -> 2.67 or 2.68).
+    for (let i = 0; i < 2000; i++) {
+      const ms = Math.random() * (i % 2 ? 10 : 2000);
+      const text = format(ms);
+      expect(text).toMatch(ms < 10 ? /^\d+\.\d\dms$/ : /^\d+ms$/);
+      expect(Math.abs(parseFloat(text) - parseFloat(ms.toFixed(ms < 10 ? 2 : 0)))).toBeLessThanOrEqual(
+        ms < 10 ? 0.010001 : 1,
+      );
+    }
   });
 });

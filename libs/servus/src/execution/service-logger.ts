@@ -7,6 +7,9 @@ import { Redactor } from './redactor';
 import { ServusContext } from './servus-context';
 import { escapeLog, escapeStack } from '../util/escape-log';
 
+/** What Nest's `Logger` would pass as the context of each line. */
+const CONTEXT = 'Servus';
+
 /** How many characters of a call's arguments its debug line shows, unless `logging.maxArgsLength` says otherwise. */
 export const DEFAULT_MAX_ARGS_LENGTH = 2000;
 
@@ -25,10 +28,12 @@ const OFF: Readonly<Record<LogLevel, boolean>> = Object.freeze({
  *
  * A line whose level is off is never built: the decision is Nest's levels, read once per call
  * (`begin`) and decided again only when they change (LogLevels); `logging: false` answers no at once.
+ * The clock is read only for a line that will print. A line goes straight to the application's
+ * own LoggerService when it has one (as Nest's Logger would pass it: message, then context).
  */
 @Injectable()
 export class ServiceLogger {
-  private readonly logger = new Logger('Servus');
+  private readonly logger = new Logger(CONTEXT);
   private readonly enabled: boolean;
   private readonly successLevel: 'log' | 'debug' | 'verbose';
   private readonly refusedLevel: 'error' | 'warn' | 'log' | 'debug';
@@ -47,16 +52,27 @@ export class ServiceLogger {
 
   /** The levels as of the current call: read once per call by `begin()`, then only this table is consulted. */
   private on: Readonly<Record<LogLevel, boolean>> = OFF;
+  /** Whether some outcome line may print under `on` (decided when `on` changes, not per call). */
+  private timed = false;
 
   /**
    * Reads Nest's levels for the call about to run (one check of three references; nothing at all
    * with `logging: false`), and answers whether an outcome line may be printed, so whether the
-   * call needs its duration (false: no clock read).
+   * call needs its start time (false: no clock read).
    */
   begin(): boolean {
     if (!this.enabled) return false;
-    this.on = this.levels.current();
-    return this.on.error;
+    const on = this.levels.current();
+    if (on !== this.on) {
+      this.on = on;
+      this.timed = on[this.successLevel] || on.warn || on[this.refusedLevel] || on.error;
+    }
+    return this.timed;
+  }
+
+  /** Whether `finished` prints a line for this response (if not, its duration need not be measured). */
+  logsOutcome(response: ServiceResponse): boolean {
+    return this.on[response.success ? this.successLevel : 'warn'];
   }
 
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
@@ -83,17 +99,17 @@ export class ServiceLogger {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
     if (!this.on.debug) return;
     const logged = escapeLog(safeStringify(this.redact(args)), this.maxArgsLength);
-    this.logger.debug(`${this.subject(service, label)} called with ${logged}`);
+    this.write('debug', `${this.subject(service, label)} called with ${logged}`);
   }
 
   finished(service: string, label: string | undefined, response: ServiceResponse, ms: number): void {
     if (response.success) {
       if (this.on[this.successLevel])
-        this.logger[this.successLevel](`${this.subject(service, label)} succeeded in ${format(ms)}`);
+        this.write(this.successLevel, `${this.subject(service, label)} succeeded in ${format(ms)}`);
     } else if (this.on.warn) {
       const { code, message } = response.error.apiError();
       const described = escapeLog(`${response.error.name} (${code}) ${message}`);
-      this.logger.warn(`${this.subject(service, label)} failed in ${format(ms)}: ${described}`);
+      this.write('warn', `${this.subject(service, label)} failed in ${format(ms)}: ${described}`);
     }
   }
 
@@ -103,7 +119,8 @@ export class ServiceLogger {
     if (!this.on[this.refusedLevel]) return;
     // The message quotes property names from outside (a request body, a job): escaped.
     const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    this.logger[this.refusedLevel](
+    this.write(
+      this.refusedLevel,
       `${this.subject(service, label)} refused its arguments after ${format(ms)}: ${described}`,
     );
   }
@@ -112,12 +129,25 @@ export class ServiceLogger {
     if (!this.on.error) return;
     // An error's message may quote outside data (a property name in a ValidationError): escaped, stack included.
     const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-    this.logger.error(`${this.subject(service, label)} raised ${described} after ${format(ms)}`, escapeStack(error));
+    const message = `${this.subject(service, label)} raised ${described} after ${format(ms)}`;
+    const direct = this.levels.direct();
+    if (direct) direct.error(message, escapeStack(error), CONTEXT);
+    else this.logger.error(message, escapeStack(error));
+  }
+
+  private write(level: 'verbose' | 'debug' | 'log' | 'warn', message: string): void {
+    const direct = this.levels.direct();
+    if (direct) direct[level]?.(message, CONTEXT);
+    else this.logger[level](message);
   }
 }
 
-function format(ms: number): string {
-  return `${ms.toFixed(ms < 10 ? 2 : 0)}ms`;
+/** `0.42ms`, `9.99ms`, `12ms`: as `toFixed(2)` / `toFixed(0)` write them, without their cost (a third of a success line's). */
+export function format(ms: number): string {
+  if (!(ms < 10)) return Number.isFinite(ms) ? `${Math.round(ms)}ms` : `${ms}ms`;
+  const hundredths = Math.round(ms * 100);
+  const cents = hundredths % 100;
+  return `${(hundredths - cents) / 100}.${cents < 10 ? '0' : ''}${cents}ms`;
 }
 
 function safeStringify(value: unknown): string {

@@ -126,8 +126,11 @@ export class ServicePipeline {
     response: ServiceResponse | undefined,
     error?: unknown,
   ): number {
-    const durationMs = started ? performance.now() - started : 0;
-    if (this.observers.has('callFinished')) {
+    // A success nobody logs or observes needs no second clock read.
+    const observed = this.observers.has('callFinished');
+    const durationMs =
+      started && (observed || !response || this.logger.logsOutcome(response)) ? performance.now() - started : 0;
+    if (observed) {
       const queue = context?.job?.queue;
       if (response) {
         this.observers.callFinished({
