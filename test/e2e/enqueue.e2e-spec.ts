@@ -69,6 +69,31 @@ describe('callAsync enqueueing', () => {
       expect(await job.getState()).toBe('delayed');
     });
 
+    it('stores a large payload from the text it was checked as: one serialisation, and later changes to the arguments stay out', async () => {
+      // Over a sixth of the 512 KiB limit, the size is counted on the JSON text; BullMQ stores that text.
+      const args = { id: 2, tags: ['x'.repeat(100_000), 'é'.repeat(10)] };
+      const stringify = jest.spyOn(JSON, 'stringify');
+      const pending = executor.callAsync(Echo, args);
+      args.tags.push('added after the call');
+      const receipt = await pending;
+      const ofArgs = stringify.mock.calls.filter(([value]) => (value as { args?: unknown })?.args === args);
+      stringify.mockRestore();
+      expect(ofArgs).toHaveLength(1);
+      const job = (await queue.getJob(receipt.jobId))!;
+      expect(job.data).toEqual({
+        service: 'fixtures.echo',
+        args: { id: 2, tags: ['x'.repeat(100_000), 'é'.repeat(10)] },
+        metadata: { v: 1 },
+      });
+      // Small ones are serialised by BullMQ as usual.
+      const small = await executor.callAsync(Echo, { id: 3, tags: [] });
+      expect((await queue.getJob(small.jobId))!.data).toEqual({
+        service: 'fixtures.echo',
+        args: { id: 3, tags: [] },
+        metadata: { v: 1 },
+      });
+    });
+
     it('enqueues by registered name as well as by class', async () => {
       const receipt = await executor.callAsync('fixtures.echo', { by: 'name' });
       expect(receipt).toEqual({ jobId: expect.any(String), queue: 'default', service: 'fixtures.echo' });

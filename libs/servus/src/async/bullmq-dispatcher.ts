@@ -22,6 +22,7 @@ import { responseOfFailedJob } from './failed-job-response';
 import { FinishEvents } from './finish-events';
 import { JobOutcome, readJobOutcome } from './job-outcome';
 import { waitForResult } from './result-wait';
+import { withJsonText } from './servus-queue';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -52,7 +53,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       // Bounded without a timer per call: readiness waits at most timeoutMs, and the producer's commands time out.
       const queue = await this.queues.ready(request.queue);
       await this.claimIdempotencyKey(request);
-      const job = await queue.add(service, request.payload, request.options);
+      const job = await queue.add(service, withJsonText(request.payload, request.json), request.options);
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw error;
@@ -91,7 +92,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
           const jobs = await queue.addBulk(
             indexes.map((i) => ({
               name: items[i].definition.name,
-              data: requests[i].payload,
+              data: withJsonText(requests[i].payload, requests[i].json),
               opts: requests[i].options,
             })),
           );

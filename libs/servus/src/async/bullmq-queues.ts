@@ -5,6 +5,7 @@ import { Queue } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { QueueNames } from './queue-names';
 import { CLAIM_IDEMPOTENCY_KEY } from './idempotency';
+import { ServusQueue } from './servus-queue';
 import { createRedisClient, DEFAULT_ENQUEUE_TIMEOUT_MS, RedisClient, whenReady } from './redis-connection';
 
 /**
@@ -84,7 +85,7 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
     let queue = this.queues.get(name);
     if (!queue) {
       this.client ??= this.connect();
-      queue = new Queue(name, { connection: this.client, prefix: this.queueNames.prefix });
+      queue = new ServusQueue(name, { connection: this.client, prefix: this.queueNames.prefix });
       queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }

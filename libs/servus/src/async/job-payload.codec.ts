@@ -4,7 +4,7 @@ import { ContextValues } from '../execution/servus-context';
 import type { TraceCarrier } from '../tracing/servus-tracing';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { flowKeyProblem, FlowKeys } from './flow-control.port';
-import { MAX_DEPTH_CEILING } from './payload-limits';
+import { JsonSize, MAX_DEPTH_CEILING } from './payload-limits';
 
 /** What a Servus job carries in Redis: a registered name and JSON arguments, never code. (BullMQ stores the enqueue time.) */
 export interface JobPayload {
@@ -125,30 +125,58 @@ export function findNonJson(value: unknown, path = 'args'): string | undefined {
 
 /** The same rules as walk(), answering yes or no (exported for its spec: it must agree with findNonJson). @internal */
 export function survivesJson(value: unknown, ancestors: object[]): boolean {
+  return exact(value, ancestors, MAX_DEPTH_CEILING, { chars: 0, numbers: 0 });
+}
+
+/**
+ * One walk for what `callAsync` checks of its arguments: their JSON size, or undefined when
+ * they do not survive JSON exactly or nest deeper than `maxDepth` levels (the walk stops
+ * there: a frame per level). Only then are they walked again, by depthProblem and
+ * findNonJson, to say what is wrong.
+ */
+export function measureExactJson(value: unknown, maxDepth: number): JsonSize | undefined {
+  const size = { chars: 0, numbers: 0 };
+  return exact(value, [], Math.min(maxDepth, MAX_DEPTH_CEILING), size) ? size : undefined;
+}
+
+function exact(value: unknown, ancestors: object[], maxDepth: number, size: JsonSize): boolean {
   switch (typeof value) {
     case 'string':
+      size.chars += value.length + 2;
+      return true;
     case 'boolean':
+      size.chars += 4;
       return true;
     case 'number':
+      size.chars += 1;
+      size.numbers += 1;
       return Number.isFinite(value) && !Object.is(value, -0);
     case 'object':
       break;
     default:
       return false;
   }
-  if (value === null) return true;
-  if (ancestors.includes(value) || ancestors.length >= MAX_DEPTH_CEILING) return false;
+  if (value === null) {
+    size.chars += 4;
+    return true;
+  }
+  if (ancestors.length >= maxDepth || ancestors.includes(value)) return false;
   ancestors.push(value);
   let ok: boolean;
+  // Brackets and commas: one more than the items (or keys).
+  size.chars += 1;
   if (Array.isArray(value)) {
     ok = Object.keys(value).length === value.length;
-    for (let i = 0; ok && i < value.length; i++) ok = i in value && survivesJson(value[i], ancestors);
+    size.chars += value.length;
+    for (let i = 0; ok && i < value.length; i++) ok = i in value && exact(value[i], ancestors, maxDepth, size);
   } else {
     ok = isPlainObject(value) && Object.getOwnPropertySymbols(value).length === 0;
     for (const key in value) {
       if (!ok) break;
-      if (Object.prototype.hasOwnProperty.call(value, key))
-        ok = survivesJson((value as Record<string, unknown>)[key], ancestors);
+      if (Object.prototype.hasOwnProperty.call(value, key)) {
+        size.chars += key.length + 4; // "key":,
+        ok = exact((value as Record<string, unknown>)[key], ancestors, maxDepth, size);
+      }
     }
   }
   ancestors.pop();

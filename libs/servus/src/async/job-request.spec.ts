@@ -136,4 +136,60 @@ describe('JobRequestBuilder', () => {
     expect(request.options).toMatchObject({ attempts: 2, backoff: { type: 'fixed', delay: 10 } });
     expect(request.payload.metadata).toEqual({ v: 1 });
   });
+
+  describe('the size check (limits.maxPayloadBytes) from one walk of the arguments', () => {
+    const limited = builder({ queues: ['default'], limits: { maxPayloadBytes: 1000 } });
+    const exactBytes = (payload: unknown) => Buffer.byteLength(JSON.stringify(payload));
+
+    it('decides small arguments from the walk alone: no JSON text is made', () => {
+      const stringify = jest.spyOn(JSON, 'stringify');
+      const request = limited.build(reports, { note: 'x'.repeat(50), n: [1, 2, 3] }, {});
+      // Only the small envelope (service, metadata) is serialised, never the arguments.
+      expect(stringify.mock.calls.map(([value]) => (value as { args: unknown }).args)).toEqual([0]);
+      stringify.mockRestore();
+      expect(request.json).toBeUndefined();
+    });
+
+    it('counts exactly when the bounds do not decide, and hands the JSON text on to be stored as it is', () => {
+      const args = { note: 'é'.repeat(300) };
+      const request = limited.build(reports, args, {});
+      expect(request.json).toBe(JSON.stringify(request.payload));
+      expect(exactBytes(request.payload)).toBeLessThanOrEqual(1000);
+    });
+
+    it.each<[string, unknown]>([
+      ['multi-byte characters', { note: 'é'.repeat(480) }],
+      ['escaped control characters', { note: '\u0001'.repeat(170) }],
+      [
+        'long numbers (one character each in the lower bound)',
+        { n: Array.from({ length: 45 }, () => 1.234567890123456e-300) },
+      ],
+    ])('refuses %s over the limit with their exact byte count', (_, args) => {
+      const payload = { service: 'reports.generate', args, metadata: { v: 1 } };
+      expect(exactBytes(payload)).toBeGreaterThan(1000);
+      expect(() => limited.build(reports, args, {})).toThrow(
+        `Could not enqueue reports.generate: the job's payload is ${exactBytes(payload)} bytes of JSON, over the limit of 1000 bytes (limits.maxPayloadBytes)`,
+      );
+    });
+
+    it('refuses arguments whose lower bound is already over the limit, without serialising them', () => {
+      const stringify = jest.spyOn(JSON, 'stringify');
+      expect(() => limited.build(reports, { note: 'x'.repeat(2000) }, {})).toThrow(
+        /^Could not enqueue reports\.generate: the job's payload is at least 20\d\d bytes of JSON, over the limit of 1000 bytes \(limits\.maxPayloadBytes\)$/,
+      );
+      expect(stringify.mock.calls.every(([value]) => (value as { args: unknown }).args === 0)).toBe(true);
+      stringify.mockRestore();
+    });
+
+    it('a value that does not survive JSON, or nests too deep, is named as before (depth first)', () => {
+      let deep: unknown = { at: new Date(0) };
+      for (let i = 0; i < 70; i++) deep = { deep };
+      expect(() => limited.build(reports, deep, {})).toThrow(
+        'Could not enqueue reports.generate: args is nested deeper than 64 levels (limits.maxDepth)',
+      );
+      expect(() => limited.build(reports, { list: [1, { at: new Date(0) }] }, {})).toThrow(
+        'Could not enqueue reports.generate: args.list[1].at is a Date: pass an ISO string (toISOString())',
+      );
+    });
+  });
 });

@@ -7,9 +7,9 @@ import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
 import { baseJobOptions, withCallOptions } from './job-options';
-import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
+import { encodePayload, findNonJson, JobPayload, measureExactJson } from './job-payload.codec';
 import { QueueNames } from './queue-names';
-import { depthProblem, PayloadLimits, payloadLimits, sizeProblem } from './payload-limits';
+import { checkedPayloadSize, depthProblem, PayloadLimits, payloadLimits } from './payload-limits';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
@@ -24,6 +24,8 @@ export interface JobRequest {
   queue: string;
   payload: JobPayload;
   options: JobsOptions;
+  /** The payload's JSON text, when the size check had to make it: stored as it is, not serialised again. */
+  json?: string;
 }
 
 /**
@@ -83,18 +85,25 @@ export class JobRequestBuilder {
     // Refused here as the worker would refuse it: a service that declares its queue runs only there.
     const queueProblem = this.names.notAllowed(definition, queue);
     if (queueProblem) throw new JobEnqueueError(service, queueProblem);
-    // Before any recursive walk: a 200,000-deep value would overflow the stack of each.
-    const tooDeep = depthProblem(args, this.limits);
-    if (tooDeep) throw new JobEnqueueError(service, tooDeep);
     // Instances of classes with a locator become global ids first; any other instance is named below.
     let encoded = args;
-    try {
-      if (this.globalIds.enabled) encoded = this.globalIds.encode(args);
-    } catch (error) {
-      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    if (this.globalIds.enabled) {
+      // Before the encoder's recursive walk: a 200,000-deep value would overflow its stack.
+      const tooDeep = depthProblem(args, this.limits);
+      if (tooDeep) throw new JobEnqueueError(service, tooDeep);
+      try {
+        encoded = this.globalIds.encode(args);
+      } catch (error) {
+        throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+      }
     }
-    const problem = findNonJson(encoded);
-    if (problem) throw new JobEnqueueError(service, problem);
+    // One walk checks depth and JSON exactness and measures the size; a refused value is walked
+    // again only to say what is wrong (depth first, as a deep value cannot be walked recursively).
+    const size = measureExactJson(encoded, this.limits.maxDepth);
+    if (!size) {
+      const problem = depthProblem(encoded, this.limits) ?? findNonJson(encoded);
+      throw new JobEnqueueError(service, problem ?? 'args do not survive JSON exactly');
+    }
     const context = this.carry && ServusContext.carried(this.carry);
     const contextProblem = context && findNonJson(context, 'context');
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
@@ -109,9 +118,9 @@ export class JobRequestBuilder {
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
-    const tooBig = sizeProblem(payload, this.limits);
+    const { problem: tooBig, json } = checkedPayloadSize(payload, size, this.limits);
     if (tooBig) throw new JobEnqueueError(service, tooBig);
-    return { queue, payload, options: jobOptions };
+    return json === undefined ? { queue, payload, options: jobOptions } : { queue, payload, options: jobOptions, json };
   }
 
   private baseOptionsOf(definition: ServiceDefinition): Readonly<JobsOptions> {

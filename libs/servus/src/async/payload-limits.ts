@@ -20,6 +20,17 @@ export const DEFAULT_MAX_DEPTH = 64;
 export const DEFAULT_MAX_GLOBAL_IDS = 100;
 export { MAX_DEPTH_CEILING };
 
+/**
+ * The size of a value's JSON text, measured while checking it: `chars` counts its characters
+ * with each number as one and without escapes (a lower bound of its UTF-8 bytes); each
+ * character takes at most 6 bytes (`\u001f`) and a number at most 24 characters, so
+ * `6 * chars + 18 * numbers` bounds it from above.
+ */
+export interface JsonSize {
+  chars: number;
+  numbers: number;
+}
+
 /** The limits with their defaults filled in. */
 export type PayloadLimits = Required<ServusPayloadLimits>;
 
@@ -51,6 +62,28 @@ export function sizeProblem(payload: unknown, limits: PayloadLimits, estimate?: 
   if (chars * 6 <= maxPayloadBytes) return undefined;
   const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
   return bytes > maxPayloadBytes ? overLimit(String(bytes), maxPayloadBytes) : undefined;
+}
+
+/**
+ * The size check of a payload whose arguments were measured by measureExactJson (`args`): from
+ * the bounds alone when they decide (no serialisation), else from the payload's JSON text, which
+ * is then handed back (`json`) so that it is not serialised a second time.
+ */
+export function checkedPayloadSize(
+  payload: { args: unknown },
+  args: JsonSize,
+  limits: PayloadLimits,
+): { problem?: string; json?: string } {
+  const { maxPayloadBytes } = limits;
+  // Everything but the arguments (service name, metadata), exactly; `0` stands for the arguments.
+  const envelope = Buffer.byteLength(JSON.stringify({ ...payload, args: 0 })) - 1;
+  const low = envelope + args.chars;
+  if (low > maxPayloadBytes) return { problem: overLimit(`at least ${low}`, maxPayloadBytes) };
+  if (envelope + 6 * args.chars + 18 * args.numbers <= maxPayloadBytes) return {};
+  const json = JSON.stringify(payload);
+  // A UTF-8 byte count only when the text could be over: each UTF-16 unit is at most 3 bytes.
+  const bytes = json.length * 3 <= maxPayloadBytes ? json.length : Buffer.byteLength(json);
+  return bytes > maxPayloadBytes ? { problem: overLimit(String(bytes), maxPayloadBytes) } : { json };
 }
 
 function overLimit(size: string, maxPayloadBytes: number): string {
