@@ -1,14 +1,19 @@
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Contract } from '../service/contract.interface';
 import { copyData } from './copy-data';
+import { copyAlong, DefaultsPlan, defaultsPlan, lacksDefault } from './defaults-plan';
 import { ValidationDetail, validationError } from './validation-error.factory';
 
 /**
- * A JSON Schema compiled by ajv. Schemas with `default`s get a copy filled in, never the caller's
- * object; `owned` data (a job's freshly decoded arguments) is filled in place.
+ * A JSON Schema compiled by ajv. Schemas with `default`s fill them into a copy, never into the
+ * caller's object, and only when one is missing: then the objects on the way to the defaults are
+ * copied, the rest is shared (a whole copy when a default sits where the plan does not follow,
+ * such as under `allOf` or a `$ref`). `owned` data (a job's freshly decoded arguments) is filled
+ * in place.
  */
 export class JsonSchemaContract implements Contract {
   private readonly fillsDefaults: boolean;
+  private readonly plan?: DefaultsPlan;
 
   /** `validator`: the compiled schema, compiled by its first call (ContractCompiler). */
   constructor(
@@ -16,13 +21,21 @@ export class JsonSchemaContract implements Contract {
     private readonly validator: () => ValidateFunction,
   ) {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
+    this.plan = this.fillsDefaults ? defaultsPlan(schema) : undefined;
   }
 
   validate(value: unknown, subject: string, owned = false): unknown {
-    const data = this.fillsDefaults && !owned && value !== null && typeof value === 'object' ? copyData(value) : value;
+    const data =
+      this.fillsDefaults && !owned && value !== null && typeof value === 'object' ? this.fillable(value) : value;
     const check = this.validator();
     if (check(data)) return data;
     throw validationError(subject, (check.errors ?? []).map(toDetail));
+  }
+
+  /** What ajv may fill: the value itself when no default is missing, else a copy. */
+  private fillable(value: object): unknown {
+    if (!this.plan) return copyData(value);
+    return lacksDefault(value, this.plan) ? copyAlong(value, this.plan) : value;
   }
 
   toJson(validated: unknown): unknown {
