@@ -117,6 +117,8 @@ export async function runScaleBench(): Promise<{ json: Record<string, unknown>; 
           events: { strict: false },
           // 1 MB jobs on a loaded machine: more than the 2 s a production caller would wait.
           enqueueTimeoutMs: 30_000,
+          // 1 MB arguments are over the default 512 KiB limit.
+          limits: { maxPayloadBytes: 2 * 1024 * 1024 },
           worker: { concurrency: 10 },
           logging: { successLevel: 'debug' },
         }),
