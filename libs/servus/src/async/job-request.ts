@@ -9,7 +9,14 @@ import { ServiceDefinition } from '../service/service-definition';
 import { baseJobOptions, withCallOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload, measureExactJson } from './job-payload.codec';
 import { QueueNames } from './queue-names';
-import { checkedPayloadSize, depthProblem, PayloadLimits, payloadLimits } from './payload-limits';
+import {
+  checkedPayloadSize,
+  depthProblem,
+  JsonSize,
+  MAX_DEPTH_CEILING,
+  PayloadLimits,
+  payloadLimits,
+} from './payload-limits';
 import { ServusContext } from '../execution/servus-context';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
@@ -118,7 +125,7 @@ export class JobRequestBuilder {
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
-    const { problem: tooBig, json } = checkedPayloadSize(payload, size, this.limits);
+    const { problem: tooBig, json } = checkedPayloadSize(payload, payloadSize(payload, size), this.limits);
     if (tooBig) throw new JobEnqueueError(service, tooBig);
     return json === undefined ? { queue, payload, options: jobOptions } : { queue, payload, options: jobOptions, json };
   }
@@ -132,4 +139,12 @@ export class JobRequestBuilder {
       );
     return base;
   }
+}
+
+/** The JSON size bounds of a whole payload: its envelope (service, metadata) measured, its arguments' added. */
+function payloadSize(payload: JobPayload, args: JsonSize): JsonSize {
+  // Built from checked parts (context, trace, flow keys, signature); were it not JSON, the bounds give up: exact count.
+  const envelope = measureExactJson({ ...payload, args: null }, MAX_DEPTH_CEILING) ?? { chars: 0, numbers: Infinity };
+  // `null` (4 characters) stood for the arguments.
+  return { chars: envelope.chars - 4 + args.chars, numbers: envelope.numbers + args.numbers };
 }

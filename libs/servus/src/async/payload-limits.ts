@@ -65,21 +65,19 @@ export function sizeProblem(payload: unknown, limits: PayloadLimits, estimate?: 
 }
 
 /**
- * The size check of a payload whose arguments were measured by measureExactJson (`args`): from
- * the bounds alone when they decide (no serialisation), else from the payload's JSON text, which
- * is then handed back (`json`) so that it is not serialised a second time.
+ * The size check of a payload from bounds of its JSON size (`size`, measured by measureExactJson
+ * while checking it): decided from the bounds alone when they suffice (no serialisation), else
+ * from the payload's JSON text, which is then handed back (`json`) so that it is not serialised
+ * a second time.
  */
 export function checkedPayloadSize(
-  payload: { args: unknown },
-  args: JsonSize,
+  payload: unknown,
+  size: JsonSize,
   limits: PayloadLimits,
 ): { problem?: string; json?: string } {
   const { maxPayloadBytes } = limits;
-  // Everything but the arguments (service name, metadata), exactly; `0` stands for the arguments.
-  const envelope = Buffer.byteLength(JSON.stringify({ ...payload, args: 0 })) - 1;
-  const low = envelope + args.chars;
-  if (low > maxPayloadBytes) return { problem: overLimit(`at least ${low}`, maxPayloadBytes) };
-  if (envelope + 6 * args.chars + 18 * args.numbers <= maxPayloadBytes) return {};
+  if (size.chars > maxPayloadBytes) return { problem: overLimit(`at least ${size.chars}`, maxPayloadBytes) };
+  if (6 * size.chars + 18 * size.numbers <= maxPayloadBytes) return {};
   const json = JSON.stringify(payload);
   // A UTF-8 byte count only when the text could be over: each UTF-16 unit is at most 3 bytes.
   const bytes = json.length * 3 <= maxPayloadBytes ? json.length : Buffer.byteLength(json);

@@ -98,9 +98,11 @@ export class ServusExecutor {
     for (let i = 0; i < items.length; i++) {
       try {
         const definition = this.resolve(items[i].service as Type | string);
+        const { args } = items[i];
         prepared.push({
           definition,
-          args: await this.jobArguments(definition, items[i].args),
+          // No contract, no await: an emit's fan-out sends many items.
+          args: definition.arguments ? await this.jobArguments(definition, args) : args,
           options: items[i].options ?? {},
         });
       } catch (error) {
