@@ -12,8 +12,9 @@ export interface JobPayload {
   args: unknown;
   /**
    * `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C
-   * trace context; `flow`: the flow-control keys computed at enqueue; `signature`: with signing keys, the HMAC of
-   * the job (JobSigner).
+   * trace context; `flow`: the flow-control keys computed at enqueue; with signing keys, `signature`: the HMAC of
+   * the job, and what it binds the job to, `jobId` (its id) or `scheduler` (the runs of that job scheduler)
+   * (JobSigner).
    */
   metadata: {
     v: 1;
@@ -21,6 +22,8 @@ export interface JobPayload {
     gids?: true;
     trace?: TraceCarrier;
     flow?: FlowKeys;
+    jobId?: string;
+    scheduler?: string;
     signature?: JobSignature;
   };
 }

@@ -1,6 +1,7 @@
 import { AsyncModuleOptions } from './async-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
@@ -24,6 +25,11 @@ export interface JobRequest {
   queue: string;
   payload: JobPayload;
   options: JobsOptions;
+}
+
+/** A schedule's template, and the id of the job scheduler that makes its runs. */
+export interface ScheduleRequest extends JobRequest {
+  scheduleId: string;
 }
 
 /**
@@ -62,16 +68,33 @@ export class JobRequestBuilder {
     });
   }
 
-  /** A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the trace that scheduled it). */
+  /**
+   * A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the
+   * trace that scheduled it). Signed for the runs of its scheduler (`options.id`, by default the service's name).
+   */
   buildSchedule(
     definition: ServiceDefinition,
     args: unknown,
-    { queue, attempts, backoff }: ScheduleOptions,
-  ): JobRequest {
-    return this.build(definition, args, { queue, attempts, backoff }, false);
+    { id, queue, attempts, backoff }: ScheduleOptions,
+  ): ScheduleRequest {
+    const scheduleId = id ?? definition.name;
+    return { ...this.make(definition, args, { queue, attempts, backoff }, scheduleId), scheduleId };
   }
 
-  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions, traced = true): JobRequest {
+  /**
+   * One call's job. With signing keys the job id is fixed here, before the signature that binds it: the
+   * call's `jobId` (or `jobOptions.jobId`), else a new random UUID (BullMQ would number it only once stored).
+   */
+  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
+    return this.make(definition, args, options);
+  }
+
+  private make(
+    definition: ServiceDefinition,
+    args: unknown,
+    options: CallAsyncOptions,
+    scheduleId?: string,
+  ): JobRequest {
     const service = definition.name;
     const queue = options.queue ?? this.names.queueOf(definition);
     if (!this.names.exists(queue)) {
@@ -103,9 +126,15 @@ export class JobRequestBuilder {
     let payload: JobPayload;
     let jobOptions: JobsOptions;
     try {
-      const trace = traced ? this.tracing.inject() : undefined;
-      payload = this.signer.sign(queue, encodePayload(service, encoded, context, encoded !== args, trace, flow));
+      const trace = scheduleId === undefined ? this.tracing.inject() : undefined;
       jobOptions = withCallOptions(this.baseOptionsOf(definition), options);
+      payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
+      if (this.signer.enabled)
+        payload = this.signer.sign(
+          queue,
+          payload,
+          scheduleId !== undefined ? { scheduler: scheduleId } : { jobId: (jobOptions.jobId ??= randomUUID()) },
+        );
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }

@@ -117,7 +117,7 @@ export class ServusJobProcessor {
       return `Job name ${quoted(job.name)} does not match its payload's service ${quoted(service)}: a job runs only the service its name declares`;
     const queueProblem = this.names.notAllowed(definition, job.queueName);
     if (queueProblem) return `Refused: ${queueProblem}`;
-    const signatureProblem = this.signer.problem(job.name, job.queueName, job.data);
+    const signatureProblem = this.signer.problem(job);
     return signatureProblem && `Refused: ${signatureProblem}`;
   }
 

@@ -11,7 +11,7 @@ import { OutboxModuleOptions } from './outbox-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
-import { outboxEntry } from './outbox-entry';
+import { OutboxCall, outboxEntry, withOutboxJobId } from './outbox-entry';
 import { OutboxEntry, OutboxStore } from './outbox-store.interface';
 
 /** How often result() looks whether a job still in the outbox has reached Redis. */
@@ -47,7 +47,8 @@ export class OutboxDispatcher implements AsyncDispatcher {
     args: unknown,
     options: CallAsyncOptions,
   ): Promise<AsyncReceipt> {
-    const entry = outboxEntry(definition.name, this.requests.build(definition, args, options), options);
+    const call = withOutboxJobId(options);
+    const entry = outboxEntry(definition.name, this.requests.build(definition, args, call), call);
     await this.write(definition.name, options.transaction, [entry]);
     return { jobId: entry.jobId, queue: entry.queue, service: definition.name };
   }
@@ -56,12 +57,15 @@ export class OutboxDispatcher implements AsyncDispatcher {
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
     const direct = items.filter((item) => item.options.transaction === undefined);
     if (direct.length === items.length) return this.bullmq.enqueueMany(items);
-    const requests = this.requests.buildMany(items);
+    const calls = items.map((item) =>
+      item.options.transaction === undefined ? item : { ...item, options: withOutboxJobId(item.options) },
+    );
+    const requests = this.requests.buildMany(calls);
     const receipts = new Array<AsyncReceipt>(items.length);
     const byTransaction = new Map<unknown, OutboxEntry[]>();
-    items.forEach((item, i) => {
+    calls.forEach((item, i) => {
       if (item.options.transaction === undefined) return;
-      const entry = outboxEntry(item.definition.name, requests[i], item.options);
+      const entry = outboxEntry(item.definition.name, requests[i], item.options as OutboxCall);
       receipts[i] = { jobId: entry.jobId, queue: entry.queue, service: item.definition.name };
       byTransaction.set(item.options.transaction, [...(byTransaction.get(item.options.transaction) ?? []), entry]);
     });
