@@ -11,7 +11,8 @@ import { baseJobOptions, withCallOptions } from './job-options';
 import { encodePayload, findNonJson, JobPayload } from './job-payload.codec';
 import { QueueNames } from './queue-names';
 import { depthProblem, PayloadLimits, payloadLimits, sizeProblem } from './payload-limits';
-import { ServusContext } from '../execution/servus-context';
+import { ContextValues, ServusContext } from '../execution/servus-context';
+import { contextValueProblem } from '../execution/context-limits';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
@@ -119,7 +120,7 @@ export class JobRequestBuilder {
     const problem = findNonJson(encoded);
     if (problem) throw new JobEnqueueError(service, problem);
     const context = this.carry && ServusContext.carried(this.carry);
-    const contextProblem = context && findNonJson(context, 'context');
+    const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
     const flow = this.flow?.keysOf(definition, args);
@@ -152,4 +153,13 @@ export class JobRequestBuilder {
       );
     return base;
   }
+}
+
+/** The first carried value a worker would refuse, named as `context.<key> ...`. */
+function carriedValueProblem(context: ContextValues): string | undefined {
+  for (const [key, value] of Object.entries(context)) {
+    const problem = contextValueProblem(value);
+    if (problem) return `context.${key} ${problem}`;
+  }
+  return undefined;
 }
