@@ -45,6 +45,14 @@ export function outboxEntry(service: string, request: JobRequest, call: OutboxCa
   };
 }
 
+/**
+ * Whether an outbox row can have this job id (what `outboxEntry` accepts): BullMQ's own numbers,
+ * schedule runs (`repeat:...`) and overlong ids cannot, so their lookups skip the database.
+ */
+export function canBeOutboxJobId(jobId: unknown): boolean {
+  return jobIdProblem(jobId) === undefined;
+}
+
 function jobIdProblem(jobId: unknown): string | undefined {
   if (typeof jobId !== 'string' || jobId === '') return `jobId must be a non-empty string, got ${typeof jobId}`;
   if (jobId.length > OUTBOX_MAX_KEY_LENGTH) return `jobId is longer than ${OUTBOX_MAX_KEY_LENGTH} characters`;
