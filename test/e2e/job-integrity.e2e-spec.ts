@@ -12,8 +12,10 @@ import {
   ServusExecutor,
   ServusModule,
   ServusModuleOptions,
+  TypeOrmOutboxStore,
 } from 'nestjs-servus';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { outboxDataSource } from '../support/outbox-db';
 
 /** What a Servus job holds, as far as these tests read it. */
 type JobData = { metadata: { signature?: { keyId: string; hmac: string } } };
@@ -256,6 +258,115 @@ describe('job integrity', () => {
       expect(runs.map((run) => run.service)).toEqual(
         expect.arrayContaining(['integrity.a', 'integrity.b', 'integrity.a', 'integrity.a']),
       );
+    });
+
+    it('binds the job id: a signed job copied under another id (a replay) is refused without retry, naming both ids', async () => {
+      const executor = await boot({ worker: true, security: { signingKeys: [KEY_1] } });
+      const queue = raw();
+      const generated = await waitForJob(queue, (await executor.callAsync(ServiceA, { pay: 1 })).jobId);
+      const custom = await waitForJob(
+        queue,
+        (await executor.callAsync(ServiceA, { pay: 2 }, { jobId: 'pay-2' })).jobId,
+      );
+      expect([await generated.getState(), await custom.getState()]).toEqual(['completed', 'completed']);
+
+      // Someone with write access to Redis adds the signed data again: under an id of their choice, or BullMQ's next one.
+      const underNewId = await queue.add('integrity.a', generated.data, { jobId: 'replay-1', attempts: 3 });
+      const underNextId = await queue.add('integrity.a', custom.data, { attempts: 3 });
+      const replays = [await waitForJob(queue, underNewId.id!), await waitForJob(queue, underNextId.id!)];
+      expect(
+        await Promise.all(replays.map(async (job) => [await job.getState(), job.attemptsMade, job.failedReason])),
+      ).toEqual([
+        [
+          'failed',
+          1,
+          `Refused: signed for job id ${JSON.stringify(generated.id)}, not "replay-1": a signed job runs only under the id it was signed for`,
+        ],
+        [
+          'failed',
+          1,
+          `Refused: signed for job id "pay-2", not ${JSON.stringify(underNextId.id)}: a signed job runs only under the id it was signed for`,
+        ],
+      ]);
+      // A signature that binds no id (an older format) is refused before its HMAC is read.
+      const { jobId: _bound, ...unbound } = (generated.data as { metadata: Record<string, unknown> }).metadata;
+      const older = await writeRaw(queue, 'integrity.a', { ...generated.data, metadata: unbound });
+      expect([older.state, older.job.attemptsMade, older.job.failedReason]).toEqual([
+        'failed',
+        1,
+        'Refused: the signature binds no job id (signed by an older Servus): a signed job runs only under the id it was signed for',
+      ]);
+      expect(runs.map((run) => run.args)).toEqual([{ pay: 1 }, { pay: 2 }]);
+    });
+
+    it('binds the id of every path that signs: custom id, idempotency key, bulk, schedules (their runs), events', async () => {
+      const executor = await boot({ worker: true, security: { signingKeys: [KEY_1] } });
+      const queue = raw();
+      const first = await executor.callAsync(ServiceA, { from: 'key' }, { idempotencyKey: 'pay-once' });
+      const again = await executor.callAsync(ServiceA, { from: 'key' }, { idempotencyKey: 'pay-once' });
+      expect(again.jobId).toBe(first.jobId);
+      const bulk = await executor.callAsyncMany([
+        { service: ServiceA, args: { from: 'bulk', n: 1 }, options: { jobId: 'bulk-1' } },
+        { service: 'integrity.b', args: { from: 'bulk', n: 2 } },
+      ]);
+      expect(bulk[0].jobId).toBe('bulk-1');
+      for (const receipt of [first, ...bulk])
+        expect(await (await waitForJob(queue, receipt.jobId)).getState()).toBe('completed');
+
+      await executor.schedule(ServiceA, { from: 'schedule' }, { id: 'pay-every', every: 200 });
+      await eventually(async () => (await queue.getJobs(['completed'])).some((job) => job.id!.startsWith('repeat:')));
+      await executor.unschedule('pay-every');
+      const run = (await queue.getJobs(['completed'])).find((job) => job.id!.startsWith('repeat:pay-every:'))!;
+      // A scheduler's template is signed once, for the runs of that scheduler: a copy outside them is refused.
+      const copied = await waitForJob(queue, (await queue.add('integrity.a', run.data, { jobId: 'not-a-run' })).id!);
+      const otherSchedule = await waitForJob(
+        queue,
+        (await queue.add('integrity.a', run.data, { jobId: 'repeat:other:1700000000000' })).id!,
+      );
+      expect([copied.failedReason, otherSchedule.failedReason]).toEqual([
+        'Refused: signed for the runs of schedule "pay-every", not for job id "not-a-run": a signed job runs only under the id it was signed for',
+        'Refused: signed for the runs of schedule "pay-every", not for job id "repeat:other:1700000000000": a signed job runs only under the id it was signed for',
+      ]);
+
+      expect((await executor.call(Emitter, { n: 8 })).success).toBe(true);
+      await eventually(async () => runs.some((entry) => (entry.args as { fromEvent?: number }).fromEvent === 8));
+      const failed = await queue.getJobs(['failed']);
+      expect(failed.map((job) => job.id).sort()).toEqual(['not-a-run', 'repeat:other:1700000000000']);
+      expect(runs.filter((entry) => (entry.args as { from?: string }).from === 'key')).toHaveLength(1);
+    });
+
+    it("binds the id the outbox fixes at commit: the relay's job runs, a copy of it does not", async () => {
+      const dataSource = await outboxDataSource();
+      try {
+        const outbox = { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 100 } };
+        const executor = await boot({ worker: true, outbox, security: { signingKeys: [KEY_1] } });
+        const queue = raw();
+        const [single, many] = await dataSource.transaction(async (manager) => [
+          await executor.callAsync(ServiceA, { from: 'outbox' }, { transaction: manager }),
+          await executor.callAsyncMany([
+            { service: ServiceA, args: { from: 'outbox-bulk' }, options: { transaction: manager } },
+            { service: ServiceA, args: { from: 'direct-bulk' } },
+          ]),
+        ]);
+        expect(single.jobId).toMatch(/^outbox-[0-9a-f-]{36}$/);
+        expect(many[0].jobId).toMatch(/^outbox-[0-9a-f-]{36}$/);
+        const relayed = await waitForJob(queue, single.jobId);
+        expect(await relayed.getState()).toBe('completed');
+        for (const receipt of many) expect(await (await waitForJob(queue, receipt.jobId)).getState()).toBe('completed');
+        const copy = await waitForJob(queue, (await queue.add('integrity.a', relayed.data, { jobId: 'copy' })).id!);
+        expect(copy.failedReason).toBe(
+          `Refused: signed for job id ${JSON.stringify(single.jobId)}, not "copy": a signed job runs only under the id it was signed for`,
+        );
+        expect(runs.map((entry) => (entry.args as { from: string }).from).sort()).toEqual([
+          'direct-bulk',
+          'outbox',
+          'outbox-bulk',
+        ]);
+      } finally {
+        await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+        await Promise.all(apps.splice(0).map((app) => app.close()));
+        await dataSource.destroy();
+      }
     });
 
     it.each([

@@ -49,6 +49,14 @@ class SignUp extends ServiceBase<{ email: string; password: string }, { welcome:
   }
 }
 
+@Service({ name: 'interop.charge' })
+class Charge extends ServiceBase<{ password: string }, null> {
+  call(): never {
+    // An exception whose text holds a password (in a driver's URL): it reaches failedReason and the stack trace.
+    throw new Error('charge failed: postgres://app:reason-pw-31@10.0.0.5/pay refused');
+  }
+}
+
 /** What an app on @nestjs/bullmq writes: its own queue and a Servus queue, both by @InjectQueue. */
 @Injectable()
 class Mailer {
@@ -60,7 +68,7 @@ class Mailer {
 
 @Module({
   imports: [BullModule.registerQueue({ name: 'emails' })],
-  providers: [EmailProcessor, ServusQueueWatcher, SignUp, Mailer],
+  providers: [EmailProcessor, ServusQueueWatcher, SignUp, Charge, Mailer],
 })
 class FeatureModule {}
 
@@ -174,6 +182,47 @@ describe('Servus in an app on @nestjs/bullmq', () => {
       expect((await app.get(Mailer).servusDefault.getJob(jobId))!.data).toMatchObject({
         args: { password: 'hunter2' },
       });
+    });
+
+    it("redacts a password in a failed job's data, failure reason, stack trace, job logs and in schedules, as Servus's own board does", async () => {
+      const executor = app.get(ServusExecutor);
+      const queue = app.get(Mailer).servusDefault;
+      const { jobId } = await executor.callAsync(Charge, { password: 'data-pw-11' }, { attempts: 1 });
+      const failed = await waitForJob(queue, jobId, ['failed']);
+      expect(failed.failedReason).toContain('reason-pw-31');
+      expect(failed.stacktrace?.[0]).toContain('reason-pw-31');
+      await queue.addJobLog(jobId, 'retrying with postgres://app:log-pw-52@10.0.0.5/pay');
+      await executor.schedule(
+        SignUp,
+        { email: 'cron@example.com', password: 'sched-pw-9' },
+        { id: 'interop-nightly', cron: '0 3 * * *' },
+      );
+      try {
+        const paths = [
+          '/admin/queues/api/queues?activeQueue=default&status=failed&page=1&jobsPerPage=50',
+          `/admin/queues/api/queues/default/${jobId}`,
+          `/admin/queues/api/queues/default/${jobId}/logs`,
+          '/admin/queues/api/job-schedulers',
+        ];
+        const shown = await Promise.all(
+          paths.map(async (path) => {
+            const response = await fetch(`${base}${path}`, { headers: { authorization } });
+            expect(response.status).toBe(200);
+            return JSON.stringify(await response.json());
+          }),
+        );
+        const [list, detail, logs, schedulers] = shown;
+        for (const text of [list, detail]) {
+          expect(text).toContain('"password":"[REDACTED]"');
+          expect(text).toContain('charge failed: postgres://[REDACTED]@10.0.0.5/pay refused');
+        }
+        expect(logs).toContain('retrying with postgres://[REDACTED]@10.0.0.5/pay');
+        expect(schedulers).toContain('cron@example.com');
+        expect(schedulers).toContain('"password":"[REDACTED]"');
+        for (const text of shown) expect(text).not.toMatch(/data-pw-11|reason-pw-31|log-pw-52|sched-pw-9/);
+      } finally {
+        await executor.unschedule('interop-nightly');
+      }
     });
   });
 });

@@ -175,5 +175,34 @@ describe('outbox: metrics, health, testing module', () => {
         'transaction must be the EntityManager of an open TypeORM transaction',
       );
     });
+
+    it('with signing keys, inline: jobs of a transaction, direct and bulk calls run (each signed for its own job id)', async () => {
+      const signingKeys = [{ id: 'k1', secret: 'k1-secret-0123456789-0123456789-0123456789' }];
+      const moduleRef = await Test.createTestingModule({
+        imports: [ServusTestingModule.forRoot({ async: 'inline', security: { signingKeys } }), FixturesModule],
+      }).compile();
+      const app = await moduleRef.init();
+      try {
+        const signed = moduleRef.get(ServusExecutor);
+        await dataSource.transaction(async (manager) => {
+          await signed.callAsync(Echo, { n: 'outbox' }, { transaction: manager });
+          await signed.callAsyncMany([
+            { service: Echo, args: { n: 'outbox-bulk' }, options: { transaction: manager } },
+            { service: Echo, args: { n: 'direct-bulk' } },
+          ]);
+        });
+        await signed.callAsync(Echo, { n: 'direct' });
+        const calls = moduleRef.get(ServusTestQueue).enqueued(Echo);
+        expect(calls.map((call) => [call.args, call.state, call.failedReason])).toEqual([
+          [{ n: 'direct-bulk' }, 'completed', undefined],
+          [{ n: 'outbox' }, 'completed', undefined],
+          [{ n: 'outbox-bulk' }, 'completed', undefined],
+          [{ n: 'direct' }, 'completed', undefined],
+        ]);
+        expect(calls.map((call) => call.metadata?.jobId)).toEqual(calls.map((call) => call.jobId));
+      } finally {
+        await app.close();
+      }
+    });
   });
 });

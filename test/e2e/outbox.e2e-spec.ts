@@ -4,6 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import {
+  AsyncError,
   JobEnqueueError,
   ServusExecutor,
   ServusModule,
@@ -14,6 +15,7 @@ import {
 import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 import { outboxDataSource, outboxRows } from '../support/outbox-db';
+import { databaseOptions } from '../../libs/reports/src/database/database-options';
 
 /** callAsync({ transaction }) in one process, on real PostgreSQL and Redis. The faults are in test/faults/outbox. */
 describe('transactional enqueue (outbox)', () => {
@@ -210,5 +212,152 @@ describe('transactional enqueue (outbox)', () => {
     await boot({}, true);
     const job = await waitForJob(queue, receipt.jobId, ['delayed']);
     expect(Math.abs(job.timestamp + job.delay - (called + 3_600_000))).toBeLessThan(250);
+  });
+});
+
+/**
+ * The outbox lookups of status, result and cancel on a database that stalls (its pool's only
+ * connection held by a pg_sleep) or fails (its DataSource destroyed): bounded by the caller's
+ * deadline, typed AsyncError, and skipped for ids no outbox row can have.
+ */
+describe('outbox lookups when the database stalls or fails', () => {
+  const redis = new Redis(REDIS_URL);
+  const apps: INestApplicationContext[] = [];
+  let prefix: string;
+  let dataSource: DataSource;
+  let executor: ServusExecutor;
+
+  /** An error's class, message and whether its cause is kept, as one value to compare. */
+  const shape = (error: unknown) => ({
+    type: (error as Error)?.constructor?.name,
+    message: (error as Error)?.message,
+    hasCause: (error as Error)?.cause !== undefined,
+  });
+  const rejection = async (promise: Promise<unknown>) => {
+    const started = performance.now();
+    const error = await promise.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    return { ...shape(error), ms: performance.now() - started, isAsyncError: error instanceof AsyncError };
+  };
+
+  beforeEach(async () => {
+    prefix = uniquePrefix('outbox-stall');
+    // One connection: holding it stalls every other query of this DataSource, as an exhausted pool does.
+    dataSource = await new DataSource({ ...databaseOptions(), extra: { max: 1 } }).initialize();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          logging: false,
+          connection: { url: REDIS_URL },
+          prefix,
+          worker: true,
+          enqueueTimeoutMs: 500,
+          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
+        }),
+        FixturesModule,
+      ],
+    }).compile();
+    apps.push(await moduleRef.init());
+    executor = moduleRef.get(ServusExecutor);
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+    if (dataSource.isInitialized) {
+      await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+      await dataSource.destroy();
+    }
+    await deletePrefix(redis, prefix);
+  });
+  afterAll(() => redis.quit());
+
+  it('result(receipt, { timeoutMs: 300 }) rejects with AsyncError at 300 ms while the outbox query hangs; status and cancel within enqueueTimeoutMs', async () => {
+    const receipt = await dataSource.transaction((manager) =>
+      executor.callAsync(Echo, { n: 1 }, { transaction: manager }),
+    );
+    const held = dataSource.query('SELECT pg_sleep(4)');
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the sleep has the connection
+    try {
+      const result = await rejection(executor.result(receipt, { timeoutMs: 300 }));
+      const status = await rejection(executor.status(receipt));
+      const cancel = await rejection(executor.cancel(receipt));
+      expect([result, status, cancel].map(({ ms: _ms, ...rest }) => rest)).toEqual([
+        {
+          type: 'AsyncError',
+          message: `Job ${receipt.jobId} (fixtures.echo) did not finish within 300ms: the outbox did not answer`,
+          hasCause: false,
+          isAsyncError: true,
+        },
+        {
+          type: 'AsyncError',
+          message: `Could not read the status of job ${receipt.jobId}: the outbox did not answer within 500ms`,
+          hasCause: false,
+          isAsyncError: true,
+        },
+        {
+          type: 'AsyncError',
+          message: `Could not cancel job ${receipt.jobId}: the outbox did not answer within 500ms`,
+          hasCause: false,
+          isAsyncError: true,
+        },
+      ]);
+      // The deadline, plus slack for a loaded 2-core machine; never the 4 s the database holds.
+      expect(result.ms).toBeGreaterThanOrEqual(295);
+      expect(result.ms).toBeLessThan(300 + 400);
+      expect(status.ms).toBeLessThan(500 + 400);
+      expect(cancel.ms).toBeLessThan(500 + 400);
+    } finally {
+      await held;
+    }
+  });
+
+  it('ids no outbox row can have (BullMQ numbers, schedule runs) skip the database: answered while it hangs', async () => {
+    const direct = await executor.callAsync(Echo, { n: 2 });
+    expect(direct.jobId).toMatch(/^\d+$/);
+    const held = dataSource.query('SELECT pg_sleep(4)');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      const started = performance.now();
+      const response = await executor.result(direct, { timeoutMs: 3000 });
+      expect(response.success && response.data).toEqual({ n: 2 });
+      expect((await executor.status(direct))?.state).toBe('completed');
+      expect(await executor.status({ ...direct, jobId: 'repeat:nightly:1700000000000' })).toBeUndefined();
+      expect(await executor.cancel({ ...direct, jobId: '999999' })).toBe('not-found');
+      expect(performance.now() - started).toBeLessThan(2000);
+    } finally {
+      await held;
+    }
+  });
+
+  it('a failing database gives AsyncError with the driver error as its cause, never the raw error', async () => {
+    const receipt = await dataSource.transaction((manager) =>
+      executor.callAsync(Echo, { n: 3 }, { transaction: manager }),
+    );
+    await dataSource.destroy();
+    const result = await rejection(executor.result(receipt, { timeoutMs: 300 }));
+    const status = await rejection(executor.status(receipt));
+    const cancel = await rejection(executor.cancel(receipt));
+    expect([result, status, cancel].map(({ ms: _ms, ...rest }) => rest)).toEqual([
+      {
+        type: 'AsyncError',
+        message: `Job ${receipt.jobId} (fixtures.echo) did not finish within 300ms: the outbox could not be read`,
+        hasCause: true,
+        isAsyncError: true,
+      },
+      {
+        type: 'AsyncError',
+        message: `Could not read the status of job ${receipt.jobId}: the outbox could not be read`,
+        hasCause: true,
+        isAsyncError: true,
+      },
+      {
+        type: 'AsyncError',
+        message: `Could not cancel job ${receipt.jobId}: the outbox could not be read`,
+        hasCause: true,
+        isAsyncError: true,
+      },
+    ]);
+    expect(result.ms).toBeLessThan(300 + 400);
   });
 });

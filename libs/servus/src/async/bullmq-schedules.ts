@@ -22,7 +22,7 @@ export class BullmqSchedules {
     const service = definition.name;
     const repeat = repeatOf(service, options);
     const request = this.requests.buildSchedule(definition, args, options);
-    const id = options.id ?? service;
+    const id = request.scheduleId;
     const { jobId: _jobId, delay: _delay, deduplication: _dedup, ...opts } = request.options;
     try {
       const queue = await this.queues.ready(request.queue);

@@ -185,16 +185,54 @@ describe('encodePayload', () => {
     });
   });
 
-  it('decodes a job context only as a flat object of JSON primitives', () => {
-    const decode = (context: unknown) => decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }).context;
+  it('decodes of a job context only the keys asked for, each a JSON primitive', () => {
+    const keys = ['correlationId', 'tenant', 'flag', 'none'];
+    const decode = (context: unknown, asked: readonly string[] = keys) =>
+      decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }, asked).context;
     expect(decode({ correlationId: 'c', tenant: 3, flag: true, none: null })).toEqual({
       correlationId: 'c',
       tenant: 3,
       flag: true,
       none: null,
     });
+    // Keys not asked for are not read, whatever they hold.
     expect(decode({ correlationId: 'c', nested: { a: 1 }, list: [1] })).toEqual({ correlationId: 'c' });
+    // By default, the correlation id alone.
+    expect(
+      decodePayload({ service: 's', args: {}, metadata: { v: 1, context: { correlationId: 'c', tenant: 3 } } }).context,
+    ).toEqual({ correlationId: 'c' });
     expect(decode('not an object')).toBeUndefined();
+  });
+
+  it('refuses a job whose asked-for context value is not a JSON primitive or is too long', () => {
+    const decode = (context: unknown) =>
+      decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }, ['correlationId', 'tenant']);
+    expect(() => decode({ correlationId: { $ne: 1 } })).toThrow(
+      new UndecodablePayloadError(
+        '"metadata.context.correlationId" must be a string, a number, a boolean or null, got an object',
+      ),
+    );
+    expect(() => decode({ tenant: [1] })).toThrow(
+      '"metadata.context.tenant" must be a string, a number, a boolean or null, got an array',
+    );
+    expect(decode({ tenant: 't'.repeat(1024) }).context).toEqual({ tenant: 't'.repeat(1024) });
+    expect(() => decode({ tenant: 't'.repeat(1025) })).toThrow(
+      '"metadata.context.tenant" is 1025 characters long, over the limit of 1024',
+    );
+  });
+
+  it('reads 2 keys of a context with 10,000 and prototype keys, polluting nothing', () => {
+    const context: Record<string, unknown> = JSON.parse(
+      '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"prototype":1,"correlationId":"c"}',
+    );
+    for (let i = 0; i < 10_000; i++) context[`k${i}`] = i;
+    const decoded = decodePayload({ service: 's', args: {}, metadata: { v: 1, context } }, [
+      'correlationId',
+      'k9999',
+    ]).context!;
+    expect(Object.keys(decoded)).toEqual(['correlationId', 'k9999']);
+    expect(Object.getPrototypeOf(decoded)).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('marks global ids and carries the trace context only when given', () => {

@@ -1,6 +1,7 @@
 import { isPlainObject } from '../util/is-plain-object';
 import { isMarkedJsonExact } from '../util/json-exact';
 import { ContextValues } from '../execution/servus-context';
+import { contextValueProblem, CORRELATION_ID } from '../execution/context-limits';
 import type { TraceCarrier } from '../tracing/servus-tracing';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { flowKeyProblem, FlowKeys } from './flow-control.port';
@@ -12,8 +13,9 @@ export interface JobPayload {
   args: unknown;
   /**
    * `gids`: the args hold global ids (and escaped strings) for the worker to decode; `trace`: the producer's W3C
-   * trace context; `flow`: the flow-control keys computed at enqueue; `signature`: with signing keys, the HMAC of
-   * the job (JobSigner).
+   * trace context; `flow`: the flow-control keys computed at enqueue; with signing keys, `signature`: the HMAC of
+   * the job, and what it binds the job to, `jobId` (its id) or `scheduler` (the runs of that job scheduler)
+   * (JobSigner).
    */
   metadata: {
     v: 1;
@@ -21,6 +23,8 @@ export interface JobPayload {
     gids?: true;
     trace?: TraceCarrier;
     flow?: FlowKeys;
+    jobId?: string;
+    scheduler?: string;
     signature?: JobSignature;
   };
 }
@@ -47,8 +51,14 @@ export function encodePayload(
   return { service, args, metadata };
 }
 
-/** Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered). */
-export function decodePayload(data: unknown): {
+/**
+ * Checks the shape of a job's data as it came out of Redis (it may be old, foreign or tampered).
+ * Of its context, only `contextKeys` are read (the correlation id and the module's carried keys).
+ */
+export function decodePayload(
+  data: unknown,
+  contextKeys: readonly string[] = [CORRELATION_ID],
+): {
   service: string;
   args: unknown;
   context?: ContextValues;
@@ -71,7 +81,7 @@ export function decodePayload(data: unknown): {
   return {
     service,
     args,
-    context: contextOf(metadata?.context),
+    context: contextOf(metadata?.context, contextKeys),
     gids: metadata?.gids === true,
     trace: traceOf(metadata?.trace),
     flow: flowOf(metadata?.flow),
@@ -101,13 +111,20 @@ function traceOf(value: unknown): TraceCarrier | undefined {
   return carrier;
 }
 
-/** A job's context, if it is a flat object of JSON primitives; anything else is ignored (not trusted). */
-function contextOf(value: unknown): ContextValues | undefined {
+/**
+ * A job's context: of its own keys, only `keys` are read (so 10,000 others cost nothing and a
+ * prototype key is never one); each must be a JSON primitive, a string no longer than the limit,
+ * else the job is refused. Not an object: no context.
+ */
+function contextOf(value: unknown, keys: readonly string[]): ContextValues | undefined {
   if (!isPlainObject(value)) return undefined;
   const context: ContextValues = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (item === null || ['string', 'number', 'boolean'].includes(typeof item))
-      context[key] = item as ContextValues[string];
+  for (const key of keys) {
+    if (!Object.prototype.hasOwnProperty.call(value, key)) continue;
+    const item = value[key];
+    const problem = contextValueProblem(item);
+    if (problem) throw new UndecodablePayloadError(`"metadata.context.${key}" ${problem}`);
+    context[key] = item as ContextValues[string];
   }
   return context;
 }

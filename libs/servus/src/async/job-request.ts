@@ -1,6 +1,7 @@
 import { AsyncModuleOptions } from './async-options.interface';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
@@ -17,7 +18,8 @@ import {
   PayloadLimits,
   payloadLimits,
 } from './payload-limits';
-import { ServusContext } from '../execution/servus-context';
+import { ContextValues, ServusContext } from '../execution/servus-context';
+import { contextValueProblem } from '../execution/context-limits';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
@@ -33,6 +35,11 @@ export interface JobRequest {
   options: JobsOptions;
   /** The payload's JSON text, when the size check had to make it: stored as it is, not serialised again. */
   json?: string;
+}
+
+/** A schedule's template, and the id of the job scheduler that makes its runs. */
+export interface ScheduleRequest extends JobRequest {
+  scheduleId: string;
 }
 
 /**
@@ -71,16 +78,33 @@ export class JobRequestBuilder {
     });
   }
 
-  /** A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the trace that scheduled it). */
+  /**
+   * A schedule's template: the schedule's queue, attempts and backoff; no trace (its runs must not all join the
+   * trace that scheduled it). Signed for the runs of its scheduler (`options.id`, by default the service's name).
+   */
   buildSchedule(
     definition: ServiceDefinition,
     args: unknown,
-    { queue, attempts, backoff }: ScheduleOptions,
-  ): JobRequest {
-    return this.build(definition, args, { queue, attempts, backoff }, false);
+    { id, queue, attempts, backoff }: ScheduleOptions,
+  ): ScheduleRequest {
+    const scheduleId = id ?? definition.name;
+    return { ...this.make(definition, args, { queue, attempts, backoff }, scheduleId), scheduleId };
   }
 
-  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions, traced = true): JobRequest {
+  /**
+   * One call's job. With signing keys the job id is fixed here, before the signature that binds it: the
+   * call's `jobId` (or `jobOptions.jobId`), else a new random UUID (BullMQ would number it only once stored).
+   */
+  build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
+    return this.make(definition, args, options);
+  }
+
+  private make(
+    definition: ServiceDefinition,
+    args: unknown,
+    options: CallAsyncOptions,
+    scheduleId?: string,
+  ): JobRequest {
     const service = definition.name;
     const queue = options.queue ?? this.names.queueOf(definition);
     if (!this.names.exists(queue)) {
@@ -112,16 +136,22 @@ export class JobRequestBuilder {
       throw new JobEnqueueError(service, problem ?? 'args do not survive JSON exactly');
     }
     const context = this.carry && ServusContext.carried(this.carry);
-    const contextProblem = context && findNonJson(context, 'context');
+    const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
     const flow = this.flow?.keysOf(definition, args);
     let payload: JobPayload;
     let jobOptions: JobsOptions;
     try {
-      const trace = traced ? this.tracing.inject() : undefined;
-      payload = this.signer.sign(queue, encodePayload(service, encoded, context, encoded !== args, trace, flow));
+      const trace = scheduleId === undefined ? this.tracing.inject() : undefined;
       jobOptions = withCallOptions(this.baseOptionsOf(definition), options);
+      payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
+      if (this.signer.enabled)
+        payload = this.signer.sign(
+          queue,
+          payload,
+          scheduleId !== undefined ? { scheduler: scheduleId } : { jobId: (jobOptions.jobId ??= randomUUID()) },
+        );
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });
     }
@@ -147,4 +177,13 @@ function payloadSize(payload: JobPayload, args: JsonSize): JsonSize {
   const envelope = measureExactJson({ ...payload, args: null }, MAX_DEPTH_CEILING) ?? { chars: 0, numbers: Infinity };
   // `null` (4 characters) stood for the arguments.
   return { chars: envelope.chars - 4 + args.chars, numbers: envelope.numbers + args.numbers };
+}
+
+/** The first carried value a worker would refuse, named as `context.<key> ...`. */
+function carriedValueProblem(context: ContextValues): string | undefined {
+  for (const [key, value] of Object.entries(context)) {
+    const problem = contextValueProblem(value);
+    if (problem) return `context.${key} ${problem}`;
+  }
+  return undefined;
 }

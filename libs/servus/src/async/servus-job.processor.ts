@@ -21,6 +21,8 @@ import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 import { escapeLog } from '../util/escape-log';
 import { QueueNames } from './queue-names';
 import { JobSigner } from './job-signer';
+import { ExecutionModuleOptions } from '../execution/execution-options.interface';
+import { restoredKeys } from '../execution/context-limits';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -36,9 +38,11 @@ export class ServusJobProcessor {
   private readonly logger = new Logger('Servus');
 
   private readonly limits: PayloadLimits;
+  /** What a job's context may restore: the correlation id and the module's `context.carry`. */
+  private readonly contextKeys: readonly string[];
 
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
+    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions & ExecutionModuleOptions,
     private readonly registry: ServiceRegistry,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
@@ -48,6 +52,7 @@ export class ServusJobProcessor {
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
   ) {
     this.limits = payloadLimits(options.limits);
+    this.contextKeys = restoredKeys(options.context?.carry);
   }
 
   /** Jobs running in this process, by `queue:id`, for cancel(). */
@@ -64,7 +69,7 @@ export class ServusJobProcessor {
     let call: ReturnType<typeof decodePayload>;
     try {
       this.checkLimits(job.data);
-      call = decodePayload(job.data);
+      call = decodePayload(job.data, this.contextKeys);
     } catch (error) {
       throw this.refuse(job, label, (error as UndecodablePayloadError).message);
     }
@@ -117,7 +122,7 @@ export class ServusJobProcessor {
       return `Job name ${quoted(job.name)} does not match its payload's service ${quoted(service)}: a job runs only the service its name declares`;
     const queueProblem = this.names.notAllowed(definition, job.queueName);
     if (queueProblem) return `Refused: ${queueProblem}`;
-    const signatureProblem = this.signer.problem(job.name, job.queueName, job.data);
+    const signatureProblem = this.signer.problem(job);
     return signatureProblem && `Refused: ${signatureProblem}`;
   }
 

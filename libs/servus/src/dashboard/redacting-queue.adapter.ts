@@ -1,17 +1,24 @@
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { holdsRedacted, REDACTED_WRITE_MESSAGE } from './redacted-write.hook';
 
+// Named through bull-board's adapter: the dashboard does not depend on BullMQ's own types.
 type BoardQueue = ConstructorParameters<typeof BullMQAdapter>[0];
 type BoardJob = NonNullable<Awaited<ReturnType<BullMQAdapter['getJob']>>>;
 
 /**
- * A Servus queue as bull-board shows it: job data, results and progress redacted as in the logs,
- * and a write that carries the redaction marker back refused (400). The refusal lives in the
- * adapter, not only in a board hook, so it holds on a board Servus did not create.
+ * A Servus queue as bull-board shows it, on Servus's own board (`forRoot`) and on the app's
+ * (`forFeature`) alike: everything shown of a job or a schedule is redacted as the logs are (a
+ * job's data, result and progress, its failure reason and stack trace, its log lines, job
+ * schedulers' templates), and a write that carries the redaction marker back is refused (400).
+ * The refusal lives here, not only in a board hook, so it holds on a board Servus did not create.
+ * Writes act on the real jobs.
  */
 export class RedactingQueueAdapter extends BullMQAdapter {
+  private readonly redact: (value: unknown) => unknown;
+
   constructor(queue: BoardQueue, options: { readOnly: boolean; redact: (value: unknown) => unknown }) {
     super(queue, { readOnlyMode: options.readOnly });
+    this.redact = options.redact;
     // Data is { service, args, metadata }; the return value is the stored ServiceResponse, whose data may hold secrets too.
     this.setFormatter('data', options.redact);
     this.setFormatter('returnValue', options.redact);
@@ -25,10 +32,37 @@ export class RedactingQueueAdapter extends BullMQAdapter {
 
   override async getJob(id: string): Promise<BoardJob | undefined> {
     const job = await super.getJob(id);
-    if (job) {
-      const updateData = job.updateData.bind(job);
-      job.updateData = (data) => (holdsRedacted(data) ? Promise.reject(redactedWriteError()) : updateData(data));
-    }
+    if (!job) return undefined;
+    const updateData = job.updateData.bind(job);
+    job.updateData = (data) => (holdsRedacted(data) ? Promise.reject(redactedWriteError()) : updateData(data));
+    return this.shown(job);
+  }
+
+  override async getJobs(...args: Parameters<BullMQAdapter['getJobs']>): Promise<BoardJob[]> {
+    return (await super.getJobs(...args)).map((job) => this.shown(job));
+  }
+
+  override async getJobLogs(id: string): Promise<string[]> {
+    return (await super.getJobLogs(id)).map((line) => String(this.redact(line)));
+  }
+
+  override async getJobSchedulers(): ReturnType<BullMQAdapter['getJobSchedulers']> {
+    const schedulers = await super.getJobSchedulers();
+    return schedulers.map((scheduler) => ({ ...scheduler, template: this.redact(scheduler.template) as never }));
+  }
+
+  /** The job itself (retry, remove, promote act on it), whose JSON, which the board shows, is redacted. */
+  private shown(job: BoardJob): BoardJob {
+    const toJSON = job.toJSON.bind(job);
+    const redact = this.redact;
+    job.toJSON = () => {
+      const json = toJSON();
+      return {
+        ...json,
+        failedReason: json.failedReason === undefined ? undefined : String(redact(json.failedReason)),
+        stacktrace: (json.stacktrace ?? []).map((line) => (typeof line === 'string' ? String(redact(line)) : line)),
+      } as ReturnType<typeof toJSON>;
+    };
     return job;
   }
 }

@@ -6,7 +6,7 @@ import { Redactor } from '../execution/redactor';
 import { basicAuthMiddleware } from './basic-auth.middleware';
 import { DashboardGate } from './dashboard-gate';
 import { refuseRedactedWrites } from './redacted-write.hook';
-import { RedactingBullMQAdapter } from './redacting-adapter';
+import { addServusQueues } from './servus-board-queues';
 import { dashboardWriteGuard } from './write-guard.middleware';
 import { ServusBoardFeatureModule } from './servus-board-feature.module';
 import {
@@ -123,13 +123,10 @@ export class ServusDashboardModule implements OnModuleInit {
       this.logger.warn(`/${route} shows no queues: ServusModule runs without BullMQ here`);
       return;
     }
-    const redact = this.redactor.redact;
-    // Read-only unless the application opts in to writes.
-    const readOnlyMode = this.options.readOnly !== false;
-    for (const name of this.queues.names()) {
-      // The BullMQ adapter's handles are BullMQ Queues: the board adapter below is BullMQ's too.
-      const queue = this.queues.handle(name) as ConstructorParameters<typeof RedactingBullMQAdapter>[0];
-      this.board.addQueue(new RedactingBullMQAdapter(queue, { readOnlyMode }, redact));
-    }
+    addServusQueues(this.board, {
+      queues: this.queues,
+      redact: this.redactor.redact,
+      readOnly: this.options.readOnly !== false, // read-only unless the application opts in to writes
+    });
   }
 }

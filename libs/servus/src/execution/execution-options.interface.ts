@@ -21,8 +21,10 @@ export interface ServusLoggingOptions {
 export interface ExecutionModuleOptions {
   /**
    * Context propagation, opt-in: jobs carry the correlation id of the current ServusContext (a
-   * new one when there is none) and these keys to the worker, which restores them around the
-   * service. Off (the default), jobs carry none. Workers restore whatever a job carries.
+   * new one when there is none) and these keys (at most 32) to the worker, which restores them
+   * around the service. Off (the default), jobs carry none. A worker restores only the correlation
+   * id and its own `carry` keys of a job's context; a carried string over 1024 characters, or a
+   * value that is not a JSON primitive, is refused at callAsync and fails the job in a worker.
    */
   context?: { carry?: string[] };
   /** `false` turns the pipeline's log lines off. */

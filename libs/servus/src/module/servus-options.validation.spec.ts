@@ -5,6 +5,10 @@ describe('assertValidOptions', () => {
   it.each<[string, ServusModuleOptions]>([
     ['no options', {}],
     ['worker: true', { worker: true }],
+    [
+      '32 carried keys of 64 characters',
+      { context: { carry: Array.from({ length: 32 }, (_, i) => `${i}`.padEnd(64, 'k')) } },
+    ],
     ['the smallest values', { enqueueTimeoutMs: 0.5, worker: { concurrency: 1, lockDurationMs: 0.1 } }],
     [
       'every number and list given',
@@ -51,6 +55,26 @@ describe('assertValidOptions', () => {
       'worker.shutdownTimeoutMs must be a positive number, got 0',
     ],
     ['a worker queue listed twice', { worker: { queues: ['x', 'x'] } }, 'worker.queues lists "x" twice'],
+    [
+      'a carry that is not a list',
+      { context: { carry: 'tenantId' } },
+      'context.carry must be an array of key names, got string',
+    ],
+    [
+      'a carried "__proto__"',
+      { context: { carry: ['__proto__'] } },
+      'context.carry may not name "__proto__" (a prototype key)',
+    ],
+    [
+      'a carried key of 65 characters',
+      { context: { carry: ['k'.repeat(65)] } },
+      `context.carry[] must be a non-empty string of at most 64 characters, got "${'k'.repeat(65)}"`,
+    ],
+    [
+      'a carried number',
+      { context: { carry: [7] } },
+      'context.carry[] must be a non-empty string of at most 64 characters, got number',
+    ],
   ])('refuses %s, naming the option', (_label, options, message) => {
     expect(() => assertValidOptions(options as ServusModuleOptions)).toThrow(new Error(`ServusModule: ${message}`));
   });

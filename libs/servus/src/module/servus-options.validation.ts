@@ -3,6 +3,7 @@ import { ServusModuleOptions } from './servus-options.interface';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { MAX_DEPTH_CEILING } from '../async/payload-limits';
 import { parseDuration } from '../util/duration';
+import { carryProblem } from '../execution/context-limits';
 
 /**
  * The numbers and lists of the module options, checked once the options are resolved (forRoot
@@ -17,6 +18,8 @@ export function assertValidOptions(options: ServusModuleOptions): ServusModuleOp
       `ServusModule: contracts must be 'optional' or 'required', got ${JSON.stringify(options.contracts)}`,
     );
   duplicates(options.queues, 'queues');
+  const carry = carryProblem(options.context?.carry);
+  if (carry) throw new Error(`ServusModule: ${carry}`);
   if (options.defaultTimeout !== undefined && !isPositiveDuration(options.defaultTimeout))
     throw new Error(
       `ServusModule: defaultTimeout must be a positive duration, got ${JSON.stringify(options.defaultTimeout)}`,

@@ -11,7 +11,8 @@ import { OutboxModuleOptions } from './outbox-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
-import { outboxEntry } from './outbox-entry';
+import { canBeOutboxJobId, OutboxCall, outboxEntry, withOutboxJobId } from './outbox-entry';
+import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../async/redis-connection';
 import { OutboxEntry, OutboxStore } from './outbox-store.interface';
 
 /** How often result() looks whether a job still in the outbox has reached Redis. */
@@ -26,6 +27,8 @@ const PENDING_POLL_MS = 50;
 export class OutboxDispatcher implements AsyncDispatcher {
   private readonly store?: OutboxStore;
   private readonly scope: string;
+  /** How long status() and cancel(), which take no deadline, wait for the outbox: as long as for a Redis command. */
+  private readonly lookupMs: number;
 
   constructor(
     private readonly bullmq: BullmqDispatcher,
@@ -34,6 +37,7 @@ export class OutboxDispatcher implements AsyncDispatcher {
   ) {
     this.store = options.outbox?.store;
     this.scope = requests.names.prefix;
+    this.lookupMs = options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS;
   }
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
@@ -47,7 +51,8 @@ export class OutboxDispatcher implements AsyncDispatcher {
     args: unknown,
     options: CallAsyncOptions,
   ): Promise<AsyncReceipt> {
-    const entry = outboxEntry(definition.name, this.requests.build(definition, args, options), options);
+    const call = withOutboxJobId(options);
+    const entry = outboxEntry(definition.name, this.requests.build(definition, args, call), call);
     await this.write(definition.name, options.transaction, [entry]);
     return { jobId: entry.jobId, queue: entry.queue, service: definition.name };
   }
@@ -56,12 +61,15 @@ export class OutboxDispatcher implements AsyncDispatcher {
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
     const direct = items.filter((item) => item.options.transaction === undefined);
     if (direct.length === items.length) return this.bullmq.enqueueMany(items);
-    const requests = this.requests.buildMany(items);
+    const calls = items.map((item) =>
+      item.options.transaction === undefined ? item : { ...item, options: withOutboxJobId(item.options) },
+    );
+    const requests = this.requests.buildMany(calls);
     const receipts = new Array<AsyncReceipt>(items.length);
     const byTransaction = new Map<unknown, OutboxEntry[]>();
-    items.forEach((item, i) => {
+    calls.forEach((item, i) => {
       if (item.options.transaction === undefined) return;
-      const entry = outboxEntry(item.definition.name, requests[i], item.options);
+      const entry = outboxEntry(item.definition.name, requests[i], item.options as OutboxCall);
       receipts[i] = { jobId: entry.jobId, queue: entry.queue, service: item.definition.name };
       byTransaction.set(item.options.transaction, [...(byTransaction.get(item.options.transaction) ?? []), entry]);
     });
@@ -101,32 +109,80 @@ export class OutboxDispatcher implements AsyncDispatcher {
   }
 
   async status(job: JobRef): Promise<AsyncJobStatus | undefined> {
-    const row = await this.pending(job);
+    const row = this.mayBePending(job)
+      ? answerOf(
+          await this.lookup(job, (store, queue) => store.find(this.scope, queue, job.jobId)),
+          'read the status of',
+          job,
+          this.lookupMs,
+        )
+      : undefined;
     if (!row) return this.bullmq.status(job);
     return { state: 'pending', attemptsMade: 0, timestamps: { enqueuedAt: Number(row.options.timestamp) } };
   }
 
   async cancel(job: JobRef): Promise<CancelResult> {
     // A row the relay holds right now: the delete waits for its move, finds nothing, and BullMQ cancels the job.
-    if (this.store && (await this.store.remove(this.scope, this.requests.names.resolve(job.queue), job.jobId)))
+    // A delete that did not answer in time may still happen: cancelling again then answers from BullMQ.
+    if (
+      this.mayBePending(job) &&
+      answerOf(
+        await this.lookup(job, (store, queue) => store.remove(this.scope, queue, job.jobId)),
+        'cancel',
+        job,
+        this.lookupMs,
+      )
+    )
       return 'removed';
     return this.bullmq.cancel(job);
   }
 
+  /**
+   * While the job's row is in the outbox, looks again every PENDING_POLL_MS, each lookup raced
+   * against the caller's deadline; then BullMQ's wait with the time left. A database that stalls
+   * or fails ends in AsyncError at the deadline (its error as the cause), as Redis trouble does.
+   */
   async result(job: JobRef, timeoutMs: number): Promise<ServiceResponse> {
-    // Without an outbox nothing can be pending: the wait is BullMQ's alone, with the caller's whole timeout.
-    if (!this.store) return this.bullmq.result(job, timeoutMs);
+    // Nothing can be pending without an outbox, or under an id no row has: BullMQ's wait, with the caller's whole timeout.
+    if (!this.mayBePending(job)) return this.bullmq.result(job, timeoutMs);
     const deadline = Date.now() + timeoutMs;
-    while (await this.pending(job)) {
-      if (Date.now() >= deadline)
-        throw new AsyncError(`Job ${job.jobId} (${job.service ?? 'outbox'}) did not finish within ${timeoutMs}ms`);
-      await new Promise((resolve) => setTimeout(resolve, PENDING_POLL_MS));
+    for (;;) {
+      const looked = await this.lookup(
+        job,
+        (store, queue) => store.find(this.scope, queue, job.jobId),
+        deadline - Date.now(),
+      );
+      if (looked.state === 'answered' && !looked.value) break;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const why = { silent: ': the outbox did not answer', failed: ': the outbox could not be read', answered: '' }[
+          looked.state
+        ];
+        throw new AsyncError(
+          `Job ${job.jobId} (${job.service ?? 'outbox'}) did not finish within ${timeoutMs}ms${why}`,
+          {
+            cause: looked.state === 'failed' ? looked.cause : undefined,
+          },
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(PENDING_POLL_MS, left)));
     }
     return this.bullmq.result(job, Math.max(1, deadline - Date.now()));
   }
 
-  private pending(job: JobRef) {
-    return this.store?.find(this.scope, this.requests.names.resolve(job.queue), job.jobId);
+  /** Whether the job may still be a row of the outbox: there is one, and the id is one a row can have. */
+  private mayBePending(job: JobRef): boolean {
+    return this.store !== undefined && canBeOutboxJobId(job.jobId);
+  }
+
+  /** One outbox query for a job, raced against `ms` (the queue is resolved first: an undeclared one throws as before). */
+  private lookup<T>(
+    job: JobRef,
+    query: (store: OutboxStore, queue: string) => Promise<T>,
+    ms = this.lookupMs,
+  ): Promise<Lookup<T>> {
+    const queue = this.requests.names.resolve(job.queue);
+    return bounded(() => query(this.store!, queue), ms);
   }
 
   schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
@@ -144,4 +200,37 @@ export class OutboxDispatcher implements AsyncDispatcher {
   jobCounts(): Promise<QueueJobCounts[]> {
     return this.bullmq.jobCounts();
   }
+}
+
+/** What one outbox query came to by its deadline: its answer, nothing yet, or an error. */
+type Lookup<T> = { state: 'answered'; value: T } | { state: 'silent' } | { state: 'failed'; cause: unknown };
+
+/**
+ * Runs `query` and settles by `ms` at the latest; never rejects. A query still running at `ms`
+ * goes on in the background (a database cannot be interrupted mid-query), its outcome observed.
+ */
+function bounded<T>(query: () => Promise<T>, ms: number): Promise<Lookup<T>> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ state: 'silent' }), Math.max(0, ms));
+    // A query that throws before it returns a promise fails the same way.
+    new Promise<T>((run) => run(query())).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve({ state: 'answered', value });
+      },
+      (cause: unknown) => {
+        clearTimeout(timer);
+        resolve({ state: 'failed', cause });
+      },
+    );
+  });
+}
+
+/** The answer of a lookup for status() or cancel(), or the AsyncError that says why there is none (the database's error as its cause). */
+function answerOf<T>(looked: Lookup<T>, what: string, job: JobRef, ms: number): T {
+  if (looked.state === 'answered') return looked.value;
+  const why = looked.state === 'silent' ? `the outbox did not answer within ${ms}ms` : 'the outbox could not be read';
+  throw new AsyncError(`Could not ${what} job ${job.jobId}: ${why}`, {
+    cause: looked.state === 'failed' ? looked.cause : undefined,
+  });
 }

@@ -9,18 +9,29 @@ import { OUTBOX_MAX_KEY_LENGTH } from './outbox-table';
 /** Job ids the outbox makes: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
 export const OUTBOX_JOB_ID_PREFIX = 'outbox-';
 
+/** A call bound for the outbox, its job id fixed. */
+export type OutboxCall = CallAsyncOptions & { jobId: string };
+
 /**
- * The outbox row of a checked job request (the same request a direct callAsync would send): the
- * job id fixed now (the caller's `jobId`, else a new one), the call time kept so `wait` counts from
- * the call, not from the relay. Whatever BullMQ would refuse later, in the relay, is refused here.
+ * The call with its job id fixed before its job request is built (a signature binds the id): the
+ * caller's `jobId`, else a new outbox id.
  */
-export function outboxEntry(service: string, request: JobRequest, call: CallAsyncOptions): OutboxEntry {
+export function withOutboxJobId(call: CallAsyncOptions): OutboxCall {
+  return { ...call, jobId: call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}` };
+}
+
+/**
+ * The outbox row of a checked job request (the same request a direct callAsync would send), under
+ * the job id `withOutboxJobId` fixed, the call time kept so `wait` counts from the call, not from the
+ * relay. Whatever BullMQ would refuse later, in the relay, is refused here.
+ */
+export function outboxEntry(service: string, request: JobRequest, call: OutboxCall): OutboxEntry {
   if (call.idempotencyKey !== undefined)
     throw new JobEnqueueError(
       service,
       'idempotencyKey cannot be combined with transaction: pass jobId instead (a job id is enqueued once)',
     );
-  const jobId = call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}`;
+  const jobId = call.jobId;
   const problem = jobIdProblem(jobId) ?? findNonJson(request.options, 'jobOptions');
   if (problem) throw new JobEnqueueError(service, problem);
   const longName = [request.queue, service].find((name) => name.length > OUTBOX_MAX_KEY_LENGTH);
@@ -32,6 +43,14 @@ export function outboxEntry(service: string, request: JobRequest, call: CallAsyn
     payload: request.payload,
     options: { ...request.options, jobId, timestamp: Date.now() },
   };
+}
+
+/**
+ * Whether an outbox row can have this job id (what `outboxEntry` accepts): BullMQ's own numbers,
+ * schedule runs (`repeat:...`) and overlong ids cannot, so their lookups skip the database.
+ */
+export function canBeOutboxJobId(jobId: unknown): boolean {
+  return jobIdProblem(jobId) === undefined;
 }
 
 function jobIdProblem(jobId: unknown): string | undefined {

@@ -1,6 +1,6 @@
-import { CallAsyncOptions, AsyncReceipt } from '../execution/call-async-options.interface';
+import { AsyncReceipt } from '../execution/call-async-options.interface';
 import { JobRequest } from '../async/job-request';
-import { outboxEntry } from '../outbox/outbox-entry';
+import { OutboxCall, outboxEntry } from '../outbox/outbox-entry';
 import { OutboxStore } from '../outbox/outbox-store.interface';
 import { TypeOrmOutboxStore } from '../outbox/typeorm-outbox.store';
 import { JobEnqueueError } from '../response/async-errors';
@@ -18,10 +18,11 @@ export class CommitDeferral {
     this.store = store ?? new TypeOrmOutboxStore();
   }
 
+  /** `options`: the call, its job id fixed by `withOutboxJobId` before `request` was built. */
   defer(
     service: string,
     request: JobRequest,
-    options: CallAsyncOptions,
+    options: OutboxCall,
     record: (request: JobRequest) => Promise<unknown>,
   ): AsyncReceipt {
     const entry = outboxEntry(service, request, options);

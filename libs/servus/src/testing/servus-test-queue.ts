@@ -19,6 +19,7 @@ import { SerializedResponse, ServiceResponse } from '../response/service-respons
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
 import { CommitDeferral } from './commit-deferral';
+import { OutboxCall, withOutboxJobId } from '../outbox/outbox-entry';
 import { ServusObservers } from '../execution/servus-observers';
 import { SERVUS_TESTING_OPTIONS, TestQueueOptions } from './test-queue-options';
 import { ServiceRegistry } from '../service/service-registry';
@@ -70,15 +71,17 @@ export class ServusTestQueue implements AsyncDispatcher {
   ) {}
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
-    return this.recordOrDefer(definition, this.requests.build(definition, args, options), options);
+    const call = fixOutboxJobId(options);
+    return this.recordOrDefer(definition, this.requests.build(definition, args, call), call);
   }
 
   /** Checked all first, as production does, so a bad item leaves nothing recorded. */
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
-    const requests = this.requests.buildMany(items);
+    const calls = items.map((item) => ({ ...item, options: fixOutboxJobId(item.options) }));
+    const requests = this.requests.buildMany(calls);
     const receipts: AsyncReceipt[] = [];
-    for (let i = 0; i < items.length; i++)
-      receipts.push(await this.recordOrDefer(items[i].definition, requests[i], items[i].options));
+    for (let i = 0; i < calls.length; i++)
+      receipts.push(await this.recordOrDefer(calls[i].definition, requests[i], calls[i].options));
     return receipts;
   }
 
@@ -89,7 +92,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   ): Promise<AsyncReceipt> {
     if (options.transaction === undefined) return this.record(definition, request, options);
     this.outbox ??= new CommitDeferral(this.options.outbox?.store);
-    return this.outbox.defer(definition.name, request, options, (deferred) =>
+    return this.outbox.defer(definition.name, request, options as OutboxCall, (deferred) =>
       this.record(definition, deferred, options),
     );
   }
@@ -140,7 +143,7 @@ export class ServusTestQueue implements AsyncDispatcher {
   async schedule(definition: ServiceDefinition, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const repeat = repeatOf(definition.name, options);
     const request = this.requests.buildSchedule(definition, args, options);
-    const info: ScheduleInfo = { id: options.id ?? definition.name, queue: request.queue, service: definition.name };
+    const info: ScheduleInfo = { id: request.scheduleId, queue: request.queue, service: definition.name };
     if (repeat.every !== undefined) info.every = repeat.every;
     if (repeat.pattern !== undefined) Object.assign(info, { cron: repeat.pattern, tz: repeat.tz });
     this.scheduled.set(`${info.queue}:${info.id}`, { ...info, args: request.payload.args });
@@ -295,4 +298,9 @@ export class ServusTestQueue implements AsyncDispatcher {
     const queue = this.requests.names.resolve(receipt.queue);
     return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === queue);
   }
+}
+
+/** A call with a transaction gets its outbox job id before its request is built, as in production (a signature binds it). */
+function fixOutboxJobId(options: CallAsyncOptions): CallAsyncOptions {
+  return options.transaction === undefined ? options : withOutboxJobId(options);
 }
