@@ -112,7 +112,12 @@ describe('the queue dashboard in a browser', () => {
       const jobLink = page.locator(`a[href$="/queue/default/${jobId}?status=completed"]`);
       await jobLink.waitFor({ timeout: 10_000 });
       // A job id of the caller's own ('report-<id>', given by the example) is shown as it is, without '#' and name.
-      expect((await jobLink.innerText()).replace(/\s+/g, ' ')).toBe(jobId);
+      // The board may paint the card once before its layout settles (seen on a loaded machine): read until it does.
+      const linkText = async () => (await jobLink.innerText()).replace(/\s+/g, ' ').trim();
+      for (const until = Date.now() + 10_000; (await linkText()) !== jobId && Date.now() < until;) {
+        await page.waitForTimeout(100);
+      }
+      expect(await linkText()).toBe(jobId);
       const card = page
         .locator('div', { has: jobLink })
         .filter({ has: page.getByRole('tab', { name: 'Data' }) })
