@@ -335,7 +335,7 @@ describe('tracing with an SDK registered (in-memory exporter)', () => {
   it("a schedule's template carries no trace (each run would otherwise join the trace that scheduled it)", async () => {
     const { app, executor } = await boot({ async: 'fake' });
     // The test queue keeps no template: see what it built (the BullMQ side is checked against Redis below).
-    const build = jest.spyOn(app.get(JobRequestBuilder), 'build');
+    const build = jest.spyOn(app.get(JobRequestBuilder), 'buildSchedule');
     await inUserSpan(() => executor.schedule(Inner, { n: 1 }, { every: '1m' }));
     expect(build).toHaveBeenCalledTimes(1);
     expect(build.mock.results[0].value.payload.metadata).toEqual({ v: 1 });
