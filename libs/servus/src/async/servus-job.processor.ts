@@ -23,6 +23,8 @@ import { QueueNames } from './queue-names';
 import { JobSigner } from './job-signer';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { restoredKeys } from '../execution/context-limits';
+import { OverrunningBodies } from './overrunning-bodies';
+import { jobAttributes, JobRun } from './job-run';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -58,8 +60,8 @@ export class ServusJobProcessor {
   /** Jobs running in this process, by `queue:id`, for cancel(). */
   private readonly running = new Map<string, RunningJob>();
 
-  /** Bodies still running after their attempt ended at its deadline (they ignore their signal). */
-  private readonly overrunning = new Set<RunningJob>();
+  /** Bodies still running after their attempt ended at its deadline. */
+  readonly overrunning = new OverrunningBodies();
 
   /** `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. */
   async process(job: Job, token?: string): Promise<SerializedResponse> {
@@ -175,30 +177,16 @@ export class ServusJobProcessor {
     } finally {
       this.running.delete(key);
       // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
-      if (jobRun.overrun) this.overrun(context, jobRun.overrun);
+      if (jobRun.overrun) this.overrunning.add(context, jobRun.overrun);
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();
   }
 
-  private overrun(context: RunningJob, settled: Promise<void>): void {
-    this.overrunning.add(context);
-    this.logger.warn(
-      `${context.service} job ${escapeLog(context.job.id, 200)} on ${context.job.queue}, attempt ${context.job.attempt} ` +
-        'goes on past its deadline (it ignores its signal): it counts as running, and keeps any flow slot, until it ends',
-    );
-    void settled.then(() => this.overrunning.delete(context));
-  }
-
   /** The job that has run longest in this process (a body past its deadline included). */
   oldestActiveJob(): ActiveJobAge | undefined {
-    let oldest: RunningJob | undefined;
     // Map order is start order: the first entry is the oldest.
-    for (const running of this.running.values()) {
-      oldest = running;
-      break;
-    }
-    for (const running of this.overrunning) if (!oldest || running.startedAt < oldest.startedAt) oldest = running;
+    const oldest = this.overrunning.oldest(this.running.values().next().value);
     if (!oldest) return undefined;
     const { id, queue } = oldest.job;
     return { queue, jobId: id, service: oldest.service, ageMs: Date.now() - oldest.startedAt };
@@ -206,8 +194,7 @@ export class ServusJobProcessor {
 
   /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
   runningJobs(): string[] {
-    const past = [...this.overrunning].map((running) => `${running.job.queue}:${running.job.id}`);
-    return [...this.running.keys(), ...past];
+    return [...this.running.keys(), ...this.overrunning.labels()];
   }
 
   /** A job of this process lost its lock: its signal aborts with `reason` (it is not cancelled: it may run again). */
@@ -230,27 +217,7 @@ export class ServusJobProcessor {
   }
 }
 
-/** One attempt of a job in this process; `overrun` once its body outlives its deadline (settles when the body does). */
-interface JobRun {
-  job: Job;
-  call: ReturnType<typeof decodePayload>;
-  definition: ServiceDefinition;
-  label: string;
-  attempt: number;
-  overrun?: Promise<void>;
-}
-
 /** A foreign name in a reason: JSON-quoted and cut, never raw. */
 function quoted(name: string): string {
   return JSON.stringify(String(name).slice(0, 200));
-}
-
-/** The messaging attributes of a job's consumer span. */
-function jobAttributes(job: Job, attempt: number): Record<string, string | number> {
-  return {
-    'messaging.system': 'bullmq',
-    'messaging.destination.name': job.queueName,
-    'messaging.message.id': job.id!,
-    'servus.job.attempt': attempt,
-  };
 }
