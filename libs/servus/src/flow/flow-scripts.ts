@@ -107,11 +107,31 @@ end
 `;
 
 /**
+ * The first of `keys` that holds another type than its `kinds` entry (a key written by something else), as an
+ * error message; nil when all are fine (or absent). Checked before an operation writes anything: a failing
+ * operation must leave nothing half done (a grant whose caller is told it failed, a job popped but never woken).
+ */
+const WRONG_TYPE = `
+local function wrongType(keys, kinds)
+  for i = 1, #keys do
+    local kind = redis.call('TYPE', keys[i])['ok']
+    if kind ~= 'none' and kind ~= kinds[i] then
+      return 'Flow control: key ' .. keys[i] .. ' holds a ' .. kind .. ', not a ' ..
+        (kinds[i] == 'zset' and 'sorted set' or kinds[i])
+    end
+  end
+  return nil
+end
+`;
+
+/**
  * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
  * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
  * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
- * one's answer, in order. The operations run one after the other on Redis's clock; each gets its own
- * microsecond (TIME plus its index), so jobs parked by one batch keep the batch's order in their line.
+ * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
+ * fails alone, having written nothing, and the others still run. The operations run one after the other on
+ * Redis's clock; each gets its own microsecond (TIME plus its index), so jobs parked by one batch keep the
+ * batch's order in their line.
  */
 export const BATCH = `
 local t = redis.call('TIME')
@@ -120,18 +140,26 @@ local baseUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowUs = baseUs
 ${ACQUIRE}
 ${RELEASE}
+${WRONG_TYPE}
+local function run(step, keys, kinds, args)
+  local problem = wrongType(keys, kinds)
+  if problem then return {err = problem} end
+  local ok, answer = pcall(step, keys, args)
+  if ok then return answer end
+  return {err = type(answer) == 'table' and answer.err or tostring(answer)}
+end
 local results = {}
 local k = 1
 local a = 2
 for i = 1, tonumber(ARGV[1]) do
   nowUs = baseUs + i - 1
   if ARGV[a] == 'a' then
-    results[i] = acquire({KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]},
+    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, {'zset', 'zset', 'zset', 'string'},
       {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
     k = k + 4
     a = a + 9
   else
-    results[i] = release({KEYS[k], KEYS[k + 1]}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
+    results[i] = run(release, {KEYS[k], KEYS[k + 1]}, {'zset', 'zset'}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
     k = k + 2
     a = a + 4
   end

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { FlowStore } from './flow-store';
 
 describe('FlowStore after shutdown', () => {
@@ -12,5 +13,64 @@ describe('FlowStore after shutdown', () => {
       'Flow control is shut down: its lease runs out by itself',
     );
     expect((store as unknown as { client?: unknown }).client).toBeUndefined();
+  });
+});
+
+/** Real Redis (127.0.0.1:6379), under a prefix of its own. */
+describe('FlowStore: one batch, one answer per caller', () => {
+  const prefix = `flow-store-spec-${process.pid}`;
+  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+  let store: FlowStore;
+  // limit 1, lease 10 s, no rate, parked jobs look again after 300 s.
+  const oneAtATime = [1, 10_000, 0, 0, 0, 300_000];
+
+  beforeAll(() => redis.connect());
+  beforeEach(() => (store = new FlowStore({ connection: { host: '127.0.0.1', port: 6379 } }, prefix)));
+  afterEach(async () => {
+    await store.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+  });
+  afterAll(() => redis.quit());
+
+  it('an operation that meets a key of the wrong type rejects only its own caller; the others of the batch are answered', async () => {
+    const good = store.keyNames('svc', 'good');
+    const bad = store.keyNames('svc', 'bad');
+    const other = store.keyNames('svc', 'other');
+    await redis.set(bad.holders, 'not a sorted set');
+    // Asked for in one turn: one BATCH.
+    const answers = await Promise.allSettled([
+      store.acquire(good, 'default:1', 'default:1:t1', oneAtATime),
+      store.acquire(bad, 'default:2', 'default:2:t2', oneAtATime),
+      store.acquire(other, 'default:3', 'default:3:t3', oneAtATime),
+    ]);
+    expect(answers[0]).toEqual({ status: 'fulfilled', value: { outcome: 'granted', waitMs: 0, head: undefined } });
+    expect(answers[1].status).toBe('rejected');
+    expect(String((answers[1] as PromiseRejectedResult).reason)).toContain(
+      `Flow control: key ${bad.holders} holds a string, not a sorted set`,
+    );
+    expect(answers[2]).toEqual({ status: 'fulfilled', value: { outcome: 'granted', waitMs: 0, head: undefined } });
+    expect(await redis.zrange(good.holders, 0, -1)).toEqual(['default:1:t1']);
+    expect(await redis.zrange(other.holders, 0, -1)).toEqual(['default:3:t3']);
+  });
+
+  it('an acquire that fails grants nothing: no lease is left behind for a caller that was told it failed', async () => {
+    const keys = store.keyNames('svc', 'half');
+    // The holders set is fine; the line is not: on main the grant was written before the line's key failed.
+    await redis.set(keys.parked, 'not a sorted set');
+    await expect(store.acquire(keys, 'default:4', 'default:4:t4', oneAtATime)).rejects.toThrow(
+      `Flow control: key ${keys.parked} holds a string, not a sorted set`,
+    );
+    expect(await redis.exists(keys.holders)).toBe(0);
+  });
+
+  it('a release that fails pops nobody from the line and keeps its lease (it runs out by itself)', async () => {
+    const keys = store.keyNames('svc', 'rel');
+    await store.acquire(keys, 'default:5', 'default:5:t5', oneAtATime);
+    await redis.set(keys.parked, 'not a sorted set');
+    await expect(store.release(keys, 'default:5:t5', 1, 10_000)).rejects.toThrow(
+      `Flow control: key ${keys.parked} holds a string, not a sorted set`,
+    );
+    expect(await redis.zrange(keys.holders, 0, -1)).toEqual(['default:5:t5']);
   });
 });

@@ -89,7 +89,11 @@ export class FlowStore {
       return operations.forEach((operation) => operation.reject(error));
     }
     client.servusFlowBatch(keys.length, ...keys, operations.length, ...args).then(
-      (answers) => operations.forEach((operation, i) => operation.resolve(answers[i])),
+      // An operation that failed in Redis (its answer an error) rejects its own caller only.
+      (answers) =>
+        operations.forEach((operation, i) =>
+          answers[i] instanceof Error ? operation.reject(answers[i]) : operation.resolve(answers[i]),
+        ),
       (error) => operations.forEach((operation) => operation.reject(error)),
     );
   }
