@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { FlowStore } from './flow-store';
+import { escapeLog } from '../util/escape-log';
 
 /** A slot held by a job running in this process. */
 export interface HeldLease {
@@ -50,10 +51,14 @@ export class LeaseRenewer {
       lease.renewAt = now + lease.leaseMs / 3;
       this.store.renew(lease.holders, lease.member, lease.leaseMs).then(
         (held) => {
-          if (!held && this.held.has(lease))
-            this.logger.warn(`Flow control: the slot of job ${JSON.stringify(lease.member)} ran out while it ran`);
+          // Lost for good (another job of its key may hold it now): said once, and not asked for again.
+          if (held || !this.held.has(lease)) return;
+          this.drop(lease);
+          this.logger.warn(
+            `Flow control: the slot of job ${escapeLog(lease.member, 300)} ran out while it ran; it is no longer renewed`,
+          );
         },
-        (error: Error) => this.logger.warn(`Flow control: lease not renewed: ${error.message}`),
+        (error: Error) => this.logger.warn(`Flow control: lease not renewed: ${escapeLog(error.message)}`),
       );
     }
   }
