@@ -13,7 +13,7 @@ import { ServusObservers } from '../execution/servus-observers';
 import { escapeLog } from '../util/escape-log';
 import { watchWorker } from './worker-events';
 import { ActiveJobAge } from '../execution/queue-health.port';
-import { FLOW_CONTROL, FlowControl } from './flow-control.port';
+import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 import { LostWakeupWatch } from './lost-wakeups';
 
 export const DEFAULT_CONCURRENCY = 10;
@@ -86,13 +86,23 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       this.shared = undefined;
       throw error;
     }
-    const checkMs = this.flow?.lostWakeupCheckMs();
-    if (checkMs !== undefined) (this.wakeups = new LostWakeupWatch(this.shared!, this.workers, checkMs)).start();
+    this.watchLostWakeups();
     for (const worker of this.workers)
       worker.run().catch((error: Error) => this.logger.error(`Worker ${worker.name} stopped: ${error.message}`));
     this.logger.log(
       `Worker consuming ${queues.join(', ')} (prefix ${this.names.prefix}, concurrency ${concurrency} per queue)`,
     );
+  }
+
+  /** On the queues where a service with limits may run (its jobs park as delayed jobs): see LostWakeupWatch. */
+  private watchLostWakeups(): void {
+    const checkMs = this.flow?.lostWakeupCheckMs();
+    if (checkMs === undefined) return;
+    const limited = this.registry.definitions().filter(hasFlowLimits);
+    const watched = this.workers.filter((worker) =>
+      limited.some((definition) => !this.names.notAllowed(definition, worker.name)),
+    );
+    if (watched.length) (this.wakeups = new LostWakeupWatch(this.shared!, watched, checkMs)).start();
   }
 
   /** executor.cancel() of a running job reaches every worker; the one running it aborts its signal. */
