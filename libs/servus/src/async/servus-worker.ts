@@ -178,7 +178,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await this.drain();
   }
 
-  /** Stops taking jobs and waits for in-flight ones, up to `shutdownTimeoutMs`. Idempotent. */
+  /** Stops taking jobs and waits for in-flight ones (bodies past their deadline too), up to `shutdownTimeoutMs`. Idempotent. */
   drain(): Promise<void> {
     this.draining ??= this.closeWorkers();
     return this.draining;
@@ -193,7 +193,11 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // pause(), not close(): it too stops taking jobs and waits for the active ones, but leaves close(true) able to
     // abandon them at the deadline. Once close() has started, BullMQ hands every later close(true) that same
     // pending close, which waits for the jobs however long they run.
-    const drained = Promise.all(this.workers.map((worker) => worker.pause())).then(() => 'drained' as const);
+    // Then the bodies that outlived their deadline: their flow slots stay renewed (flow control shuts down after
+    // this module) until they end, so no other job of their key starts beside them while this process lives.
+    const drained = Promise.all(this.workers.map((worker) => worker.pause()))
+      .then(() => this.processor.overrunning.settled())
+      .then(() => 'drained' as const);
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
     const idle = this.idleWithoutRedis();
     const outcome = await Promise.race([drained, timedOut, idle.promise]);
