@@ -39,6 +39,10 @@ export class FlowStore {
   private readonly logger = new Logger('Servus');
   private client?: ScriptClient;
   private readonly queues = new Map<string, Queue>();
+  /** Acquires and releases asked for in this turn of the event loop, sent together at its end. */
+  private pending: PendingOperation[] = [];
+  /** After close(): nothing opens a new connection. */
+  private closed = false;
 
   constructor(
     private readonly options: AsyncModuleOptions,
@@ -64,8 +68,6 @@ export class FlowStore {
     )) as [number, number, string?];
     return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
   }
-
-  private pending: PendingOperation[] = [];
 
   /**
    * Acquires and releases asked for in one turn of the event loop go to Redis together, in one script call
@@ -168,8 +170,6 @@ export class FlowStore {
     client.defineCommand('servusFlowRenew', { numberOfKeys: 1, lua: RENEW });
     return (this.client = client);
   }
-
-  private closed = false;
 
   async close(): Promise<void> {
     this.closed = true;
