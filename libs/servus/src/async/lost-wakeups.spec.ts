@@ -46,7 +46,7 @@ describe('LostWakeupWatch', () => {
     await delay(at + 5000); // a later one: the earliest counts
     await delay(at, 7);
     expect(await watch.look()).toBe(1);
-    expect(await redis.zrange(marker, 0, -1, 'WITHSCORES')).toEqual(['1', String((at * 0x1000 + 7) / 0x1000)]);
+    expect(await redis.zrange(marker, '0', '-1', 'WITHSCORES')).toEqual(['1', String((at * 0x1000 + 7) / 0x1000)]);
   });
 
   it('start() looks every interval until stop()', async () => {

@@ -15,6 +15,7 @@ import { watchWorker } from './worker-events';
 import { ActiveJobAge } from '../execution/queue-health.port';
 import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 import { LostWakeupWatch } from './lost-wakeups';
+import { idleWithoutRedis } from './idle-without-redis';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -199,7 +200,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       .then(() => this.processor.overrunning.settled())
       .then(() => 'drained' as const);
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
-    const idle = this.idleWithoutRedis();
+    const idle = idleWithoutRedis(this.connections, () => this.processor.runningJobs().length);
     const outcome = await Promise.race([drained, timedOut, idle.promise]);
     clearTimeout(timer);
     idle.cancel();
@@ -217,23 +218,5 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     );
     this.connections.length = 0;
     this.shared = undefined;
-  }
-
-  /**
-   * Resolves once no job runs here while Redis is unreachable: pause() would wait for the
-   * workers' blocked fetches, which never return without Redis, for the whole shutdownTimeoutMs.
-   * With Redis up, pause() is the answer (a fetch in flight may still hand over a job to finish).
-   */
-  private idleWithoutRedis(): { promise: Promise<'offline'>; cancel: () => void } {
-    let poll: NodeJS.Timeout | undefined;
-    const promise = new Promise<'offline'>((resolve) => {
-      const check = () => {
-        const offline = this.connections.every((connection) => connection.status !== 'ready');
-        if (offline && this.processor.runningJobs().length === 0) resolve('offline');
-        else poll = setTimeout(check, 100);
-      };
-      check();
-    });
-    return { promise, cancel: () => clearTimeout(poll) };
   }
 }

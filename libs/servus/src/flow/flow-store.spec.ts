@@ -50,8 +50,8 @@ describe('FlowStore: one batch, one answer per caller', () => {
       `Flow control: key ${bad.holders} holds a string, not a sorted set`,
     );
     expect(answers[2]).toEqual({ status: 'fulfilled', value: { outcome: 'granted', waitMs: 0, head: undefined } });
-    expect(await redis.zrange(good.holders, 0, -1)).toEqual(['default:1:t1']);
-    expect(await redis.zrange(other.holders, 0, -1)).toEqual(['default:3:t3']);
+    expect(await redis.zrange(good.holders, '0', '-1')).toEqual(['default:1:t1']);
+    expect(await redis.zrange(other.holders, '0', '-1')).toEqual(['default:3:t3']);
   });
 
   it('an acquire that fails grants nothing: no lease is left behind for a caller that was told it failed', async () => {
@@ -71,6 +71,6 @@ describe('FlowStore: one batch, one answer per caller', () => {
     await expect(store.release(keys, 'default:5:t5', 1, 10_000)).rejects.toThrow(
       `Flow control: key ${keys.parked} holds a string, not a sorted set`,
     );
-    expect(await redis.zrange(keys.holders, 0, -1)).toEqual(['default:5:t5']);
+    expect(await redis.zrange(keys.holders, '0', '-1')).toEqual(['default:5:t5']);
   });
 });
