@@ -114,7 +114,8 @@ describe('faults: deadlines of hung services', () => {
           prefix: harness.prefix,
           queues: ['default'],
           logging: false,
-          worker: { concurrency: 1 },
+          // The body never settles: shutdown waits for it (as for a running job) only this long.
+          worker: { concurrency: 1, shutdownTimeoutMs: 1000 },
         }),
         ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1500 }),
         FaultFixturesModule,
