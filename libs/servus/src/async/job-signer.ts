@@ -5,6 +5,7 @@ import { canonicalJson } from '../util/canonical-json';
 import { isPlainObject } from '../util/is-plain-object';
 import { AsyncModuleOptions, ServusSigningKey } from './async-options.interface';
 import { JobPayload } from './job-payload.codec';
+import { quoted } from '../util/quoted';
 
 const MIN_SECRET_LENGTH = 32;
 /** Bumped if what is signed ever changes: a worker then refuses, rather than misreads, the other version. */
@@ -85,7 +86,7 @@ export class JobSigner {
       return jobId === id ? undefined : `signed for job id ${quoted(jobId)}, not ${quoted(id)}: ${REPLAY}`;
     return isRunOf(id, scheduler as string)
       ? undefined
-      : `signed for the runs of schedule ${quoted(scheduler as string)}, not for job id ${quoted(id)}: ${REPLAY}`;
+      : `signed for the runs of schedule ${quoted(scheduler)}, not for job id ${quoted(id)}: ${REPLAY}`;
   }
 
   private hmac(keyId: string, name: string, queue: string, payload: JobPayload): string {
@@ -101,11 +102,6 @@ export class JobSigner {
 function isRunOf(id: string, scheduler: string): boolean {
   const prefix = `repeat:${scheduler}:`;
   return id.startsWith(prefix) && /^\d+$/.test(id.slice(prefix.length));
-}
-
-/** A foreign string in a reason: JSON-quoted and cut, never raw. */
-function quoted(value: string, max = 200): string {
-  return JSON.stringify(value.slice(0, max));
 }
 
 function checked(key: ServusSigningKey, known: Map<string, Buffer>): [string, Buffer] {

@@ -25,6 +25,7 @@ import { ExecutionModuleOptions } from '../execution/execution-options.interface
 import { restoredKeys } from '../execution/context-limits';
 import { OverrunningBodies } from './overrunning-bodies';
 import { jobAttributes, JobRun } from './job-run';
+import { quoted } from '../util/quoted';
 
 /**
  * Runs one job: the name is looked up in the registry (an allow-list, never a module
@@ -215,9 +216,4 @@ export class ServusJobProcessor {
     this.logger.error(`${label} failed without retry: ${escapeLog(reason)}`);
     return new UnrecoverableError(reason);
   }
-}
-
-/** A foreign name in a reason: JSON-quoted and cut, never raw. */
-function quoted(name: string): string {
-  return JSON.stringify(String(name).slice(0, 200));
 }
