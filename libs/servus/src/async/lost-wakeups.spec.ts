@@ -100,6 +100,10 @@ describe('ServusWorker: the lost wake-up look', () => {
       expect(watch?.workers.map((worker) => worker.name)).toEqual(['limited']);
     } finally {
       await app.close();
+      const redis = new Redis({ host: '127.0.0.1', port: 6379 });
+      const keys = await redis.keys(`lost-wakeups-worker-spec-${process.pid}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
     }
   });
 });
