@@ -53,11 +53,20 @@ async function main(): Promise<void> {
       flow: runFlowBench,
       outbox: runOutboxBench,
     };
-    const chosen = process.argv.includes('--scale-only')
+    const all: Record<string, () => Promise<unknown>> = process.argv.includes('--scale-only')
       ? scale
       : process.argv.includes('--scale')
         ? { ...main, ...scale }
         : main;
+    // --only=sync,enqueue: some sections (e.g. to compare two commits on the sections both have).
+    const only = process.argv
+      .find((arg) => arg.startsWith('--only='))
+      ?.slice('--only='.length)
+      .split(',');
+    const unknown = only?.filter((name) => !(name in all));
+    if (unknown?.length)
+      throw new Error(`unknown section(s) ${unknown.join(', ')}; one of: ${Object.keys(all).join(', ')}`);
+    const chosen = only ? Object.fromEntries(Object.entries(all).filter(([name]) => only.includes(name))) : all;
     for (const [name, section] of Object.entries(chosen)) {
       const t0 = performance.now();
       const {
