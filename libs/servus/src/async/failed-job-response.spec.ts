@@ -1,6 +1,7 @@
 import { InternalServerError, NotFoundError, ServiceError, ValidationError } from 'nestjs-servus';
 import {
   CANCELLED_PREFIX,
+  correlationIdOf,
   failureReason,
   responseOfFailedJob,
   RetryableFailureError,
@@ -61,5 +62,20 @@ describe('failed job reasons', () => {
     );
     expect(responseOfFailedJob('boom', 1, '').error.message).toBe('The job failed after 1 attempt(s)');
     expect(responseOfFailedJob('boom', 1, 42).error.message).toBe('The job failed after 1 attempt(s)');
+  });
+
+  it.each<[string, unknown, string | undefined]>([
+    ['a job with a correlation id', { metadata: { context: { correlationId: 'c-1' } } }, 'c-1'],
+    ['an empty correlation id', { metadata: { context: { correlationId: '' } } }, ''],
+    ['a number', { metadata: { context: { correlationId: 7 } } }, undefined],
+    ['an object', { metadata: { context: { correlationId: { id: 'c' } } } }, undefined],
+    ['a context without one', { metadata: { context: { tenant: 't' } } }, undefined],
+    ['no context', { metadata: { v: 1 } }, undefined],
+    ['no metadata', { service: 's', args: {} }, undefined],
+    ['null data', null, undefined],
+    ['undefined data', undefined, undefined],
+    ['a string', 'data', undefined],
+  ])("reads the correlation id of %s only when it is a string (the job's data is foreign)", (_label, data, id) => {
+    expect(correlationIdOf(data)).toBe(id);
   });
 });

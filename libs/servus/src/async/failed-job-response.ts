@@ -29,7 +29,8 @@ export function failureReason(name: string, code: string, message: string): stri
  * query) is not an answer for the client: it stays in the worker's log and the job's failedReason.
  */
 export function responseOfFailedJob(reason: string, attemptsMade: number, correlationId?: unknown): FailureResponse {
-  const match = /^(\w+) \((\w+)\): ([\s\S]*)$/.exec(reason);
+  // The message is the rest of the reason, newlines included ([\s\S]* runs to the end: no `$` needed).
+  const match = /^(\w+) \((\w+)\): ([\s\S]*)/.exec(reason);
   const type = match && errorTypeNamed(match[1]);
   if (type && match) return ServiceResponse.failure(new type(match[3]));
   const id =

@@ -5,6 +5,7 @@ import { JobSigner } from 'nestjs-servus/async/job-signer';
 import { QueueNames } from 'nestjs-servus/async/queue-names';
 import { ExecutionModuleOptions } from 'nestjs-servus/execution/execution-options.interface';
 import { GlobalIds } from 'nestjs-servus/globalid/global-ids';
+import * as jobOptions from 'nestjs-servus/async/job-options';
 import { ServiceDefinition } from 'nestjs-servus/service/service-definition';
 import { ServusTracing } from 'nestjs-servus/tracing/servus-tracing';
 
@@ -14,22 +15,25 @@ class Report {
 
 type Options = AsyncModuleOptions & ExecutionModuleOptions;
 
-function builder(options: Options, withGids = false): JobRequestBuilder {
+function builder(
+  options: Options,
+  withGids = false,
+  tracing = new ServusTracing({ tracing: false }),
+  idOf = (entity: object): string | number => (entity as Report).id,
+): JobRequestBuilder {
   const globalIds = new GlobalIds();
   if (withGids)
     globalIds.register({
       types: () => [{ name: 'Report', type: Report }],
-      idOf: (entity) => (entity as Report).id,
+      idOf,
       locate: () => Promise.resolve(undefined),
     });
-  return new JobRequestBuilder(
-    options,
-    new QueueNames(options),
-    globalIds,
-    new ServusTracing({ tracing: false }),
-    new JobSigner(options),
-  );
+  return new JobRequestBuilder(options, new QueueNames(options), globalIds, tracing, new JobSigner(options));
 }
+
+/** A tracing whose active context is always the one trace below. */
+const TRACE = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+const traced = { inject: () => ({ ...TRACE }) } as unknown as ServusTracing;
 
 function definition(name: string, async?: ServiceDefinition['options']['async']): ServiceDefinition {
   return { name, options: { name, async } } as ServiceDefinition;
@@ -190,5 +194,69 @@ describe('JobRequestBuilder', () => {
         'Could not enqueue reports.generate: args.list[1].at is a Date: pass an ISO string (toISOString())',
       );
     });
+  });
+
+  it("carries the caller's trace context in a call, never in a schedule's template", () => {
+    const b = builder({}, false, traced);
+    expect(b.build(reports, {}, {}).payload.metadata).toEqual({ v: 1, trace: TRACE });
+    expect(b.buildSchedule(reports, {}, {} as never).payload.metadata).toEqual({ v: 1 });
+  });
+
+  it('refuses arguments nested deeper than limits.maxDepth before any other walk', () => {
+    const b = builder({ limits: { maxDepth: 2 } });
+    expect(b.build(reports, { a: { b: 1 } }, {}).payload.args).toEqual({ a: { b: 1 } });
+    expect(() => b.build(reports, { a: { b: { c: 1 } } }, {})).toThrow(
+      new JobEnqueueError('reports.generate', 'args is nested deeper than 2 levels (limits.maxDepth)'),
+    );
+  });
+
+  it('refuses a payload over limits.maxPayloadBytes, naming its size in UTF-8 bytes and the limit', () => {
+    const b = builder({ limits: { maxPayloadBytes: 120 } });
+    // 118 characters of JSON fit; as UTF-8 ('é' is two bytes) they are 168 bytes.
+    expect(b.build(reports, { text: 'e'.repeat(50) }, {}).payload.args).toEqual({ text: 'e'.repeat(50) });
+    expect(() => b.build(reports, { text: 'é'.repeat(50) }, {})).toThrow(
+      new JobEnqueueError(
+        'reports.generate',
+        "the job's payload is 168 bytes of JSON, over the limit of 120 bytes (limits.maxPayloadBytes)",
+      ),
+    );
+  });
+
+  it('leaves strings that look like global ids as they are when no locator is registered', () => {
+    const request = builder({}).build(reports, { note: 'gid://servus/Report/7' }, {});
+    expect(request.payload.args).toEqual({ note: 'gid://servus/Report/7' });
+    expect(request.payload.metadata).toEqual({ v: 1 });
+  });
+
+  it("refuses an instance whose locator cannot give its id, as a JobEnqueueError that keeps the locator's error", () => {
+    const unsaved = new TypeError('Report has no id yet: save it before passing it to callAsync');
+    const b = builder({}, true, undefined, () => {
+      throw unsaved;
+    });
+    let error: unknown;
+    try {
+      b.build(reports, { report: new Report(0) }, {});
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(JobEnqueueError);
+    expect((error as Error).message).toBe(
+      'Could not enqueue reports.generate: Report has no id yet: save it before passing it to callAsync',
+    );
+    expect((error as Error).cause).toBe(unsaved);
+  });
+
+  it("merges a service's job options once, whatever the number of calls", () => {
+    const base = jest.spyOn(jobOptions, 'baseJobOptions');
+    try {
+      const b = builder({ defaultJobOptions: { attempts: 5 } });
+      const service = definition('reports.once', { attempts: 4 });
+      for (let i = 0; i < 3; i++) expect(b.build(service, { i }, {}).options.attempts).toBe(4);
+      expect(base).toHaveBeenCalledTimes(1);
+      b.build(reports, {}, {});
+      expect(base).toHaveBeenCalledTimes(2);
+    } finally {
+      base.mockRestore();
+    }
   });
 });
