@@ -163,4 +163,186 @@ describe('GlobalIds', () => {
       ids.register({ types: () => [{ name: 'User', type: Admin }], idOf: () => 1, locate: async () => null }),
     ).toThrow('Two classes have the global id type "User": User and Admin');
   });
+
+  describe('registerProvider (a discovered @Locator() class)', () => {
+    class ReportsLocator {}
+    const valid = (): EntityLocator => ({
+      types: () => [{ name: 'User', type: User }],
+      idOf: (entity) => (entity as User).id,
+      locate: async () => null,
+    });
+
+    it('registers an instance that implements EntityLocator', () => {
+      const ids = new GlobalIds();
+      ids.registerProvider(ReportsLocator, valid());
+      expect(ids.enabled).toBe(true);
+      expect(ids.encode(ada)).toBe('gid://servus/User/1');
+    });
+
+    it.each<[string, unknown]>([
+      ['no instance', undefined],
+      ['null', null],
+      ['no types', { ...valid(), types: undefined }],
+      ['no idOf', { ...valid(), idOf: 'id' }],
+      ['no locate', { ...valid(), locate: undefined }],
+    ])('refuses %s, naming the class and the three methods', (_label, instance) => {
+      const ids = new GlobalIds();
+      expect(() => ids.registerProvider(ReportsLocator, instance)).toThrow(
+        new Error(
+          'ReportsLocator is decorated with @Locator() but does not implement EntityLocator (types, idOf, locate).',
+        ),
+      );
+      expect(ids.enabled).toBe(false);
+    });
+  });
+
+  it.each([
+    ['a slash', 'Users/Admins'],
+    ['a leading escape mark', '!User'],
+  ])("refuses a type name with %s (the global id's separators)", (_label, name) => {
+    const ids = new GlobalIds();
+    expect(() =>
+      ids.register({ types: () => [{ name, type: User }], idOf: () => 1, locate: async () => null }),
+    ).toThrow(new Error(`Global id type name "${name}" may not contain '/' or start with '!'`));
+    expect(ids.enabled).toBe(false);
+  });
+
+  it('accepts a type name with the escape mark inside, and one class registered twice under its name', () => {
+    const ids = setUp(rows);
+    const locator: EntityLocator = {
+      types: () => [{ name: 'Us!er', type: Admin }],
+      idOf: () => 5,
+      locate: async () => null,
+    };
+    ids.register(locator);
+    ids.register({ types: () => [{ name: 'User', type: User }], idOf: () => 1, locate: async () => null });
+    expect(ids.encode(new Admin(5, 'Root'))).toBe('gid://servus/Us!er/5');
+  });
+
+  it('escapes the id into the global id and decodes it back', async () => {
+    const located: string[] = [];
+    const ids = new GlobalIds();
+    ids.register({
+      types: () => [{ name: 'User', type: User }],
+      idOf: (entity) => (entity as User).name,
+      locate: async (_type, id) => (located.push(id), new User(0, id)),
+    });
+    const gid = ids.encode(new User(0, 'a/b c%'));
+    expect(gid).toBe('gid://servus/User/a%2Fb%20c%25');
+    await ids.decode(gid);
+    expect(located).toEqual(['a/b c%']);
+  });
+
+  it('leaves null, numbers, booleans and strings without the tag as they are', () => {
+    const ids = setUp(rows);
+    const values = { a: null, b: 1, c: true, d: 'gid:/servus/User/1', e: 'x gid://servus/User/1' };
+    expect(ids.encode(values)).toBe(values);
+    expect(ids.encode(null)).toBeNull();
+    expect(ids.encode('plain')).toBe('plain');
+    expect(ids.encode(3)).toBe(3);
+  });
+
+  it("leaves an unregistered instance's own fields alone, registered instances among them (the JSON check names it)", () => {
+    const ids = setUp(rows);
+    const other = Object.assign(new Unregistered(), { owner: ada, note: 'gid://servus/User/1' });
+    const encoded = ids.encode({ other }) as { other: Unregistered };
+    expect(encoded.other).toBe(other);
+    expect(other).toEqual({ owner: ada, note: 'gid://servus/User/1' });
+  });
+
+  it('copies an array only when a child changes, and leaves the input array as it was', () => {
+    const ids = setUp(rows);
+    const list = [1, ada, 'x'];
+    const encoded = ids.encode(list) as unknown[];
+    expect(encoded).toEqual([1, 'gid://servus/User/1', 'x']);
+    expect(list[1]).toBe(ada);
+    const same = [1, 'x', [2]];
+    expect(ids.encode(same)).toBe(same);
+  });
+
+  it('gives a copied object its replaced keys as ordinary properties (enumerable, writable, configurable)', () => {
+    const ids = setUp(rows);
+    const encoded = ids.encode({ user: ada, n: 1 }) as Record<string, unknown>;
+    expect(Object.getOwnPropertyDescriptor(encoded, 'user')).toEqual({
+      value: 'gid://servus/User/1',
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  });
+
+  it('decodes without any lookup when there is no global id, and leaves values without the tag as they are', async () => {
+    let lookups = 0;
+    const ids = new GlobalIds();
+    ids.register({ types: () => [{ name: 'User', type: User }], idOf: () => 1, locate: async () => (lookups++, null) });
+    const plain = { a: [1, null, 'x', { b: true }] };
+    expect(await ids.decode(plain)).toBe(plain);
+    expect(await ids.decode('gid://servus/!plain')).toBe('plain');
+    expect(lookups).toBe(0);
+  });
+
+  it('decodes a job holding exactly the limit of global ids', async () => {
+    const ids = setUp(
+      new Map([
+        [1, ada],
+        [2, ada],
+      ]),
+    );
+    await expect(ids.decode(['gid://servus/User/1', 'gid://servus/User/2', 'gid://servus/User/1'], 2)).resolves.toEqual(
+      [ada, ada, ada],
+    );
+  });
+
+  it.each<[string, unknown]>([
+    ['null', null],
+    ['undefined', undefined],
+  ])('a locator answering %s is an EntityNotFoundError without retry, naming type and id', async (_label, answer) => {
+    const ids = new GlobalIds();
+    ids.register({ types: () => [{ name: 'User', type: User }], idOf: () => 1, locate: async () => answer as null });
+    const error = await ids.decode({ user: 'gid://servus/User/9' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(EntityNotFoundError);
+    expect((error as EntityNotFoundError).name).toBe('EntityNotFoundError');
+    expect((error as Error).message).toBe('User 9 no longer exists (global id gid://servus/User/9)');
+    expect(error).toMatchObject({ typeName: 'User', id: '9' });
+  });
+
+  it.each([
+    ['no id part', 'gid://servus/User'],
+    ['an empty type name', 'gid://servus//1'],
+    ['an unknown type', 'gid://servus/Planet/3'],
+  ])('a global id with %s is undecodable, naming it', async (_label, gid) => {
+    const ids = setUp(rows);
+    await expect(ids.decode([gid])).rejects.toThrow(
+      new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid)} in this worker`),
+    );
+  });
+
+  it('names at most 200 characters of an unknown global id', async () => {
+    const gid = `gid://servus/Planet/${'9'.repeat(300)}`;
+    await expect(setUp(rows).decode(gid)).rejects.toThrow(
+      new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid.slice(0, 200))} in this worker`),
+    );
+  });
+
+  it.each([
+    ['encode', 1001, true],
+    ['encode', 1002, false],
+    ['decode', 1001, true],
+    ['decode', 1002, false],
+  ] as const)('%s walks %i levels of arrays: %s', async (walk, levels, fits) => {
+    const ids = setUp(rows);
+    let deep: unknown = walk === 'encode' ? ada : 'gid://servus/User/1';
+    for (let i = 0; i < levels; i++) deep = [deep];
+    const run = async () => (walk === 'encode' ? ids.encode(deep) : ids.decode(deep));
+    if (fits) {
+      let out = (await run()) as unknown;
+      for (let i = 0; i < levels; i++) out = (out as unknown[])[0];
+      expect(out).toEqual(walk === 'encode' ? 'gid://servus/User/1' : rows.get(1));
+    } else {
+      await expect(run()).rejects.toThrow('Undecodable job payload: args is nested deeper than 1000 levels');
+    }
+  });
 });

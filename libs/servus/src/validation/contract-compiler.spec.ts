@@ -3,12 +3,19 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
+import { ValidationError } from 'nestjs-servus';
+import { InvalidSchemaError } from 'nestjs-servus/extend';
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
 import { readSchemaFile, schemaFile } from 'nestjs-servus/validation/schema-files';
 
 class GreetArgs {
   @IsString()
   name!: string;
+}
+
+/** No class-validator decorator at all: with forbidUnknownValues, class-validator refuses it. */
+class Undecorated {
+  name?: string;
 }
 
 class GreetResult {
@@ -150,6 +157,72 @@ describe('ContractCompiler', () => {
     expect(() => c.compile('s.three', { name: 's.three', arguments: { ...schema, type: 'string' } })).toThrow(
       'Invalid arguments schema for service s.three: $id urn:servus:greet is already used by a different schema',
     );
+  });
+
+  it('names its errors InvalidSchemaError', () => {
+    let error: unknown;
+    try {
+      compiler().compile('s.typo', { name: 's.typo', arguments: { type: 'strnig' } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidSchemaError);
+    expect((error as Error).name).toBe('InvalidSchemaError');
+  });
+
+  it('hands an event payload DTO over as an instance', async () => {
+    const contract = compiler().compilePayload('h.dto', GreetArgs);
+    expect(await contract!.validate({ name: 'ada', extra: 1 }, 'payload')).toEqual(
+      Object.assign(new GreetArgs(), { name: 'ada' }),
+    );
+  });
+
+  describe('DTO options (module option validation)', () => {
+    const dto = (validation?: object) =>
+      new ContractCompiler({ schemasDir: schemasDir({}), validation }).compile('s.dto', {
+        name: 's.dto',
+        arguments: GreetArgs,
+      }).arguments!;
+    const undecorated = (validation?: object) =>
+      new ContractCompiler({ schemasDir: schemasDir({}), validation }).compile('s.raw', {
+        name: 's.raw',
+        arguments: Undecorated,
+      }).arguments!;
+    const error = (promise: unknown) =>
+      Promise.resolve(promise).then(
+        () => undefined,
+        (e: unknown) => e as ValidationError,
+      );
+
+    it.each([
+      ['by default', undefined],
+      ['with an empty validation option', {}],
+    ])('strips undeclared fields and refuses unknown classes %s', async (_label, validation) => {
+      expect(await dto(validation).validate({ name: 'ada', extra: 1 }, 'arguments')).toEqual(
+        Object.assign(new GreetArgs(), { name: 'ada' }),
+      );
+      const refused = await error(undecorated(validation).validate({ name: 'x' }, 'arguments for s.raw'));
+      expect(refused?.message).toBe(
+        'Invalid arguments for s.raw: an unknown value was passed to the validate function (unknownValue)',
+      );
+    });
+
+    it('keeps undeclared fields with whitelist: false', async () => {
+      expect(await dto({ whitelist: false }).validate({ name: 'ada', extra: 1 }, 'arguments')).toEqual(
+        Object.assign(new GreetArgs(), { name: 'ada', extra: 1 }),
+      );
+    });
+
+    it('refuses undeclared fields with forbidNonWhitelisted: true', async () => {
+      const refused = await error(dto({ forbidNonWhitelisted: true }).validate({ name: 'a', extra: 1 }, 'arguments'));
+      expect(refused?.message).toBe('Invalid arguments: property extra should not exist (whitelistValidation)');
+    });
+
+    it('lets an unknown class through with forbidUnknownValues: false', async () => {
+      expect(await undecorated({ forbidUnknownValues: false }).validate({ name: 'x' }, 'arguments')).toBeInstanceOf(
+        Undecorated,
+      );
+    });
   });
 });
 

@@ -37,17 +37,14 @@ export class DtoContract implements Contract {
 
 function flatten(errors: ClassValidatorError[], parent: string): ValidationDetail[] {
   return errors.flatMap((error) => {
-    const path = parent
-      ? /^\d+$/.test(error.property)
-        ? `${parent}[${error.property}]`
-        : `${parent}.${error.property}`
-      : error.property;
+    // forbidUnknownValues' error is about the value itself: class-validator gives it no property.
+    const property = error.property ?? '';
+    const path = parent ? (/^\d+$/.test(property) ? `${parent}[${property}]` : `${parent}.${property}`) : property;
     const own = Object.entries(error.constraints ?? {}).map(([rule, message]) => ({
       path,
       rule,
       // class-validator names the property but not its parents: say the whole path.
-      message:
-        parent && message.startsWith(`${error.property} `) ? `${path}${message.slice(error.property.length)}` : message,
+      message: parent && message.startsWith(`${property} `) ? `${path}${message.slice(property.length)}` : message,
     }));
     return [...own, ...flatten(error.children ?? [], path)];
   });
