@@ -21,7 +21,7 @@ const areas = {
     mutate: [`${src}/async/job-request.ts`, `${src}/async/failed-job-response.ts`],
     specs: ['async/job-request', 'async/failed-job-response'],
   },
-  validation: { mutate: [`${src}/validation/**/*.ts`], specs: ['validation/[a-z-]+'] },
+  validation: { mutate: [`${src}/validation/**/*.ts`], specs: ['validation/[a-z.-]+'] },
   service: { mutate: [`${src}/service/**/*.ts`], specs: ['service/[a-z.-]+'] },
   events: { mutate: [`${src}/events/**/*.ts`], specs: ['events/[a-z.-]+'] },
   globalid: { mutate: [`${src}/globalid/**/*.ts`], specs: ['globalid/[a-z.-]+'] },
