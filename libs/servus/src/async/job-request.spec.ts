@@ -199,7 +199,7 @@ describe('JobRequestBuilder', () => {
   it("carries the caller's trace context in a call, never in a schedule's template", () => {
     const b = builder({}, false, traced);
     expect(b.build(reports, {}, {}).payload.metadata).toEqual({ v: 1, trace: TRACE });
-    expect(b.buildSchedule(reports, {}, {} as never).payload.metadata).toEqual({ v: 1 });
+    expect(b.buildSchedule(reports, {}, {}).payload.metadata).toEqual({ v: 1 });
   });
 
   it('refuses arguments nested deeper than limits.maxDepth before any other walk', () => {

@@ -338,11 +338,24 @@ describe('GlobalIds', () => {
     for (let i = 0; i < levels; i++) deep = [deep];
     const run = async () => (walk === 'encode' ? ids.encode(deep) : ids.decode(deep));
     if (fits) {
-      let out = (await run()) as unknown;
+      let out = await run();
       for (let i = 0; i < levels; i++) out = (out as unknown[])[0];
       expect(out).toEqual(walk === 'encode' ? 'gid://servus/User/1' : rows.get(1));
     } else {
       await expect(run()).rejects.toThrow('Undecodable job payload: args is nested deeper than 1000 levels');
     }
+  });
+
+  it('walks into an object without a prototype, and never turns a plain object into a global id', () => {
+    const ids = setUp(rows);
+    ids.register({ types: () => [{ name: 'Anything', type: Object }], idOf: () => 1, locate: async () => null });
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { user: ada });
+    expect(ids.encode({ bare, plain: { n: 1 } })).toEqual({ bare: { user: 'gid://servus/User/1' }, plain: { n: 1 } });
+  });
+
+  it('a global id without a type part is undecodable as such, before its id is read', async () => {
+    await expect(setUp(rows).decode('gid://servus/%E0')).rejects.toThrow(
+      new UndecodablePayloadError('no locator for the global id "gid://servus/%E0" in this worker'),
+    );
   });
 });

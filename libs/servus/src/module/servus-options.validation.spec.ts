@@ -1,5 +1,6 @@
-import { ServusModuleOptions } from 'nestjs-servus';
-import { assertValidOptions } from 'nestjs-servus/module/servus-options.validation';
+import { ServusModuleOptions } from 'nestjs-servus/module/servus-options.interface';
+import { assertValidOptions, OPTIONS_CHECK } from 'nestjs-servus/module/servus-options.validation';
+import { SERVUS_MODULE_OPTIONS } from 'nestjs-servus/servus.constants';
 
 describe('assertValidOptions', () => {
   it.each<[string, ServusModuleOptions]>([
@@ -155,5 +156,14 @@ describe('assertValidOptions', () => {
     ],
   ])('refuses %s, naming the option', (_label, options, message) => {
     expect(() => assertValidOptions(options as ServusModuleOptions)).toThrow(new Error(`ServusModule: ${message}`));
+  });
+
+  it('runs as a provider of the resolved options, so forRoot and forRootAsync fail the boot alike', () => {
+    expect(OPTIONS_CHECK).toEqual({
+      provide: expect.any(Symbol) as symbol,
+      useFactory: assertValidOptions,
+      inject: [SERVUS_MODULE_OPTIONS],
+    });
+    expect(String((OPTIONS_CHECK as { provide: symbol }).provide)).toBe('Symbol(servus:options_checked)');
   });
 });

@@ -3,8 +3,8 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv from 'ajv';
-import { ValidationError } from 'nestjs-servus';
-import { InvalidSchemaError } from 'nestjs-servus/extend';
+import { ValidationError } from 'nestjs-servus/response/http-errors';
+import { InvalidSchemaError } from 'nestjs-servus/validation/invalid-schema.error';
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
 import { readSchemaFile, schemaFile } from 'nestjs-servus/validation/schema-files';
 

@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { IsDate, IsInt, IsString, Min, ValidateNested } from 'class-validator';
-import { ValidationError } from 'nestjs-servus';
+import { ValidationError } from 'nestjs-servus/response/http-errors';
 import { DtoContract } from 'nestjs-servus/validation/dto.contract';
 
 class Line {

@@ -1,4 +1,4 @@
-import { ValidationError } from 'nestjs-servus';
+import { ValidationError } from 'nestjs-servus/response/http-errors';
 import { Contract } from 'nestjs-servus/service/contract.interface';
 import { isMarkedJsonExact } from 'nestjs-servus/util/json-exact';
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';

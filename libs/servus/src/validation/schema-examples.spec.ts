@@ -2,7 +2,8 @@ import { Type } from '@nestjs/common';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Service, ServiceBase } from 'nestjs-servus';
+import { ServiceBase } from 'nestjs-servus/service/service-base';
+import { Service } from 'nestjs-servus/service/service.decorator';
 import { argumentsExample, resultExample } from 'nestjs-servus/validation/schema-examples';
 
 /** A service class declaring `args` and `result` as its schemas (either may be left out). */
