@@ -1,3 +1,4 @@
+import Ajv from 'ajv';
 import { IsInt, IsString } from 'class-validator';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,6 +224,32 @@ describe('ContractCompiler', () => {
         Undecorated,
       );
     });
+  });
+
+  it('never reads a file for an event payload', () => {
+    const dir = schemasDir({ 'h/files/payload.json': '{"type":"object","required":["a"]}' });
+    expect(compiler(dir).compilePayload('h.files', undefined)).toBeUndefined();
+  });
+
+  it('compiles identical schemas once; another schema or dialect compiles anew', () => {
+    // Both dialects' classes inherit compile from ajv's core class.
+    const compile = jest.spyOn(Object.getPrototypeOf(Ajv.prototype) as Ajv, 'compile');
+    try {
+      const c = compiler();
+      const shape = () => ({ type: 'object', required: ['a'] });
+      const contracts = ['s.a', 's.b', 's.c'].map((name) => c.compile(name, { name, arguments: shape() }).arguments!);
+      for (const contract of contracts)
+        expect(() => contract.validate({}, 'x')).toThrow('Invalid x: a is required (required)');
+      expect(compile).toHaveBeenCalledTimes(1);
+      c.compile('s.d', { name: 's.d', arguments: { ...shape(), required: ['b'] } });
+      c.compile('s.e', {
+        name: 's.e',
+        arguments: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...shape() },
+      });
+      expect(compile).toHaveBeenCalledTimes(3);
+    } finally {
+      compile.mockRestore();
+    }
   });
 });
 

@@ -44,4 +44,57 @@ describe('copyData (the copy a schema with defaults is filled into)', () => {
     expect(copy.self).toBe(copy);
     expect(isMarkedJsonExact(copy)).toBe(false);
   });
+
+  /** `levels` objects nested in one another, `{ a: { a: ... { a: 1 } } }`. */
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+  class Point {
+    x = 1;
+  }
+  const named = Object.assign([1, 2], { extra: true });
+  class List extends Array<number> {}
+
+  it.each<[string, () => unknown, boolean]>([
+    ['strings, booleans, null, integers and fractions', () => ({ s: 'x', b: true, n: null, i: 1, f: 0.5 }), true],
+    ['an empty object and an empty array', () => ({ o: {}, a: [] }), true],
+    ['an object without a prototype', () => ({ bare: Object.assign(Object.create(null) as object, { a: 1 }) }), true],
+    ['257 objects deep (copied in JavaScript)', () => nested(257), true],
+    ['258 objects deep (handed to structuredClone)', () => nested(258), false],
+    ['Infinity', () => ({ n: Infinity }), false],
+    ['-Infinity', () => ({ n: -Infinity }), false],
+    ['-0', () => ({ n: -0 }), false],
+    ['undefined', () => ({ u: undefined }), false],
+    ['a function', () => ({ f: () => 1 }), false],
+    ['a bigint', () => ({ big: BigInt(1) }), false],
+    ['a symbol', () => ({ sym: Symbol('s') }), false],
+    ['a symbol key', () => ({ inner: { [Symbol('k')]: 1, a: 1 } }), false],
+    ['a class instance', () => ({ p: new Point() }), false],
+    ['a Map', () => ({ m: new Map([[1, 2]]) }), false],
+    ['an array with a named property', () => ({ list: named }), false],
+    ['an Array subclass', () => ({ list: List.from([1]) }), false],
+    // eslint-disable-next-line no-sparse-arrays
+    ['a hole in an array', () => ({ list: [1, , 3] }), false],
+  ])('marks the copy JSON-exact only when all of it survives JSON: %s', (_label, make, exact) => {
+    expect(isMarkedJsonExact(copyData(make()))).toBe(exact);
+  });
+
+  it('keeps numbers, strings and booleans as they are, and an array of them as a new array', () => {
+    expect(copyData(5)).toBe(5);
+    expect(copyData('x')).toBe('x');
+    expect(copyData(null)).toBeNull();
+    const list = [1, 'a', true, null];
+    const copy = copyData(list);
+    expect(copy).toEqual(list);
+    expect(copy).not.toBe(list);
+    expect(isMarkedJsonExact(copy)).toBe(true);
+  });
+
+  it('copies a deep value all the same, past the depth where structuredClone takes over', () => {
+    const deep = nested(300);
+    expect(copyData(deep)).toEqual(deep);
+    expect(copyData(deep)).not.toBe(deep);
+  });
 });

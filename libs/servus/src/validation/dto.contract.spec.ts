@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsDate, IsInt, IsString, Min, ValidateNested } from 'class-validator';
+import { IsDate, IsInt, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { ValidationError } from 'nestjs-servus/response/http-errors';
 import { DtoContract } from 'nestjs-servus/validation/dto.contract';
 
@@ -15,6 +15,10 @@ class Shipping {
   @ValidateNested({ each: true })
   @Type(() => Line)
   lines!: Line[];
+
+  @IsOptional()
+  @IsString()
+  address2?: string;
 }
 
 class Order {
@@ -72,6 +76,15 @@ describe('DtoContract', () => {
     expect(error.message).toBe(
       'Invalid arguments for s.order: id must not be less than 1 (min); shipping.lines[1].sku must be a string (isString); the quantity is not a whole number (isInt)',
     );
+  });
+
+  it('tells an array index from a property whose name holds digits', async () => {
+    const lines = [...Array.from({ length: 10 }, () => ({ sku: 'a', qty: 1 })), { sku: 'b', qty: 1.5 }];
+    const error = await refusal(args, { ...valid, shipping: { lines, address2: 7 } });
+    expect(error.details).toEqual([
+      { path: 'shipping.lines[10].qty', rule: 'isInt', message: 'the quantity is not a whole number' },
+      { path: 'shipping.address2', rule: 'isString', message: 'shipping.address2 must be a string' },
+    ]);
   });
 
   it.each<[string, unknown]>([

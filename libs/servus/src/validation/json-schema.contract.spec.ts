@@ -25,6 +25,8 @@ describe('JsonSchemaContract', () => {
         'a/b': { type: 'integer' },
         'c~d': { type: 'integer' },
         '~1': { type: 'integer' },
+        line2: { type: 'integer' },
+        '2nd': { type: 'integer' },
         items: {
           type: 'array',
           items: {
@@ -42,6 +44,15 @@ describe('JsonSchemaContract', () => {
       ['a key with a tilde (~0)', { 'c~d': 'x' }, 'c~d', 'type', 'c~d must be integer'],
       ['a key that reads as an escape (~01)', { '~1': 'x' }, '~1', 'type', '~1 must be integer'],
       ['an array index', { items: [{ sku: 'a' }, { sku: 2 }] }, 'items[1].sku', 'type', 'items[1].sku must be string'],
+      [
+        'an index of two digits',
+        { items: [...Array.from({ length: 10 }, () => ({ sku: 'a' })), { sku: 2 }] },
+        'items[10].sku',
+        'type',
+        'items[10].sku must be string',
+      ],
+      ['a key ending in digits', { line2: 'x' }, 'line2', 'type', 'line2 must be integer'],
+      ['a key starting with digits', { '2nd': 'x' }, '2nd', 'type', '2nd must be integer'],
       ['a missing key in an item', { items: [{}] }, 'items[0].sku', 'required', 'items[0].sku is required'],
       [
         'an unknown key in an item',
