@@ -137,4 +137,20 @@ describe('JsonSchemaContract', () => {
       expect(withDefault.toJson(data)).toBe(data);
     });
   });
+
+  it('knows the formats of ajv-formats and allows the example keyword (OpenAPI style)', () => {
+    const contract = contractOf({
+      type: 'object',
+      properties: { email: { type: 'string', format: 'email', example: 'ada@example.com' }, day: { format: 'date' } },
+      example: { email: 'ada@example.com' },
+    });
+    expect(contract.validate({ email: 'ada@example.com', day: '2026-11-01' }, 'arguments')).toEqual({
+      email: 'ada@example.com',
+      day: '2026-11-01',
+    });
+    expect(refusal(contract, { email: 'ada', day: 'monday' }).details).toEqual([
+      { path: 'email', rule: 'format', message: 'email must match format "email"' },
+      { path: 'day', rule: 'format', message: 'day must match format "date"' },
+    ]);
+  });
 });
