@@ -203,7 +203,7 @@ describe('GlobalIds', () => {
     const ids = new GlobalIds();
     expect(() =>
       ids.register({ types: () => [{ name, type: User }], idOf: () => 1, locate: async () => null }),
-    ).toThrow(new Error(`Global id type name "${name}" may not contain '/' or start with '!'`));
+    ).toThrow(new Error(`Global id type name "${name}" may not be empty, contain '/' or start with '!'`));
     expect(ids.enabled).toBe(false);
   });
 
@@ -357,5 +357,46 @@ describe('GlobalIds', () => {
     await expect(setUp(rows).decode('gid://servus/%E0')).rejects.toThrow(
       new UndecodablePayloadError('no locator for the global id "gid://servus/%E0" in this worker'),
     );
+  });
+
+  it.each([
+    ['a malformed id after an empty type name', 'gid://servus//%E0'],
+    ['an empty type name', 'gid://servus//7'],
+  ])('a global id with %s is undecodable as having no locator', async (_label, gid) => {
+    await expect(setUp(rows).decode(gid)).rejects.toThrow(
+      new UndecodablePayloadError(`no locator for the global id ${JSON.stringify(gid)} in this worker`),
+    );
+  });
+
+  it('names at most 200 characters of a global id with a malformed id escape', async () => {
+    const gid = `gid://servus/User/${'1'.repeat(300)}%E0`;
+    await expect(setUp(rows).decode(gid)).rejects.toThrow(
+      new UndecodablePayloadError(
+        `the global id ${JSON.stringify(gid.slice(0, 200))} has a malformed id escape (URI malformed)`,
+      ),
+    );
+  });
+
+  it('leaves undefined as it is in both walks (the JSON check names it)', async () => {
+    const ids = setUp(rows);
+    const args = { a: undefined, list: [undefined, 1] };
+    expect(ids.encode(args)).toBe(args);
+    expect(await ids.decode(args)).toBe(args);
+  });
+
+  it('counts only objects and arrays as levels: values inside the deepest allowed array pass both walks', async () => {
+    const ids = setUp(rows);
+    let deep: unknown = [null, 5, true, undefined, 'x'];
+    for (let i = 0; i < 1000; i++) deep = [deep];
+    expect(ids.encode(deep)).toBe(deep);
+    expect(await ids.decode(deep)).toBe(deep);
+  });
+
+  it('refuses an empty type name: its global ids could never be decoded', () => {
+    const ids = new GlobalIds();
+    expect(() =>
+      ids.register({ types: () => [{ name: '', type: User }], idOf: () => 1, locate: async () => null }),
+    ).toThrow(new Error(`Global id type name "" may not be empty, contain '/' or start with '!'`));
+    expect(ids.enabled).toBe(false);
   });
 });

@@ -43,8 +43,9 @@ export class GlobalIds {
 
   register(locator: EntityLocator): void {
     for (const { name, type } of locator.types()) {
-      if (name.includes('/') || name.startsWith(ESCAPE))
-        throw new Error(`Global id type name "${name}" may not contain '/' or start with '${ESCAPE}'`);
+      // An empty name would give 'gid://servus//7', which decode cannot tell from a malformed id.
+      if (!name || name.includes('/') || name.startsWith(ESCAPE))
+        throw new Error(`Global id type name "${name}" may not be empty, contain '/' or start with '${ESCAPE}'`);
       const existing = this.byName.get(name);
       if (existing && existing.type !== type)
         throw new Error(`Two classes have the global id type "${name}": ${existing.type.name} and ${type.name}`);
