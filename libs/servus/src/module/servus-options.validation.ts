@@ -64,7 +64,6 @@ function positive(value: number | undefined, name: string, integer = false): voi
 function isPositiveDuration(value: number | string): boolean {
   try {
     return parseDuration(value) > 0;
-    // Stryker disable next-line BlockStatement: equivalent: an empty catch answers undefined, as falsy as false
   } catch {
     return false;
   }
