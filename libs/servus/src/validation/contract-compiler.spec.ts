@@ -3,7 +3,6 @@ import { IsInt, IsString } from 'class-validator';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Ajv from 'ajv';
 import { ValidationError } from 'nestjs-servus/response/http-errors';
 import { InvalidSchemaError } from 'nestjs-servus/validation/invalid-schema.error';
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
@@ -241,11 +240,14 @@ describe('ContractCompiler', () => {
       for (const contract of contracts)
         expect(() => contract.validate({}, 'x')).toThrow('Invalid x: a is required (required)');
       expect(compile).toHaveBeenCalledTimes(1);
-      c.compile('s.d', { name: 's.d', arguments: { ...shape(), required: ['b'] } });
-      c.compile('s.e', {
-        name: 's.e',
-        arguments: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...shape() },
-      });
+      const others = [
+        c.compile('s.d', { name: 's.d', arguments: { ...shape(), required: ['b'] } }).arguments!,
+        c.compile('s.e', {
+          name: 's.e',
+          arguments: { $schema: 'https://json-schema.org/draft/2020-12/schema', ...shape() },
+        }).arguments!,
+      ];
+      for (const contract of others) expect(() => contract.validate({}, 'x')).toThrow(/is required/);
       expect(compile).toHaveBeenCalledTimes(3);
     } finally {
       compile.mockRestore();
