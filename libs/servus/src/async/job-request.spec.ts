@@ -259,4 +259,61 @@ describe('JobRequestBuilder', () => {
       base.mockRestore();
     }
   });
+
+  describe('with signing keys', () => {
+    const signed = () => builder({ security: { signingKeys: [{ id: 'k1', secret: 's'.repeat(32) }] } });
+
+    it("binds a call's job to its id (the call's jobId, else a new UUID) before signing it", () => {
+      const own = signed().build(reports, {}, { jobId: 'job-7' });
+      expect(own.options.jobId).toBe('job-7');
+      expect(own.payload.metadata).toMatchObject({ jobId: 'job-7', signature: { keyId: 'k1' } });
+      const fresh = signed().build(reports, {}, {});
+      expect(fresh.options.jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(fresh.payload.metadata).toMatchObject({ jobId: fresh.options.jobId });
+    });
+
+    it("binds a schedule's template to its scheduler, not to a job id", () => {
+      const template = signed().buildSchedule(reports, {}, { id: 'nightly' } as never);
+      expect(template.scheduleId).toBe('nightly');
+      expect(template.payload.metadata).toMatchObject({ scheduler: 'nightly', signature: { keyId: 'k1' } });
+      expect(template.payload.metadata).not.toHaveProperty('jobId');
+      expect(template.options.jobId).toBeUndefined();
+    });
+
+    it('signs nothing and fixes no job id without keys', () => {
+      const request = builder({}).build(reports, {}, {});
+      expect(request.payload.metadata).toEqual({ v: 1 });
+      expect(request.options.jobId).toBeUndefined();
+    });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['an object', { id: 1 }, 'context.tenant must be a string, a number, a boolean or null, got'],
+    [
+      'a string over 1024 characters',
+      't'.repeat(1025),
+      'context.tenant is 1025 characters long, over the limit of 1024',
+    ],
+  ])('refuses a carried context value that is %s, naming it', (_label, tenant, message) => {
+    const run = () =>
+      ServusContext.run({ correlationId: 'c', tenant }, () =>
+        builder({ context: { carry: ['tenant'] } }).build(reports, {}, {}),
+      );
+    expect(run).toThrow(`Could not enqueue reports.generate: ${message}`);
+  });
+
+  it('refuses arguments nested too deep before the global id walk', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 70; i++) deep = [deep];
+    expect(() => builder({}, true).build(reports, { deep }, {})).toThrow(
+      new JobEnqueueError('reports.generate', 'args is nested deeper than 64 levels (limits.maxDepth)'),
+    );
+  });
+
+  it('counts the envelope in the size bounds: near the limit the payload is serialised and its text handed on', () => {
+    const request = builder({ limits: { maxPayloadBytes: 1000 } }).build(reports, { note: 'x'.repeat(120) }, {});
+    expect(request.json).toBe(JSON.stringify(request.payload));
+    const small = builder({}).build(reports, { note: 'x' }, {});
+    expect(Object.keys(small)).toEqual(['queue', 'payload', 'options']);
+  });
 });
