@@ -273,7 +273,7 @@ describe('JobRequestBuilder', () => {
     });
 
     it("binds a schedule's template to its scheduler, not to a job id", () => {
-      const template = signed().buildSchedule(reports, {}, { id: 'nightly' } as never);
+      const template = signed().buildSchedule(reports, {}, { id: 'nightly' });
       expect(template.scheduleId).toBe('nightly');
       expect(template.payload.metadata).toMatchObject({ scheduler: 'nightly', signature: { keyId: 'k1' } });
       expect(template.payload.metadata).not.toHaveProperty('jobId');
