@@ -296,7 +296,8 @@ describe('JobRequestBuilder', () => {
     ],
   ])('refuses a carried context value that is %s, naming it', (_label, tenant, message) => {
     const run = () =>
-      ServusContext.run({ correlationId: 'c', tenant }, () =>
+      // A value the context's type would not allow, as an untyped caller could set it.
+      ServusContext.run({ correlationId: 'c', tenant: tenant as string }, () =>
         builder({ context: { carry: ['tenant'] } }).build(reports, {}, {}),
       );
     expect(run).toThrow(`Could not enqueue reports.generate: ${message}`);
