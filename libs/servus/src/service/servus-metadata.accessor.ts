@@ -30,6 +30,7 @@ export class ServusMetadataAccessor {
     const configs: T[] = [];
     for (
       let type: object | null = target;
+      // Stryker disable next-line ConditionalExpression: equivalent; the stop at Function.prototype saves two lookups (it and Object.prototype hold no Servus metadata, then null ends the walk)
       type && type !== Function.prototype;
       type = Object.getPrototypeOf(type) as object | null
     ) {
