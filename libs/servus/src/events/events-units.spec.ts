@@ -252,7 +252,7 @@ describe('event decorators', () => {
 
   it('@Invoke needs a service class (one imported after use is undefined); invokeOf reads it back', () => {
     const descriptor = { value: () => undefined };
-    expect(() => Invoke(undefined as never)({}, 'go', descriptor)).toThrow(
+    expect(() => Invoke(undefined as never)({}, 'go', descriptor as TypedPropertyDescriptor<() => never>)).toThrow(
       new TypeError('@Invoke needs a service class (is it imported before use?)'),
     );
     Invoke(Notify, { async: true })({}, 'go', descriptor);
