@@ -264,7 +264,7 @@ describe('outbox lookups when the database stalls or fails', () => {
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
-    if (dataSource.isInitialized) {
+    if (dataSource?.isInitialized) {
       await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
       await dataSource.destroy();
     }

@@ -9,7 +9,7 @@ describe('runWithDeadline', () => {
   it('answers what the call answers when it settles in time, with a live signal and the job passed on', async () => {
     const job = { id: 'j-1' } as unknown as CallContext['job'];
     let seen: CallContext | undefined;
-    const answer = await runWithDeadline('svc', 1000, { job }, (context) => {
+    const answer = await runWithDeadline({ name: 'svc', timeoutMs: 1000, context: { job } }, (context) => {
       seen = context;
       return Promise.resolve('done');
     });
@@ -19,14 +19,14 @@ describe('runWithDeadline', () => {
   });
 
   it('rethrows what the call throws in time', async () => {
-    await expect(runWithDeadline('svc', 1000, undefined, () => Promise.reject(new Error('boom')))).rejects.toThrow(
-      'boom',
-    );
+    await expect(
+      runWithDeadline({ name: 'svc', timeoutMs: 1000 }, () => Promise.reject(new Error('boom'))),
+    ).rejects.toThrow('boom');
   });
 
   it('at the deadline: a ServiceTimeoutError failure naming the service and the time, and the signal aborted with it', async () => {
     let signal: AbortSignal | undefined;
-    const answer = (await runWithDeadline('reports.generate', 30, undefined, (context) => {
+    const answer = (await runWithDeadline({ name: 'reports.generate', timeoutMs: 30 }, (context) => {
       signal = context.signal;
       return never();
     })) as ServiceResponse;
@@ -39,7 +39,7 @@ describe('runWithDeadline', () => {
   });
 
   it('the timeout wins over a call that rejects as soon as its signal aborts', async () => {
-    const answer = (await runWithDeadline('svc', 20, undefined, (context) => {
+    const answer = (await runWithDeadline({ name: 'svc', timeoutMs: 20 }, (context) => {
       return new Promise((_resolve, reject) =>
         context.signal!.addEventListener('abort', () => reject(new Error('aborted'))),
       );
@@ -51,7 +51,7 @@ describe('runWithDeadline', () => {
     const early = new AbortController();
     early.abort('caller gone');
     let signal: AbortSignal | undefined;
-    await runWithDeadline('svc', 1000, { signal: early.signal }, (context) => {
+    await runWithDeadline({ name: 'svc', timeoutMs: 1000, context: { signal: early.signal } }, (context) => {
       signal = context.signal;
       return Promise.resolve(null);
     });
@@ -59,7 +59,7 @@ describe('runWithDeadline', () => {
     expect(signal!.reason).toBe('caller gone');
 
     const late = new AbortController();
-    const answer = runWithDeadline('svc', 1000, { signal: late.signal }, (context) => {
+    const answer = runWithDeadline({ name: 'svc', timeoutMs: 1000, context: { signal: late.signal } }, (context) => {
       signal = context.signal;
       return new Promise((resolve) => context.signal!.addEventListener('abort', () => resolve('stopped')));
     });
@@ -74,7 +74,7 @@ describe('runWithDeadline', () => {
     try {
       const outer = new AbortController();
       let signal: AbortSignal | undefined;
-      await runWithDeadline('svc', 1000, { signal: outer.signal }, (context) => {
+      await runWithDeadline({ name: 'svc', timeoutMs: 1000, context: { signal: outer.signal } }, (context) => {
         signal = context.signal;
         return Promise.resolve(1);
       });
@@ -84,6 +84,35 @@ describe('runWithDeadline', () => {
     } finally {
       jest.useRealTimers();
     }
+  });
+});
+
+describe('runWithDeadline overrun', () => {
+  it('tells overrun, at the deadline only, of a promise that resolves once the late call settles (even by rejecting)', async () => {
+    let settled: Promise<void> | undefined;
+    let finish!: (value: unknown) => void;
+    const answer = (await runWithDeadline(
+      {
+        name: 'svc',
+        timeoutMs: 20,
+        overrun: (promise) => {
+          settled = promise;
+        },
+      },
+      () => new Promise((_resolve, reject) => (finish = reject)),
+    )) as ServiceResponse;
+    expect(answer.success).toBe(false);
+    expect(settled).toBeInstanceOf(Promise);
+    let done = false;
+    void settled!.then(() => (done = true));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(done).toBe(false);
+    finish(new Error('late'));
+    await expect(settled).resolves.toBeUndefined();
+
+    let told = false;
+    await runWithDeadline({ name: 'svc', timeoutMs: 1000, overrun: () => (told = true) }, () => Promise.resolve(1));
+    expect(told).toBe(false);
   });
 });
 
