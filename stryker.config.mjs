@@ -12,6 +12,17 @@ const areas = {
   rescue: { mutate: [`${src}/rescue/**/*.ts`], specs: ['rescue/[a-z.-]+'] },
   response: { mutate: [`${src}/response/**/*.ts`], specs: ['response/[a-z.-]+'] },
   redact: { mutate: [`${src}/execution/redact.ts`], specs: ['execution/redact'] },
+  // The rest of execution/ (pipeline, executor, deadline, logger, context, observers, definer): every file
+  // with code; interfaces and ports hold none, redact.ts is its own area above.
+  execution: {
+    mutate: [
+      `${src}/execution/*.ts`,
+      `!${src}/execution/redact.ts`,
+      `!${src}/execution/*.interface.ts`,
+      `!${src}/execution/*.port.ts`,
+    ],
+    specs: ['execution/[a-z.-]+'],
+  },
   // async/ in two runs: the pure parsers and walkers (light specs), then what builds and reads jobs.
   'async-codec': {
     mutate: [`${src}/async/job-payload.codec.ts`, `${src}/async/job-options.ts`, `${src}/util/duration.ts`],

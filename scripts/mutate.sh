@@ -5,7 +5,7 @@ set -euo pipefail
 areas=()
 while [[ $# -gt 0 && $1 != -* ]]; do areas+=("$1"); shift; done
 if [[ ${#areas[@]} -eq 0 ]]; then
-  areas=(rescue response redact async-codec async-jobs validation service events globalid module-options)
+  areas=(rescue response redact execution async-codec async-jobs validation service events globalid module-options)
 fi
 for area in "${areas[@]}"; do
   echo "== mutation testing: $area"

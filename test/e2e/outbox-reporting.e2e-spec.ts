@@ -20,7 +20,7 @@ describe('outbox: metrics, health, testing module', () => {
     dataSource = await outboxDataSource();
   });
   afterAll(async () => {
-    await Promise.all([redis.quit(), dataSource.destroy()]);
+    await Promise.all([redis.quit(), dataSource?.destroy()]);
   });
 
   describe('metrics and health', () => {
@@ -128,7 +128,7 @@ describe('outbox: metrics, health, testing module', () => {
       queue = moduleRef.get(ServusTestQueue);
       executor = moduleRef.get(ServusExecutor);
     });
-    afterAll(() => close());
+    afterAll(() => close?.());
     beforeEach(() => queue.clear());
 
     it('records the call when the transaction commits, with the receipt it returned', async () => {

@@ -53,10 +53,10 @@ describe('transactional enqueue (outbox)', () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
     await queue.close();
     await deletePrefix(redis, prefix);
-    await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+    await dataSource?.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
   });
   afterAll(async () => {
-    await Promise.all([redis.quit(), dataSource.destroy()]);
+    await Promise.all([redis.quit(), dataSource?.destroy()]);
   });
 
   it('a committed call is a row until a relay moves it: status pending, then the job in Redis under the receipt id', async () => {
@@ -264,7 +264,7 @@ describe('outbox lookups when the database stalls or fails', () => {
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
-    if (dataSource.isInitialized) {
+    if (dataSource?.isInitialized) {
       await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
       await dataSource.destroy();
     }

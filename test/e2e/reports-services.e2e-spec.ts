@@ -70,7 +70,7 @@ describe('reports (README testing example)', () => {
         .compile();
       await gated.init();
     });
-    afterEach(() => gated.close());
+    afterEach(() => gated?.close());
 
     it.each([
       ['other totals', { salesCount: 1, totalCents: 1 }],

@@ -38,9 +38,9 @@ describe('faults: transactional enqueue (outbox)', () => {
     await Promise.allSettled(apps.splice(0).map((app) => app.close()));
   });
   afterAll(async () => {
-    redis.disconnect();
-    await redisServer.stop();
-    await dataSource.destroy();
+    redis?.disconnect();
+    await redisServer?.stop();
+    await dataSource?.destroy();
   });
 
   const env = (prefix: string, extra: Record<string, string> = {}) => ({

@@ -1,4 +1,5 @@
 import { decodePayload, encodePayload, findNonJson, survivesJson } from './job-payload.codec';
+import { MAX_DEPTH_CEILING } from './payload-limits';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { copyData } from '../validation/copy-data';
 
@@ -313,5 +314,62 @@ describe('decodePayload', () => {
     const data = Object.create({ args: { inherited: true } });
     data.service = 'reports.generate';
     expect(() => decodePayload(data)).toThrow(UndecodablePayloadError);
+  });
+});
+
+describe('flow keys in the job metadata', () => {
+  it('encodePayload stores the flow keys when given, and no flow entry otherwise', () => {
+    expect(encodePayload('svc', {}, undefined, false, undefined, { c: 'u-7' }).metadata).toEqual({
+      v: 1,
+      flow: { c: 'u-7' },
+    });
+    expect('flow' in encodePayload('svc', {}).metadata).toBe(false);
+  });
+
+  it.each<[string, unknown, unknown]>([
+    ['no flow', undefined, undefined],
+    ['a concurrency key', { c: 'u-7' }, { c: 'u-7' }],
+    ['a rate key', { r: 'tenant-1' }, { r: 'tenant-1' }],
+    ['both, extra keys dropped', { c: 'a', r: 'b', x: 'ignored' }, { c: 'a', r: 'b' }],
+    ['none of them', {}, {}],
+  ])('decodePayload reads %s', (_, flow, expected) => {
+    expect(decodePayload({ service: 'svc', args: {}, metadata: { v: 1, flow } }).flow).toEqual(expected);
+  });
+
+  it.each<[unknown, string]>([
+    ['u-7', '"metadata.flow" must be an object'],
+    [null, '"metadata.flow" must be an object'],
+    [['u-7'], '"metadata.flow" must be an object'],
+    [{ c: 5 }, '"metadata.flow.c" must be a string, got number'],
+    [{ c: 'ok', r: null }, '"metadata.flow.r" must be a string, got null'],
+    [{ r: 'a\nb' }, '"metadata.flow.r" contains a control character'],
+  ])('decodePayload refuses the flow %p: %s', (flow, message) => {
+    expect(() => decodePayload({ service: 'svc', args: {}, metadata: { v: 1, flow } })).toThrow(
+      new UndecodablePayloadError(message),
+    );
+  });
+});
+
+describe('nesting deeper than the ceiling', () => {
+  it('is named at the first level past it, for arrays and objects alike', () => {
+    const arrays: unknown[] = [];
+    let inner = arrays;
+    for (let level = 0; level < MAX_DEPTH_CEILING; level++) inner.push((inner = []));
+    expect(findNonJson(arrays)).toBe(
+      `args${'[0]'.repeat(MAX_DEPTH_CEILING)} is nested deeper than ${MAX_DEPTH_CEILING} levels`,
+    );
+    const objects: Record<string, unknown> = {};
+    let node = objects;
+    for (let level = 0; level < MAX_DEPTH_CEILING; level++) node = node.a = {};
+    expect(findNonJson(objects)).toBe(
+      `args${'.a'.repeat(MAX_DEPTH_CEILING)} is nested deeper than ${MAX_DEPTH_CEILING} levels`,
+    );
+  });
+
+  it('accepts nesting up to the ceiling', () => {
+    const arrays: unknown[] = [];
+    let inner = arrays;
+    for (let level = 1; level < MAX_DEPTH_CEILING; level++) inner.push((inner = []));
+    expect(findNonJson(arrays)).toBeUndefined();
   });
 });

@@ -75,7 +75,7 @@ describe('flow control: keys at enqueue, testing semantics, metrics', () => {
     queue = app.get(ServusTestQueue);
   });
 
-  afterAll(() => app.close());
+  afterAll(() => app?.close());
   beforeEach(() => queue.clear());
 
   it('runs the key function at enqueue and stores the key with the job', async () => {

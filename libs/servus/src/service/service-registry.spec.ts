@@ -35,6 +35,15 @@ describe('ServiceRegistry', () => {
     expect(registry.names()).toEqual(['b', 'a']);
   });
 
+  it('lists the registered definitions in registration order', () => {
+    const b = definition('b', SendInvoice);
+    const a = definition('a', SendReceipt);
+    registry.register(b);
+    registry.register(a);
+    expect(registry.definitions()).toEqual([b, a]);
+    expect(new ServiceRegistry().definitions()).toEqual([]);
+  });
+
   it('answers undefined for a name or a class it does not know', () => {
     registry.register(definition('billing.send-invoice', SendInvoice));
     expect(registry.findByName('billing.send-receipt')).toBeUndefined();
@@ -68,6 +77,9 @@ describe('ServiceRegistry', () => {
     const first = definition('billing.send', SendInvoice);
     registry.register(first);
     expect(() => registry.register(definition('billing.send', SendReceipt))).toThrow(DuplicateServiceNameError);
+    expect(() => registry.register(definition('billing.send', SendReceipt))).toThrow(
+      expect.objectContaining({ name: 'DuplicateServiceNameError' }),
+    );
     expect(() => registry.register(definition('billing.send', SendReceipt))).toThrow(
       'Two services are registered as "billing.send": SendInvoice and SendReceipt. Give one a distinct @Service({ name }).',
     );

@@ -1,4 +1,5 @@
 import {
+  Emits,
   InternalServerError,
   RescueFrom,
   Service,
@@ -32,6 +33,18 @@ class GenerateMonthlyReport extends GenerateReport {}
 class UndecoratedSubclass extends GenerateReport {}
 
 class Plain {}
+
+@Service()
+@Emits('report.generated', { on: 'success' })
+@Emits('report.failed', { on: 'failure', payload: 'failurePayload' })
+class Notifying extends ServiceBase {
+  call() {
+    return this.success(null);
+  }
+}
+
+@Emits('report.monthly', { on: 'error' })
+class NotifyingMonthly extends Notifying {}
 
 describe('ServusMetadataAccessor', () => {
   const accessor = new ServusMetadataAccessor();
@@ -75,6 +88,28 @@ describe('ServusMetadataAccessor', () => {
 
     it('defaults to the class name, not an inherited name', () => {
       expect(accessor.getServiceName(GenerateMonthlyReport)).toBe('GenerateMonthlyReport');
+    });
+
+    it('is the class name of a class that is not a service', () => {
+      expect(accessor.getServiceName(Plain)).toBe('Plain');
+    });
+  });
+
+  describe('getEmits', () => {
+    it('lists own @Emits declarations in declaration order, then the inherited ones', () => {
+      expect(accessor.getEmits(Notifying)).toEqual([
+        { event: 'report.generated', on: 'success', payload: undefined },
+        { event: 'report.failed', on: 'failure', payload: 'failurePayload' },
+      ]);
+      expect(accessor.getEmits(NotifyingMonthly).map((config) => config.event)).toEqual([
+        'report.monthly',
+        'report.generated',
+        'report.failed',
+      ]);
+    });
+
+    it('is empty for a class with no declarations', () => {
+      expect(accessor.getEmits(Plain)).toEqual([]);
     });
   });
 

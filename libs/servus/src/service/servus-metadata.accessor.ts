@@ -28,11 +28,8 @@ export class ServusMetadataAccessor {
 
   private collectInherited<T>(key: string, target: ClassRef): T[] {
     const configs: T[] = [];
-    for (
-      let type: object | null = target;
-      type && type !== Function.prototype;
-      type = Object.getPrototypeOf(type) as object | null
-    ) {
+    // Up to null: Function.prototype and Object.prototype hold no Servus metadata (two lookups, once per service at boot).
+    for (let type: object | null = target; type !== null; type = Object.getPrototypeOf(type) as object | null) {
       const own = Reflect.getOwnMetadata(key, type) as T[] | undefined;
       if (own) configs.push(...own);
     }
