@@ -28,6 +28,12 @@ import { ServusTracing } from '../tracing/servus-tracing';
 import { FLOW_CONTROL, FlowControl } from './flow-control.port';
 import { JobSigner } from './job-signer';
 
+/**
+ * The job ids Servus gives signed jobs sent without a `jobId` (`servus-<uuid>`): reserved, so the
+ * outbox refuses them as a caller's id and never looks them up.
+ */
+export const SIGNED_JOB_ID_PREFIX = 'servus-';
+
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
   queue: string;
@@ -93,7 +99,7 @@ export class JobRequestBuilder {
 
   /**
    * One call's job. With signing keys the job id is fixed here, before the signature that binds it: the
-   * call's `jobId` (or `jobOptions.jobId`), else a new random UUID (BullMQ would number it only once stored).
+   * call's `jobId` (or `jobOptions.jobId`), else `servus-<uuid>` (BullMQ would number it only once stored).
    */
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
     return this.make(definition, args, options);
@@ -150,7 +156,9 @@ export class JobRequestBuilder {
         payload = this.signer.sign(
           queue,
           payload,
-          scheduleId !== undefined ? { scheduler: scheduleId } : { jobId: (jobOptions.jobId ??= randomUUID()) },
+          scheduleId !== undefined
+            ? { scheduler: scheduleId }
+            : { jobId: (jobOptions.jobId ??= `${SIGNED_JOB_ID_PREFIX}${randomUUID()}`) },
         );
     } catch (error) {
       throw new JobEnqueueError(service, (error as Error).message, { cause: error });

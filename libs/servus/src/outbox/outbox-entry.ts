@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
-import { JobRequest } from '../async/job-request';
+import { JobRequest, SIGNED_JOB_ID_PREFIX } from '../async/job-request';
 import { findNonJson } from '../async/job-payload.codec';
 import { JobEnqueueError } from '../response/async-errors';
 import { OutboxEntry } from './outbox-store.interface';
@@ -47,7 +47,8 @@ export function outboxEntry(service: string, request: JobRequest, call: OutboxCa
 
 /**
  * Whether an outbox row can have this job id (what `outboxEntry` accepts): BullMQ's own numbers,
- * schedule runs (`repeat:...`) and overlong ids cannot, so their lookups skip the database.
+ * schedule runs (`repeat:...`), signed direct jobs (`servus-<uuid>`) and overlong ids cannot, so
+ * their lookups skip the database.
  */
 export function canBeOutboxJobId(jobId: unknown): boolean {
   return jobIdProblem(jobId) === undefined;
@@ -58,5 +59,7 @@ function jobIdProblem(jobId: unknown): string | undefined {
   if (jobId.length > OUTBOX_MAX_KEY_LENGTH) return `jobId is longer than ${OUTBOX_MAX_KEY_LENGTH} characters`;
   if (jobId.includes(':')) return `jobId must not contain ':' (BullMQ refuses it)`;
   if (/^\d+$/.test(jobId)) return 'jobId must not be an integer (BullMQ refuses it): prefix it, e.g. "report-42"';
+  if (jobId.startsWith(SIGNED_JOB_ID_PREFIX))
+    return `jobId must not start with "${SIGNED_JOB_ID_PREFIX}": Servus gives such ids to signed jobs sent without the outbox`;
   return undefined;
 }
