@@ -217,6 +217,23 @@ describe('JobRequestBuilder', () => {
       expect(viaOptions.payload.metadata).toMatchObject({ jobId: 'report-43' });
     });
 
+    it('refuses a job id that is not a non-empty string: the worker would refuse every run of it', () => {
+      const refusals: Array<[unknown, string]> = [
+        ['', 'an empty string'],
+        [42, 'a number'],
+        [null, 'null'],
+      ];
+      for (const [jobId, got] of refusals) {
+        for (const options of [{ jobId }, { jobOptions: { jobId } }] as never[]) {
+          const build = () => signed.build(reports, {}, options);
+          expect(build).toThrow(JobEnqueueError);
+          expect(build).toThrow(
+            `Could not enqueue reports.generate: with security.signingKeys a jobId must be a non-empty string (the signature binds it), got ${got}`,
+          );
+        }
+      }
+    });
+
     it("binds a schedule's template to its scheduler, not to a job id", () => {
       const request = signed.buildSchedule(reports, {}, { id: 'nightly', cron: '0 3 * * *' });
       expect(request.options.jobId).toBeUndefined();

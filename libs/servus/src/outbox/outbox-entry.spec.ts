@@ -29,7 +29,7 @@ describe('outbox entries', () => {
     );
   });
 
-  it.each([
+  it.each<[unknown, string]>([
     ['1234', 'BullMQ numbers'],
     ['repeat:nightly:1700000000000', 'schedule runs'],
     ['servus-0f8e2a4c-1b7d-4e8a-9c3f-5a6b7c8d9e0f', 'signed direct jobs'],
