@@ -225,6 +225,28 @@ describe('Servus in an app on @nestjs/bullmq', () => {
       }
     });
 
+    it("refuses to change a schedule's timing from the board (its template stays signed for every run)", async () => {
+      const executor = app.get(ServusExecutor);
+      const queue = app.get(Mailer).servusDefault;
+      await executor.schedule(
+        SignUp,
+        { email: 'hourly@example.com', password: 'pw' },
+        { id: 'interop-hourly', every: '1h' },
+      );
+      try {
+        const response = await fetch(`${base}/admin/queues/api/queues/default/job-schedulers/interop-hourly`, {
+          method: 'PATCH',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ every: 1 }),
+        });
+        expect(response.status).toBe(405);
+        expect(await response.json()).toEqual({ error: { key: 'ERRORS.JOB_SCHEDULER_EDIT_NOT_SUPPORTED' } });
+        expect(await queue.getJobScheduler('interop-hourly')).toMatchObject({ every: 3_600_000 });
+      } finally {
+        await executor.unschedule('interop-hourly');
+      }
+    });
+
     it("redacts a job's progress through /flow, its options, idempotency key and deferred failure", async () => {
       const executor = app.get(ServusExecutor);
       const queue = app.get(Mailer).servusDefault;

@@ -55,6 +55,23 @@ export class RedactingQueueAdapter extends BullMQAdapter {
     return Promise.resolve(null);
   }
 
+  /**
+   * No: a schedule's timing belongs to the code that declares it (`@Service({ schedule })`,
+   * `executor.schedule`). Re-timing keeps the template, signed for every run of its scheduler, so an
+   * edit (`every: 1`) would make a signed job run as often as the board says. The board answers 405.
+   */
+  override get supportsJobSchedulerUpdate(): boolean {
+    return false;
+  }
+
+  override updateJobScheduler(): ReturnType<BullMQAdapter['updateJobScheduler']> {
+    return Promise.reject(
+      Object.assign(new Error("a schedule's timing is set by the code that declares it, not from the dashboard"), {
+        statusCode: 405,
+      }),
+    );
+  }
+
   override async getJobSchedulers(): ReturnType<BullMQAdapter['getJobSchedulers']> {
     const schedulers = await super.getJobSchedulers();
     return schedulers.map((scheduler) => ({ ...scheduler, template: this.redact(scheduler.template) as never }));
