@@ -1,6 +1,11 @@
 import { JobEnqueueError } from 'nestjs-servus';
 import { JobRequest } from 'nestjs-servus/async/job-request';
-import { canBeOutboxJobId, outboxEntry, withOutboxJobId } from 'nestjs-servus/outbox/outbox-entry';
+import {
+  canBeOutboxJobId,
+  outboxEntry,
+  withOutboxJobId,
+  withOutboxJobIdIfTransactional,
+} from 'nestjs-servus/outbox/outbox-entry';
 
 const request: JobRequest = {
   queue: 'default',
@@ -18,6 +23,17 @@ describe('outbox entries', () => {
       name: 'reports.generate',
       options: { attempts: 3, jobId: 'report-42' },
     });
+  });
+
+  it('fixes the job id only of a call with a transaction', () => {
+    const direct = { priority: 2 };
+    expect(withOutboxJobIdIfTransactional(direct)).toBe(direct);
+    const transaction = {};
+    expect(withOutboxJobIdIfTransactional({ transaction })).toEqual({
+      transaction,
+      jobId: expect.stringMatching(/^outbox-[0-9a-f-]{36}$/),
+    });
+    expect(withOutboxJobIdIfTransactional({ transaction, jobId: 'report-42' }).jobId).toBe('report-42');
   });
 
   it("refuses a caller's job id in Servus's reserved form (servus-...), which only signed direct jobs have", () => {

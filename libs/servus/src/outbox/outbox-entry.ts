@@ -21,6 +21,14 @@ export function withOutboxJobId(call: CallAsyncOptions): OutboxCall {
 }
 
 /**
+ * A call as its job request is built: with a transaction, its outbox job id fixed first (as
+ * `withOutboxJobId`); without, as it is. Production's dispatcher and the testing queue both use it.
+ */
+export function withOutboxJobIdIfTransactional(call: CallAsyncOptions): CallAsyncOptions {
+  return call.transaction === undefined ? call : withOutboxJobId(call);
+}
+
+/**
  * The outbox row of a checked job request (the same request a direct callAsync would send), under
  * the job id `withOutboxJobId` fixed, the call time kept so `wait` counts from the call, not from the
  * relay. Whatever BullMQ would refuse later, in the relay, is refused here.
