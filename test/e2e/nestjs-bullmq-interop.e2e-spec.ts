@@ -224,6 +224,69 @@ describe('Servus in an app on @nestjs/bullmq', () => {
         await executor.unschedule('interop-nightly');
       }
     });
+
+    it("refuses to change a schedule's timing from the board (its template stays signed for every run)", async () => {
+      const executor = app.get(ServusExecutor);
+      const queue = app.get(Mailer).servusDefault;
+      await executor.schedule(
+        SignUp,
+        { email: 'hourly@example.com', password: 'pw' },
+        { id: 'interop-hourly', every: '1h' },
+      );
+      try {
+        const response = await fetch(`${base}/admin/queues/api/queues/default/job-schedulers/interop-hourly`, {
+          method: 'PATCH',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ every: 1 }),
+        });
+        expect(response.status).toBe(405);
+        expect(await response.json()).toEqual({ error: { key: 'ERRORS.JOB_SCHEDULER_EDIT_NOT_SUPPORTED' } });
+        expect(await queue.getJobScheduler('interop-hourly')).toMatchObject({ every: 3_600_000 });
+      } finally {
+        await executor.unschedule('interop-hourly');
+      }
+    });
+
+    it("redacts a job's progress through /flow, its options, idempotency key and deferred failure", async () => {
+      const executor = app.get(ServusExecutor);
+      const queue = app.get(Mailer).servusDefault;
+      const idempotencyKey = 'charge:postgres://app:idem-pw-7@10.0.0.5/pay';
+      const { jobId } = await executor.callAsync(
+        SignUp,
+        { email: 'fi@example.com', password: 'pw' },
+        { idempotencyKey, wait: '1m' },
+      );
+      const job = (await queue.getJob(jobId))!;
+      await job.updateProgress({ step: 2, password: 'progress-pw-8' });
+      // BullMQ's field for a failure it defers (`defa`), written as BullMQ writes it.
+      await redis.hset(`${prefix}:default:${jobId}`, 'defa', 'deferred with postgres://app:deferred-pw-3@10.0.0.5/pay');
+      try {
+        expect((await queue.getJob(jobId))!.deferredFailure).toContain('deferred-pw-3');
+        const paths = [
+          `/admin/queues/api/queues/default/${jobId}/flow`,
+          `/admin/queues/api/queues/default/${jobId}`,
+          '/admin/queues/api/queues?activeQueue=default&status=delayed&page=1&jobsPerPage=50',
+        ];
+        const [flow, detail, list] = await Promise.all(
+          paths.map(async (path) => {
+            const response = await fetch(`${base}${path}`, { headers: { authorization } });
+            expect(response.status).toBe(200);
+            return JSON.stringify(await response.json());
+          }),
+        );
+        // Servus makes no flows: the board reads no flow tree of its queues.
+        expect(JSON.parse(flow)).toEqual({ nodeId: jobId, flowRoot: null, isFlowNode: false });
+        for (const text of [detail, list]) {
+          expect(text).toContain('"password":"[REDACTED]"');
+          expect(text).toContain('"deduplicationId":"charge:postgres://[REDACTED]@10.0.0.5/pay"');
+          expect(text).toContain('"deduplication":{"id":"charge:postgres://[REDACTED]@10.0.0.5/pay"');
+          expect(text).toContain('"deferredFailure":"deferred with postgres://[REDACTED]@10.0.0.5/pay"');
+        }
+        for (const text of [flow, detail, list]) expect(text).not.toMatch(/progress-pw-8|idem-pw-7|deferred-pw-3/);
+      } finally {
+        await job.remove();
+      }
+    });
   });
 });
 

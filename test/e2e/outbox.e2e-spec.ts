@@ -330,6 +330,41 @@ describe('outbox lookups when the database stalls or fails', () => {
     }
   });
 
+  it('with signing keys, a direct job (id servus-<uuid>) is answered from Redis while the database hangs', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          logging: false,
+          connection: { url: REDIS_URL },
+          prefix,
+          worker: true,
+          enqueueTimeoutMs: 500,
+          security: { signingKeys: [{ id: 'k1', secret: 'k1-secret-0123456789-0123456789-0123456789' }] },
+          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
+        }),
+        FixturesModule,
+      ],
+    }).compile();
+    apps.push(await moduleRef.init());
+    const signed = moduleRef.get(ServusExecutor);
+    const direct = await signed.callAsync(Echo, { n: 4 });
+    expect(direct.jobId).toMatch(/^servus-[0-9a-f-]{36}$/);
+    expect((await signed.result(direct, { timeoutMs: 5000 })).success).toBe(true);
+    const held = dataSource.query('SELECT pg_sleep(4)');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    try {
+      const started = performance.now();
+      expect((await signed.status(direct))?.state).toBe('completed');
+      expect(await signed.cancel({ ...direct, jobId: 'servus-00000000-0000-4000-8000-000000000000' })).toBe(
+        'not-found',
+      );
+      // Never the outbox's 500 ms timeout, nor the 4 s the database holds.
+      expect(performance.now() - started).toBeLessThan(400);
+    } finally {
+      await held;
+    }
+  });
+
   it('a failing database gives AsyncError with the driver error as its cause, never the raw error', async () => {
     const receipt = await dataSource.transaction((manager) =>
       executor.callAsync(Echo, { n: 3 }, { transaction: manager }),

@@ -260,33 +260,6 @@ describe('JobRequestBuilder', () => {
     }
   });
 
-  describe('with signing keys', () => {
-    const signed = () => builder({ security: { signingKeys: [{ id: 'k1', secret: 's'.repeat(32) }] } });
-
-    it("binds a call's job to its id (the call's jobId, else a new UUID) before signing it", () => {
-      const own = signed().build(reports, {}, { jobId: 'job-7' });
-      expect(own.options.jobId).toBe('job-7');
-      expect(own.payload.metadata).toMatchObject({ jobId: 'job-7', signature: { keyId: 'k1' } });
-      const fresh = signed().build(reports, {}, {});
-      expect(fresh.options.jobId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      expect(fresh.payload.metadata).toMatchObject({ jobId: fresh.options.jobId });
-    });
-
-    it("binds a schedule's template to its scheduler, not to a job id", () => {
-      const template = signed().buildSchedule(reports, {}, { id: 'nightly' });
-      expect(template.scheduleId).toBe('nightly');
-      expect(template.payload.metadata).toMatchObject({ scheduler: 'nightly', signature: { keyId: 'k1' } });
-      expect(template.payload.metadata).not.toHaveProperty('jobId');
-      expect(template.options.jobId).toBeUndefined();
-    });
-
-    it('signs nothing and fixes no job id without keys', () => {
-      const request = builder({}).build(reports, {}, {});
-      expect(request.payload.metadata).toEqual({ v: 1 });
-      expect(request.options.jobId).toBeUndefined();
-    });
-  });
-
   it.each<[string, unknown, string]>([
     ['an object', { id: 1 }, 'context.tenant must be a string, a number, a boolean or null, got'],
     [
@@ -316,5 +289,64 @@ describe('JobRequestBuilder', () => {
     expect(request.json).toBe(JSON.stringify(request.payload));
     const small = builder({}).build(reports, { note: 'x' }, {});
     expect(Object.keys(small)).toEqual(['queue', 'payload', 'options']);
+  });
+
+  describe('with signing keys: the job id is fixed before the signature that binds it', () => {
+    const key = { id: 'k1', secret: 'k1-secret-0123456789-0123456789-0123456789' };
+    const signed = builder({ queues: ['default'], security: { signingKeys: [key] } });
+    const SIGNED_ID = /^servus-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+    it('gives a call without a job id a servus-<uuid>, never a plain UUID an outbox row could have', () => {
+      const first = signed.build(reports, { a: 1 }, {});
+      const second = signed.build(reports, { a: 1 }, {});
+      expect(first.options.jobId).toMatch(SIGNED_ID);
+      expect(second.options.jobId).not.toBe(first.options.jobId);
+      expect(first.payload.metadata).toMatchObject({ jobId: first.options.jobId });
+      // An idempotency key keeps BullMQ's deduplication; the id is still one of Servus's own.
+      const keyed = signed.build(reports, { a: 1 }, { idempotencyKey: 'order-7' });
+      expect(keyed.options.jobId).toMatch(SIGNED_ID);
+      expect(keyed.options.deduplication).toMatchObject({ id: 'order-7' });
+    });
+
+    it("keeps the caller's job id, from jobId or jobOptions.jobId, and binds it", () => {
+      const own = signed.build(reports, {}, { jobId: 'report-42' });
+      expect(own.options.jobId).toBe('report-42');
+      expect(own.payload.metadata).toMatchObject({ jobId: 'report-42' });
+      const viaOptions = signed.build(reports, {}, { jobOptions: { jobId: 'report-43' } });
+      expect(viaOptions.options.jobId).toBe('report-43');
+      expect(viaOptions.payload.metadata).toMatchObject({ jobId: 'report-43' });
+    });
+
+    it('refuses a job id that is not a non-empty string: the worker would refuse every run of it', () => {
+      const refusals: Array<[unknown, string]> = [
+        ['', 'an empty string'],
+        [42, 'a number'],
+        [null, 'null'],
+      ];
+      for (const [jobId, got] of refusals) {
+        for (const options of [{ jobId }, { jobOptions: { jobId } }] as never[]) {
+          const build = () => signed.build(reports, {}, options);
+          expect(build).toThrow(JobEnqueueError);
+          expect(build).toThrow(
+            `Could not enqueue reports.generate: with security.signingKeys a jobId must be a non-empty string (the signature binds it), got ${got}`,
+          );
+        }
+      }
+    });
+
+    it("binds a schedule's template to its scheduler, not to a job id", () => {
+      const request = signed.buildSchedule(reports, {}, { id: 'nightly', cron: '0 3 * * *' });
+      expect(request.options.jobId).toBeUndefined();
+      expect(request.payload.metadata).toMatchObject({ scheduler: 'nightly' });
+      expect(request.payload.metadata).not.toHaveProperty('jobId');
+      const byName = signed.buildSchedule(reports, {}, { cron: '0 3 * * *' });
+      expect(byName.payload.metadata).toMatchObject({ scheduler: 'reports.generate' });
+    });
+
+    it('leaves the id to BullMQ without keys', () => {
+      const request = builder({ queues: ['default'] }).build(reports, {}, {});
+      expect(request.options.jobId).toBeUndefined();
+      expect(request.payload.metadata).toEqual({ v: 1 });
+    });
   });
 });

@@ -28,6 +28,12 @@ import { ServusTracing } from '../tracing/servus-tracing';
 import { FLOW_CONTROL, FlowControl } from './flow-control.port';
 import { JobSigner } from './job-signer';
 
+/**
+ * The job ids Servus gives signed jobs sent without a `jobId` (`servus-<uuid>`): reserved, so the
+ * outbox refuses them as a caller's id and never looks them up.
+ */
+export const SIGNED_JOB_ID_PREFIX = 'servus-';
+
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
   queue: string;
@@ -93,7 +99,7 @@ export class JobRequestBuilder {
 
   /**
    * One call's job. With signing keys the job id is fixed here, before the signature that binds it: the
-   * call's `jobId` (or `jobOptions.jobId`), else a new random UUID (BullMQ would number it only once stored).
+   * call's `jobId` (or `jobOptions.jobId`), else `servus-<uuid>` (BullMQ would number it only once stored).
    */
   build(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): JobRequest {
     return this.make(definition, args, options);
@@ -116,7 +122,32 @@ export class JobRequestBuilder {
     // Refused here as the worker would refuse it: a service that declares its queue runs only there.
     const queueProblem = this.names.notAllowed(definition, queue);
     if (queueProblem) throw new JobEnqueueError(service, queueProblem);
-    // Instances of classes with a locator become global ids first; any other instance is named below.
+    const { encoded, size } = this.encodedArgs(service, args);
+    const context = this.carry && ServusContext.carried(this.carry);
+    const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
+    if (contextProblem) throw new JobEnqueueError(service, contextProblem);
+    // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
+    const flow = this.flow?.keysOf(definition, args);
+    let payload: JobPayload;
+    let jobOptions: JobsOptions;
+    try {
+      const trace = scheduleId === undefined ? this.tracing.inject() : undefined;
+      jobOptions = withCallOptions(this.baseOptionsOf(definition), options);
+      payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
+      if (this.signer.enabled) payload = this.signed(queue, payload, jobOptions, scheduleId);
+    } catch (error) {
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    }
+    const { problem: tooBig, json } = checkedPayloadSize(payload, payloadSize(payload, size), this.limits);
+    if (tooBig) throw new JobEnqueueError(service, tooBig);
+    return json === undefined ? { queue, payload, options: jobOptions } : { queue, payload, options: jobOptions, json };
+  }
+
+  /**
+   * The arguments as stored, and their JSON size bounds. Instances of classes with a locator become
+   * global ids first; any other instance is named in the refusal.
+   */
+  private encodedArgs(service: string, args: unknown): { encoded: unknown; size: JsonSize } {
     let encoded = args;
     if (this.globalIds.enabled) {
       // Before the encoder's recursive walk: a 200,000-deep value would overflow its stack.
@@ -135,29 +166,23 @@ export class JobRequestBuilder {
       const problem = depthProblem(encoded, this.limits) ?? findNonJson(encoded);
       throw new JobEnqueueError(service, problem ?? 'args do not survive JSON exactly');
     }
-    const context = this.carry && ServusContext.carried(this.carry);
-    const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
-    if (contextProblem) throw new JobEnqueueError(service, contextProblem);
-    // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
-    const flow = this.flow?.keysOf(definition, args);
-    let payload: JobPayload;
-    let jobOptions: JobsOptions;
-    try {
-      const trace = scheduleId === undefined ? this.tracing.inject() : undefined;
-      jobOptions = withCallOptions(this.baseOptionsOf(definition), options);
-      payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
-      if (this.signer.enabled)
-        payload = this.signer.sign(
-          queue,
-          payload,
-          scheduleId !== undefined ? { scheduler: scheduleId } : { jobId: (jobOptions.jobId ??= randomUUID()) },
-        );
-    } catch (error) {
-      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
-    }
-    const { problem: tooBig, json } = checkedPayloadSize(payload, payloadSize(payload, size), this.limits);
-    if (tooBig) throw new JobEnqueueError(service, tooBig);
-    return json === undefined ? { queue, payload, options: jobOptions } : { queue, payload, options: jobOptions, json };
+    return { encoded, size };
+  }
+
+  /**
+   * The payload signed for what it may run as: the runs of its scheduler, or one job id, fixed here in
+   * `jobOptions` (the caller's, else `servus-<uuid>`). A caller's id that is not a non-empty string is
+   * refused: BullMQ would number the job (or keep the number), and the worker refuse every run of it.
+   */
+  private signed(queue: string, payload: JobPayload, jobOptions: JobsOptions, scheduleId?: string): JobPayload {
+    if (scheduleId !== undefined) return this.signer.sign(queue, payload, { scheduler: scheduleId });
+    if (jobOptions.jobId === undefined) jobOptions.jobId = `${SIGNED_JOB_ID_PREFIX}${randomUUID()}`;
+    const jobId: unknown = jobOptions.jobId;
+    if (typeof jobId !== 'string' || jobId === '')
+      throw new TypeError(
+        `with security.signingKeys a jobId must be a non-empty string (the signature binds it), got ${described(jobId)}`,
+      );
+    return this.signer.sign(queue, payload, { jobId });
   }
 
   private baseOptionsOf(definition: ServiceDefinition): Readonly<JobsOptions> {
@@ -186,4 +211,10 @@ function carriedValueProblem(context: ContextValues): string | undefined {
     if (problem) return `context.${key} ${problem}`;
   }
   return undefined;
+}
+
+function described(value: unknown): string {
+  if (value === '') return 'an empty string';
+  if (value === null) return 'null';
+  return `${/^[aeiou]/.test(typeof value) ? 'an' : 'a'} ${typeof value}`;
 }

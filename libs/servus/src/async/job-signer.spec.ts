@@ -28,6 +28,12 @@ describe('JobSigner', () => {
       expect(problem(id)).toBe(
         `signed for the runs of schedule "nightly", not for job id ${JSON.stringify(id)}: ${REPLAY}`,
       );
+    // Scheduler "a": "repeat:a:1:123" is a run of a scheduler "a:1", never of "a"; nor is a run id without digits.
+    const a = stored(signer.sign('default', payload, { scheduler: 'a' }));
+    const ofA = (id: string) => signer.problem({ name: 'shop.charge', queueName: 'default', id, data: a });
+    expect(ofA('repeat:a:123')).toBeUndefined();
+    for (const id of ['repeat:a:1:123', 'repeat:a:', 'repeat:a:12a', 'repeat:a: 12', 'repeat:a:-1', 'repeat:ab:1'])
+      expect(ofA(id)).toBe(`signed for the runs of schedule "a", not for job id ${JSON.stringify(id)}: ${REPLAY}`);
     // A scheduler id with ':' in it: its runs, and only its runs.
     const colon = stored(signer.sign('default', payload, { scheduler: 'a:b' }));
     expect(

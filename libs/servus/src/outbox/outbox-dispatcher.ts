@@ -11,7 +11,13 @@ import { OutboxModuleOptions } from './outbox-options.interface';
 import { AsyncError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
-import { canBeOutboxJobId, OutboxCall, outboxEntry, withOutboxJobId } from './outbox-entry';
+import {
+  canBeOutboxJobId,
+  OutboxCall,
+  outboxEntry,
+  withOutboxJobId,
+  withOutboxJobIdIfTransactional,
+} from './outbox-entry';
 import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../async/redis-connection';
 import { OutboxEntry, OutboxStore } from './outbox-store.interface';
 
@@ -61,9 +67,7 @@ export class OutboxDispatcher implements AsyncDispatcher {
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
     const direct = items.filter((item) => item.options.transaction === undefined);
     if (direct.length === items.length) return this.bullmq.enqueueMany(items);
-    const calls = items.map((item) =>
-      item.options.transaction === undefined ? item : { ...item, options: withOutboxJobId(item.options) },
-    );
+    const calls = items.map((item) => ({ ...item, options: withOutboxJobIdIfTransactional(item.options) }));
     const requests = this.requests.buildMany(calls);
     const receipts = new Array<AsyncReceipt>(items.length);
     const byTransaction = new Map<unknown, OutboxEntry[]>();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
-import { JobRequest } from '../async/job-request';
+import { JobRequest, SIGNED_JOB_ID_PREFIX } from '../async/job-request';
 import { findNonJson } from '../async/job-payload.codec';
 import { JobEnqueueError } from '../response/async-errors';
 import { OutboxEntry } from './outbox-store.interface';
@@ -18,6 +18,14 @@ export type OutboxCall = CallAsyncOptions & { jobId: string };
  */
 export function withOutboxJobId(call: CallAsyncOptions): OutboxCall {
   return { ...call, jobId: call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}` };
+}
+
+/**
+ * A call as its job request is built: with a transaction, its outbox job id fixed first (as
+ * `withOutboxJobId`); without, as it is. Production's dispatcher and the testing queue both use it.
+ */
+export function withOutboxJobIdIfTransactional(call: CallAsyncOptions): CallAsyncOptions {
+  return call.transaction === undefined ? call : withOutboxJobId(call);
 }
 
 /**
@@ -47,7 +55,8 @@ export function outboxEntry(service: string, request: JobRequest, call: OutboxCa
 
 /**
  * Whether an outbox row can have this job id (what `outboxEntry` accepts): BullMQ's own numbers,
- * schedule runs (`repeat:...`) and overlong ids cannot, so their lookups skip the database.
+ * schedule runs (`repeat:...`), signed direct jobs (`servus-<uuid>`) and overlong ids cannot, so
+ * their lookups skip the database.
  */
 export function canBeOutboxJobId(jobId: unknown): boolean {
   return jobIdProblem(jobId) === undefined;
@@ -58,5 +67,7 @@ function jobIdProblem(jobId: unknown): string | undefined {
   if (jobId.length > OUTBOX_MAX_KEY_LENGTH) return `jobId is longer than ${OUTBOX_MAX_KEY_LENGTH} characters`;
   if (jobId.includes(':')) return `jobId must not contain ':' (BullMQ refuses it)`;
   if (/^\d+$/.test(jobId)) return 'jobId must not be an integer (BullMQ refuses it): prefix it, e.g. "report-42"';
+  if (jobId.startsWith(SIGNED_JOB_ID_PREFIX))
+    return `jobId must not start with "${SIGNED_JOB_ID_PREFIX}": Servus gives such ids to signed jobs sent without the outbox`;
   return undefined;
 }

@@ -19,7 +19,7 @@ import { SerializedResponse, ServiceResponse } from '../response/service-respons
 import { ServiceDefinition } from '../service/service-definition';
 import { ServusTestRecorder } from './servus-test-recorder';
 import { CommitDeferral } from './commit-deferral';
-import { OutboxCall, withOutboxJobId } from '../outbox/outbox-entry';
+import { OutboxCall, withOutboxJobIdIfTransactional } from '../outbox/outbox-entry';
 import { ServusObservers } from '../execution/servus-observers';
 import { SERVUS_TESTING_OPTIONS, TestQueueOptions } from './test-queue-options';
 import { ServiceRegistry } from '../service/service-registry';
@@ -71,13 +71,13 @@ export class ServusTestQueue implements AsyncDispatcher {
   ) {}
 
   enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
-    const call = fixOutboxJobId(options);
+    const call = withOutboxJobIdIfTransactional(options);
     return this.recordOrDefer(definition, this.requests.build(definition, args, call), call);
   }
 
   /** Checked all first, as production does, so a bad item leaves nothing recorded. */
   async enqueueMany(items: PreparedCall[]): Promise<AsyncReceipt[]> {
-    const calls = items.map((item) => ({ ...item, options: fixOutboxJobId(item.options) }));
+    const calls = items.map((item) => ({ ...item, options: withOutboxJobIdIfTransactional(item.options) }));
     const requests = this.requests.buildMany(calls);
     const receipts: AsyncReceipt[] = [];
     for (let i = 0; i < calls.length; i++)
@@ -298,9 +298,4 @@ export class ServusTestQueue implements AsyncDispatcher {
     const queue = this.requests.names.resolve(receipt.queue);
     return this.calls.find((call) => call.jobId === receipt.jobId && call.queue === queue);
   }
-}
-
-/** A call with a transaction gets its outbox job id before its request is built, as in production (a signature binds it). */
-function fixOutboxJobId(options: CallAsyncOptions): CallAsyncOptions {
-  return options.transaction === undefined ? options : withOutboxJobId(options);
 }
