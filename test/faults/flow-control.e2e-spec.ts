@@ -257,8 +257,9 @@ describe('flow control across two worker processes', () => {
     expect(leaseExpiry).toBeGreaterThan(0);
     expect(leaseExpiry - killedAt).toBeLessThanOrEqual(LEASE_MS);
     // Then the head of K's line, delayed to that expiry, runs on the other worker, even when the dead worker had
-    // taken its wake-up (the next test forces that case): the lease, the wake-up's jitter and one look for lost ones.
-    expect(resumedAfterMs).toBeLessThanOrEqual(LEASE_MS + 1000);
+    // taken its wake-up (the next test forces that case and holds it to the lease + 1 s): the lease, the wake-up's
+    // jitter, one look for lost ones, and slack for a loaded machine.
+    expect(resumedAfterMs).toBeLessThanOrEqual(LEASE_MS + 2000);
   }, 60_000);
 
   it('a killed holder that had taken the wake-up of the job waiting for its slot: the key still runs within the lease', async () => {

@@ -80,7 +80,7 @@ export class ContractCompiler {
     try {
       return new JsonSchemaContract(
         source as Record<string, unknown>,
-        this.compileSchema(service, which, source as Record<string, unknown>),
+        this.compileSchema(source as Record<string, unknown>),
       );
     } catch (error) {
       throw new InvalidSchemaError(service, which, (error as Error).message);
@@ -88,15 +88,13 @@ export class ContractCompiler {
   }
 
   /**
-   * Identical schemas (same JSON text, no `$id`) share one validator. A schema is checked here,
-   * at boot (meta-schema, unknown keywords and formats: a broken schema fails the boot on its
-   * first declaration), and compiled by ajv on its first use: compiling costs a few ms a schema,
-   * which 1,000 services would pay at every boot. A schema that references others (`$ref`,
-   * `$id`) is compiled at once, so its references resolve (or fail) at boot.
+   * Identical schemas (same JSON text, no `$id`) share one validator. A schema is checked (meta-schema,
+   * unknown keywords and formats, with messages that name the fault) and compiled here, at boot: a
+   * schema ajv refuses fails the boot on its first declaration, never a call in production.
    */
   private readonly compiled = new Map<string, () => ValidateFunction>();
 
-  private compileSchema(owner: string, which: Which, schema: Record<string, unknown>): () => ValidateFunction {
+  private compileSchema(schema: Record<string, unknown>): () => ValidateFunction {
     const draft2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
     const ajv = draft2020
       ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
@@ -106,10 +104,8 @@ export class ContractCompiler {
       const key = `${draft2020 ? '2020' : '07'}:${JSON.stringify(schema)}`;
       let check = this.compiled.get(key);
       if (!check) {
-        const { links } = checkSchema(ajv, schema);
-        check = links
-          ? once(ajv.compile(schema as AnySchema))
-          : lazy(() => ajv.compile(schema as AnySchema), owner, which);
+        checkSchema(ajv, schema);
+        check = once(ajv.compile(schema as AnySchema));
         this.compiled.set(key, check);
       }
       return check;
@@ -136,17 +132,4 @@ function setUp<T extends Ajv>(ajv: T): T {
 
 function once(check: ValidateFunction): () => ValidateFunction {
   return () => check;
-}
-
-/** Compiled on the first call, then kept; a schema ajv still refuses then (a strict-mode rule the boot check does not know) names its owner. */
-function lazy(compile: () => ValidateFunction, owner: string, which: Which): () => ValidateFunction {
-  let check: ValidateFunction | undefined;
-  return () => {
-    if (check) return check;
-    try {
-      return (check = compile());
-    } catch (error) {
-      throw new InvalidSchemaError(owner, which, (error as Error).message);
-    }
-  };
 }

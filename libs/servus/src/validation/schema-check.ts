@@ -22,12 +22,11 @@ const MAP = ['properties', 'patternProperties', 'definitions', '$defs', 'depende
 const LINKS = new Set(['$ref', '$id', 'id', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor']);
 
 /**
- * Checks a JSON Schema at boot without compiling it (compiling costs milliseconds a schema;
- * this costs microseconds): ajv's meta-schema, then the mistakes ajv's strict mode refuses when
- * it compiles: an unknown keyword (a typo), an unknown format, a pattern that is no regular
- * expression, a default at the root, an `if` without `then` or `else`. Throws with ajv's own
- * words. ajv's rarer strict rules are met when the schema is compiled, on its first use.
- * Answers whether the schema references others (`$ref`, `$id`...): those are compiled at once.
+ * Checks a JSON Schema before it is compiled: ajv's meta-schema, then the mistakes ajv's strict
+ * mode refuses when it compiles: an unknown keyword (a typo), an unknown format, a pattern that
+ * is no regular expression, a default at the root, an `if` without `then` or `else`. Throws with
+ * ajv's own words, naming where; ajv's rarer strict rules are met by the compile that follows,
+ * at boot too. Answers whether the schema references others (`$ref`, `$id`...).
  */
 export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): { links: boolean } {
   if (!ajv.validateSchema(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(ajv.errors)}`);
