@@ -5,8 +5,9 @@ const texts = new WeakMap<object, string>();
 
 /**
  * Hands BullMQ the JSON text already made for a payload, so that `add`/`addBulk` store it as it
- * is instead of serialising the payload again. It is the text that was checked (size, signature):
- * what the caller changes in its arguments meanwhile does not reach the job.
+ * is instead of serialising the payload again. It is the text that was checked (size, signature).
+ * Without a text (a small payload), BullMQ serialises the payload when it sends it: the caller
+ * must not change its arguments until `callAsync` resolves (docs/async.md says so).
  */
 export function withJsonText<T extends object>(payload: T, json: string | undefined): T {
   if (json !== undefined) texts.set(payload, json);
