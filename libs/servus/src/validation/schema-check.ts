@@ -18,30 +18,25 @@ const ONE = [
 const LIST = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 /** Keywords whose value maps names to subschemas (`dependencies` too, for its schema entries). */
 const MAP = ['properties', 'patternProperties', 'definitions', '$defs', 'dependentSchemas'];
-/** Keywords that tie a schema to others: such a schema is compiled at boot, where its references resolve. */
-const LINKS = new Set(['$ref', '$id', 'id', '$dynamicRef', '$dynamicAnchor', '$recursiveRef', '$recursiveAnchor']);
 
 /**
  * Checks a JSON Schema before it is compiled: ajv's meta-schema, then the mistakes ajv's strict
  * mode refuses when it compiles: an unknown keyword (a typo), an unknown format, a pattern that
  * is no regular expression, a default at the root, an `if` without `then` or `else`. Throws with
  * ajv's own words, naming where; ajv's rarer strict rules are met by the compile that follows,
- * at boot too. Answers whether the schema references others (`$ref`, `$id`...).
+ * at boot too.
  */
-export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): { links: boolean } {
+export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): void {
   if (!ajv.validateSchema(schema)) throw new Error(`schema is invalid: ${ajv.errorsText(ajv.errors)}`);
   if ('default' in schema) throw new Error('strict mode: default is ignored in the schema root');
-  const state = { links: false };
-  walk(ajv, schema, '#', state);
-  return state;
+  walk(ajv, schema, '#');
 }
 
-function walk(ajv: Ajv, schema: unknown, path: string, state: { links: boolean }): void {
+function walk(ajv: Ajv, schema: unknown, path: string): void {
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   const node = schema as Record<string, unknown>;
   for (const key of Object.keys(node)) {
     if (!(key in ajv.RULES.keywords)) throw new Error(`strict mode: unknown keyword: "${key}"`);
-    if (LINKS.has(key)) state.links = true;
   }
   if (typeof node.format === 'string' && !(node.format in ajv.formats))
     throw new Error(`unknown format "${node.format}" ignored in schema at path "${path}"`);
@@ -50,23 +45,23 @@ function walk(ajv: Ajv, schema: unknown, path: string, state: { links: boolean }
     Object.keys(node.patternProperties).forEach(regExp);
   if ('if' in node && !('then' in node) && !('else' in node))
     throw new Error('strict mode: "if" without "then" and "else" is ignored');
-  for (const key of ONE) if (key in node) walk(ajv, node[key], `${path}/${key}`, state);
-  for (const key of LIST) each(ajv, node[key], `${path}/${key}`, state);
-  if (Array.isArray(node.items)) each(ajv, node.items, `${path}/items`, state);
-  else walk(ajv, node.items, `${path}/items`, state);
-  for (const key of MAP) entries(ajv, node[key], `${path}/${key}`, state);
+  for (const key of ONE) if (key in node) walk(ajv, node[key], `${path}/${key}`);
+  for (const key of LIST) each(ajv, node[key], `${path}/${key}`);
+  if (Array.isArray(node.items)) each(ajv, node.items, `${path}/items`);
+  else walk(ajv, node.items, `${path}/items`);
+  for (const key of MAP) entries(ajv, node[key], `${path}/${key}`);
   if (node.dependencies && typeof node.dependencies === 'object')
     for (const [name, value] of Object.entries(node.dependencies))
-      if (!Array.isArray(value)) walk(ajv, value, `${path}/dependencies/${name}`, state);
+      if (!Array.isArray(value)) walk(ajv, value, `${path}/dependencies/${name}`);
 }
 
-function each(ajv: Ajv, list: unknown, path: string, state: { links: boolean }): void {
-  if (Array.isArray(list)) list.forEach((item, i) => walk(ajv, item, `${path}/${i}`, state));
+function each(ajv: Ajv, list: unknown, path: string): void {
+  if (Array.isArray(list)) list.forEach((item, i) => walk(ajv, item, `${path}/${i}`));
 }
 
-function entries(ajv: Ajv, map: unknown, path: string, state: { links: boolean }): void {
+function entries(ajv: Ajv, map: unknown, path: string): void {
   if (map && typeof map === 'object')
-    for (const [name, value] of Object.entries(map)) walk(ajv, value, `${path}/${name}`, state);
+    for (const [name, value] of Object.entries(map)) walk(ajv, value, `${path}/${name}`);
 }
 
 /** ajv compiles patterns as unicode regular expressions. */
