@@ -92,9 +92,9 @@ export class ContractCompiler {
    * unknown keywords and formats, with messages that name the fault) and compiled here, at boot: a
    * schema ajv refuses fails the boot on its first declaration, never a call in production.
    */
-  private readonly compiled = new Map<string, () => ValidateFunction>();
+  private readonly compiled = new Map<string, ValidateFunction>();
 
-  private compileSchema(schema: Record<string, unknown>): () => ValidateFunction {
+  private compileSchema(schema: Record<string, unknown>): ValidateFunction {
     const draft2020 = typeof schema.$schema === 'string' && schema.$schema.includes('2020-12');
     const ajv = draft2020
       ? (this.draft2020 ??= setUp(new Ajv2020(AJV_OPTIONS)))
@@ -105,17 +105,17 @@ export class ContractCompiler {
       let check = this.compiled.get(key);
       if (!check) {
         checkSchema(ajv, schema);
-        check = once(ajv.compile(schema as AnySchema));
+        check = ajv.compile(schema as AnySchema);
         this.compiled.set(key, check);
       }
       return check;
     }
     const known = ajv.getSchema(id);
-    if (!known) return once(ajv.compile(schema as AnySchema));
+    if (!known) return ajv.compile(schema as AnySchema);
     // One $id, one schema: reuse it only when it is the same schema, never another service's.
     if (JSON.stringify(known.schema) !== JSON.stringify(schema))
       throw new Error(`$id ${id} is already used by a different schema`);
-    return once(known);
+    return known;
   }
 
   private readFile(service: string, which: 'arguments' | 'result'): object | undefined {
@@ -128,8 +128,4 @@ function setUp<T extends Ajv>(ajv: T): T {
   // Servus schemas carry `example` (OpenAPI style) for the testing helpers.
   ajv.addKeyword({ keyword: 'example' });
   return ajv;
-}
-
-function once(check: ValidateFunction): () => ValidateFunction {
-  return () => check;
 }

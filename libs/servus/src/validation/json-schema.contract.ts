@@ -15,10 +15,10 @@ export class JsonSchemaContract implements Contract {
   private readonly fillsDefaults: boolean;
   private readonly plan?: DefaultsPlan;
 
-  /** `validator`: the compiled schema, compiled by its first call (ContractCompiler). */
+  /** `check`: the schema as ajv compiled it at boot (ContractCompiler; one per distinct schema). */
   constructor(
     schema: Record<string, unknown>,
-    private readonly validator: () => ValidateFunction,
+    private readonly check: ValidateFunction,
   ) {
     this.fillsDefaults = JSON.stringify(schema).includes('"default"');
     this.plan = this.fillsDefaults ? defaultsPlan(schema) : undefined;
@@ -27,7 +27,7 @@ export class JsonSchemaContract implements Contract {
   validate(value: unknown, subject: string, owned = false): unknown {
     const data =
       this.fillsDefaults && !owned && value !== null && typeof value === 'object' ? this.fillable(value) : value;
-    const check = this.validator();
+    const check = this.check;
     if (check(data)) return data;
     throw validationError(subject, (check.errors ?? []).map(toDetail));
   }
