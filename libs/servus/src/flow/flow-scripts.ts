@@ -23,6 +23,10 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
  * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
  * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
  * rate (woken: the next parked job, given the slot reserved for this one).
+ *
+ * Each key is read before anything is written to it or to another key (the expired leases dropped first do not
+ * count: they are gone for every reader), so a key of the wrong type fails the call before it has written
+ * anything. Expired leases are dropped only when the live count matters (the set is at the limit).
  */
 const ACQUIRE = `
 local function acquire(KEYS, ARGV)
@@ -30,16 +34,22 @@ local member = ARGV[1]
 local limit = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
 local max = tonumber(ARGV[4])
+local waiting = 0
+local reserved = false
 if limit > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-  if not redis.call('ZSCORE', KEYS[1], member) and redis.call('ZCARD', KEYS[1]) >= limit then
-    redis.call('ZADD', KEYS[2], 'NX', nowUs, member)
-    redis.call('PEXPIRE', KEYS[2], 86400000)
-    -- Releases wake the line in order; only its first \`limit\` jobs also watch the leases (a killed holder never
-    -- releases), the others look again after a long while (a lost wake-up costs that much at worst).
-    if redis.call('ZRANK', KEYS[2], member) >= limit then return {1, tonumber(ARGV[7])} end
-    local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-    return {1, math.max(0, math.ceil(tonumber(first[2]) - now))}
+  waiting = redis.call('ZCARD', KEYS[2])
+  reserved = redis.call('ZSCORE', KEYS[1], member)
+  if not reserved and redis.call('ZCARD', KEYS[1]) >= limit then
+    redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+    if redis.call('ZCARD', KEYS[1]) >= limit then
+      redis.call('ZADD', KEYS[2], 'NX', nowUs, member)
+      redis.call('PEXPIRE', KEYS[2], 86400000)
+      -- Releases wake the line in order; only its first \`limit\` jobs also watch the leases (a killed holder never
+      -- releases), the others look again after a long while (a lost wake-up costs that much at worst).
+      if redis.call('ZRANK', KEYS[2], member) >= limit then return {1, tonumber(ARGV[7])} end
+      local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+      return {1, math.max(0, math.ceil(tonumber(first[2]) - now))}
+    end
   end
 end
 if max > 0 then
@@ -54,9 +64,10 @@ if max > 0 then
     redis.call('SET', KEYS[4], tostring(at + tonumber(ARGV[6])), 'PX', math.ceil(at - now + window))
     local wait = math.ceil(at - now)
     if limit > 0 then
-      redis.call('ZREM', KEYS[2], member)
+      if waiting > 0 then redis.call('ZREM', KEYS[2], member) end
       -- A slot reserved for this job (it was woken) goes to the next in line: returned for the caller to wake.
-      if redis.call('ZREM', KEYS[1], member) == 1 then
+      if reserved then
+        redis.call('ZREM', KEYS[1], member)
         local popped = redis.call('ZPOPMIN', KEYS[2], 1)
         if popped[1] then
           redis.call('ZADD', KEYS[1], now + leaseMs, popped[1])
@@ -71,13 +82,15 @@ if max > 0 then
 end
 if limit > 0 then
   -- A slot reserved for the job (it was woken) becomes its attempt's lease.
-  redis.call('ZREM', KEYS[1], member)
+  if reserved then redis.call('ZREM', KEYS[1], member) end
   redis.call('ZADD', KEYS[1], now + leaseMs, ARGV[8])
   redis.call('PEXPIRE', KEYS[1], leaseMs)
-  redis.call('ZREM', KEYS[2], member)
-  -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
-  local head = redis.call('ZRANGE', KEYS[2], 0, 0)
-  if head[1] then return {0, 0, head[1]} end
+  if waiting > 0 then
+    redis.call('ZREM', KEYS[2], member)
+    -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
+    local head = redis.call('ZRANGE', KEYS[2], 0, 0)
+    if head[1] then return {0, 0, head[1]} end
+  end
 end
 return {0, 0}
 end
@@ -87,11 +100,14 @@ end
  * KEYS holders, parked; ARGV holder (the attempt), limit, leaseMs. Frees the attempt's slot and pops as many
  * parked jobs as slots are free (expired leases count as free), reserving a slot for each: the
  * caller puts them back in their queue, and a job of the key that reaches a worker first parks
- * behind them (the line stays FIFO).
+ * behind them (the line stays FIFO). The line is read first, so a key of the wrong type fails the call before
+ * it has written anything; with nobody in line there is nothing more to do.
  */
 const RELEASE = `
 local function release(KEYS, ARGV)
+local waiting = redis.call('ZCARD', KEYS[2])
 redis.call('ZREM', KEYS[1], ARGV[1])
+if waiting == 0 then return {} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local free = tonumber(ARGV[2]) - redis.call('ZCARD', KEYS[1])
 if free <= 0 then return {} end
@@ -108,8 +124,7 @@ end
 
 /**
  * The first of `keys` that holds another type than its `kinds` entry (a key written by something else), as an
- * error message; nil when all are fine (or absent). Checked before an operation writes anything: a failing
- * operation must leave nothing half done (a grant whose caller is told it failed, a job popped but never woken).
+ * error message; nil when all are fine (or absent). Asked only when an operation failed, to say which key.
  */
 const WRONG_TYPE = `
 local function wrongType(keys, kinds)
@@ -129,9 +144,9 @@ end
  * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
  * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
  * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
- * fails alone, having written nothing, and the others still run. The operations run one after the other on
- * Redis's clock; each gets its own microsecond (TIME plus its index), so jobs parked by one batch keep the
- * batch's order in their line.
+ * fails alone, having written nothing (each one reads a key before it writes), and the others still run. The
+ * operations run one after the other on Redis's clock; each gets its own microsecond (TIME plus its index),
+ * so jobs parked by one batch keep the batch's order in their line.
  */
 export const BATCH = `
 local t = redis.call('TIME')
@@ -142,11 +157,9 @@ ${ACQUIRE}
 ${RELEASE}
 ${WRONG_TYPE}
 local function run(step, keys, kinds, args)
-  local problem = wrongType(keys, kinds)
-  if problem then return {err = problem} end
   local ok, answer = pcall(step, keys, args)
   if ok then return answer end
-  return {err = type(answer) == 'table' and answer.err or tostring(answer)}
+  return {err = wrongType(keys, kinds) or (type(answer) == 'table' and answer.err or tostring(answer))}
 end
 local results = {}
 local k = 1

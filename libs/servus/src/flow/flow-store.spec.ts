@@ -64,6 +64,24 @@ describe('FlowStore: one batch, one answer per caller', () => {
     expect(await redis.exists(keys.holders)).toBe(0);
   });
 
+  it('an acquire over the rate whose schedule key is of the wrong type fails having written nothing', async () => {
+    const keys = store.keyNames('svc', 'both', 'both');
+    // limit 1, lease 10 s; at most 1 start a minute (window 61.2 s, spacing 61.2 s).
+    const limited = [1, 10_000, 1, 61_200, 61_200, 300_000];
+    await store.acquire(keys, 'default:6', 'default:6:t6', limited);
+    await store.release(keys, 'default:6:t6', 1, 10_000);
+    await redis.zadd(keys.parked, 1, 'default:7');
+    await redis.zadd(keys.holders, Date.now() + 10_000, 'default:7');
+    await redis.rpush(keys.next, 'not a string');
+    // default:7 was woken (a slot reserved for it) and is over the rate: the schedule is read before any write.
+    await expect(store.acquire(keys, 'default:7', 'default:7:t7', limited)).rejects.toThrow(
+      `Flow control: key ${keys.next} holds a list, not a string`,
+    );
+    expect(await redis.zrange(keys.holders, '0', '-1')).toEqual(['default:7']);
+    expect(await redis.zrange(keys.parked, '0', '-1')).toEqual(['default:7']);
+    expect(await redis.zcard(keys.starts)).toBe(1);
+  });
+
   it('a release that fails pops nobody from the line and keeps its lease (it runs out by itself)', async () => {
     const keys = store.keyNames('svc', 'rel');
     await store.acquire(keys, 'default:5', 'default:5:t5', oneAtATime);
