@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { FlowStore } from './flow-store';
+import { FlowStore, RELEASE_DELAY_MS } from './flow-store';
 
 describe('FlowStore after shutdown', () => {
   it('a release asked for after close() (a body that outlived its deadline settling late) rejects and opens no connection', async () => {
@@ -32,6 +32,39 @@ describe('FlowStore: one batch, one answer per caller', () => {
     if (keys.length) await redis.del(...keys);
   });
   afterAll(() => redis.quit());
+
+  it('a release waits for the next acquire and shares its script call; alone, it goes after RELEASE_DELAY_MS', async () => {
+    const first = store.keyNames('svc', 'first');
+    const second = store.keyNames('svc', 'second');
+    await store.acquire(first, 'default:8', 'default:8:t8', oneAtATime);
+    const client = (store as unknown as { client: { servusFlowBatch(...args: unknown[]): Promise<unknown[]> } }).client;
+    const calls = jest.spyOn(client, 'servusFlowBatch');
+    const released = store.release(first, 'default:8:t8', 1, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(calls).not.toHaveBeenCalled();
+    // The next job's acquire: one call carries both, the release first.
+    await store.acquire(second, 'default:9', 'default:9:t9', oneAtATime);
+    await released;
+    expect(calls).toHaveBeenCalledTimes(1);
+    expect(calls.mock.calls[0].slice(0, 9)).toEqual([6, first.holders, first.parked, ...Object.values(second), 2, 'r']);
+    expect(await redis.exists(first.holders)).toBe(0);
+    // A release alone is sent after at most RELEASE_DELAY_MS (plus timer slack).
+    const t0 = performance.now();
+    await store.release(second, 'default:9:t9', 1, 10_000);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(RELEASE_DELAY_MS - 1);
+    expect(performance.now() - t0).toBeLessThan(RELEASE_DELAY_MS + 200);
+    expect(calls).toHaveBeenCalledTimes(2);
+    expect(await redis.exists(second.holders)).toBe(0);
+  });
+
+  it('close() sends the releases still waiting for an acquire before it disconnects', async () => {
+    const keys = store.keyNames('svc', 'closing');
+    await store.acquire(keys, 'default:10', 'default:10:t10', oneAtATime);
+    const released = store.release(keys, 'default:10:t10', 1, 10_000);
+    await store.close();
+    await released;
+    expect(await redis.exists(keys.holders)).toBe(0);
+  });
 
   it('an operation that meets a key of the wrong type rejects only its own caller; the others of the batch are answered', async () => {
     const good = store.keyNames('svc', 'good');
