@@ -25,13 +25,16 @@ import {
   workersOf,
 } from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
-import { ARGS, Noop } from './bench-services';
+import { ARGS, Noop, NoopKeyed } from './bench-services';
 
 /**
  * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
  * around the measured window only (no boot, no ts-node compilation in the profile):
  *
- *   npx ts-node bench/profile.ts call|enqueue-raw|enqueue-servus|process-raw|process-servus|process-rawsignal|all
+ *   npx ts-node bench/profile.ts call|enqueue-raw|enqueue-servus|process-raw|process-servus|process-keyed|process-rawsignal|all
+ *
+ * process-keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (as the flow
+ * section of `npm run bench`: every job admitted), so flow control's share of a job shows.
  *
  * Each prints self time per origin and per function, and the inclusive time of the Servus
  * steps per job; the .cpuprofile is written to BENCH_PROFILE_DIR (default: the OS temp dir)
@@ -130,13 +133,17 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
   }
 }
 
-async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis[], prefix: string): Promise<void> {
+async function process_(
+  kind: 'raw' | 'servus' | 'keyed' | 'rawsignal',
+  connections: Redis[],
+  prefix: string,
+): Promise<void> {
   const jobs = env.n(30_000);
   const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 10);
   const admin = await adminQueue(prefix, connections, { paused: true });
   let app: INestApplicationContext | undefined;
   let worker: Worker;
-  if (kind !== 'servus') {
+  if (kind !== 'servus' && kind !== 'keyed') {
     // rawsignal: a processor declaring (job, token, signal), for which BullMQ builds an AbortSignal per job.
     const processor =
       kind === 'rawsignal'
@@ -153,7 +160,7 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
           logging: { successLevel: 'debug' },
         }),
       ],
-      providers: [Noop],
+      providers: [kind === 'keyed' ? NoopKeyed : Noop],
     })
     class ProcessModule {}
     app = await createBenchApp(ProcessModule);
@@ -163,11 +170,25 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
     const fill = async (count: number) => {
       for (let done = 0; done < count; done += 1000) {
         await admin.addBulk(
-          Array.from({ length: Math.min(1000, count - done) }, () => ({
-            name: 'bench.noop',
-            data: encodePayload('bench.noop', ARGS),
-            opts: JOB_OPTIONS,
-          })),
+          Array.from({ length: Math.min(1000, count - done) }, (_, i) =>
+            kind === 'keyed'
+              ? {
+                  // keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (all admitted)
+                  name: 'bench.noop-keyed',
+                  data: encodePayload(
+                    'bench.noop-keyed',
+                    { ...ARGS, userId: (done + i) % 1000 },
+                    undefined,
+                    false,
+                    undefined,
+                    {
+                      c: String((done + i) % 1000),
+                    },
+                  ),
+                  opts: JOB_OPTIONS,
+                }
+              : { name: 'bench.noop', data: encodePayload('bench.noop', ARGS), opts: JOB_OPTIONS },
+          ),
         );
       }
     };
@@ -186,7 +207,9 @@ async function process_(kind: 'raw' | 'servus' | 'rawsignal', connections: Redis
       () => drain(jobs),
       kind === 'servus'
         ? SERVUS_PROCESS_STEPS
-        : [/^callProcessJob bullmq/, /^processJob bullmq/, /^moveToCompleted bullmq/],
+        : kind === 'keyed'
+          ? [...SERVUS_PROCESS_STEPS, /libs\/servus\/src\/flow\//]
+          : [/^callProcessJob bullmq/, /^processJob bullmq/, /^moveToCompleted bullmq/],
     );
   } finally {
     if (app) await app.close();
@@ -239,14 +262,14 @@ async function main(): Promise<void> {
   const prefix = `${RUN_PREFIX}-prof`;
   try {
     for (const item of modes) {
-      const [what, kind] = item.split('-') as ['enqueue' | 'process', 'raw' | 'servus' | 'rawsignal'];
+      const [what, kind] = item.split('-') as ['enqueue' | 'process', 'raw' | 'servus' | 'keyed' | 'rawsignal'];
       if (what === 'enqueue' && (kind === 'raw' || kind === 'servus'))
         await enqueue(kind, connections, `${prefix}-${item}`);
-      else if (what === 'process' && ['raw', 'servus', 'rawsignal'].includes(kind))
+      else if (what === 'process' && ['raw', 'servus', 'keyed', 'rawsignal'].includes(kind))
         await process_(kind, connections, `${prefix}-${item}`);
       else
         throw new Error(
-          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-rawsignal or all`,
+          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, process-rawsignal or all`,
         );
     }
   } finally {
