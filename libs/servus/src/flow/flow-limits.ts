@@ -10,8 +10,9 @@ export const MIN_LEASE_MS = 1000;
 export interface FlowLimits {
   concurrency?: { limit: number; leaseMs: number; key?: FlowKeyFunction };
   /**
-   * `windowMs` is `per` plus a guard (2 %, at least 5 ms) that absorbs the time between a grant and the
-   * service's first line; `spacingMs` spreads postponed starts evenly over the window.
+   * `windowMs` is `per` plus a guard (2 %, at least 5 ms) that absorbs the time between a start's word to
+   * Redis (STARTED, sent as its worker goes on to run the service) and the service's first line;
+   * `spacingMs` spreads postponed starts evenly over the window.
    */
   rate?: { max: number; perMs: number; windowMs: number; spacingMs: number; key?: FlowKeyFunction };
 }
