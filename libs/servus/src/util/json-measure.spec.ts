@@ -1,4 +1,4 @@
-import { measureJson } from './json-measure';
+import { measureJson, parsedJsonDeeperThan } from './json-measure';
 
 describe('measureJson', () => {
   it('counts the characters of the JSON text of plain ASCII data exactly', () => {
@@ -22,5 +22,52 @@ describe('measureJson', () => {
 
   it('stops counting once past stopAt', () => {
     expect(measureJson(['x'.repeat(100), 'y'.repeat(100)], 64, 50).chars).toBeLessThan(150);
+  });
+});
+
+describe('parsedJsonDeeperThan', () => {
+  const nested = (levels: number, leaf: unknown = 1): unknown => {
+    let value = leaf;
+    for (let i = 0; i < levels; i++) value = i % 2 ? [value] : { v: value };
+    return value;
+  };
+
+  it('is true from exactly maxDepth + 1 levels of objects and arrays, as measureJson', () => {
+    for (const maxDepth of [1, 3, 64, 65]) {
+      const atLimit = JSON.parse(JSON.stringify(nested(maxDepth))) as unknown;
+      const pastLimit = JSON.parse(JSON.stringify(nested(maxDepth + 1))) as unknown;
+      expect(parsedJsonDeeperThan(atLimit, maxDepth)).toBe(false);
+      expect(parsedJsonDeeperThan(pastLimit, maxDepth)).toBe(true);
+      expect(measureJson(atLimit, maxDepth).tooDeep).toBe(false);
+      expect(measureJson(pastLimit, maxDepth).tooDeep).toBe(true);
+    }
+  });
+
+  it('counts only objects and arrays as levels: primitives, null and empty containers are leaves', () => {
+    expect(parsedJsonDeeperThan(1, 0)).toBe(false);
+    expect(parsedJsonDeeperThan(null, 0)).toBe(false);
+    expect(parsedJsonDeeperThan('text', 0)).toBe(false);
+    expect(parsedJsonDeeperThan({}, 0)).toBe(true);
+    expect(parsedJsonDeeperThan({}, 1)).toBe(false);
+    expect(parsedJsonDeeperThan({ a: [1, 'x', null, true], b: { c: [] } }, 3)).toBe(false);
+    expect(parsedJsonDeeperThan({ a: [1, 'x', null, true], b: { c: [{}] } }, 3)).toBe(true);
+  });
+
+  it('finds the deepest branch among wide siblings, in an array or an object', () => {
+    const wide = JSON.parse(JSON.stringify({ items: [...Array.from({ length: 1000 }, (_, id) => ({ id })), [[[1]]]] }));
+    expect(parsedJsonDeeperThan(wide, 5)).toBe(false);
+    expect(parsedJsonDeeperThan(wide, 4)).toBe(true);
+    expect(parsedJsonDeeperThan(JSON.parse('{"a":1,"b":2,"z":{"y":{"x":{}}}}'), 3)).toBe(true);
+  });
+
+  it('walks a __proto__ key of parsed JSON as an own property', () => {
+    const parsed = JSON.parse('{"__proto__":{"a":{"b":[1]}}}') as unknown;
+    expect(parsedJsonDeeperThan(parsed, 4)).toBe(false);
+    expect(parsedJsonDeeperThan(parsed, 3)).toBe(true);
+  });
+
+  it('stops at the first level past the limit of a 200,000-deep value (no recursion)', () => {
+    const text = '['.repeat(200_000) + '1' + ']'.repeat(200_000);
+    expect(parsedJsonDeeperThan(JSON.parse(text), 64)).toBe(true);
   });
 });

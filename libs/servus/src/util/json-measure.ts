@@ -55,3 +55,26 @@ export function measureJson(value: unknown, maxDepth: number, stopAt = Infinity)
   }
   return { tooDeep: false, chars };
 }
+
+/**
+ * Whether a value fresh from `JSON.parse` holds an object or array deeper than `maxDepth`
+ * levels (the value itself is level 0, as in measureJson). Parsed JSON has no cycles, shared
+ * objects or instances, so this walk keeps no `seen` set and counts nothing: it goes level by
+ * level through the objects and arrays only, and stops at the first level past the limit.
+ */
+export function parsedJsonDeeperThan(value: unknown, maxDepth: number): boolean {
+  let level: object[] = typeof value === 'object' && value !== null ? [value] : [];
+  for (let depth = 0; level.length > 0; depth++) {
+    if (depth >= maxDepth) return true;
+    const next: object[] = [];
+    for (const item of level) {
+      const children: unknown[] = Array.isArray(item) ? item : Object.values(item);
+      for (let i = 0; i < children.length; i++) {
+        const child = children[i];
+        if (typeof child === 'object' && child !== null) next.push(child);
+      }
+    }
+    level = next;
+  }
+  return false;
+}
