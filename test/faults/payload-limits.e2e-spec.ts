@@ -125,4 +125,45 @@ describe('faults: payload size and depth limits', () => {
     expect(runs).toHaveLength(0);
     expect(Math.max(...worker.output.split('\n').map((line) => line.length))).toBeLessThan(10_000);
   }, 60_000);
+
+  it('counts the UTF-8 bytes of a stored text near the limit: one byte over fails at once, the limit itself runs', async () => {
+    // 'é' is one UTF-16 unit and 2 bytes: the texts are under 524288 characters, their bytes at or just over it.
+    const over = { service: 'fixtures.echo', args: { blob: 'é'.repeat(262_111) + 'xx' }, metadata };
+    const fits = { service: 'fixtures.echo', args: { blob: 'é'.repeat(262_111) + 'x' }, metadata };
+    const [overBytes, fitsBytes] = [over, fits].map((data) => Buffer.byteLength(JSON.stringify(data)));
+    const overJob = await queue.add('fixtures.echo', over, attempts);
+    const fitsJob = await queue.add('fixtures.echo', fits, attempts);
+    const [overOutcome, fitsOutcome] = [await settled(overJob), await settled(fitsJob)];
+    faultSummary('multi-byte payloads at the limit from a raw Queue', `jobs of ${overBytes} and ${fitsBytes} bytes`, {
+      over: overOutcome,
+      fits: fitsOutcome.state,
+    });
+    expect([overBytes, fitsBytes]).toEqual([524_289, 524_288]);
+    expect(overOutcome).toEqual({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason:
+        "Undecodable job payload: the job's payload is 524289 bytes of JSON, over the limit of 524288 bytes (limits.maxPayloadBytes)",
+    });
+    expect(fitsOutcome.state).toBe('completed');
+  }, 60_000);
+
+  it('measures the text as stored in Redis, escapes included, not the data serialised again', async () => {
+    // 100,000 'é' written as \u00e9 escapes: 600,000 characters in Redis, 200,000 bytes once serialised again.
+    const job = await queue.add(
+      'fixtures.echo',
+      { service: 'fixtures.echo', args: 0, metadata },
+      { ...attempts, delay: 60_000 },
+    );
+    const text = `{"service":"fixtures.echo","args":{"blob":"${'\\u00e9'.repeat(100_000)}"},"metadata":{"v":1}}`;
+    await harness.redis.hset(queue.toKey(job.id!), 'data', text);
+    await job.promote();
+    const outcome = await settled(job);
+    faultSummary('escaped payload from raw Redis', `job ${job.id} with a ${text.length}-character text`, outcome);
+    expect(outcome).toEqual({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: `Undecodable job payload: the job's payload is at least ${text.length} bytes of JSON, over the limit of 524288 bytes (limits.maxPayloadBytes)`,
+    });
+  }, 60_000);
 });

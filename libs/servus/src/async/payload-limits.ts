@@ -1,4 +1,4 @@
-import { MAX_DEPTH_CEILING, measureJson } from '../util/json-measure';
+import { MAX_DEPTH_CEILING, measureJson, parsedJsonDeeperThan } from '../util/json-measure';
 
 /**
  * Bounds on what a job may carry, checked at enqueue (JobEnqueueError) and again in the worker
@@ -90,11 +90,42 @@ function overLimit(size: string, maxPayloadBytes: number): string {
 
 /**
  * A stored job's data ({ service, args, metadata }) over the depth or size limit, as a sentence;
- * undefined when within both. One walk for both (the worker does this for every job): the
- * args sit one level below the data.
+ * undefined when within both. One walk for both: the args sit one level below the data. For data
+ * whose stored text was not measured (see storedTextSize); measuredPayloadProblem otherwise.
  */
 export function storedPayloadProblem(data: unknown, limits: PayloadLimits): string | undefined {
   const { tooDeep, chars } = measureJson(data, limits.maxDepth + 1, limits.maxPayloadBytes);
   if (tooDeep) return `args is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`;
   return chars * 6 > limits.maxPayloadBytes ? sizeProblem(data, limits, chars) : undefined;
+}
+
+/**
+ * The UTF-8 size of a job's data text as stored in Redis, as far as the size limit needs it. Each
+ * UTF-16 unit of the text is 1 to 3 bytes, so its length decides alone when it is over the limit
+ * or within a third of it (`exact` false: the length, a lower bound); only in between are its
+ * bytes counted.
+ */
+export interface StoredTextSize {
+  bytes: number;
+  exact: boolean;
+}
+
+export function storedTextSize(text: string, maxPayloadBytes: number): StoredTextSize {
+  const { length } = text;
+  if (length > maxPayloadBytes || 3 * length <= maxPayloadBytes) return { bytes: length, exact: false };
+  return { bytes: Buffer.byteLength(text), exact: true };
+}
+
+/**
+ * storedPayloadProblem for data parsed from a text whose size is known (`size`): the size from
+ * it (nothing serialised again), then the depth by a walk over the parsed objects and arrays
+ * alone (the size first: a text over the limit is refused without walking what it holds).
+ */
+export function measuredPayloadProblem(data: unknown, size: StoredTextSize, limits: PayloadLimits): string | undefined {
+  const { maxPayloadBytes, maxDepth } = limits;
+  if (size.bytes > maxPayloadBytes)
+    return overLimit(size.exact ? String(size.bytes) : `at least ${size.bytes}`, maxPayloadBytes);
+  return parsedJsonDeeperThan(data, maxDepth + 1)
+    ? `args is nested deeper than ${maxDepth} levels (limits.maxDepth)`
+    : undefined;
 }

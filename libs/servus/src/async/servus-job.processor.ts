@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { AsyncModuleOptions } from './async-options.interface';
-import { PayloadLimits, payloadLimits, storedPayloadProblem } from './payload-limits';
+import { measuredPayloadProblem, PayloadLimits, payloadLimits, storedPayloadProblem } from './payload-limits';
+import { MeasuredJob } from './measuring-worker';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
@@ -71,7 +72,7 @@ export class ServusJobProcessor {
     const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
-      this.checkLimits(job.data);
+      this.checkLimits(job);
       call = decodePayload(job.data, this.contextKeys);
     } catch (error) {
       throw this.refuse(job, label, (error as UndecodablePayloadError).message);
@@ -131,11 +132,16 @@ export class ServusJobProcessor {
   }
 
   /**
-   * Depth first (before anything walks the payload recursively), then size: a job over either
-   * fails at once, before its arguments are logged, validated or handed to a service.
+   * Size and depth, before anything walks the payload recursively: a job over either fails at
+   * once, before its arguments are logged, validated or handed to a service. A job read by
+   * Servus's worker knows its stored text's size; others (the test queue, other callers) are
+   * measured by walking their data.
    */
-  private checkLimits(data: unknown): void {
-    const problem = storedPayloadProblem(data, this.limits);
+  private checkLimits(job: Job): void {
+    const size = job instanceof MeasuredJob ? job.storedSize : undefined;
+    const problem = size
+      ? measuredPayloadProblem(job.data, size, this.limits)
+      : storedPayloadProblem(job.data, this.limits);
     if (problem) throw new UndecodablePayloadError(problem);
   }
 

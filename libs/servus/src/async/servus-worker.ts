@@ -16,6 +16,8 @@ import { ActiveJobAge } from '../execution/queue-health.port';
 import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 import { LostWakeupWatch } from './lost-wakeups';
 import { idleWithoutRedis } from './idle-without-redis';
+import { MeasuringWorker } from './measuring-worker';
+import { payloadLimits } from './payload-limits';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -148,15 +150,21 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const connection = this.shared;
     // Two parameters on purpose (flow control needs the lock token to postpone a job): with three, BullMQ
     // builds an AbortSignal for every job; ours is made on demand.
-    const worker = new Worker(queue, (job, token) => this.processor.process(job, token), {
-      connection,
-      prefix: this.names.prefix,
-      concurrency,
-      lockDuration: settings.lockDurationMs ?? 30_000,
-      stalledInterval: settings.stalledIntervalMs ?? 30_000,
-      maxStalledCount: settings.maxStalledCount ?? 1,
-      autorun: false, // started once the boot has fully succeeded
-    });
+    // Its jobs know their stored data's size: the processor checks the size limit without serialising the data again.
+    const worker = new MeasuringWorker(
+      queue,
+      (job, token) => this.processor.process(job, token),
+      {
+        connection,
+        prefix: this.names.prefix,
+        concurrency,
+        lockDuration: settings.lockDurationMs ?? 30_000,
+        stalledInterval: settings.stalledIntervalMs ?? 30_000,
+        maxStalledCount: settings.maxStalledCount ?? 1,
+        autorun: false, // started once the boot has fully succeeded
+      },
+      payloadLimits(this.options.limits).maxPayloadBytes,
+    );
     watchWorker(worker, {
       logger: this.logger,
       registry: this.registry,
