@@ -1,0 +1,43 @@
+import { Job, JobJson } from 'bullmq';
+import { MeasuredJob, MeasuringWorker } from './measuring-worker';
+
+/** What Job.fromJSON reads of its queue, on a MeasuringWorker's prototype (no Redis connection). */
+function fakeWorker(maxPayloadBytes: number): MeasuringWorker {
+  const worker = Object.create(MeasuringWorker.prototype) as MeasuringWorker;
+  return Object.assign(worker, { maxPayloadBytes, backend: {}, qualifiedName: 'bull:q', toKey: (key: string) => key });
+}
+
+const stored = (data: string): JobJson =>
+  ({ id: '1', name: 's', data, opts: {}, progress: 0, attemptsMade: 0 }) as never;
+
+describe('MeasuringWorker', () => {
+  it('builds its jobs as MeasuredJobs', () => {
+    expect(Reflect.get(fakeWorker(100), 'Job')).toBe(MeasuredJob);
+  });
+
+  it("keeps the size of the job's data text as read, and parses it as BullMQ does", () => {
+    const text = `{"service":"s","args":"${'é'.repeat(40)}"}`;
+    const job = MeasuredJob.fromJSON(fakeWorker(100), stored(text)) as MeasuredJob;
+    expect(job).toBeInstanceOf(MeasuredJob);
+    expect(job.data).toEqual({ service: 's', args: 'é'.repeat(40) });
+    expect(job.storedSize).toEqual({ bytes: 105, exact: true });
+    expect((MeasuredJob.fromJSON(fakeWorker(10), stored(text)) as MeasuredJob).storedSize).toEqual({
+      bytes: 65,
+      exact: false,
+    });
+  });
+
+  it("measures missing data as the '{}' it is parsed from", () => {
+    const job = MeasuredJob.fromJSON(fakeWorker(100), stored('')) as MeasuredJob;
+    expect(job.data).toEqual({});
+    expect(job.storedSize).toEqual({ bytes: 2, exact: false });
+  });
+
+  it('leaves a job built for anything but a MeasuringWorker unmeasured (the processor walks its data)', () => {
+    const queue = { backend: {}, qualifiedName: 'bull:q', toKey: (key: string) => key };
+    const job = MeasuredJob.fromJSON(queue as never, stored('{"service":"s"}')) as MeasuredJob;
+    expect(job.data).toEqual({ service: 's' });
+    expect(job.storedSize).toBeUndefined();
+    expect(job).toBeInstanceOf(Job);
+  });
+});
