@@ -59,22 +59,28 @@ export function measureJson(value: unknown, maxDepth: number, stopAt = Infinity)
 /**
  * Whether a value fresh from `JSON.parse` holds an object or array deeper than `maxDepth`
  * levels (the value itself is level 0, as in measureJson). Parsed JSON has no cycles, shared
- * objects or instances, so this walk keeps no `seen` set and counts nothing: it goes level by
- * level through the objects and arrays only, and stops at the first level past the limit.
+ * objects or instances, so this walk keeps no `seen` set and counts nothing: it visits the
+ * objects and arrays only, and never goes past level `maxDepth` (so at most `maxDepth` + 1
+ * frames deep, with maxDepth at most MAX_DEPTH_CEILING).
  */
 export function parsedJsonDeeperThan(value: unknown, maxDepth: number): boolean {
-  let level: object[] = typeof value === 'object' && value !== null ? [value] : [];
-  for (let depth = 0; level.length > 0; depth++) {
-    if (depth >= maxDepth) return true;
-    const next: object[] = [];
-    for (const item of level) {
-      const children: unknown[] = Array.isArray(item) ? item : Object.values(item);
-      for (let i = 0; i < children.length; i++) {
-        const child = children[i];
-        if (typeof child === 'object' && child !== null) next.push(child);
-      }
+  return typeof value === 'object' && value !== null && deeperThan(value, maxDepth);
+}
+
+/** `levelsLeft`: how many more levels of objects and arrays `value` may hold, itself included. */
+function deeperThan(value: object, levelsLeft: number): boolean {
+  if (levelsLeft <= 0) return true;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const child: unknown = value[i];
+      if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1)) return true;
     }
-    level = next;
+    return false;
+  }
+  // for...in over a parsed object: its own keys (a "__proto__" key included), without an array of them.
+  for (const key in value) {
+    const child = (value as Record<string, unknown>)[key];
+    if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1)) return true;
   }
   return false;
 }
