@@ -33,12 +33,12 @@ import {
  * schema each. `npm run bench:scale` (or `npm run bench -- --scale`).
  */
 
-const SIZES = [100, 10_000, 100_000, 1_000_000];
+export const SIZES = [100, 10_000, 100_000, 1_000_000];
 /** Up to 1 MB a job: nothing finished is kept (the shared Redis must not hold gigabytes). */
 const SCALE_OPTIONS = { ...JOB_OPTIONS, removeOnComplete: true, removeOnFail: true };
 type Blob = { items: Array<Record<string, unknown>> };
 
-function argsOf(bytes: number): Blob {
+export function argsOf(bytes: number): Blob {
   const item = { id: 1, name: 'item name here', tags: ['a', 'b', 'c'], price: 12.5, ok: true, at: { x: 1, y: 'z' } };
   const count = Math.max(1, Math.round((bytes - 12) / (JSON.stringify(item).length + 1)));
   return { items: Array.from({ length: count }, (_, id) => ({ ...item, id })) };
