@@ -66,7 +66,7 @@ describe('parsedJsonDeeperThan', () => {
     expect(parsedJsonDeeperThan(parsed, 3)).toBe(true);
   });
 
-  it('stops at the first level past the limit of a 200,000-deep value (no recursion)', () => {
+  it('stops at the first level past the limit of a 200,000-deep value (at most maxDepth + 1 frames)', () => {
     const text = '['.repeat(200_000) + '1' + ']'.repeat(200_000);
     expect(parsedJsonDeeperThan(JSON.parse(text), 64)).toBe(true);
   });
