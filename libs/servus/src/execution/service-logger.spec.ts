@@ -1,7 +1,7 @@
 import { ConsoleLogger, INestApplicationContext, Logger, LoggerService, LogLevel, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
-import { format, ServiceLogger } from './service-logger';
+import { ServiceLogger } from './service-logger';
 
 @Service({ name: 'quiet.echo' })
 class Echo extends ServiceBase<{ id: number }, { id: number }> {
@@ -175,32 +175,5 @@ describe('ServiceLogger: where lines go', () => {
       Logger.flush();
     }
     expect(collecting.lines).toEqual([expect.stringMatching(/^log quiet\.echo succeeded in /)]);
-  });
-});
-
-describe('format (durations in log lines)', () => {
-  it('writes two decimals under 10 ms and whole milliseconds from 10 ms, as toFixed does', () => {
-    const table: Array<[number, string]> = [
-      [0, '0.00ms'],
-      [0.004, '0.00ms'],
-      [0.1, '0.10ms'],
-      [0.125, '0.13ms'],
-      [1, '1.00ms'],
-      [9.994, '9.99ms'],
-      [9.999, '10.00ms'],
-      [10, '10ms'],
-      [10.5, '11ms'],
-      [12345.678, '12346ms'],
-    ];
-    for (const [ms, text] of table) expect([ms, format(ms)]).toEqual([ms, text]);
-    // Random values: toFixed's text, but for a last digit at an exact binary half (2.675 -> 2.67 or 2.68).
-    for (let i = 0; i < 2000; i++) {
-      const ms = Math.random() * (i % 2 ? 10 : 2000);
-      const text = format(ms);
-      expect(text).toMatch(ms < 10 ? /^\d+\.\d\dms$/ : /^\d+ms$/);
-      expect(Math.abs(parseFloat(text) - parseFloat(ms.toFixed(ms < 10 ? 2 : 0)))).toBeLessThanOrEqual(
-        ms < 10 ? 0.010001 : 1,
-      );
-    }
   });
 });
