@@ -7,13 +7,15 @@
  */
 const src = 'libs/servus/src';
 
-/** @type {Record<string, { mutate: string[]; specs: string[] }>} */
+/** @type {Record<string, { mutate: string[]; specs: string[]; relatedOnly?: boolean }>} */
 const areas = {
   rescue: { mutate: [`${src}/rescue/**/*.ts`], specs: ['rescue/[a-z.-]+'] },
   response: { mutate: [`${src}/response/**/*.ts`], specs: ['response/[a-z.-]+'] },
   redact: { mutate: [`${src}/execution/redact.ts`], specs: ['execution/redact'] },
   // The rest of execution/ (pipeline, executor, deadline, logger, context, observers, definer): every file
-  // with code; interfaces and ports hold none, redact.ts is its own area above.
+  // with code; interfaces and ports hold none, redact.ts is its own area above. The specs that boot Nest
+  // modules (servus-executor, service-logger, servus-context, call-deadline) are left out: with them each
+  // mutant took about a minute. The unit specs build the pipeline and the executor from their parts.
   execution: {
     mutate: [
       `${src}/execution/*.ts`,
@@ -21,7 +23,10 @@ const areas = {
       `!${src}/execution/*.interface.ts`,
       `!${src}/execution/*.port.ts`,
     ],
-    specs: ['execution/[a-z.-]+'],
+    specs: ['execution/(?!(?:servus-executor|service-logger|servus-context|call-deadline)\\.spec\\.ts$)[a-z.-]+'],
+    // Each mutant runs only the specs that import its file (jest --findRelatedTests): about 2.5 s a mutant
+    // instead of 4 s, as every spec file of the list is loaded again for each mutant otherwise.
+    relatedOnly: true,
   },
   // async/ in two runs: the pure parsers and walkers (light specs), then what builds and reads jobs.
   'async-codec': {
@@ -65,7 +70,7 @@ export default {
   jest: {
     projectType: 'custom',
     configFile: 'jest.config.js',
-    enableFindRelatedTests: false,
+    enableFindRelatedTests: area.relatedOnly ?? false,
     config: {
       roots: ['<rootDir>/libs/servus/src'],
       testRegex: `libs/servus/src/(${area.specs.join('|')})\\.spec\\.ts$`,
