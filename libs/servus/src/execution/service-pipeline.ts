@@ -55,6 +55,7 @@ export class ServicePipeline {
   private async execute(call: PipelineCall): Promise<ServiceResponse> {
     const { definition, label, context } = call;
     let args = call.args;
+    // Stryker disable next-line ConditionalExpression: equivalent fast path (callStarted loops over no listener)
     if (this.observers.has('callStarted')) this.observers.callStarted(definition, args);
     // No clock read when neither a log line nor an observer will show the duration.
     const timed = this.logger.begin() || this.observers.has('callFinished');
@@ -62,8 +63,11 @@ export class ServicePipeline {
     const started = timed ? performance.now() : 0;
     let response: ServiceResponse;
     // Invalid arguments are the caller's mistake, logged apart from the service's own exceptions.
+    // Both checks below are a fast path: validateArguments answers `args` itself for a service without a contract.
+    // Stryker disable next-line ConditionalExpression: equivalent, see above
     let validated = definition.arguments === undefined;
     try {
+      // Stryker disable next-line ConditionalExpression: equivalent, see above
       if (!validated) {
         const checked = this.validateArguments(definition, args, call.owned);
         args = checked instanceof Promise ? await checked : checked;
@@ -85,6 +89,7 @@ export class ServicePipeline {
       response = checkResponse(definition, result);
       if (definition.result && response.success) {
         const checked = definition.result.validate(response.data, `result of ${definition.name}`);
+        // Stryker disable next-line ConditionalExpression: equivalent (awaiting a value that is not a promise only costs a tick)
         if (checked instanceof Promise) await checked;
       }
     } catch (error) {
@@ -130,6 +135,7 @@ export class ServicePipeline {
     const observed = this.observers.has('callFinished');
     const durationMs =
       started && (observed || !response || this.logger.logsOutcome(response)) ? performance.now() - started : 0;
+    // Stryker disable next-line ConditionalExpression: equivalent fast path (callFinished loops over no listener)
     if (observed) {
       const queue = context?.job?.queue;
       if (response) {
