@@ -68,4 +68,62 @@ describe('LogLevels', () => {
     Logger.overrideLogger(['log']);
     expect(levels.current()).not.toBe(first);
   });
+
+  it('decided again when only the levels set through Nest change (the same LoggerService)', () => {
+    Logger.overrideLogger(plain);
+    state.logLevels = ['error'];
+    const levels = new LogLevels();
+    const first = levels.current();
+    expect(first).toEqual(only('error', 'fatal'));
+    expect(levels.current()).toBe(first);
+    state.logLevels = ['log'];
+    expect(levels.current()).toEqual(only('log', 'warn', 'error', 'fatal'));
+  });
+});
+
+describe('LogLevels.direct: where a line goes straight', () => {
+  const saved = { instance: state.staticInstanceRef, levels: state.logLevels };
+  afterEach(() => {
+    state.staticInstanceRef = saved.instance;
+    state.logLevels = saved.levels;
+    Logger.flush();
+  });
+
+  it("the application's own LoggerService, once decided", () => {
+    Logger.overrideLogger(plain);
+    const levels = new LogLevels();
+    expect(levels.direct()).toBeUndefined();
+    levels.current();
+    expect(levels.direct()).toBe(plain);
+  });
+
+  it("never Nest's ConsoleLogger or a Logger (the Logger picks the instance), nor with no logger", () => {
+    for (const instance of [new ConsoleLogger(), new Logger('x'), false] as const) {
+      Logger.overrideLogger(instance);
+      const levels = new LogLevels();
+      levels.current();
+      expect(levels.direct()).toBeUndefined();
+    }
+  });
+
+  it('not while Nest buffers boot lines', () => {
+    Logger.overrideLogger(plain);
+    const levels = new LogLevels();
+    levels.current();
+    Logger.attachBuffer();
+    expect(levels.direct()).toBeUndefined();
+    Logger.flush();
+    expect(levels.direct()).toBe(plain);
+  });
+
+  it('not once the logger was replaced after the last answer (until current() decides again)', () => {
+    Logger.overrideLogger(plain);
+    const levels = new LogLevels();
+    levels.current();
+    const other: LoggerService = { log: () => undefined, error: () => undefined, warn: () => undefined };
+    Logger.overrideLogger(other);
+    expect(levels.direct()).toBeUndefined();
+    levels.current();
+    expect(levels.direct()).toBe(other);
+  });
 });

@@ -1,6 +1,5 @@
-import { DEFAULT_REDACT_KEYS, REDACTED } from 'nestjs-servus/extend';
 import { Logger } from '@nestjs/common';
-import { createRedactor, REDACT_MAX_DEPTH } from './redact';
+import { createRedactor, DEFAULT_REDACT_KEYS, REDACT_MAX_DEPTH, REDACTED } from './redact';
 import { Redactor } from './redactor';
 import { ServiceLogger } from './service-logger';
 

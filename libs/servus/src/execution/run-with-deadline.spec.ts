@@ -1,4 +1,6 @@
-import { ServiceError, ServiceResponse, ServiceTimeoutError } from 'nestjs-servus';
+import { ServiceTimeoutError } from '../response/http-errors';
+import { ServiceError } from '../response/service-error';
+import { ServiceResponse } from '../response/service-response';
 import { CallDeadlines, runWithDeadline } from './call-deadline';
 import { ServiceDefinition } from '../service/service-definition';
 import { CallContext } from '../service/call-context';

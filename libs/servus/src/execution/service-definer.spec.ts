@@ -114,12 +114,15 @@ describe('ServiceDefiner.define', () => {
     const done = { event: 'report.done', on: 'success' } as EmitConfig;
     const again = { event: 'report.again', on: 'success', payload: 'payloadOf' } as EmitConfig;
     const failed = { event: 'report.failed', on: 'failure', payload: () => ({}) } as EmitConfig;
-    const { definer } = build(new Map<ClassRef, Metadata>([[Report, { emits: [done, failed, again] }]]));
+    const crashed = { event: 'report.crashed', on: 'error' } as EmitConfig;
+    const { definer } = build(new Map<ClassRef, Metadata>([[Report, { emits: [done, crashed, failed, again] }]]));
     expect(definer.define(Report, new Report()).emits).toEqual({
       success: [done, again],
       failure: [failed],
-      error: [],
+      error: [crashed],
     });
+    const onlySuccess = build(new Map<ClassRef, Metadata>([[Report, { emits: [done] }]])).definer;
+    expect(onlySuccess.define(Report, new Report()).emits).toEqual({ success: [done], failure: [], error: [] });
   });
 
   it('refuses an @Emits payload naming a method the service lacks, or a field that is not a method', () => {

@@ -55,7 +55,7 @@ function definitionOf(type: ServiceDefinition['type'], name: string, contract?: 
     options: {},
     rescuer: new Rescuer([], name),
     arguments: contract,
-  } as unknown as ServiceDefinition;
+  };
 }
 
 /** Validates by adding `checked: true` (sync, or async with `async`), and serialises as `{ json: validated }`. */

@@ -88,13 +88,27 @@ describe('ServusObservers', () => {
         throw 'plain';
       },
     });
+    observers.add({
+      lockLost: () => {
+        // eslint-disable-next-line @typescript-eslint/only-throw-error -- a throw of undefined is what is tested
+        throw undefined;
+      },
+    });
     observers.add({ callFinished: () => heard.push('second'), jobDead: () => heard.push('dead') });
     expect(() => observers.callFinished(call)).not.toThrow();
     expect(() => observers.jobDead(job)).not.toThrow();
+    expect(() => observers.lockLost(job)).not.toThrow();
     expect(heard).toEqual(['second', 'dead']);
     expect(errors.mock.calls).toEqual([
       ['Observer callFinished threw (ignored): metrics backend down'],
       ['Observer jobDead threw (ignored): plain'],
+      ['Observer lockLost threw (ignored): undefined'],
+    ]);
+    // Logged under the Servus context, as the pipeline's lines.
+    expect((errors.mock.contexts as Array<{ context?: string }>).map((logger) => logger.context)).toEqual([
+      'Servus',
+      'Servus',
+      'Servus',
     ]);
   });
 
