@@ -58,7 +58,6 @@ export async function runWithDeadline(deadline: Deadline, call: (context: CallCo
   const outer = context?.signal;
   const follow = () => controller.abort(outer!.reason);
   if (outer?.aborted) follow();
-  // Stryker disable next-line ObjectLiteral,BooleanLiteral: equivalent (a signal aborts once; the listener is removed below)
   else outer?.addEventListener('abort', follow, { once: true });
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
