@@ -20,8 +20,7 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
  * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again), holder (the attempt).
- * Returns {0, 0, head?, start?} granted (the lease taken by the attempt, the start counted; head: the first job now
- * parked; start: the start's entry in the rate window, for STARTED), {1, ms} parked until a slot frees
+ * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
  * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
  * rate (woken: the next parked job, given the slot reserved for this one).
  *
@@ -37,7 +36,6 @@ local leaseMs = tonumber(ARGV[3])
 local max = tonumber(ARGV[4])
 local waiting = 0
 local reserved = false
-local start = false
 if limit > 0 then
   waiting = redis.call('ZCARD', KEYS[2])
   reserved = redis.call('ZSCORE', KEYS[1], member)
@@ -79,8 +77,7 @@ if max > 0 then
     end
     return {2, wait}
   end
-  start = member .. '@' .. nowUs
-  redis.call('ZADD', KEYS[3], now, start)
+  redis.call('ZADD', KEYS[3], now, member .. '@' .. nowUs)
   redis.call('PEXPIRE', KEYS[3], math.ceil(window))
 end
 if limit > 0 then
@@ -92,10 +89,10 @@ if limit > 0 then
     redis.call('ZREM', KEYS[2], member)
     -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
     local head = redis.call('ZRANGE', KEYS[2], 0, 0)
-    if head[1] then return {0, 0, head[1], start} end
+    if head[1] then return {0, 0, head[1]} end
   end
 end
-return {0, 0, false, start}
+return {0, 0}
 end
 `;
 
@@ -126,20 +123,6 @@ end
 `;
 
 /**
- * KEYS starts; ARGV start (its entry, as ACQUIRE answered it), windowMs. The service of a granted start is about to
- * run: its entry counts from now on (Redis's clock), not from its grant, so a worker that took long between the
- * two pushes the window's next starts back by as much. Nothing when the entry has left the window.
- */
-const STARTED = `
-local function started(KEYS, ARGV)
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', now, ARGV[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-end
-return 1
-end
-`;
-
-/**
  * The first of `keys` that holds another type than its `kinds` entry (a key written by something else), as an
  * error message; nil when all are fine (or absent). Asked only when an operation failed, to say which key.
  */
@@ -158,8 +141,8 @@ end
 
 /**
  * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
- * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release, 1 for a
- * start); ARGV: the number of operations, then each one's code (`a`, `r` or `s`) and its 8, 3 or 2 arguments. Returns each
+ * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
+ * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
  * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
  * fails alone, having written nothing (each one reads a key before it writes), and the others still run. The
  * operations run one after the other on Redis's clock; each gets its own microsecond (TIME plus its index),
@@ -172,7 +155,6 @@ local baseUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowUs = baseUs
 ${ACQUIRE}
 ${RELEASE}
-${STARTED}
 ${WRONG_TYPE}
 local function run(step, keys, kinds, args)
   local ok, answer = pcall(step, keys, args)
@@ -189,14 +171,10 @@ for i = 1, tonumber(ARGV[1]) do
       {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
     k = k + 4
     a = a + 9
-  elseif ARGV[a] == 'r' then
+  else
     results[i] = run(release, {KEYS[k], KEYS[k + 1]}, {'zset', 'zset'}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
     k = k + 2
     a = a + 4
-  else
-    results[i] = run(started, {KEYS[k]}, {'zset'}, {ARGV[a + 1], ARGV[a + 2]})
-    k = k + 1
-    a = a + 3
   end
 end
 return results

@@ -12,16 +12,8 @@ export interface FlowKeyNames {
   next: string;
 }
 
-/**
- * What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again;
- * `start` a granted start's entry in its rate window (for `started`).
- */
-export type Verdict = {
-  outcome: 'granted' | 'concurrency' | 'rate_limit';
-  waitMs: number;
-  head?: string;
-  start?: string;
-};
+/** What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
+export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string };
 
 const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
 
@@ -39,7 +31,7 @@ type ScriptClient = RedisClient & {
 
 /** An acquire or a release waiting for the next batch. */
 interface PendingOperation {
-  code: 'a' | 'r' | 's';
+  code: 'a' | 'r';
   keys: string[];
   args: (string | number)[];
   resolve(answer: unknown): void;
@@ -80,31 +72,24 @@ export class FlowStore {
 
   /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token`); `args` as ACQUIRE reads them. */
   async acquire(keys: FlowKeyNames, member: string, holder: string, args: (number | string)[]): Promise<Verdict> {
-    const [code, waitMs, head, start] = (await this.batched(
+    const [code, waitMs, head] = (await this.batched(
       'a',
       [keys.holders, keys.parked, keys.starts, keys.next],
       [member, ...args, holder],
-    )) as [number, number, (string | null)?, (string | null)?];
-    const verdict: Verdict = { outcome: OUTCOMES[code], waitMs: Number(waitMs), head: head ?? undefined };
-    if (start) verdict.start = start;
-    return verdict;
-  }
-
-  /** The service of a granted start runs now: the start counts from now in its rate window (STARTED). */
-  started(keys: FlowKeyNames, start: string, windowMs: number): Promise<unknown> {
-    return this.batched('s', [keys.starts], [start, windowMs]);
+    )) as [number, number, string?];
+    return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
   }
 
   /**
    * Acquires and releases go to Redis together, in one script call (BATCH), in the order they were asked for.
-   * An acquire (or a start) waits for the end of the turn of the event loop it was asked in (at worker speeds
-   * several jobs start in the same turn); a release also waits for the next acquire, at most RELEASE_DELAY_MS.
+   * An acquire waits for the end of the turn of the event loop it was asked in (at worker speeds several jobs
+   * start in the same turn); a release also waits for the next acquire, at most RELEASE_DELAY_MS.
    */
-  private batched(code: PendingOperation['code'], keys: string[], args: (string | number)[]): Promise<unknown> {
+  private batched(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.push({ code, keys, args, resolve, reject });
       if (this.flushing) return;
-      if (code !== 'r') {
+      if (code === 'a') {
         this.flushing = true;
         setImmediate(() => void this.flush());
       } else this.releaseTimer ??= setTimeout(() => void this.flush(), RELEASE_DELAY_MS);

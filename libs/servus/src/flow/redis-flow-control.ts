@@ -95,14 +95,9 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
       concurrency ? parkedIdleMs(concurrency.leaseMs) : 0,
     ]);
     if (verdict.outcome === 'granted') {
-      const { start } = verdict;
-      // Redis unreachable: the start keeps its grant time.
-      const started =
-        start && rate ? () => void this.store.started(names, start, rate.windowMs).catch(() => undefined) : undefined;
-      if (!concurrency) return started ? { ...NO_SLOT, started } : NO_SLOT;
+      if (!concurrency) return NO_SLOT;
       if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-      const ticket = this.hold(names, holder, concurrency);
-      return started ? { ...ticket, started } : ticket;
+      return this.hold(names, holder, concurrency);
     }
     throw await this.postpone(definition, job, token, names, member, verdict, limits);
   }
