@@ -24,6 +24,25 @@ const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
  */
 export const RELEASE_DELAY_MS = 5;
 
+/**
+ * How long shutdown waits for Redis to answer the last releases (ms). The worker's connection queues commands
+ * while Redis is unreachable and retries without end, so without a bound a release would hold the shutdown forever;
+ * a release not answered frees its slot when its lease runs out.
+ */
+export const SHUTDOWN_WAIT_MS = 2000;
+
+/** Whether `promise` settles (either way) within `ms`. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = await Promise.race([promise.then(
+    () => true,
+    () => true,
+  ), expired]);
+  clearTimeout(timer);
+  return settled;
+}
+
 type ScriptClient = RedisClient & {
   servusFlowBatch(...args: (string | number)[]): Promise<unknown[]>;
   servusFlowRenew(...args: (string | number)[]): Promise<number>;
@@ -48,6 +67,8 @@ export class FlowStore {
   private readonly queues = new Map<string, Queue>();
   /** Acquires and releases waiting for the next batch. */
   private pending: PendingOperation[] = [];
+  /** Batches sent and not answered yet: close() fails them when Redis does not answer in time. */
+  private readonly unanswered = new Set<PendingOperation[]>();
   /** An acquire is pending: the batch goes at the end of this turn of the event loop. */
   private flushing = false;
   /** Only releases are pending: the batch goes when an acquire comes, or after RELEASE_DELAY_MS. */
@@ -116,6 +137,7 @@ export class FlowStore {
     } catch (error) {
       return operations.forEach((operation) => operation.reject(error));
     }
+    this.unanswered.add(operations);
     await client.servusFlowBatch(keys.length, ...keys, operations.length, ...args).then(
       // An operation that failed in Redis (its answer an error) rejects its own caller only.
       (answers) =>
@@ -124,6 +146,7 @@ export class FlowStore {
         ),
       (error) => operations.forEach((operation) => operation.reject(error)),
     );
+    this.unanswered.delete(operations);
   }
 
   /**
@@ -197,13 +220,21 @@ export class FlowStore {
     return (this.client = client);
   }
 
-  async close(): Promise<void> {
-    // Releases still waiting for an acquire go now (best effort: a lease not released runs out by itself).
-    await this.flush();
+  /**
+   * Sends the releases still waiting for an acquire and waits for Redis's answer up to `waitMs`, then disconnects.
+   * Resolves whether Redis answered them in time (false: their leases run out by themselves).
+   */
+  async close(waitMs = SHUTDOWN_WAIT_MS): Promise<boolean> {
+    const answered = await settlesWithin(this.flush(), waitMs);
     this.closed = true;
+    // Their commands stay queued in a client that no longer reconnects: their callers are answered here.
+    const gone = new Error('Flow control is shut down: Redis did not answer; the lease runs out by itself');
+    for (const operations of this.unanswered) operations.forEach((operation) => operation.reject(gone));
+    this.unanswered.clear();
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
     this.client?.disconnect();
     this.client = undefined;
+    return answered;
   }
 }
