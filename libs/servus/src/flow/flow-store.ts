@@ -35,10 +35,13 @@ export const SHUTDOWN_WAIT_MS = 2000;
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const settled = await Promise.race([promise.then(
-    () => true,
-    () => true,
-  ), expired]);
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    expired,
+  ]);
   clearTimeout(timer);
   return settled;
 }
