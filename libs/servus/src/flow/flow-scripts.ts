@@ -8,7 +8,8 @@
  *
  * Keys of a (service, key): `holders` a ZSET of running attempts and reserved slots scored by lease expiry (ms);
  * `parked` a ZSET of jobs waiting for a slot scored by when they first parked (us), FIFO;
- * `starts` a ZSET of grants in the rate window (ms); `next` the next free start time of the rate schedule.
+ * `starts` a ZSET of the starts granted in the rate window (`member@us`, scored by the grant, ms); `next` the next
+ * free start time of the rate schedule.
  */
 
 const NOW = `
@@ -19,10 +20,12 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
- * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again), holder (the attempt).
- * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now parked), {1, ms} parked until a slot frees
- * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
- * rate (woken: the next parked job, given the slot reserved for this one).
+ * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again),
+ * holder (the attempt).
+ * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now
+ * parked), {1, ms} parked until a slot frees (ms: until the earliest lease runs out, when to look again if no
+ * release wakes it), {2, ms, woken?} over the rate (woken: the next parked job, given the slot reserved for
+ * this one).
  *
  * Each key is read before anything is written to it or to another key (the expired leases dropped first do not
  * count: they are gone for every reader), so a key of the wrong type fails the call before it has written
@@ -77,7 +80,8 @@ if max > 0 then
     end
     return {2, wait}
   end
-  redis.call('ZADD', KEYS[3], now, member .. '@' .. nowUs)
+  -- %d: concatenated as it is, a number this size reads 1.79e+15 (14 digits), blurring the microsecond.
+  redis.call('ZADD', KEYS[3], now, member .. '@' .. string.format('%d', nowUs))
   redis.call('PEXPIRE', KEYS[3], math.ceil(window))
 end
 if limit > 0 then
@@ -144,7 +148,8 @@ end
  * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
  * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
  * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
- * fails alone, having written nothing (each one reads a key before it writes), and the others still run. The
+ * fails alone, having written nothing (each one reads a key before it writes), and the others still run. An
+ * unknown code fails its operation and those after it (where their keys and arguments start is unknown). The
  * operations run one after the other on Redis's clock; each gets its own microsecond (TIME plus its index),
  * so jobs parked by one batch keep the batch's order in their line.
  */
@@ -167,20 +172,28 @@ local a = 2
 for i = 1, tonumber(ARGV[1]) do
   nowUs = baseUs + i - 1
   if ARGV[a] == 'a' then
-    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, {'zset', 'zset', 'zset', 'string'},
+    local kinds = {'zset', 'zset', 'zset', 'string'}
+    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, kinds,
       {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
     k = k + 4
     a = a + 9
-  else
+  elseif ARGV[a] == 'r' then
     results[i] = run(release, {KEYS[k], KEYS[k + 1]}, {'zset', 'zset'}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
     k = k + 2
     a = a + 4
+  else
+    local unknown = {err = 'Flow control: unknown operation ' .. tostring(ARGV[a])}
+    for j = i, tonumber(ARGV[1]) do results[j] = unknown end
+    break
   end
 end
 return results
 `;
 
-/** KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */
+/**
+ * KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out
+ * meanwhile).
+ */
 export const RENEW = `${NOW}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
