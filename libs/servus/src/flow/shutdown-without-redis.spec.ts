@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Job } from 'bullmq';
+import { Redis } from 'ioredis';
 import { RedisServer } from '../../../../test/support/redis-server';
 import { QueueNames } from '../async/queue-names';
 import { ServusObservers } from '../execution/servus-observers';
@@ -9,6 +10,11 @@ import { FlowStore, SHUTDOWN_WAIT_MS } from './flow-store';
 import { RedisFlowControl } from './redis-flow-control';
 
 /** A redis-server of this spec's own, killed while a release waits for it. */
+const limited = {
+  name: 'limited',
+  options: { async: { concurrency: { limit: 1, leaseMs: 10_000 } } },
+} as ServiceDefinition;
+
 describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', () => {
   let server: RedisServer;
   beforeEach(async () => (server = await RedisServer.start()));
@@ -33,10 +39,6 @@ describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', (
   }, 10_000);
 
   it('onApplicationShutdown() with a release under way settles within SHUTDOWN_WAIT_MS and warns once', async () => {
-    const limited = {
-      name: 'limited',
-      options: { async: { concurrency: { limit: 1, leaseMs: 10_000 } } },
-    } as ServiceDefinition;
     const flow = new RedisFlowControl(
       { connection: { host: '127.0.0.1', port: server.port } },
       new QueueNames({ prefix: 'flow-gone-spec' }),
@@ -64,6 +66,34 @@ describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', (
       ],
     ]);
   }, 10_000);
+
+  it('a release that fails is logged: a warning the first time, then at debug level', async () => {
+    const flow = new RedisFlowControl(
+      { connection: { host: '127.0.0.1', port: server.port } },
+      new QueueNames({ prefix: 'flow-gone-spec' }),
+      { definitions: () => [limited] } as unknown as ServiceRegistry,
+      {} as ServusObservers,
+    );
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    const client = new Redis({ host: '127.0.0.1', port: server.port });
+    try {
+      const tickets = [];
+      for (const id of ['1', '2'])
+        tickets.push(await flow.admit(limited, { queueName: 'default', id } as Job, `token-${id}`, { c: id }));
+      // Each key's line holds a string (written by something else): each release fails in Redis.
+      for (const id of ['1', '2']) await client.set(`flow-gone-spec:flow:limited:q:${id}`, 'not a sorted set');
+      for (const ticket of tickets) await ticket.release();
+      const failed = (id: string) =>
+        `Flow control: a release failed (Flow control: key flow-gone-spec:flow:limited:q:${id} holds a string, ` +
+        'not a sorted set); its slot frees when its lease runs out';
+      expect(warn.mock.calls).toEqual([[`${failed('1')} (further ones are logged at debug level)`]]);
+      expect(debug.mock.calls).toEqual([[failed('2')]]);
+    } finally {
+      client.disconnect();
+      await flow.onApplicationShutdown();
+    }
+  });
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
