@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     }
     const jobs = ((batches * 2) / 3) * size;
     console.log(
-      `flow script, batches of ${size}: acquire ${(acquireUs / jobs).toFixed(2)} us, release ${(releaseUs / jobs).toFixed(2)} us, ` +
+      `flow script, batches of ${size}: acquire ${(acquireUs / jobs).toFixed(2)} us, ` +
+        `release ${(releaseUs / jobs).toFixed(2)} us, ` +
         `${((acquireUs + releaseUs) / jobs).toFixed(2)} us of Redis time a job`,
     );
   } finally {

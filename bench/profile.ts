@@ -31,7 +31,9 @@ import { ARGS, Noop, NoopKeyed } from './bench-services';
  * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
  * around the measured window only (no boot, no ts-node compilation in the profile):
  *
- *   npx ts-node bench/profile.ts call|enqueue-raw|enqueue-servus|process-raw|process-servus|process-keyed|process-rawsignal|all
+ *   npx ts-node bench/profile.ts MODE
+ *
+ * MODE: call, enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, process-rawsignal or all.
  *
  * process-keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (as the flow
  * section of `npm run bench`: every job admitted), so flow control's share of a job shows.
@@ -173,7 +175,8 @@ async function process_(
           Array.from({ length: Math.min(1000, count - done) }, (_, i) =>
             kind === 'keyed'
               ? {
-                  // keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (all admitted)
+                  // keyed: the no-op service with `concurrency: { limit: 1, key }`,
+                  // job n on key n % 1000 (all admitted)
                   name: 'bench.noop-keyed',
                   data: encodePayload(
                     'bench.noop-keyed',
@@ -253,7 +256,8 @@ async function call(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  // BENCH_ALS=1: an AsyncLocalStorage entered first, as Servus's worker does (ServusContext.run per job), to see what it costs raw BullMQ.
+  // BENCH_ALS=1: an AsyncLocalStorage entered first, as Servus's worker does (ServusContext.run per job),
+  // to see what it costs raw BullMQ.
   if (process.env.BENCH_ALS) new AsyncLocalStorage().enterWith({ on: true });
   const mode = process.argv[2] ?? 'all';
   if (mode === 'call') return call();
@@ -269,7 +273,8 @@ async function main(): Promise<void> {
         await process_(kind, connections, `${prefix}-${item}`);
       else
         throw new Error(
-          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, process-rawsignal or all`,
+          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, ` +
+            'process-rawsignal or all',
         );
     }
   } finally {

@@ -10,11 +10,6 @@ export interface FlowKeys {
 /** Held while a job runs; `release()` frees its concurrency slot (idempotent, never rejects). */
 export interface FlowTicket {
   release(): Promise<void>;
-  /**
-   * Called once, right before the service runs (a start under a rate limit counts from then, not from its
-   * grant: a worker slow between the two must not crowd the window). Never throws.
-   */
-  started?: () => void;
 }
 
 /**

@@ -10,8 +10,6 @@ export interface JobRun {
   label: string;
   attempt: number;
   overrun?: Promise<void>;
-  /** Flow control's word that the service runs now (FlowTicket.started). */
-  started?: () => void;
 }
 
 /** The messaging attributes of a job's consumer span. */

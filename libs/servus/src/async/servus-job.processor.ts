@@ -104,7 +104,6 @@ export class ServusJobProcessor {
     if (!this.flow || !hasFlowLimits(definition)) return traced();
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError.
     const ticket = await this.flow.admit(definition, job, token, call.flow ?? {});
-    run.started = ticket.started;
     try {
       return await traced();
     } finally {
@@ -167,8 +166,6 @@ export class ServusJobProcessor {
       // The job's data is this process's own fresh copy: validation fills defaults in place.
       const overrun = (settled: Promise<void>) => (jobRun.overrun = settled);
       const run = { definition, args, label, context, logged: call.args, owned: true, overrun };
-      // Its arguments are ready: the service runs now (a rate-limited start counts from here).
-      jobRun.started?.();
       response = call.context
         ? await ServusContext.run(call.context, () => this.pipeline.run(run))
         : await this.pipeline.run(run);

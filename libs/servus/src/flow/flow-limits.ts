@@ -6,12 +6,17 @@ export const DEFAULT_LEASE_MS = 30_000;
 /** Leases are renewed every third of their time, looked at every 100 ms: shorter ones would be lost to a busy event loop. */
 export const MIN_LEASE_MS = 1000;
 
+/** A rate window's guard: this share of `per`... */
+export const RATE_GUARD_SHARE = 0.02;
+/** ...and at least this (ms): a loaded worker takes tens of ms from a grant to its service's first line. */
+export const MIN_RATE_GUARD_MS = 50;
+
 /** A service's limits, checked and in milliseconds. */
 export interface FlowLimits {
   concurrency?: { limit: number; leaseMs: number; key?: FlowKeyFunction };
   /**
-   * `windowMs` is `per` plus a guard (2 %, at least 5 ms) that absorbs the time between a start's word to
-   * Redis (STARTED, sent as its worker goes on to run the service) and the service's first line;
+   * `windowMs` is `per` plus a guard (RATE_GUARD_SHARE of per, at least MIN_RATE_GUARD_MS): starts are granted
+   * on Redis's clock, and the guard absorbs a worker's time between a grant and its service's first line;
    * `spacingMs` spreads postponed starts evenly over the window.
    */
   rate?: { max: number; perMs: number; windowMs: number; spacingMs: number; key?: FlowKeyFunction };
@@ -52,7 +57,7 @@ function resolve(definition: ServiceDefinition): FlowLimits | null {
       throw new Error(`${where}.rateLimit.per: ${(error as Error).message}`);
     }
     if (perMs < 1) throw new Error(`${where}.rateLimit.per must be at least 1 ms`);
-    const windowMs = perMs + Math.max(5, Math.round(perMs * 0.02));
+    const windowMs = perMs + Math.max(MIN_RATE_GUARD_MS, Math.round(perMs * RATE_GUARD_SHARE));
     const key = keyFunction(rateLimit.key, `${where}.rateLimit`);
     limits.rate = { max: rateLimit.max, perMs, windowMs, spacingMs: windowMs / rateLimit.max, key };
   }

@@ -8,7 +8,8 @@
  *
  * Keys of a (service, key): `holders` a ZSET of running attempts and reserved slots scored by lease expiry (ms);
  * `parked` a ZSET of jobs waiting for a slot scored by when they first parked (us), FIFO;
- * `starts` a ZSET of grants in the rate window (ms); `next` the next free start time of the rate schedule.
+ * `starts` a ZSET of the starts granted in the rate window (`member@us`, scored by the grant, ms); `next` the next
+ * free start time of the rate schedule.
  */
 
 const NOW = `
@@ -19,11 +20,12 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
- * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again), holder (the attempt).
- * Returns {0, 0, head?, start?} granted (the lease taken by the attempt, the start counted; head: the first job now
- * parked; start: the start's entry in the rate window, for STARTED), {1, ms} parked until a slot frees
- * (ms: until the earliest lease runs out, when to look again if no release wakes it), {2, ms, woken?} over the
- * rate (woken: the next parked job, given the slot reserved for this one).
+ * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again),
+ * holder (the attempt).
+ * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now
+ * parked), {1, ms} parked until a slot frees (ms: until the earliest lease runs out, when to look again if no
+ * release wakes it), {2, ms, woken?} over the rate (woken: the next parked job, given the slot reserved for
+ * this one).
  *
  * Each key is read before anything is written to it or to another key (the expired leases dropped first do not
  * count: they are gone for every reader), so a key of the wrong type fails the call before it has written
@@ -37,7 +39,6 @@ local leaseMs = tonumber(ARGV[3])
 local max = tonumber(ARGV[4])
 local waiting = 0
 local reserved = false
-local start = false
 if limit > 0 then
   waiting = redis.call('ZCARD', KEYS[2])
   reserved = redis.call('ZSCORE', KEYS[1], member)
@@ -79,8 +80,8 @@ if max > 0 then
     end
     return {2, wait}
   end
-  start = member .. '@' .. nowUs
-  redis.call('ZADD', KEYS[3], now, start)
+  -- %d: concatenated as it is, a number this size reads 1.79e+15 (14 digits), blurring the microsecond.
+  redis.call('ZADD', KEYS[3], now, member .. '@' .. string.format('%d', nowUs))
   redis.call('PEXPIRE', KEYS[3], math.ceil(window))
 end
 if limit > 0 then
@@ -92,10 +93,10 @@ if limit > 0 then
     redis.call('ZREM', KEYS[2], member)
     -- The line's new head must watch the leases too (it may have parked behind others, with the long timer).
     local head = redis.call('ZRANGE', KEYS[2], 0, 0)
-    if head[1] then return {0, 0, head[1], start} end
+    if head[1] then return {0, 0, head[1]} end
   end
 end
-return {0, 0, false, start}
+return {0, 0}
 end
 `;
 
@@ -126,20 +127,6 @@ end
 `;
 
 /**
- * KEYS starts; ARGV start (its entry, as ACQUIRE answered it), windowMs. The service of a granted start is about to
- * run: its entry counts from now on (Redis's clock), not from its grant, so a worker that took long between the
- * two pushes the window's next starts back by as much. Nothing when the entry has left the window.
- */
-const STARTED = `
-local function started(KEYS, ARGV)
-if redis.call('ZADD', KEYS[1], 'XX', 'CH', now, ARGV[1]) == 1 then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-end
-return 1
-end
-`;
-
-/**
  * The first of `keys` that holds another type than its `kinds` entry (a key written by something else), as an
  * error message; nil when all are fine (or absent). Asked only when an operation failed, to say which key.
  */
@@ -158,10 +145,11 @@ end
 
 /**
  * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
- * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release, 1 for a
- * start); ARGV: the number of operations, then each one's code (`a`, `r` or `s`) and its 8, 3 or 2 arguments. Returns each
+ * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
+ * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
  * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
- * fails alone, having written nothing (each one reads a key before it writes), and the others still run. The
+ * fails alone, having written nothing (each one reads a key before it writes), and the others still run. An
+ * unknown code fails its operation and those after it (where their keys and arguments start is unknown). The
  * operations run one after the other on Redis's clock; each gets its own microsecond (TIME plus its index),
  * so jobs parked by one batch keep the batch's order in their line.
  */
@@ -172,7 +160,6 @@ local baseUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local nowUs = baseUs
 ${ACQUIRE}
 ${RELEASE}
-${STARTED}
 ${WRONG_TYPE}
 local function run(step, keys, kinds, args)
   local ok, answer = pcall(step, keys, args)
@@ -185,7 +172,8 @@ local a = 2
 for i = 1, tonumber(ARGV[1]) do
   nowUs = baseUs + i - 1
   if ARGV[a] == 'a' then
-    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, {'zset', 'zset', 'zset', 'string'},
+    local kinds = {'zset', 'zset', 'zset', 'string'}
+    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, kinds,
       {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
     k = k + 4
     a = a + 9
@@ -194,15 +182,18 @@ for i = 1, tonumber(ARGV[1]) do
     k = k + 2
     a = a + 4
   else
-    results[i] = run(started, {KEYS[k]}, {'zset'}, {ARGV[a + 1], ARGV[a + 2]})
-    k = k + 1
-    a = a + 3
+    local unknown = {err = 'Flow control: unknown operation ' .. tostring(ARGV[a])}
+    for j = i, tonumber(ARGV[1]) do results[j] = unknown end
+    break
   end
 end
 return results
 `;
 
-/** KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out meanwhile). */
+/**
+ * KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out
+ * meanwhile).
+ */
 export const RENEW = `${NOW}
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { FlowStore, RELEASE_DELAY_MS } from './flow-store';
+import { FlowStore, RELEASE_DELAY_MS, Verdict } from './flow-store';
 
 describe('FlowStore after shutdown', () => {
   it('a release asked for after close() (a body that outlived its deadline settling late) rejects and opens no connection', async () => {
@@ -113,6 +113,43 @@ describe('FlowStore: one batch, one answer per caller', () => {
     expect(await redis.zrange(keys.holders, '0', '-1')).toEqual(['default:7']);
     expect(await redis.zrange(keys.parked, '0', '-1')).toEqual(['default:7']);
     expect(await redis.zcard(keys.starts)).toBe(1);
+  });
+
+  it('a job postponed for the rate is granted at its slot, ahead of the jobs postponed after it', async () => {
+    // At most 1 start per 100 ms: window 150 ms (its 50 ms guard included), postponed starts spaced 150 ms.
+    const rate = [0, 0, 1, 150, 150, 0];
+    const keys = store.keyNames('svc', '', 'slot');
+    expect((await store.acquire(keys, 'default:A', 'default:A:t', rate)).outcome).toBe('granted');
+    const backlog: Verdict[] = [];
+    for (const id of ['B', 'C', 'D']) backlog.push(await store.acquire(keys, `default:${id}`, `default:${id}:t`, rate));
+    expect(backlog.map((verdict) => verdict.outcome)).toEqual(['rate_limit', 'rate_limit', 'rate_limit']);
+    // B comes back when its delay is over, a few ms late as BullMQ's delayed set does: its slot is free.
+    await new Promise((resolve) => setTimeout(resolve, backlog[0].waitMs + 3));
+    const again = await store.acquire(keys, 'default:B', 'default:B:t2', rate);
+    expect({ outcome: again.outcome, waitMs: again.waitMs }).toEqual({ outcome: 'granted', waitMs: 0 });
+  });
+
+  it("a start's entry in the rate window is the job and Redis's microsecond as an integer", async () => {
+    const keys = store.keyNames('svc', '', 'entry');
+    await store.acquire(keys, 'default:E', 'default:E:t', [0, 0, 1, 150, 150, 0]);
+    const [entry] = await redis.zrange(keys.starts, '0', '-1');
+    expect(entry).toMatch(/^default:E@\d{16}$/);
+    expect(Math.abs(Number(entry.split('@')[1]) / 1000 - Date.now())).toBeLessThan(5_000);
+  });
+
+  it('an unknown operation code fails, named, with the operations after it; those before it run', async () => {
+    const keys = store.keyNames('svc', 'unknown');
+    const batched = (code: string, names: string[], args: (string | number)[]) =>
+      (store as unknown as { batched(...all: unknown[]): Promise<unknown> }).batched(code, names, args);
+    const answers = await Promise.allSettled([
+      store.acquire(keys, 'default:U1', 'default:U1:t', oneAtATime),
+      batched('x', [keys.holders], ['default:U2:t']),
+      store.acquire(keys, 'default:U3', 'default:U3:t', oneAtATime),
+    ]);
+    expect(answers[0]).toEqual({ status: 'fulfilled', value: { outcome: 'granted', waitMs: 0, head: undefined } });
+    for (const answer of answers.slice(1))
+      expect(String((answer as PromiseRejectedResult).reason)).toContain('Flow control: unknown operation x');
+    expect(await redis.zrange(keys.holders, '0', '-1')).toEqual(['default:U1:t']);
   });
 
   it('a release that fails pops nobody from the line and keeps its lease (it runs out by itself)', async () => {

@@ -12,16 +12,8 @@ export interface FlowKeyNames {
   next: string;
 }
 
-/**
- * What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again;
- * `start` a granted start's entry in its rate window (for `started`).
- */
-export type Verdict = {
-  outcome: 'granted' | 'concurrency' | 'rate_limit';
-  waitMs: number;
-  head?: string;
-  start?: string;
-};
+/** What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
+export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string };
 
 const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
 
@@ -32,6 +24,28 @@ const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
  */
 export const RELEASE_DELAY_MS = 5;
 
+/**
+ * How long shutdown waits for Redis to answer the last releases (ms). The worker's connection queues commands
+ * while Redis is unreachable and retries without end, so without a bound a release would hold the shutdown forever;
+ * a release not answered frees its slot when its lease runs out.
+ */
+export const SHUTDOWN_WAIT_MS = 2000;
+
+/** Whether `promise` settles (either way) within `ms`. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    expired,
+  ]);
+  clearTimeout(timer);
+  return settled;
+}
+
 type ScriptClient = RedisClient & {
   servusFlowBatch(...args: (string | number)[]): Promise<unknown[]>;
   servusFlowRenew(...args: (string | number)[]): Promise<number>;
@@ -39,7 +53,7 @@ type ScriptClient = RedisClient & {
 
 /** An acquire or a release waiting for the next batch. */
 interface PendingOperation {
-  code: 'a' | 'r' | 's';
+  code: 'a' | 'r';
   keys: string[];
   args: (string | number)[];
   resolve(answer: unknown): void;
@@ -56,6 +70,8 @@ export class FlowStore {
   private readonly queues = new Map<string, Queue>();
   /** Acquires and releases waiting for the next batch. */
   private pending: PendingOperation[] = [];
+  /** Batches sent and not answered yet: close() fails them when Redis does not answer in time. */
+  private readonly unanswered = new Set<PendingOperation[]>();
   /** An acquire is pending: the batch goes at the end of this turn of the event loop. */
   private flushing = false;
   /** Only releases are pending: the batch goes when an acquire comes, or after RELEASE_DELAY_MS. */
@@ -80,31 +96,24 @@ export class FlowStore {
 
   /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token`); `args` as ACQUIRE reads them. */
   async acquire(keys: FlowKeyNames, member: string, holder: string, args: (number | string)[]): Promise<Verdict> {
-    const [code, waitMs, head, start] = (await this.batched(
+    const [code, waitMs, head] = (await this.batched(
       'a',
       [keys.holders, keys.parked, keys.starts, keys.next],
       [member, ...args, holder],
-    )) as [number, number, (string | null)?, (string | null)?];
-    const verdict: Verdict = { outcome: OUTCOMES[code], waitMs: Number(waitMs), head: head ?? undefined };
-    if (start) verdict.start = start;
-    return verdict;
-  }
-
-  /** The service of a granted start runs now: the start counts from now in its rate window (STARTED). */
-  started(keys: FlowKeyNames, start: string, windowMs: number): Promise<unknown> {
-    return this.batched('s', [keys.starts], [start, windowMs]);
+    )) as [number, number, string?];
+    return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
   }
 
   /**
    * Acquires and releases go to Redis together, in one script call (BATCH), in the order they were asked for.
-   * An acquire (or a start) waits for the end of the turn of the event loop it was asked in (at worker speeds
-   * several jobs start in the same turn); a release also waits for the next acquire, at most RELEASE_DELAY_MS.
+   * An acquire waits for the end of the turn of the event loop it was asked in (at worker speeds several jobs
+   * start in the same turn); a release also waits for the next acquire, at most RELEASE_DELAY_MS.
    */
-  private batched(code: PendingOperation['code'], keys: string[], args: (string | number)[]): Promise<unknown> {
+  private batched(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.push({ code, keys, args, resolve, reject });
       if (this.flushing) return;
-      if (code !== 'r') {
+      if (code === 'a') {
         this.flushing = true;
         setImmediate(() => void this.flush());
       } else this.releaseTimer ??= setTimeout(() => void this.flush(), RELEASE_DELAY_MS);
@@ -131,6 +140,7 @@ export class FlowStore {
     } catch (error) {
       return operations.forEach((operation) => operation.reject(error));
     }
+    this.unanswered.add(operations);
     await client.servusFlowBatch(keys.length, ...keys, operations.length, ...args).then(
       // An operation that failed in Redis (its answer an error) rejects its own caller only.
       (answers) =>
@@ -139,6 +149,7 @@ export class FlowStore {
         ),
       (error) => operations.forEach((operation) => operation.reject(error)),
     );
+    this.unanswered.delete(operations);
   }
 
   /**
@@ -212,13 +223,21 @@ export class FlowStore {
     return (this.client = client);
   }
 
-  async close(): Promise<void> {
-    // Releases still waiting for an acquire go now (best effort: a lease not released runs out by itself).
-    await this.flush();
+  /**
+   * Sends the releases still waiting for an acquire and waits for Redis's answer up to `waitMs`, then disconnects.
+   * Resolves whether Redis answered them in time (false: their leases run out by themselves).
+   */
+  async close(waitMs = SHUTDOWN_WAIT_MS): Promise<boolean> {
+    const answered = await settlesWithin(this.flush(), waitMs);
     this.closed = true;
+    // Their commands stay queued in a client that no longer reconnects: their callers are answered here.
+    const gone = new Error('Flow control is shut down: Redis did not answer; the lease runs out by itself');
+    for (const operations of this.unanswered) operations.forEach((operation) => operation.reject(gone));
+    this.unanswered.clear();
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
     this.client?.disconnect();
     this.client = undefined;
+    return answered;
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Job } from 'bullmq';
 import { FlowControl, FlowKeys, FlowTicket } from '../async/flow-control.port';
@@ -10,7 +10,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { flowKeysOf } from './flow-keys';
 import { FlowLimits, limitsOf } from './flow-limits';
-import { FlowKeyNames, FlowStore, Verdict } from './flow-store';
+import { FlowKeyNames, FlowStore, settlesWithin, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
 import { LeaseRenewer } from './lease-renewer';
 
 const NO_SLOT: FlowTicket = { release: () => Promise.resolve() };
@@ -39,10 +39,13 @@ export function parkedIdleMs(leaseMs: number): number {
  */
 @Injectable()
 export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Servus');
   private readonly store: FlowStore;
   private readonly renewer: LeaseRenewer;
-  /** Releases under way (the processor does not wait for them): shutdown does. */
+  /** Releases under way (the processor does not wait for them): shutdown does, up to SHUTDOWN_WAIT_MS. */
   private readonly releasing = new Set<Promise<void>>();
+  /** A release Redis did not answer was logged as a warning (the next ones at debug level). */
+  private lostReleaseWarned = false;
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
@@ -95,14 +98,9 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
       concurrency ? parkedIdleMs(concurrency.leaseMs) : 0,
     ]);
     if (verdict.outcome === 'granted') {
-      const { start } = verdict;
-      // Redis unreachable: the start keeps its grant time.
-      const started =
-        start && rate ? () => void this.store.started(names, start, rate.windowMs).catch(() => undefined) : undefined;
-      if (!concurrency) return started ? { ...NO_SLOT, started } : NO_SLOT;
+      if (!concurrency) return NO_SLOT;
       if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-      const ticket = this.hold(names, holder, concurrency);
-      return started ? { ...ticket, started } : ticket;
+      return this.hold(names, holder, concurrency);
     }
     throw await this.postpone(definition, job, token, names, member, verdict, limits);
   }
@@ -113,7 +111,9 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     const release = async () => {
       this.renewer.drop(lease);
       // Redis unreachable: the lease runs out by itself.
-      await this.store.release(names, holder, concurrency.limit, concurrency.leaseMs).catch(() => undefined);
+      await this.store
+        .release(names, holder, concurrency.limit, concurrency.leaseMs)
+        .catch((error: Error) => this.lostRelease(error));
     };
     return {
       release: () => {
@@ -156,9 +156,25 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     return new DelayedError(`postponed by flow control (${verdict.outcome}) for up to ${delayMs}ms`);
   }
 
+  private lostRelease(error: Error): void {
+    const message = `Flow control: a release failed (${error.message}); its slot frees when its lease runs out`;
+    if (this.lostReleaseWarned) return this.logger.debug(message);
+    this.lostReleaseWarned = true;
+    this.logger.warn(`${message} (further ones are logged at debug level)`);
+  }
+
+  /** Waits for the releases under way and sends the last ones, up to SHUTDOWN_WAIT_MS in all (Redis may be gone). */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.releasing);
+    const deadline = Date.now() + SHUTDOWN_WAIT_MS;
+    const released = await settlesWithin(Promise.all(this.releasing), SHUTDOWN_WAIT_MS);
     this.renewer.stop();
-    await this.store.close();
+    // The releases left unanswered fail as the store closes: the warning below stands for them.
+    if (!released) this.lostReleaseWarned = true;
+    const sent = await this.store.close(Math.max(0, deadline - Date.now()));
+    if (released && sent) return;
+    this.logger.warn(
+      `Flow control: Redis did not answer the last releases within ${SHUTDOWN_WAIT_MS}ms; ` +
+        'their slots free when their leases run out',
+    );
   }
 }
