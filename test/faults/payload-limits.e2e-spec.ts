@@ -23,7 +23,12 @@ describe('faults: payload size and depth limits', () => {
     harness = new FaultHarness('payload-limits');
     ({ executor } = await harness.api());
     queue = harness.queue();
-    worker = await harness.startWorker({ SERVUS_CONCURRENCY: '1', SERVUS_LOCK_DURATION_MS: '2000' });
+    // A 400 MB heap: parsing the 20 MB text of `[{},...]` below would take about 640 MB.
+    worker = await harness.startWorker({
+      SERVUS_CONCURRENCY: '1',
+      SERVUS_LOCK_DURATION_MS: '2000',
+      NODE_OPTIONS: '--max-old-space-size=400',
+    });
   });
 
   afterAll(async () => {
@@ -33,6 +38,29 @@ describe('faults: payload size and depth limits', () => {
   const settled = async (job: Job | string) => {
     const done = await waitForJob(queue, typeof job === 'string' ? job : job.id!, ['completed', 'failed'], 30_000);
     return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason };
+  };
+
+  /** A delayed job whose data text is then replaced in Redis, then promoted: a text no client would write. */
+  const rawJob = async (text: string) => {
+    const job = await queue.add(
+      'fixtures.echo',
+      { service: 'fixtures.echo', args: 0, metadata },
+      { ...attempts, delay: 60_000 },
+    );
+    await harness.redis.hset(queue.toKey(job.id!), 'data', text);
+    await job.promote();
+    return job.id!;
+  };
+  /** Polled by state and read raw: a client's getJob would parse the data text itself. */
+  const settledRaw = async (id: string, timeoutMs = 20_000) => {
+    const started = Date.now();
+    let state = await queue.getJobState(id);
+    while (state !== 'completed' && state !== 'failed' && Date.now() - started < timeoutMs) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      state = await queue.getJobState(id);
+    }
+    const [attemptsMade, failedReason] = await harness.redis.hmget(queue.toKey(id), 'atm', 'failedReason');
+    return { state, attemptsMade: Number(attemptsMade), failedReason };
   };
 
   it('refuses at enqueue arguments over 512 KiB of JSON or nested deeper than 64, naming size and limit', async () => {
@@ -166,4 +194,62 @@ describe('faults: payload size and depth limits', () => {
       failedReason: `Undecodable job payload: the job's payload is at least ${text.length} bytes of JSON, over the limit of 524288 bytes (limits.maxPayloadBytes)`,
     });
   }, 60_000);
+
+  it('fails a job whose stored data is not JSON at once, saying where without quoting it, and keeps working', async () => {
+    const valid = '{"service":"fixtures.echo","args":{"password":"hunter2"},"metadata":{"v":1}}';
+    const cases: Array<[string, string, string]> = [
+      ['a word', 'not json at all', 'an unexpected character'],
+      ['a byte order mark before valid JSON', `\ufeff${valid}`, 'it starts with a byte order mark'],
+      ['a forged log line after valid JSON', `${valid}\n[Nest] 1 FORGED`, `invalid at position ${valid.length + 1}`],
+      // V8's own message quotes the text around the error: here the password.
+      ['an unquoted secret', valid.replace('"hunter2"', 'hunter2'), 'an unexpected character'],
+    ];
+    const outcomes: Record<string, unknown> = {};
+    for (const [what, text, where] of cases) {
+      const id = await rawJob(text);
+      const outcome = await settledRaw(id);
+      outcomes[what] = outcome;
+      expect(outcome).toEqual({
+        state: 'failed',
+        attemptsMade: 1,
+        failedReason: `Undecodable job payload: the job's data is not JSON (${where})`,
+      });
+      // The worker's failed event: logged and counted as dead, not lost to stall recovery.
+      expect(worker.output).toContain(`Job ${id} on default failed for good after 1 attempt(s)`);
+    }
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'not json' }, metadata }),
+    );
+    faultSummary('data that is not JSON, from raw Redis', `${cases.length} jobs, 3 attempts allowed`, {
+      ...outcomes,
+      nextJob: next.state,
+    });
+    expect(next.state).toBe('completed');
+    expect(worker.output).not.toContain('hunter2');
+    expect(worker.output.split('\n').some((line) => line.startsWith('[Nest] 1 FORGED'))).toBe(false);
+  }, 120_000);
+
+  it('refuses a 20 MB text of empty objects by its length without parsing it: the 400 MB worker stays up', async () => {
+    const count = Math.floor((20 * 1024 * 1024) / 3);
+    const text = `{"service":"fixtures.echo","args":[${'{},'.repeat(count - 1)}{}],"metadata":{"v":1}}`;
+    const started = performance.now();
+    const outcome = await settledRaw(await rawJob(text), 30_000);
+    const ms = since(started);
+    const alive = worker.child.exitCode === null && worker.child.signalCode === null;
+    faultSummary('20 MB of [{},...] from raw Redis', `a ${text.length}-character text, worker heap 400 MB`, {
+      ...outcome,
+      ms,
+      alive,
+    });
+    expect(outcome).toEqual({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: `Undecodable job payload: the job's payload is at least ${text.length} bytes of JSON, over the limit of 524288 bytes (limits.maxPayloadBytes)`,
+    });
+    expect(alive).toBe(true);
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'empty objects' }, metadata }),
+    );
+    expect(next.state).toBe('completed');
+  }, 90_000);
 });

@@ -17,7 +17,7 @@ describe('MeasuringWorker', () => {
 
   it("keeps the size of the job's data text as read, and parses it as BullMQ does", () => {
     const text = `{"service":"s","args":"${'é'.repeat(40)}"}`;
-    const job = MeasuredJob.fromJSON(fakeWorker(100), stored(text)) as MeasuredJob;
+    const job = MeasuredJob.fromJSON(fakeWorker(120), stored(text)) as MeasuredJob;
     expect(job).toBeInstanceOf(MeasuredJob);
     expect(job.data).toEqual({ service: 's', args: 'é'.repeat(40) });
     expect(job.storedSize).toEqual({ bytes: 105, exact: true });
@@ -31,6 +31,35 @@ describe('MeasuringWorker', () => {
     const job = MeasuredJob.fromJSON(fakeWorker(100), stored('')) as MeasuredJob;
     expect(job.data).toEqual({});
     expect(job.storedSize).toEqual({ bytes: 2, exact: false });
+  });
+
+  it('never parses a text longer than the limit: the job carries null data, refused by its size', () => {
+    // 20 MB of `[{},...]` takes seconds and hundreds of MB of heap to parse: the length alone decides.
+    const text = `{"service":"s","args":[${'{},'.repeat(40)}{}]}`;
+    const parse = jest.spyOn(JSON, 'parse');
+    try {
+      const job = MeasuredJob.fromJSON(fakeWorker(100), stored(text)) as MeasuredJob;
+      expect(parse).not.toHaveBeenCalledWith(text);
+      expect(job.data).toBeNull();
+      expect(job.storedSize).toEqual({ bytes: text.length, exact: false });
+      expect(job.unparsable).toBeUndefined();
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it.each([
+    ['text after the JSON', '{"service":"s","args":{}}\n[Nest] 1 FORGED', 'invalid at position 26'],
+    ['a byte order mark before the JSON', '\ufeff{"service":"s","args":{}}', 'it starts with a byte order mark'],
+    ['a key missing', '{"service":"s","args":{', 'invalid at position 23'],
+    ['text cut short', '{"service":', 'it ends early, at position 11'],
+    ['a word', 'not json at all', 'an unexpected character'],
+    ['a word after a secret', '{"password":"hunter2","a":x}', 'an unexpected character'],
+  ])('builds a job whose data is not JSON (%s) with null data and why, never quoting the text', (_label, text, why) => {
+    const job = MeasuredJob.fromJSON(fakeWorker(1000), stored(text)) as MeasuredJob;
+    expect(job.data).toBeNull();
+    expect(job.storedSize).toEqual({ bytes: text.length, exact: false });
+    expect(job.unparsable).toBe(`the job's data is not JSON (${why})`);
   });
 
   it('leaves a job built for anything but a MeasuringWorker unmeasured (the processor walks its data)', () => {

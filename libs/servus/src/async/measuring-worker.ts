@@ -3,23 +3,52 @@ import { StoredTextSize, storedTextSize } from './payload-limits';
 
 /**
  * A Job built by a MeasuringWorker: it keeps the size of its data's text as read from Redis,
- * so that the size limit is checked without serialising the parsed data again.
+ * so that the size limit is checked without serialising the parsed data again. Its text is
+ * parsed only when within the size limit, and a text that is not JSON does not stop the job
+ * from being built: the job carries null data and the reason, and the processor fails it.
  */
 export class MeasuredJob extends Job {
   /** The stored data text's size; undefined when the job was not built by a MeasuringWorker. */
   storedSize?: StoredTextSize;
+
+  /** Why the stored data text is not JSON (its data is then null); undefined when it parsed or was not parsed. */
+  unparsable?: string;
 
   static override fromJSON<T = unknown, R = unknown, N extends string = string>(
     queue: Parameters<typeof Job.fromJSON>[0],
     json: JobJson,
     jobId?: string,
   ): Job<T, R, N> {
-    const job = super.fromJSON<T, R, N>(queue, json, jobId);
-    if (queue instanceof MeasuringWorker)
-      // The text Job.fromJSON parsed ('{}' stands for missing data).
-      (job as MeasuredJob).storedSize = storedTextSize(json.data || '{}', queue.maxPayloadBytes);
-    return job;
+    if (!(queue instanceof MeasuringWorker)) return super.fromJSON<T, R, N>(queue, json, jobId);
+    // The text Job.fromJSON parses ('{}' stands for missing data).
+    const text = json.data || '{}';
+    const storedSize = storedTextSize(text, queue.maxPayloadBytes);
+    let job: Job<T, R, N>;
+    let unparsable: string | undefined;
+    if (storedSize.bytes > queue.maxPayloadBytes) {
+      // Refused by its length alone, never parsed: 20 MB of `[{},...]` takes seconds and 640 MB of heap to parse.
+      job = super.fromJSON<T, R, N>(queue, { ...json, data: 'null' }, jobId);
+    } else {
+      try {
+        job = super.fromJSON<T, R, N>(queue, json, jobId);
+      } catch (error) {
+        // A throw here happens after BullMQ moved the job to active, with no one to fail it: it would stall forever.
+        job = super.fromJSON<T, R, N>(queue, { ...json, data: 'null' }, jobId);
+        unparsable = `the job's data is not JSON (${whereNotJson(text, error)})`;
+      }
+    }
+    return Object.assign(job, { storedSize, unparsable });
   }
+}
+
+/** Where a text failed to parse, from JSON.parse's error: a position, never the text that V8's messages quote. */
+function whereNotJson(text: string, error: unknown): string {
+  if (text.charCodeAt(0) === 0xfeff) return 'it starts with a byte order mark';
+  const message = error instanceof Error ? error.message : '';
+  const position = /at position (\d+)/.exec(message)?.[1];
+  if (position !== undefined) return `invalid at position ${position}`;
+  if (message === 'Unexpected end of JSON input') return `it ends early, at position ${text.length}`;
+  return 'an unexpected character';
 }
 
 /** Servus's consuming Worker: BullMQ's, with jobs that know their stored data's size (MeasuredJob). */

@@ -133,14 +133,14 @@ export class ServusJobProcessor {
   /**
    * Size and depth, before anything walks the payload recursively: a job over either fails at
    * once, before its arguments are logged, validated or handed to a service. A job read by
-   * Servus's worker knows its stored text's size; others (the test queue, other callers) are
-   * measured by walking their data.
+   * Servus's worker knows its stored text's size (and whether the text is JSON at all); others
+   * (the test queue, other callers) are measured by walking their data.
    */
   private checkLimits(job: Job): void {
-    const size = job instanceof MeasuredJob ? job.storedSize : undefined;
-    const problem = size
-      ? measuredPayloadProblem(job.data, size, this.limits)
-      : storedPayloadProblem(job.data, this.limits);
+    const problem =
+      job instanceof MeasuredJob && job.storedSize
+        ? (job.unparsable ?? measuredPayloadProblem(job.data, job.storedSize, this.limits))
+        : storedPayloadProblem(job.data, this.limits);
     if (problem) throw new UndecodablePayloadError(problem);
   }
 
