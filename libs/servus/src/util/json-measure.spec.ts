@@ -66,6 +66,17 @@ describe('parsedJsonDeeperThan', () => {
     expect(parsedJsonDeeperThan(parsed, 3)).toBe(true);
   });
 
+  it('follows own properties only, when some code has put an enumerable property on Object.prototype', () => {
+    const prototype = Object.prototype as Record<string, unknown>;
+    prototype.polluted = { a: { b: {} } };
+    try {
+      expect(parsedJsonDeeperThan(JSON.parse('{"a":1}'), 1)).toBe(false);
+      expect(parsedJsonDeeperThan(JSON.parse('[{"a":{}}]'), 3)).toBe(false);
+    } finally {
+      delete prototype.polluted;
+    }
+  });
+
   it('stops at the first level past the limit of a 200,000-deep value (at most maxDepth + 1 frames)', () => {
     const text = '['.repeat(200_000) + '1' + ']'.repeat(200_000);
     expect(parsedJsonDeeperThan(JSON.parse(text), 64)).toBe(true);

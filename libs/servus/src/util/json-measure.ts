@@ -77,9 +77,11 @@ function deeperThan(value: object, levelsLeft: number): boolean {
     }
     return false;
   }
-  // for...in over a parsed object: its own keys (a "__proto__" key included), without an array of them.
-  for (const key in value) {
-    const child = (value as Record<string, unknown>)[key];
+  // Own keys only (a parsed "__proto__" key is one): for...in would also follow enumerable properties that some
+  // code put on Object.prototype.
+  const keys = Object.keys(value);
+  for (let i = 0; i < keys.length; i++) {
+    const child = (value as Record<string, unknown>)[keys[i]];
     if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1)) return true;
   }
   return false;
