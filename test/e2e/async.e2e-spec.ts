@@ -1,5 +1,4 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -11,7 +10,6 @@ import {
   ServusContext,
   ServusEvents,
   ServusExecutor,
-  ServusModule,
   ValidationError,
 } from 'nestjs-servus';
 import { readCalls } from './fixtures/call-recorder';
@@ -32,6 +30,7 @@ import {
 } from './fixtures/fixture-services';
 import { WorkerProcess } from '../support/app-process';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
 
 /**
  * callAsync from this process (the "api"), services run by apps/worker's bootstrap in a
@@ -70,19 +69,10 @@ describe('callAsync through a worker process', () => {
     fixtureKey = `${prefix}:fixture-calls`;
     queues = [];
     workers = [];
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: REDIS_URL },
-          prefix,
-          queues: ['default', 'critical'],
-          logging: false,
-          context: { carry: ['tenantId'] },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    api = await moduleRef.init();
+    api = await bootServus(
+      { connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], context: { carry: ['tenantId'] } },
+      [FixturesModule],
+    );
     executor = api.get(ServusExecutor);
   });
 

@@ -1,18 +1,17 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
   JobEnqueueError,
   ServiceNotFoundError,
   ServusExecutor,
-  ServusModule,
   ServusModuleOptions,
   ValidationError,
 } from 'nestjs-servus';
 import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { freePort, SilentServer, silentServer } from '../support/free-port';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
 
 /** The producer side of callAsync: what reaches Redis, and what is refused before it. */
 describe('callAsync enqueueing', () => {
@@ -20,11 +19,9 @@ describe('callAsync enqueueing', () => {
   const apps: INestApplicationContext[] = [];
 
   async function boot(options: ServusModuleOptions): Promise<ServusExecutor> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [ServusModule.forRoot({ logging: false, ...options }), FixturesModule],
-    }).compile();
-    apps.push(await moduleRef.init());
-    return moduleRef.get(ServusExecutor);
+    const app = await bootServus(options, [FixturesModule]);
+    apps.push(app);
+    return app.get(ServusExecutor);
   }
 
   afterEach(async () => {

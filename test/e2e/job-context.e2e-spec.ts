@@ -1,5 +1,4 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -8,10 +7,10 @@ import {
   ServiceBase,
   ServusContext,
   ServusExecutor,
-  ServusModule,
   ServusModuleOptions,
 } from 'nestjs-servus';
 import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
 
 /** What the service saw of its context: own keys, values, and whether any prototype changed. */
 @Service({ name: 'context.probe' })
@@ -42,19 +41,10 @@ describe('job context restored in the worker', () => {
   let queue: Queue;
 
   const boot = async (options: ServusModuleOptions = {}): Promise<ServusExecutor> => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: REDIS_URL },
-          prefix,
-          logging: false,
-          context: { carry: ['tenantId'] },
-          ...options,
-        }),
-        ProbeModule,
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await bootServus(
+      { connection: { url: REDIS_URL }, prefix, context: { carry: ['tenantId'] }, ...options },
+      [ProbeModule],
+    );
     apps.push(app);
     return app.get(ServusExecutor);
   };

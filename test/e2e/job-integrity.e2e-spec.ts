@@ -1,5 +1,4 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -10,12 +9,12 @@ import {
   Service,
   ServiceBase,
   ServusExecutor,
-  ServusModule,
   ServusModuleOptions,
   TypeOrmOutboxStore,
 } from 'nestjs-servus';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 import { outboxDataSource } from '../support/outbox-db';
+import { bootServus } from '../support/servus-app';
 
 /** What a Servus job holds, as far as these tests read it. */
 type JobData = { metadata: { signature?: { keyId: string; hmac: string } } };
@@ -83,19 +82,10 @@ describe('job integrity', () => {
   let prefix: string;
 
   const boot = async (options: ServusModuleOptions = {}): Promise<ServusExecutor> => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: REDIS_URL },
-          prefix,
-          queues: ['default', 'critical'],
-          logging: false,
-          ...options,
-        }),
-        IntegrityModule,
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await bootServus(
+      { connection: { url: REDIS_URL }, prefix, queues: ['default', 'critical'], ...options },
+      [IntegrityModule],
+    );
     apps.push(app);
     return app.get(ServusExecutor);
   };

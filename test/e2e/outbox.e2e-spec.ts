@@ -1,5 +1,4 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -7,7 +6,6 @@ import {
   AsyncError,
   JobEnqueueError,
   ServusExecutor,
-  ServusModule,
   ServusModuleOptions,
   TypeOrmOutboxStore,
   ValidationError,
@@ -16,6 +14,7 @@ import { Echo, FixturesModule, Validated } from './fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 import { outboxDataSource, outboxRows } from '../support/outbox-db';
 import { databaseOptions } from '../../libs/reports/src/database/database-options';
+import { bootServus } from '../support/servus-app';
 
 /** callAsync({ transaction }) in one process, on real PostgreSQL and Redis. The faults are in test/faults/outbox. */
 describe('transactional enqueue (outbox)', () => {
@@ -26,20 +25,17 @@ describe('transactional enqueue (outbox)', () => {
   let queue: Queue;
 
   async function boot(options: Partial<ServusModuleOptions> = {}, relay = false): Promise<ServusExecutor> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 200 } },
-          ...options,
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    apps.push(await moduleRef.init());
-    return moduleRef.get(ServusExecutor);
+    const app = await bootServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 200 } },
+        ...options,
+      },
+      [FixturesModule],
+    );
+    apps.push(app);
+    return app.get(ServusExecutor);
   }
 
   beforeAll(async () => {
@@ -242,25 +238,28 @@ describe('outbox lookups when the database stalls or fails', () => {
     return { ...shape(error), ms: performance.now() - started, isAsyncError: error instanceof AsyncError };
   };
 
+  /** A worker and producer on the stalling DataSource, its outbox without a relay. */
+  const bootStalled = async (options: ServusModuleOptions = {}): Promise<ServusExecutor> => {
+    const app = await bootServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        worker: true,
+        enqueueTimeoutMs: 500,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
+        ...options,
+      },
+      [FixturesModule],
+    );
+    apps.push(app);
+    return app.get(ServusExecutor);
+  };
+
   beforeEach(async () => {
     prefix = uniquePrefix('outbox-stall');
     // One connection: holding it stalls every other query of this DataSource, as an exhausted pool does.
     dataSource = await new DataSource({ ...databaseOptions(), extra: { max: 1 } }).initialize();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          worker: true,
-          enqueueTimeoutMs: 500,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    apps.push(await moduleRef.init());
-    executor = moduleRef.get(ServusExecutor);
+    executor = await bootStalled();
   });
   afterEach(async () => {
     await Promise.all(apps.splice(0).map((app) => app.close()));
@@ -331,22 +330,9 @@ describe('outbox lookups when the database stalls or fails', () => {
   });
 
   it('with signing keys, a direct job (id servus-<uuid>) is answered from Redis while the database hangs', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          worker: true,
-          enqueueTimeoutMs: 500,
-          security: { signingKeys: [{ id: 'k1', secret: 'k1-secret-0123456789-0123456789-0123456789' }] },
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    apps.push(await moduleRef.init());
-    const signed = moduleRef.get(ServusExecutor);
+    const signed = await bootStalled({
+      security: { signingKeys: [{ id: 'k1', secret: 'k1-secret-0123456789-0123456789-0123456789' }] },
+    });
     const direct = await signed.callAsync(Echo, { n: 4 });
     expect(direct.jobId).toMatch(/^servus-[0-9a-f-]{36}$/);
     expect((await signed.result(direct, { timeoutMs: 5000 })).success).toBe(true);

@@ -1,15 +1,8 @@
 import { INestApplicationContext, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import {
-  JobEnqueueError,
-  Service,
-  ServiceBase,
-  ServusExecutor,
-  ServusModule,
-  ServusModuleOptions,
-} from 'nestjs-servus';
+import { JobEnqueueError, Service, ServiceBase, ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
 
 const runs: Array<{ service: string; args: unknown; at: number }> = [];
 
@@ -38,13 +31,7 @@ describe('schedules', () => {
   let prefix: string;
 
   const boot = async (options: ServusModuleOptions) => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({ connection: { url: REDIS_URL }, prefix, logging: false, ...options }),
-        ScheduledModule,
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await bootServus({ connection: { url: REDIS_URL }, prefix, ...options }, [ScheduledModule]);
     apps.push(app);
     return app.get(ServusExecutor);
   };

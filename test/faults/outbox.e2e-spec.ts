@@ -1,9 +1,8 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ServusExecutor, ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { ServusExecutor, TypeOrmOutboxStore } from 'nestjs-servus';
 import { Echo, FixturesModule } from '../e2e/fixtures/fixture-services';
 import { AppProcess } from '../support/app-process';
 import { NOVEMBER_REPORT, postReport } from '../support/example-api';
@@ -12,6 +11,7 @@ import { freePort } from '../support/free-port';
 import { outboxDataSource, outboxRows } from '../support/outbox-db';
 import { RedisServer } from '../support/redis-server';
 import { eventually, uniquePrefix } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
 
 /**
  * Transactional enqueue under faults, with the example's api and worker as OS processes, a
@@ -207,19 +207,16 @@ describe('faults: transactional enqueue (outbox)', () => {
 
   /** A producer in this process on the case's prefix; the relays are processes. */
   const producer = async (prefix: string): Promise<ServusExecutor> => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: redisServer.url() },
-          prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    apps.push(await moduleRef.init());
-    return moduleRef.get(ServusExecutor);
+    const app = await bootServus(
+      {
+        connection: { url: redisServer.url() },
+        prefix,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
+      },
+      [FixturesModule],
+    );
+    apps.push(app);
+    return app.get(ServusExecutor);
   };
 
   it('(3) a transaction that calls callAsync and then rolls back: no job, no row', async () => {

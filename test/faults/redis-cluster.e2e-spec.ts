@@ -1,15 +1,15 @@
 import { INestApplication, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { spawnSync } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
-import { CallContext, Service, ServiceBase, ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
+import { CallContext, Service, ServiceBase, ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
 import { ServusHealthModule } from 'nestjs-servus/health';
 import { ServusMetricsModule } from 'nestjs-servus/metrics';
 import { faultSummary, since } from '../support/fault-summary';
 import { listenLocal } from '../support/free-port';
 import { eventually, uniquePrefix } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
+import { compileServus } from '../support/servus-app';
 
 @Service({ name: 'cluster.double' })
 class Double extends ServiceBase<{ n: number }, { n: number }> {
@@ -92,20 +92,14 @@ describe('faults: Redis Cluster', () => {
       client.disconnect();
     }
     connection = { cluster: nodes.map((node) => ({ host: '127.0.0.1', port: node.port })) };
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection,
-          prefix,
-          queues: ['default', 'low'],
-          worker: { concurrency: 4, shutdownTimeoutMs: 2000 },
-          logging: false,
-        }),
+    const moduleRef = await compileServus(
+      { connection, prefix, queues: ['default', 'low'], worker: { concurrency: 4, shutdownTimeoutMs: 2000 } },
+      [
         ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }),
         ServusHealthModule.forRoot(),
         ClusterServices,
       ],
-    }).compile();
+    );
     app = moduleRef.createNestApplication({ logger: false });
     base = await listenLocal(app);
   }, 60_000);
@@ -206,9 +200,7 @@ describe('faults: Redis Cluster', () => {
   }, 60_000);
 
   it('refuses a prefix without a hash tag at boot, naming the fix', async () => {
-    const compiling = Test.createTestingModule({
-      imports: [ServusModule.forRoot({ connection, prefix: 'plain', logging: false }), ClusterServices],
-    }).compile();
+    const compiling = compileServus({ connection, prefix: 'plain' }, [ClusterServices]);
     await expect(compiling).rejects.toThrow(
       'ServusModule: with a Redis Cluster connection the prefix needs a hash tag, e.g. "{plain}" (got "plain")',
     );

@@ -1,6 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
-import { ServusExecutor, ServusModule } from 'nestjs-servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { ServusHealthModule } from 'nestjs-servus/health';
 import { FixturesModule, Slow } from '../e2e/fixtures/fixture-services';
 import { FaultFixturesModule, Hung } from '../e2e/fixtures/fault-fixtures';
@@ -8,6 +7,7 @@ import { FaultHarness } from '../support/fault-harness';
 import { faultSummary, since, sleep } from '../support/fault-summary';
 import { listenLocal } from '../support/free-port';
 import { waitForJob } from '../support/redis-test-kit';
+import { compileServus } from '../support/servus-app';
 
 /**
  * Fault: a service that never answers. Its deadline ends each attempt with a retryable
@@ -64,19 +64,10 @@ describe('faults: deadlines of hung services', () => {
 
   it('readiness reports the oldest running job and is down while it runs longer than maxActiveJobAgeMs', async () => {
     harness = new FaultHarness('job-age');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: harness.redisUrl },
-          prefix: harness.prefix,
-          queues: ['default'],
-          logging: false,
-          worker: { concurrency: 1 },
-        }),
-        ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1000 }),
-        FixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(harness.servusOptions({ worker: { concurrency: 1 } }), [
+      ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1000 }),
+      FixturesModule,
+    ]);
     app = moduleRef.createNestApplication({ logger: false });
     const url = await listenLocal(app);
     const ready = async () => {
@@ -107,20 +98,11 @@ describe('faults: deadlines of hung services', () => {
 
   it('a body that ignores its deadline stays the oldest running job in readiness after its attempt has failed', async () => {
     harness = new FaultHarness('job-age-hung');
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: harness.redisUrl },
-          prefix: harness.prefix,
-          queues: ['default'],
-          logging: false,
-          // The body never settles: shutdown waits for it (as for a running job) only this long.
-          worker: { concurrency: 1, shutdownTimeoutMs: 1000 },
-        }),
-        ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1500 }),
-        FaultFixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      // The body never settles: shutdown waits for it (as for a running job) only this long.
+      harness.servusOptions({ worker: { concurrency: 1, shutdownTimeoutMs: 1000 } }),
+      [ServusHealthModule.forRoot({ maxActiveJobAgeMs: 1500 }), FaultFixturesModule],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     const url = await listenLocal(app);
     const executor = app.get(ServusExecutor);

@@ -1,13 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
-import { ServusExecutor, ServusModule, ServusModuleOptions } from 'nestjs-servus';
+import { ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { readLedger } from '../e2e/fixtures/effect-ledger';
 import { readCalls } from '../e2e/fixtures/call-recorder';
 import { AppProcess, WorkerProcess } from './app-process';
 import { deletePrefix, REDIS_URL, uniquePrefix } from './redis-test-kit';
+import { bootServus } from './servus-app';
 
 /**
  * What a fault case owns: a key prefix of its own, fixture worker processes, raw BullMQ
@@ -63,21 +63,19 @@ export class FaultHarness {
     return queue;
   }
 
+  /** ServusModule options on this case's Redis and prefix, queue `default`, `extra` on top. */
+  servusOptions(extra: ServusModuleOptions = {}): ServusModuleOptions {
+    return {
+      connection: { url: this.redisUrl, ...this.redisOptions },
+      prefix: this.prefix,
+      queues: ['default'],
+      ...extra,
+    };
+  }
+
   /** An in-process "api": ServusModule (enqueue only unless `options.worker`) with the fixture services. */
   async api(options: ServusModuleOptions = {}): Promise<{ app: INestApplicationContext; executor: ServusExecutor }> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { url: this.redisUrl, ...this.redisOptions },
-          prefix: this.prefix,
-          queues: ['default'],
-          logging: false,
-          ...options,
-        }),
-        FixturesModule,
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await bootServus(this.servusOptions(options), [FixturesModule]);
     this.apps.push(app);
     return { app, executor: app.get(ServusExecutor) };
   }
