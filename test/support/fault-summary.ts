@@ -14,4 +14,4 @@ export function since(started: number): number {
   return Math.round(performance.now() - started);
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+export { sleep } from './redis-test-kit';

@@ -19,6 +19,11 @@ export async function deletePrefix(redis: Redis, prefix: string): Promise<void> 
   } while (cursor !== '0');
 }
 
+/** Resolves after `ms` milliseconds. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Polls until the job reaches one of `states` (completed/failed/...), then returns it. */
 export async function waitForJob(
   queue: Queue,
@@ -36,7 +41,7 @@ export async function waitForJob(
         `job ${jobId} not in ${states.join('/')} after ${timeoutMs}ms (state: ${job ? await job.getState() : 'missing'})`,
       );
     }
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }
 
@@ -45,6 +50,6 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 15_0
   const started = Date.now();
   while (!(await check())) {
     if (Date.now() - started > timeoutMs) throw new Error(`${what} not met within ${timeoutMs}ms`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
+    await sleep(25);
   }
 }

@@ -5,8 +5,7 @@ import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusModule } from 'nestjs-servus';
 import { LostWakeupWatch } from './lost-wakeups';
 import { ServusWorker } from './servus-worker';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../../../test/support/redis-test-kit';
 
 /** Real Redis (127.0.0.1:6379); a fake worker is only the two key names the watch reads. */
 describe('LostWakeupWatch', () => {

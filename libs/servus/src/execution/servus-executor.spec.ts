@@ -12,8 +12,7 @@ import {
   ValidationError,
 } from 'nestjs-servus';
 import { REDACTED, ServusObservers } from 'nestjs-servus/extend';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../../../../test/support/redis-test-kit';
 
 @Service({ name: 'math.divide' })
 class Divide extends ServiceBase<{ a: number; b: number }, { quotient: number }> {

@@ -2,8 +2,8 @@ import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { sleep } from '../../../../test/support/redis-test-kit';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const BODY_MS = 4000;
 let bodyStartedAt = 0;
 let bodyEndedAt = 0;

@@ -8,6 +8,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { FlowStore, SHUTDOWN_WAIT_MS } from './flow-store';
 import { RedisFlowControl } from './redis-flow-control';
+import { sleep } from '../../../../test/support/redis-test-kit';
 
 /** A redis-server of this spec's own, killed while a release waits for it. */
 const limited = {
@@ -95,5 +96,3 @@ describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', (
     }
   });
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
