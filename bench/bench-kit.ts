@@ -1,11 +1,13 @@
 /** Shared helpers of the benchmarks: interleaved rounds, summaries, the printed tables, Nest apps and Redis. */
 import 'reflect-metadata';
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { INestApplicationContext, Logger, LoggerService } from '@nestjs/common';
+import { INestApplicationContext, Logger, LoggerService, Module, Provider } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Job, JobsOptions, Queue, Worker } from 'bullmq';
 import { Redis, RedisOptions } from 'ioredis';
+import { ServusModule, ServusModuleOptions } from 'nestjs-servus';
 import { DEFAULT_JOB_OPTIONS } from 'nestjs-servus/async/job-options';
+import { ServusWorker } from 'nestjs-servus/extend';
 
 export interface Summary {
   min: number;
@@ -136,6 +138,35 @@ export async function createBenchApp(
 ): Promise<INestApplicationContext> {
   Logger.overrideLogger(['log', 'warn', 'error']);
   return NestFactory.createApplicationContext(module, { logger: new DiscardLogger() });
+}
+
+/**
+ * A Servus worker app on `prefix`: queue `default`, `concurrency` jobs at a time, success logged at debug
+ * (as a production app keeps its info logs quiet), `options` on top; `providers` are its services. Returns the
+ * app and its BullMQ Worker.
+ */
+export async function servusWorkerApp(
+  prefix: string,
+  concurrency: number,
+  providers: Provider[],
+  options: ServusModuleOptions = {},
+): Promise<{ app: INestApplicationContext; worker: Worker }> {
+  @Module({
+    imports: [
+      ServusModule.forRoot({
+        prefix,
+        queues: ['default'],
+        worker: { concurrency },
+        logging: { successLevel: 'debug' },
+        ...options,
+      }),
+    ],
+    providers,
+  })
+  class ServusWorkerBenchModule {}
+  const app = await createBenchApp(ServusWorkerBenchModule);
+  const [worker] = workersOf(app.get(ServusWorker));
+  return { app, worker };
 }
 
 /** A unique key prefix of this run: every section's prefixes start with it, and it is swept at the end. */

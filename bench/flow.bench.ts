@@ -1,14 +1,11 @@
 import 'reflect-metadata';
-import { INestApplicationContext, Module } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { ServusModule } from 'nestjs-servus';
-import { ServusWorker } from 'nestjs-servus/extend';
 import {
   adminQueue,
   completions,
   CpuPerJob,
-  createBenchApp,
   env,
   fmt,
   fmtRatio,
@@ -16,10 +13,10 @@ import {
   JOB_OPTIONS,
   pairedRatio,
   RUN_PREFIX,
+  servusWorkerApp,
   summarizeAll,
   table,
   TargetResult,
-  workersOf,
 } from './bench-kit';
 import { ARGS, Noop, NoopKeyed } from './bench-services';
 
@@ -46,20 +43,7 @@ async function servusCase(
   connections: Redis[],
 ): Promise<Case> {
   const admin = await adminQueue(prefix, connections, { paused: true });
-  @Module({
-    imports: [
-      ServusModule.forRoot({
-        prefix,
-        queues: ['default'],
-        worker: { concurrency: 10 },
-        logging: { successLevel: 'debug' },
-      }),
-    ],
-    providers: [service],
-  })
-  class FlowBenchModule {}
-  const app = await createBenchApp(FlowBenchModule);
-  const [worker] = workersOf(app.get(ServusWorker));
+  const { app, worker } = await servusWorkerApp(prefix, 10, [service]);
   return { admin, worker, app };
 }
 

@@ -1,14 +1,12 @@
 import 'reflect-metadata';
-import { INestApplicationContext, Module } from '@nestjs/common';
+import { INestApplicationContext } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
-import { ServusWorker } from 'nestjs-servus/extend';
+import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
 import {
   adminQueue,
   capturePayload,
   completions,
-  createBenchApp,
   env,
   interleaveSamples,
   JOB_OPTIONS,
@@ -17,12 +15,12 @@ import {
   quietAsyncLocalStorages,
   readyClient,
   RUN_PREFIX,
+  servusWorkerApp,
   sleep,
   summarizeAll,
   table,
   TargetResult,
   WORKER_OPTIONS,
-  workersOf,
 } from './bench-kit';
 import { Args, ARGS } from './bench-services';
 import { peerWorkerApp } from './process.bench';
@@ -81,21 +79,10 @@ export async function runPickupBench(): Promise<{ json: Record<string, unknown>;
     onPeerStart(performance.now() - job.data.args.t),
   );
   try {
-    @Module({
-      imports: [
-        ServusModule.forRoot({
-          prefix: srvPrefix,
-          queues: ['default'],
-          worker: { concurrency: 10 },
-          logging: { successLevel: 'debug' },
-        }),
-      ],
-      providers: [PickupProbe],
-    })
-    class PickupModule {}
-    app = await createBenchApp(PickupModule);
-    const executor = app.get(ServusExecutor);
-    const [srvWorker] = workersOf(app.get(ServusWorker));
+    const started = await servusWorkerApp(srvPrefix, 10, [PickupProbe]);
+    app = started.app;
+    const srvWorker = started.worker;
+    const executor = started.app.get(ServusExecutor);
     await Promise.all([rawQueue.waitUntilReady(), rawWorker.waitUntilReady()]);
     // Raw jobs carry a copy of what callAsync stores (same shape and size), plus the send time.
     await srvAdmin.pause();

@@ -4,8 +4,7 @@ import { INestApplicationContext, Module } from '@nestjs/common';
 import { Job, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BullModule, Processor, WorkerHost } from '@nestjs/bullmq';
-import { ServusExecutor, ServusModule } from 'nestjs-servus';
-import { ServusWorker } from 'nestjs-servus/extend';
+import { ServusExecutor } from 'nestjs-servus';
 import {
   adminQueue,
   capturePayload,
@@ -21,13 +20,13 @@ import {
   quietAsyncLocalStorages,
   readyClient,
   RUN_PREFIX,
+  servusWorkerApp,
   signed,
   summarizeAll,
   Summary,
   table,
   TargetResult,
   WORKER_OPTIONS,
-  workersOf,
 } from './bench-kit';
 import { ARGS, Noop } from './bench-services';
 
@@ -73,20 +72,7 @@ async function rawCase(kind: Kind, prefix: string, concurrency: number, connecti
 async function servusCase(prefix: string, concurrency: number, connections: Redis[]): Promise<Case> {
   // Paused before the worker starts, so it finds nothing until the first round resumes it.
   const admin = await adminQueue(prefix, connections, { paused: true });
-  @Module({
-    imports: [
-      ServusModule.forRoot({
-        prefix,
-        queues: ['default'],
-        worker: { concurrency },
-        logging: { successLevel: 'debug' },
-      }),
-    ],
-    providers: [Noop],
-  })
-  class ProcessModule {}
-  const app: INestApplicationContext = await createBenchApp(ProcessModule);
-  const [worker] = workersOf(app.get(ServusWorker));
+  const { app, worker } = await servusWorkerApp(prefix, concurrency, [Noop]);
   return { kind: 'servus', admin, worker, close: () => app.close(), app };
 }
 

@@ -8,7 +8,6 @@ import { INestApplicationContext, Logger, Module } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule } from 'nestjs-servus';
-import { ServusWorker } from 'nestjs-servus/extend';
 import { encodePayload } from 'nestjs-servus/async/job-payload.codec';
 import {
   adminQueue,
@@ -20,9 +19,9 @@ import {
   PRODUCER_OPTIONS,
   readyClient,
   RUN_PREFIX,
+  servusWorkerApp,
   sweepKeys,
   WORKER_OPTIONS,
-  workersOf,
 } from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
 import { ARGS, Noop, NoopKeyed } from './bench-services';
@@ -153,20 +152,7 @@ async function process_(
         : async () => undefined;
     worker = new Worker('default', processor, { connection: connections[1], prefix, concurrency });
   } else {
-    @Module({
-      imports: [
-        ServusModule.forRoot({
-          prefix,
-          queues: ['default'],
-          worker: { concurrency },
-          logging: { successLevel: 'debug' },
-        }),
-      ],
-      providers: [kind === 'keyed' ? NoopKeyed : Noop],
-    })
-    class ProcessModule {}
-    app = await createBenchApp(ProcessModule);
-    [worker] = workersOf(app.get(ServusWorker));
+    ({ app, worker } = await servusWorkerApp(prefix, concurrency, [kind === 'keyed' ? NoopKeyed : Noop]));
   }
   try {
     const fill = async (count: number) => {

@@ -3,7 +3,6 @@ import { INestApplicationContext, Module, Type } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EventHandler, Invoke, Service, ServiceBase, ServusEvents, ServusExecutor, ServusModule } from 'nestjs-servus';
-import { ServusWorker } from 'nestjs-servus/extend';
 import {
   adminQueue,
   capturePayload,
@@ -19,11 +18,11 @@ import {
   quietAsyncLocalStorages,
   readyClient,
   RUN_PREFIX,
+  servusWorkerApp,
   summarizeAll,
   table,
   TargetResult,
   WORKER_OPTIONS,
-  workersOf,
 } from './bench-kit';
 
 /**
@@ -108,30 +107,20 @@ export async function runScaleBench(): Promise<{ json: Record<string, unknown>; 
   const targets: TargetResult[] = [];
   const json: Record<string, unknown> = {};
   try {
-    @Module({
-      imports: [
-        ServusModule.forRoot({
-          prefix: srvPrefix,
-          queues: ['default'],
-          defaultJobOptions: SCALE_OPTIONS,
-          events: { strict: false },
-          // 1 MB jobs on a loaded machine: more than the 2 s a production caller would wait.
-          enqueueTimeoutMs: 30_000,
-          // 1 MB arguments are over the default 512 KiB limit.
-          limits: { maxPayloadBytes: 2 * 1024 * 1024 },
-          worker: { concurrency: 10 },
-          logging: { successLevel: 'debug' },
-        }),
-      ],
-      providers: [Plain, Defaulted, Fanout, ...fanoutHandlers(50)],
-    })
-    class ScaleModule {}
-    app = await createBenchApp(ScaleModule);
-    const executor = app.get(ServusExecutor);
-    const [srvWorker] = workersOf(app.get(ServusWorker));
+    const started = await servusWorkerApp(srvPrefix, 10, [Plain, Defaulted, Fanout, ...fanoutHandlers(50)], {
+      defaultJobOptions: SCALE_OPTIONS,
+      events: { strict: false },
+      // 1 MB jobs on a loaded machine: more than the 2 s a production caller would wait.
+      enqueueTimeoutMs: 30_000,
+      // 1 MB arguments are over the default 512 KiB limit.
+      limits: { maxPayloadBytes: 2 * 1024 * 1024 },
+    });
+    app = started.app;
+    const srvWorker = started.worker;
+    const executor = started.app.get(ServusExecutor);
     await rawWorker.waitUntilReady();
     json.bySize = await bySize(executor, rawAdmin, srvAdmin, rawWorker, srvWorker, targets);
-    json.fanout = await fanout(app.get(ServusEvents), rawAdmin, srvAdmin, targets);
+    json.fanout = await fanout(started.app.get(ServusEvents), rawAdmin, srvAdmin, targets);
   } finally {
     quietAsyncLocalStorages();
     await app?.close();
