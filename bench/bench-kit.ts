@@ -143,7 +143,7 @@ export async function createBenchApp(
 /**
  * A Servus worker app on `prefix`: queue `default`, `concurrency` jobs at a time, success logged at debug
  * (as a production app keeps its info logs quiet), `options` on top; `providers` are its services. Returns the
- * app and its BullMQ Worker.
+ * app and its BullMQ Worker (an app whose Worker cannot be read is closed before the error is thrown).
  */
 export async function servusWorkerApp(
   prefix: string,
@@ -165,8 +165,14 @@ export async function servusWorkerApp(
   })
   class ServusWorkerBenchModule {}
   const app = await createBenchApp(ServusWorkerBenchModule);
-  const [worker] = workersOf(app.get(ServusWorker));
-  return { app, worker };
+  try {
+    const [worker] = workersOf(app.get(ServusWorker));
+    return { app, worker };
+  } catch (error) {
+    // The caller gets no app to close.
+    await app.close();
+    throw error;
+  }
 }
 
 /** A unique key prefix of this run: every section's prefixes start with it, and it is swept at the end. */
