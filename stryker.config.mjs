@@ -65,6 +65,11 @@ export default {
   coverageAnalysis: 'perTest',
   // The machine has 2 cores shared with other work: at most 2 test runners (STRYKER_CONCURRENCY=1 for one).
   concurrency: Number(process.env.STRYKER_CONCURRENCY ?? 2),
+  // A mutant's budget is 1.5 x its tests' net time + timeoutMS + the dry run's overhead (about 4 s). A timed-out
+  // runner restarts, and its first run reloads jest and ts-jest: with all of validation's specs loaded for each
+  // mutant, timeoutMS 5000 let that reload overrun the budget (load average 6 to 8), so kills were reported as
+  // timeouts one after the other (schema-files.ts: 25 of 41 timed out, 4 min 40 s, against 2 at 20000 in
+  // 3 min 10 s; those 2 are real endless loops). Hence 20000 unless an area says otherwise.
   timeoutMS: area.timeoutMS ?? 20000,
   // STRYKER_IGNORE_STATIC=1 skips static mutants (module-level constants, decorators run at load): each of
   // them reloads every module of the area's specs, most of a run's time. The report counts them as ignored.
