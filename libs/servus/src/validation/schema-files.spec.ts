@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,17 @@ describe('applicationRoot (where relative schema directories start)', () => {
     ['the working directory without any package.json above', join(bare, 'dist/main.js'), undefined, process.cwd()],
   ])('is %s', (_label, entry, argv1, root) => {
     expect(withEntry(entry, argv1, (files) => files.applicationRoot())).toBe(root);
+  });
+
+  it('is found from process.argv[1] in a process that has no require.main at all (node -e)', () => {
+    const entry = join(app, 'app/dist/main.js');
+    const source = require.resolve('nestjs-servus/validation/schema-files');
+    const code = `process.stdout.write(require(${JSON.stringify(source)}).applicationRoot())`;
+    const child = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', code, entry], {
+      encoding: 'utf8',
+    });
+    expect(child).toBe(withEntry(entry, undefined, (files) => files.applicationRoot()));
+    expect(child).toBe(join(app, 'app'));
   });
 
   it('is found once: a later change of entry script does not move it', () => {

@@ -59,6 +59,7 @@ export function readSchemaFile(
   const file = join(resolveSchemasDir(schemasDir), schemaFile(service, which));
   if (!existsSync(file)) return undefined;
   try {
+    // Stryker disable next-line StringLiteral: no encoding gives a Buffer, which JSON.parse reads as UTF-8 too
     return JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new InvalidSchemaError(service, which, `${file}: ${(error as Error).message}`);
