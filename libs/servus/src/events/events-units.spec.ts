@@ -187,7 +187,11 @@ describe('ServusEvents (over fakes)', () => {
     expect((error.mock.contexts[0] as { context?: string }).context).toBe('Servus');
   });
 
-  it('isolate: a thrown value that is not an Error is logged as itself', async () => {
+  it.each<[string, unknown, string]>([
+    ['a string', 'plain text', 'plain text'],
+    ['null', null, 'null'],
+    ['undefined', undefined, 'undefined'],
+  ])('isolate: a thrown value that is not an Error (%s) is logged as itself', async (_label, thrown, logged) => {
     const { events, handle } = bus({ isolate: true });
     handle('ok');
     const definition = definitionOf('svc.iso', {
@@ -196,13 +200,13 @@ describe('ServusEvents (over fakes)', () => {
           event: 'ok',
           on: 'success',
           payload: () => {
-            throw 'plain text' as unknown as Error;
+            throw thrown;
           },
         },
       ],
     });
     await events.emitOutcome(definition, 'success', { data: 1 }, {});
-    expect(error).toHaveBeenCalledWith('Payload of event ok from svc.iso failed: plain text');
+    expect(error).toHaveBeenCalledWith(`Payload of event ok from svc.iso failed: ${logged}`);
   });
 });
 
