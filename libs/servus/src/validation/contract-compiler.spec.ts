@@ -149,6 +149,30 @@ describe('ContractCompiler', () => {
     );
   });
 
+  it('compiles a schema that names draft-07 in $schema with draft-07', async () => {
+    const tuple = { $schema: 'http://json-schema.org/draft-07/schema#', type: 'array', items: [{ type: 'integer' }] };
+    const contracts = compiler().compile('s.07', { name: 's.07', arguments: tuple });
+    expect(await contracts.arguments!.validate([1], 'arguments for s.07')).toEqual([1]);
+    expect(() => contracts.arguments!.validate(['x'], 'arguments for s.07')).toThrow(
+      'Invalid arguments for s.07: [0] must be integer (type)',
+    );
+  });
+
+  it("refuses an $id that is not a string with the meta-schema's words", () => {
+    expect(() => compiler().compile('s.id', { name: 's.id', arguments: { $id: 5, type: 'object' } })).toThrow(
+      'Invalid arguments schema for service s.id: schema is invalid: data/$id must be string',
+    );
+  });
+
+  it.each([
+    ['draft-07', {}],
+    ['2020-12', { $schema: 'https://json-schema.org/draft/2020-12/schema' }],
+  ])('accepts the example keyword (OpenAPI style) in a %s schema of a new compiler', async (_label, dialect) => {
+    const schema = { ...dialect, type: 'object', properties: { id: { type: 'integer', example: 7 } }, example: {} };
+    const contracts = compiler().compile('s.example', { name: 's.example', arguments: schema });
+    expect(await contracts.arguments!.validate({ id: 7 }, 'arguments')).toEqual({ id: 7 });
+  });
+
   it('reuses one $id for the same schema and refuses it for a different one', () => {
     const c = compiler();
     const schema = { $id: 'urn:servus:greet', type: 'object' };

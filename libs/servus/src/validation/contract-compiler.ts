@@ -69,6 +69,7 @@ export class ContractCompiler {
         {
           whitelist: validation.whitelist ?? true,
           forbidNonWhitelisted: validation.forbidNonWhitelisted ?? false,
+          // Stryker disable next-line LogicalOperator: class-validator reads an undefined forbidUnknownValues as true
           forbidUnknownValues: validation.forbidUnknownValues ?? true,
         },
         which !== 'result',
@@ -101,7 +102,8 @@ export class ContractCompiler {
       : (this.draft07 ??= setUp(new Ajv(AJV_OPTIONS)));
     const id = typeof schema.$id === 'string' ? schema.$id : undefined;
     if (id === undefined) {
-      const key = `${draft2020 ? '2020' : '07'}:${JSON.stringify(schema)}`;
+      // The text holds the dialect too ($schema decides it): one key per text.
+      const key = JSON.stringify(schema);
       let check = this.compiled.get(key);
       if (!check) {
         checkSchema(ajv, schema);
