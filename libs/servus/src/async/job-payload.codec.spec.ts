@@ -1,4 +1,4 @@
-import { decodePayload, encodePayload, findNonJson, survivesJson } from './job-payload.codec';
+import { decodePayload, encodePayload, findNonJson, measureExactJson, survivesJson } from './job-payload.codec';
 import { MAX_DEPTH_CEILING } from './payload-limits';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { copyData } from '../validation/copy-data';
@@ -371,5 +371,85 @@ describe('nesting deeper than the ceiling', () => {
     let inner = arrays;
     for (let level = 1; level < MAX_DEPTH_CEILING; level++) inner.push((inner = []));
     expect(findNonJson(arrays)).toBeUndefined();
+  });
+});
+
+describe('measureExactJson (the size bounds callAsync checks its payload by, from the exactness walk)', () => {
+  /** `levels` objects nested in one another, `{ a: { a: ... 1 } }`. */
+  const nested = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  // chars: the JSON text's length with every literal counted as 4 and every number as 1 (a lower bound of its
+  // UTF-8 bytes); numbers: how many numbers (each at most 19 bytes more than counted).
+  it.each<[string, unknown, number, number]>([
+    ['a string: its characters and 2 quotes', 'ab', 4, 0],
+    ['true', true, 4, 0],
+    ['false (counted as 4)', false, 4, 0],
+    ['null', null, 4, 0],
+    ['a number (counted as 1)', 12345, 1, 1],
+    ['an empty array (counted as 1)', [], 1, 0],
+    ['an array: its items, brackets and commas', [1, 2], 5, 2],
+    ['an empty object (counted as 1)', {}, 1, 0],
+    ['an object: quoted keys, colons and commas', { ab: 'x' }, 10, 0],
+    ['two keys', { a: 1, b: 'cd' }, 16, 1],
+    ['nested arrays and objects', { a: [null, true] }, 17, 0],
+    ['a shared object, once per place', { a: { n: 1 }, b: { n: 1 } }, 1 + 2 * (5 + 7), 2],
+  ])('%s', (_label, value, chars, numbers) => {
+    expect(measureExactJson(value, 10)).toEqual({ chars, numbers });
+    const json = JSON.stringify(value);
+    expect(chars).toBeLessThanOrEqual(Buffer.byteLength(json));
+    expect(Buffer.byteLength(json)).toBeLessThanOrEqual(6 * chars + 18 * numbers);
+  });
+
+  it('counts an object reached twice in two places (no cycle) in both', () => {
+    const shared = { n: 1 };
+    expect(measureExactJson({ a: shared, b: shared }, 10)).toEqual({ chars: 25, numbers: 2 });
+  });
+
+  it.each<[string, unknown]>([
+    ['NaN', { n: NaN }],
+    ['Infinity', [Infinity]],
+    ['-0', { n: -0 }],
+    ['undefined', { u: undefined }],
+    ['a function', { f: () => 1 }],
+    ['a bigint', { b: BigInt(1) }],
+    ['a symbol', { s: Symbol('s') }],
+    ['a symbol key', { [Symbol('k')]: 1 }],
+    ['a Date', { at: new Date(0) }],
+    ['a class instance', { m: new Map() }],
+    ['a hole', [1, , 3]], // eslint-disable-line no-sparse-arrays
+    ['an array with a named property', Object.assign([1], { x: 1 })],
+    ['a failure after a good key', { ok: 1, bad: NaN }],
+    ['a failure after a good item', [1, NaN]],
+  ])('is undefined for what does not survive JSON: %s', (_label, value) => {
+    expect(measureExactJson(value, 10)).toBeUndefined();
+  });
+
+  it('is undefined for a cycle', () => {
+    const node: Record<string, unknown> = {};
+    node.self = node;
+    expect(measureExactJson(node, 10)).toBeUndefined();
+  });
+
+  it('is undefined past maxDepth levels of objects and arrays, and measures up to it', () => {
+    expect(measureExactJson(nested(3), 3)).toEqual({ chars: 19, numbers: 1 });
+    expect(measureExactJson(nested(4), 3)).toBeUndefined();
+    expect(measureExactJson([[[1]]], 3)).toEqual({ chars: 7, numbers: 1 });
+    expect(measureExactJson([[[[1]]]], 3)).toBeUndefined();
+  });
+
+  it('goes no deeper than the ceiling, whatever maxDepth says', () => {
+    expect(measureExactJson(nested(MAX_DEPTH_CEILING), MAX_DEPTH_CEILING * 2)).toBeDefined();
+    expect(measureExactJson(nested(MAX_DEPTH_CEILING + 1), MAX_DEPTH_CEILING * 2)).toBeUndefined();
+  });
+
+  it('skips inherited keys, as JSON does', () => {
+    const proto = { inherited: 1 };
+    const value = Object.assign(Object.create(null) as Record<string, unknown>, { a: 1 });
+    expect(measureExactJson(value, 10)).toEqual({ chars: 7, numbers: 1 });
+    expect(measureExactJson(Object.create(proto) as object, 10)).toBeUndefined();
   });
 });
