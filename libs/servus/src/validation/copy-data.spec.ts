@@ -20,6 +20,32 @@ describe('copyData (the copy a schema with defaults is filled into)', () => {
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect(Object.keys(copy)).toEqual(['__proto__', 'a']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // A key like any other: ajv may fill defaults under it.
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')).toEqual({
+      value: { polluted: true },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  });
+
+  it('passes on an error met while reading the value, reading it once (no second try by structuredClone)', () => {
+    let reads = 0;
+    const value = {
+      get broken(): number {
+        reads += 1;
+        throw new Error('broken getter');
+      },
+    };
+    expect(() => copyData(value)).toThrow('broken getter');
+    expect(reads).toBe(1);
+  });
+
+  it("keeps an array's length when it ends in a hole", () => {
+    // eslint-disable-next-line no-sparse-arrays
+    const copy = copyData({ list: [1, ,] });
+    expect(copy.list).toHaveLength(2);
+    expect(1 in copy.list).toBe(false);
   });
 
   it('anything that does not survive JSON leaves the copy unmarked, so the enqueue check still walks it', () => {
@@ -55,6 +81,14 @@ describe('copyData (the copy a schema with defaults is filled into)', () => {
     x = 1;
   }
   const named = Object.assign([1, 2], { extra: true });
+  // eslint-disable-next-line no-sparse-arrays
+  const holedAndNamed = Object.assign([1, , 3], { extra: true });
+  /** `levels` arrays nested in one another, `[[...[1]]]`. */
+  const nestedArrays = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = [value];
+    return value;
+  };
   class List extends Array<number> {}
 
   it.each<[string, () => unknown, boolean]>([
@@ -63,6 +97,8 @@ describe('copyData (the copy a schema with defaults is filled into)', () => {
     ['an object without a prototype', () => ({ bare: Object.assign(Object.create(null) as object, { a: 1 }) }), true],
     ['257 objects deep (copied in JavaScript)', () => nested(257), true],
     ['258 objects deep (handed to structuredClone)', () => nested(258), false],
+    ['257 arrays deep (copied in JavaScript)', () => nestedArrays(257), true],
+    ['258 arrays deep (handed to structuredClone)', () => nestedArrays(258), false],
     ['Infinity', () => ({ n: Infinity }), false],
     ['-Infinity', () => ({ n: -Infinity }), false],
     ['-0', () => ({ n: -0 }), false],
@@ -74,6 +110,7 @@ describe('copyData (the copy a schema with defaults is filled into)', () => {
     ['a class instance', () => ({ p: new Point() }), false],
     ['a Map', () => ({ m: new Map([[1, 2]]) }), false],
     ['an array with a named property', () => ({ list: named }), false],
+    ['an array with a hole and a named property (as many keys as items)', () => ({ list: holedAndNamed }), false],
     ['an Array subclass', () => ({ list: List.from([1]) }), false],
     // eslint-disable-next-line no-sparse-arrays
     ['a hole in an array', () => ({ list: [1, , 3] }), false],
