@@ -1,5 +1,5 @@
 import { ContractCompiler } from 'nestjs-servus/validation/contract-compiler';
-import { defaultsPlan } from 'nestjs-servus/validation/defaults-plan';
+import { copyAlong, DefaultsPlan, defaultsPlan, lacksDefault } from 'nestjs-servus/validation/defaults-plan';
 
 const compiler = () => new ContractCompiler({ schemasDir: '/nonexistent-servus-schemas' });
 const contract = (schema: Record<string, unknown>) =>
@@ -74,5 +74,159 @@ describe('schema defaults: filled into a copy only when one is missing, copying 
       expect(filled).toEqual(reference);
       expect(args).toEqual(before);
     }
+  });
+});
+
+describe('defaultsPlan (where the defaults sit)', () => {
+  const leaf = { default: true, below: undefined };
+  it.each<[string, Record<string, unknown>, DefaultsPlan | undefined]>([
+    ['none without defaults', { type: 'object', properties: { a: { type: 'string' } }, items: [{}] }, undefined],
+    [
+      'a property default',
+      { properties: { a: { default: 1 }, b: { type: 'string' } } },
+      { properties: new Map([['a', leaf]]) },
+    ],
+    [
+      'a default below a property',
+      { properties: { a: { properties: { b: { default: 1 } } }, c: true } },
+      { properties: new Map([['a', { default: false, below: { properties: new Map([['b', leaf]]) } }]]) },
+    ],
+    [
+      'a default that has defaults below it',
+      { properties: { a: { default: {}, properties: { b: { default: 1 } } } } },
+      { properties: new Map([['a', { default: true, below: { properties: new Map([['b', leaf]]) } }]]) },
+    ],
+    [
+      'defaults of every item (items as one schema)',
+      { items: { properties: { q: { default: 1 } } } },
+      { items: { properties: new Map([['q', leaf]]) } },
+    ],
+    [
+      'tuple positions (items as a list)',
+      { items: [{ type: 'string' }, { default: 0 }, true] },
+      { tuple: [{ default: false }, leaf, { default: false }] },
+    ],
+    [
+      'tuple positions (prefixItems, before items)',
+      { prefixItems: [{ default: 'a' }], items: [{ default: 'ignored' }] },
+      undefined,
+    ],
+    [
+      'prefixItems alone',
+      { prefixItems: [{ properties: { x: { default: 1 } } }] },
+      {
+        tuple: [{ default: false, below: { properties: new Map([['x', leaf]]) } }],
+      },
+    ],
+    ['none for a default under allOf', { allOf: [{ properties: { a: { default: 1 } } }] }, undefined],
+    ['none for a default of the items schema itself', { items: { default: 1 } }, undefined],
+    ['none for a property named default', { properties: { default: { type: 'string' } } }, undefined],
+    ['none for a default inside an array of subschemas', { properties: { a: { anyOf: [{ default: 1 }] } } }, undefined],
+  ])('%s', (_label, schema, plan) => {
+    expect(defaultsPlan(schema)).toEqual(plan);
+  });
+});
+
+describe('lacksDefault (whether ajv would fill something)', () => {
+  const plan = defaultsPlan({
+    properties: {
+      a: { default: 1 },
+      nested: { properties: { b: { default: 2 } } },
+      list: { items: { properties: { c: { default: 3 } } } },
+      pair: { items: [{ type: 'string' }, { default: 4 }] },
+      deepPair: { items: [{ properties: { d: { default: 5 } } }] },
+    },
+  })!;
+  const full = { a: 0, nested: { b: 0 }, list: [{ c: 0 }], pair: ['x', 0], deepPair: [{ d: 0 }] };
+
+  it.each<[string, unknown, boolean]>([
+    ['nothing missing', full, false],
+    ['a missing property', { ...full, a: undefined }, true],
+    ['a property absent', (({ a: _a, ...rest }) => rest)(full), true],
+    ['a property that is null (not filled)', { ...full, a: null }, false],
+    ['a missing property below', { ...full, nested: {} }, true],
+    ['a missing parent (ajv fills nothing below it)', { ...full, nested: undefined }, false],
+    ['an item lacking its default', { ...full, list: [{ c: 0 }, {}] }, true],
+    ['no items', { ...full, list: [] }, false],
+    ['a missing tuple position', { ...full, pair: ['x'] }, true],
+    ['a tuple position that is undefined', { ...full, pair: ['x', undefined] }, true],
+    ['a tuple item lacking a default below', { ...full, deepPair: [{}] }, true],
+    ['a tuple shorter than its plan, no default at that position', { ...full, deepPair: [] }, false],
+    ['a string', 'x', false],
+    ['null', null, false],
+  ])('%s: %p', (_label, value, lacks) => {
+    expect(lacksDefault(value, plan)).toBe(lacks);
+  });
+
+  it('reads an array against an items plan, and an object against it as nothing to fill', () => {
+    const items = defaultsPlan({ items: { properties: { c: { default: 3 } } } })!;
+    expect(lacksDefault([{ c: 1 }, {}], items)).toBe(true);
+    expect(lacksDefault([{ c: 1 }], items)).toBe(false);
+    expect(lacksDefault({ c: undefined }, items)).toBe(false);
+    const tuple = defaultsPlan({ items: [{ default: 1 }] })!;
+    expect(lacksDefault([], tuple)).toBe(true);
+    expect(lacksDefault([1], tuple)).toBe(false);
+    expect(lacksDefault([], defaultsPlan({ properties: { a: { default: 1 } } })!)).toBe(false);
+  });
+});
+
+describe('copyAlong (the copy ajv fills)', () => {
+  it('copies the objects and arrays on the way to defaults and shares everything else', () => {
+    const plan = defaultsPlan({
+      properties: {
+        nested: { properties: { b: { default: 2 } } },
+        list: { items: { properties: { c: { default: 3 } } } },
+        pair: { items: [{ properties: { d: { default: 4 } } }, { type: 'object' }] },
+      },
+    })!;
+    const value = {
+      nested: { b: 1 },
+      other: { x: 1 },
+      list: [{ c: 1 }, { c: 2 }],
+      pair: [{ d: 1 }, { e: 1 }],
+    };
+    const copy = copyAlong(value, plan) as typeof value;
+    expect(copy).toEqual(value);
+    expect(copy).not.toBe(value);
+    expect(copy.nested).not.toBe(value.nested);
+    expect(copy.other).toBe(value.other);
+    expect(copy.list).not.toBe(value.list);
+    expect(copy.list[0]).not.toBe(value.list[0]);
+    expect(copy.list[1]).not.toBe(value.list[1]);
+    expect(copy.pair).not.toBe(value.pair);
+    expect(copy.pair[0]).not.toBe(value.pair[0]);
+    expect(copy.pair[1]).toBe(value.pair[1]);
+  });
+
+  it('keeps a short tuple short, and copies own keys only', () => {
+    const plan = defaultsPlan({ items: [{ type: 'string' }, { properties: { d: { default: 4 } } }] })!;
+    const copy = copyAlong(['x'], plan) as unknown[];
+    expect(copy).toEqual(['x']);
+    expect(copy).toHaveLength(1);
+    const inherited = Object.create({ nested: { b: 1 } }) as Record<string, unknown>;
+    const objectPlan = defaultsPlan({ properties: { nested: { properties: { b: { default: 2 } } } } })!;
+    const own = copyAlong(inherited, objectPlan) as Record<string, unknown>;
+    expect(Object.prototype.hasOwnProperty.call(own, 'nested')).toBe(false);
+  });
+
+  it('writes a copied property as a plain own property, and a __proto__ key as a key', () => {
+    const schema = JSON.parse('{"properties": {"__proto__": {"properties": {"b": {"default": 2}}}}}') as object;
+    const plan = defaultsPlan(schema as Record<string, unknown>);
+    const value = JSON.parse('{"__proto__": {"b": 1}}') as Record<string, unknown>;
+    const copy = copyAlong(value, plan!) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')).toEqual({
+      value: { b: 1 },
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+    expect(Object.getOwnPropertyDescriptor(copy, '__proto__')!.value).not.toBe(value['__proto__']);
+  });
+
+  it('hands back what is not an object as it is', () => {
+    const plan = defaultsPlan({ properties: { a: { default: 1 } } })!;
+    expect(copyAlong('x', plan)).toBe('x');
+    expect(copyAlong(null, plan)).toBeNull();
   });
 });
