@@ -128,15 +128,17 @@ describe('defaultsPlan (where the defaults sit)', () => {
 });
 
 describe('lacksDefault (whether ajv would fill something)', () => {
-  const plan = defaultsPlan({
-    properties: {
-      a: { default: 1 },
-      nested: { properties: { b: { default: 2 } } },
-      list: { items: { properties: { c: { default: 3 } } } },
-      pair: { items: [{ type: 'string' }, { default: 4 }] },
-      deepPair: { items: [{ properties: { d: { default: 5 } } }] },
-    },
-  })!;
+  // Made in each test, not while the file loads: a fault in defaultsPlan fails the tests.
+  const plan = () =>
+    defaultsPlan({
+      properties: {
+        a: { default: 1 },
+        nested: { properties: { b: { default: 2 } } },
+        list: { items: { properties: { c: { default: 3 } } } },
+        pair: { items: [{ type: 'string' }, { default: 4 }] },
+        deepPair: { items: [{ properties: { d: { default: 5 } } }] },
+      },
+    })!;
   const full = { a: 0, nested: { b: 0 }, list: [{ c: 0 }], pair: ['x', 0], deepPair: [{ d: 0 }] };
 
   it.each<[string, unknown, boolean]>([
@@ -155,7 +157,7 @@ describe('lacksDefault (whether ajv would fill something)', () => {
     ['a string', 'x', false],
     ['null', null, false],
   ])('%s: %p', (_label, value, lacks) => {
-    expect(lacksDefault(value, plan)).toBe(lacks);
+    expect(lacksDefault(value, plan())).toBe(lacks);
   });
 
   it('reads an array against an items plan, and an object against it as nothing to fill', () => {
@@ -222,6 +224,23 @@ describe('copyAlong (the copy ajv fills)', () => {
       configurable: true,
     });
     expect(Object.getOwnPropertyDescriptor(copy, '__proto__')!.value).not.toBe(value['__proto__']);
+  });
+
+  it('copies an object met where the plan expects an array (ajv then refuses its type)', () => {
+    const items = defaultsPlan({ items: { properties: { c: { default: 3 } } } })!;
+    const value = { c: 1 };
+    expect(copyAlong(value, items)).toEqual(value);
+    expect(copyAlong(value, items)).not.toBe(value);
+    const schema = {
+      type: 'object',
+      properties: {
+        a: { type: 'integer', default: 1 },
+        list: { type: 'array', items: { type: 'object', properties: { c: { type: 'integer', default: 3 } } } },
+      },
+    };
+    expect(() => contract(schema).validate({ list: { c: 1 } }, 'arguments for s.defaults')).toThrow(
+      'Invalid arguments for s.defaults: list must be array (type)',
+    );
   });
 
   it('hands back what is not an object as it is', () => {

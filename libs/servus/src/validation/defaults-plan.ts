@@ -23,8 +23,7 @@ export function defaultsPlan(schema: Record<string, unknown>): DefaultsPlan | un
   return found.count === countDefaults(schema) ? plan : undefined;
 }
 
-function planOf(schema: unknown, found: { count: number }): DefaultsPlan | undefined {
-  if (!isObject(schema)) return undefined;
+function planOf(schema: Record<string, unknown>, found: { count: number }): DefaultsPlan | undefined {
   const plan: DefaultsPlan = {};
   if (isObject(schema.properties)) {
     const properties = new Map<string, { default: boolean; below?: DefaultsPlan }>();
@@ -38,9 +37,11 @@ function planOf(schema: unknown, found: { count: number }): DefaultsPlan | undef
     ? schema.prefixItems
     : Array.isArray(schema.items)
       ? schema.items
-      : [];
-  const slots = (tuple as unknown[]).map((sub) => slot(sub, found) ?? { default: false });
-  if (slots.some((entry) => entry.default || entry.below)) plan.tuple = slots;
+      : undefined;
+  if (tuple) {
+    const slots = (tuple as unknown[]).map((sub) => slot(sub, found) ?? { default: false });
+    if (slots.some((entry) => entry.default || entry.below)) plan.tuple = slots;
+  }
   if (isObject(schema.items)) plan.items = planOf(schema.items, found);
   return plan.properties || plan.tuple || plan.items ? plan : undefined;
 }
