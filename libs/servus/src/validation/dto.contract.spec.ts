@@ -35,6 +35,17 @@ class Order {
   at!: Date;
 }
 
+class Odd {
+  @IsString()
+  '2nd'!: string;
+}
+
+class HoldsOdd {
+  @ValidateNested()
+  @Type(() => Odd)
+  odd!: Odd;
+}
+
 class Undecorated {
   name?: string;
 }
@@ -85,6 +96,11 @@ describe('DtoContract', () => {
       { path: 'shipping.lines[10].qty', rule: 'isInt', message: 'the quantity is not a whole number' },
       { path: 'shipping.address2', rule: 'isString', message: 'shipping.address2 must be a string' },
     ]);
+  });
+
+  it('writes a nested property whose name starts with digits after a dot, not as an index', async () => {
+    const error = await refusal(new DtoContract(HoldsOdd, OPTIONS, true), { odd: { '2nd': 2 } });
+    expect(error.details).toEqual([{ path: 'odd.2nd', rule: 'isString', message: 'odd.2nd must be a string' }]);
   });
 
   it.each<[string, unknown]>([
