@@ -123,6 +123,16 @@ describe('JsonSchemaContract', () => {
       expect(args).toEqual({ id: 1 });
     });
 
+    it.each<[string, unknown]>([
+      ['null', null],
+      ['a string', 'x'],
+    ])('refuses %s by its type, whether the schema has defaults or not', (_label, value) => {
+      for (const contract of [withDefault(), withoutDefault()])
+        expect(() => contract.validate(value, 'arguments for s.defaults')).toThrow(
+          'Invalid arguments for s.defaults: value must be object (type)',
+        );
+    });
+
     it('fills an owned value (a decoded job) in place', () => {
       const args = { id: 1 };
       expect(withDefault().validate(args, 'arguments', true)).toBe(args);
