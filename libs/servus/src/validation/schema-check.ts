@@ -33,6 +33,7 @@ export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): void {
 }
 
 function walk(ajv: Ajv, schema: unknown, path: string): void {
+  // Stryker disable next-line ConditionalExpression: the meta-schema refuses a null subschema (undefined and true come)
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   const node = schema as Record<string, unknown>;
   for (const key of Object.keys(node)) {
@@ -40,18 +41,23 @@ function walk(ajv: Ajv, schema: unknown, path: string): void {
   }
   if (typeof node.format === 'string' && !(node.format in ajv.formats))
     throw new Error(`unknown format "${node.format}" ignored in schema at path "${path}"`);
+  // Stryker disable next-line ConditionalExpression: validateSchema refused other types (new RegExp(undefined) is valid)
   if (typeof node.pattern === 'string') regExp(node.pattern);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (node.patternProperties && typeof node.patternProperties === 'object')
     Object.keys(node.patternProperties).forEach(regExp);
   if ('if' in node && !('then' in node) && !('else' in node))
     throw new Error('strict mode: "if" without "then" and "else" is ignored');
+  // Stryker disable next-line ConditionalExpression: walk() of an absent keyword's undefined returns at once
   for (const key of ONE) if (key in node) walk(ajv, node[key], `${path}/${key}`);
   for (const key of LIST) each(ajv, node[key], `${path}/${key}`);
   if (Array.isArray(node.items)) each(ajv, node.items, `${path}/items`);
   else walk(ajv, node.items, `${path}/items`);
   for (const key of MAP) entries(ajv, node[key], `${path}/${key}`);
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (node.dependencies && typeof node.dependencies === 'object')
     for (const [name, value] of Object.entries(node.dependencies))
+      // Stryker disable next-line ConditionalExpression: walk() of a list of names returns at once
       if (!Array.isArray(value)) walk(ajv, value, `${path}/dependencies/${name}`);
 }
 
@@ -60,6 +66,7 @@ function each(ajv: Ajv, list: unknown, path: string): void {
 }
 
 function entries(ajv: Ajv, map: unknown, path: string): void {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (map && typeof map === 'object')
     for (const [name, value] of Object.entries(map)) walk(ajv, value, `${path}/${name}`);
 }
