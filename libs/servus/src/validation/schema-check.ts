@@ -41,7 +41,7 @@ function walk(ajv: Ajv, schema: unknown, path: string): void {
   }
   if (typeof node.format === 'string' && !(node.format in ajv.formats))
     throw new Error(`unknown format "${node.format}" ignored in schema at path "${path}"`);
-  // Stryker disable next-line ConditionalExpression: validateSchema refused other types (new RegExp(undefined) is valid)
+  // Stryker disable next-line ConditionalExpression: validateSchema refused other types; new RegExp(undefined) is valid
   if (typeof node.pattern === 'string') regExp(node.pattern);
   // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (node.patternProperties && typeof node.patternProperties === 'object')

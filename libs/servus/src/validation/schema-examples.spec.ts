@@ -76,6 +76,7 @@ describe('argumentsExample and resultExample', () => {
   it.each<[string, object]>([
     ['no example, examples or defaults', { type: 'object', properties: { a: { type: 'string' } } }],
     ['no properties', { type: 'string' }],
+    ['properties that are not an object', { type: 'object', properties: 'a' }],
   ])('says so when the schema has %s', (_label, schema) => {
     expect(() => argumentsExample(service('examples.none', schema))).toThrow(
       new Error('The arguments schema of Declared has no example, examples or defaults'),
@@ -83,6 +84,15 @@ describe('argumentsExample and resultExample', () => {
     expect(() => resultExample(service('examples.none', undefined, schema))).toThrow(
       new Error('The result schema of Declared has no example, examples or defaults'),
     );
+  });
+
+  it('says there is no schema for a class that is no @Service (no TypeError)', () => {
+    class Plain {}
+    expect(() =>
+      argumentsExample(Plain as Type<ServiceBase<unknown, unknown>>, undefined, {
+        schemasDir: '/nonexistent-servus-schemas',
+      }),
+    ).toThrow(new Error('Plain has no arguments JSON Schema to take an example from'));
   });
 
   it('says so when the declared contract is a DTO, not a JSON Schema', () => {
