@@ -51,13 +51,11 @@ function bus(options: { isolate?: boolean; observers?: ServusObservers } = {}) {
   } as unknown as ServusExecutor;
   const registry = new EventRegistry();
   const target = definitionOf('notify');
-  const handle = (event: string, async = false) =>
+  const handle = (event: string, async = false, map = (payload: unknown): unknown => payload) =>
     registry.add({
       name: `On${event}`,
       event,
-      invocations: [
-        { name: `On${event}.go`, target, options: { async }, callOptions: {}, map: (payload: unknown) => payload },
-      ],
+      invocations: [{ name: `On${event}.go`, target, options: { async }, callOptions: {}, map }],
     } satisfies HandlerBinding);
   const events = new ServusEvents(
     registry,
@@ -146,6 +144,28 @@ describe('ServusEvents (over fakes)', () => {
     );
     await events.emitOutcome(definition, 'success', { data: 40 }, { id: 2 });
     expect(calls).toEqual([42, 'svc:40:2']);
+  });
+
+  it.each<[string, boolean]>([
+    ['called', false],
+    ['enqueued', true],
+  ])('an @Invoke method may map asynchronously: the target gets the resolved arguments (%s)', async (status, async) => {
+    const { events, handle, calls, enqueued } = bus();
+    handle('mapped', async, (payload) => Promise.resolve({ wrapped: payload }));
+    const report = await events.emit('mapped', 7);
+    expect(async ? enqueued : calls).toEqual([{ wrapped: 7 }]);
+    expect(report.outcomes.map((outcome) => outcome.status)).toEqual([status]);
+  });
+
+  it.each<[string, unknown]>([
+    ['undefined', undefined],
+    ['null', null],
+  ])('an @Invoke method that maps to %s calls the target with it', async (_label, args) => {
+    const { events, handle, calls } = bus();
+    handle('empty', false, () => args);
+    const report = await events.emit('empty', { any: 1 });
+    expect(calls).toEqual([args]);
+    expect(report.outcomes.map((outcome) => outcome.status)).toEqual(['called']);
   });
 
   it('emitOutcome: every event is emitted even when one fails; one failure rethrown as is, several as an EventInvocationsError', async () => {
