@@ -118,6 +118,11 @@ describe('defaultsPlan (where the defaults sit)', () => {
         tuple: [{ default: false, below: { properties: new Map([['x', leaf]]) } }],
       },
     ],
+    [
+      'a null default, and null among the values of an enum',
+      { properties: { a: { default: null }, b: { enum: [null, 1] } } },
+      { properties: new Map([['a', leaf]]) },
+    ],
     ['none for a default under allOf', { allOf: [{ properties: { a: { default: 1 } } }] }, undefined],
     ['none for a default of the items schema itself', { items: { default: 1 } }, undefined],
     ['none for a property named default', { properties: { default: { type: 'string' } } }, undefined],
