@@ -151,6 +151,19 @@ describe('ServicePipeline.run: the response', () => {
     await expect(pipeline.run({ definition: define(() => failure), args })).resolves.toBe(failure);
   });
 
+  it('hands a service without a contract its arguments untouched, even a promise (never awaited for it)', async () => {
+    const { pipeline, logger } = build();
+    const args = Promise.resolve(7);
+    let received: unknown;
+    await pipeline.run({ definition: define((seen) => ((received = seen), ok())), args });
+    expect(received).toBe(args);
+    const refusedArgs = Promise.reject(new Error('not awaited'));
+    refusedArgs.catch(() => undefined);
+    const answer = ok();
+    await expect(pipeline.run({ definition: define(() => answer), args: refusedArgs })).resolves.toBe(answer);
+    expect(logger.calls.filter((call) => call[0] === 'refused' || call[0] === 'raised')).toEqual([]);
+  });
+
   it("passes the caller's context to a service without a deadline as it is", async () => {
     const { pipeline } = build();
     const context: CallContext = { job: { id: 'j', queue: 'q', attempt: 1 } };

@@ -63,11 +63,8 @@ export class ServicePipeline {
     const started = timed ? performance.now() : 0;
     let response: ServiceResponse;
     // Invalid arguments are the caller's mistake, logged apart from the service's own exceptions.
-    // Both checks below are a fast path: validateArguments answers `args` itself for a service without a contract.
-    // Stryker disable next-line ConditionalExpression: equivalent, see above
     let validated = definition.arguments === undefined;
     try {
-      // Stryker disable next-line ConditionalExpression: equivalent, see above
       if (!validated) {
         const checked = this.validateArguments(definition, args, call.owned);
         args = checked instanceof Promise ? await checked : checked;
@@ -89,7 +86,6 @@ export class ServicePipeline {
       response = checkResponse(definition, result);
       if (definition.result && response.success) {
         const checked = definition.result.validate(response.data, `result of ${definition.name}`);
-        // Stryker disable next-line ConditionalExpression: equivalent (awaiting a value that is not a promise only costs a tick)
         if (checked instanceof Promise) await checked;
       }
     } catch (error) {

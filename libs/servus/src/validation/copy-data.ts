@@ -52,7 +52,6 @@ function copy(value: unknown, depth: number, walk: { exact: boolean }): unknown 
   for (const key of Object.keys(value)) {
     const item = copy((value as Record<string, unknown>)[key], depth + 1, walk);
     // A `__proto__` key (JSON.parse makes one) stays a key: assigned, it would set the copy's prototype.
-    // Stryker disable next-line ConditionalExpression: defining every key so gives the same own properties
     if (key === '__proto__')
       Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true });
     else out[key] = item;

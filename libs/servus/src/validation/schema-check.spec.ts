@@ -90,4 +90,24 @@ describe('checkSchema (through ContractCompiler): where it looks', () => {
     expect(refusal(schema)).toBe('compiled');
     expect(compile).toHaveBeenCalledTimes(1);
   });
+
+  // Draft-07's meta-schema does not describe $defs or contentSchema, so any value passes its check there:
+  // what is not a schema is passed over (ajv ignores it), what is one is checked like any other place.
+  it.each<[string, Record<string, unknown>]>([
+    ['$defs: null', { $defs: null }],
+    ['a null entry of $defs', { $defs: { a: null } }],
+    ['contentSchema: null', { contentSchema: null }],
+    ['a pattern that is not a string', { $defs: { a: { pattern: ['('] } } }],
+    ['patternProperties: null', { $defs: { a: { patternProperties: null } } }],
+    ['dependencies: null', { $defs: { a: { dependencies: null } } }],
+  ])('draft-07: passes over %s where the meta-schema does not look', (_label, schema) => {
+    expect(refusal(schema)).toBe('compiled');
+  });
+
+  it('draft-07: refuses a bad pattern inside $defs, naming it', () => {
+    expect(refusal({ $defs: { a: { pattern: '(' } } })).toBe(
+      'Invalid arguments schema for service s.walk: Invalid regular expression: /(/u: Unterminated group',
+    );
+    expect(compile).not.toHaveBeenCalled();
+  });
 });

@@ -33,7 +33,6 @@ export function checkSchema(ajv: Ajv, schema: Record<string, unknown>): void {
 }
 
 function walk(ajv: Ajv, schema: unknown, path: string): void {
-  // Stryker disable next-line ConditionalExpression: the meta-schema refuses a null subschema (undefined and true come)
   if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return;
   const node = schema as Record<string, unknown>;
   for (const key of Object.keys(node)) {
@@ -41,9 +40,7 @@ function walk(ajv: Ajv, schema: unknown, path: string): void {
   }
   if (typeof node.format === 'string' && !(node.format in ajv.formats))
     throw new Error(`unknown format "${node.format}" ignored in schema at path "${path}"`);
-  // Stryker disable next-line ConditionalExpression: validateSchema refused other types; new RegExp(undefined) is valid
   if (typeof node.pattern === 'string') regExp(node.pattern);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (node.patternProperties && typeof node.patternProperties === 'object')
     Object.keys(node.patternProperties).forEach(regExp);
   if ('if' in node && !('then' in node) && !('else' in node))
@@ -54,7 +51,6 @@ function walk(ajv: Ajv, schema: unknown, path: string): void {
   if (Array.isArray(node.items)) each(ajv, node.items, `${path}/items`);
   else walk(ajv, node.items, `${path}/items`);
   for (const key of MAP) entries(ajv, node[key], `${path}/${key}`);
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (node.dependencies && typeof node.dependencies === 'object')
     for (const [name, value] of Object.entries(node.dependencies))
       // Stryker disable next-line ConditionalExpression: walk() of a list of names returns at once
@@ -66,7 +62,6 @@ function each(ajv: Ajv, list: unknown, path: string): void {
 }
 
 function entries(ajv: Ajv, map: unknown, path: string): void {
-  // Stryker disable next-line ConditionalExpression,LogicalOperator: ajv.validateSchema has refused any other type here
   if (map && typeof map === 'object')
     for (const [name, value] of Object.entries(map)) walk(ajv, value, `${path}/${name}`);
 }
