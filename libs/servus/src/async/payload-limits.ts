@@ -44,9 +44,7 @@ export function payloadLimits(limits: ServusPayloadLimits = {}): PayloadLimits {
 
 /** Where `args` breaks the depth limit, as a sentence; undefined when it does not. */
 export function depthProblem(args: unknown, limits: PayloadLimits, path = 'args'): string | undefined {
-  return measureJson(args, limits.maxDepth).tooDeep
-    ? `${path} is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`
-    : undefined;
+  return measureJson(args, limits.maxDepth).tooDeep ? deeperThanLimit(path, limits.maxDepth) : undefined;
 }
 
 /**
@@ -84,6 +82,10 @@ export function checkedPayloadSize(
   return bytes > maxPayloadBytes ? { problem: overLimit(String(bytes), maxPayloadBytes) } : { json };
 }
 
+function deeperThanLimit(path: string, maxDepth: number): string {
+  return `${path} is nested deeper than ${maxDepth} levels (limits.maxDepth)`;
+}
+
 function overLimit(size: string, maxPayloadBytes: number): string {
   return `the job's payload is ${size} bytes of JSON, over the limit of ${maxPayloadBytes} bytes (limits.maxPayloadBytes)`;
 }
@@ -95,7 +97,7 @@ function overLimit(size: string, maxPayloadBytes: number): string {
  */
 export function storedPayloadProblem(data: unknown, limits: PayloadLimits): string | undefined {
   const { tooDeep, chars } = measureJson(data, limits.maxDepth + 1, limits.maxPayloadBytes);
-  if (tooDeep) return `args is nested deeper than ${limits.maxDepth} levels (limits.maxDepth)`;
+  if (tooDeep) return deeperThanLimit('args', limits.maxDepth);
   return chars * 6 > limits.maxPayloadBytes ? sizeProblem(data, limits, chars) : undefined;
 }
 
@@ -125,7 +127,5 @@ export function measuredPayloadProblem(data: unknown, size: StoredTextSize, limi
   const { maxPayloadBytes, maxDepth } = limits;
   if (size.bytes > maxPayloadBytes)
     return overLimit(size.exact ? String(size.bytes) : `at least ${size.bytes}`, maxPayloadBytes);
-  return parsedJsonDeeperThan(data, maxDepth + 1)
-    ? `args is nested deeper than ${maxDepth} levels (limits.maxDepth)`
-    : undefined;
+  return parsedJsonDeeperThan(data, maxDepth + 1) ? deeperThanLimit('args', maxDepth) : undefined;
 }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 import { BATCH, RENEW } from './flow-scripts';
+import { bounded } from '../util/bounded';
 
 /** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
 export interface FlowKeyNames {
@@ -33,17 +34,7 @@ export const SHUTDOWN_WAIT_MS = 2000;
 
 /** Whether `promise` settles (either way) within `ms`. */
 export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    expired,
-  ]);
-  clearTimeout(timer);
-  return settled;
+  return (await bounded(() => promise, ms)).state !== 'silent';
 }
 
 type ScriptClient = RedisClient & {

@@ -1,5 +1,6 @@
 import { AsyncError } from '../response/async-errors';
-import { answerOf, bounded, Lookup } from './bounded-lookup';
+import { answerOf } from './bounded-lookup';
+import { bounded, Lookup } from '../util/bounded';
 
 describe('bounded', () => {
   it('answers with the value of a query that settles in time', async () => {

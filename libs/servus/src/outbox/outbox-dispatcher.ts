@@ -20,7 +20,8 @@ import {
 } from './outbox-entry';
 import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../async/redis-connection';
 import { OutboxEntry, OutboxStore } from './outbox-store.interface';
-import { answerOf, bounded, Lookup } from './bounded-lookup';
+import { answerOf } from './bounded-lookup';
+import { bounded, Lookup } from '../util/bounded';
 
 /** How often result() looks whether a job still in the outbox has reached Redis. */
 const PENDING_POLL_MS = 50;
