@@ -58,6 +58,10 @@ function define(body: (args: unknown, context?: CallContext) => unknown, parts: 
 }
 
 const event = (name: string, on: EmitTrigger) => ({ event: name, on }) as EmitConfig;
+/** A body (or a contract's answer) that throws `error`. */
+const throws = (error: unknown) => () => {
+  throw error;
+};
 
 /** Records every call of the logger's methods; `begin` and `logsOutcome` answer what the test sets. */
 class RecordingLogger {
@@ -190,9 +194,7 @@ describe('ServicePipeline.run: the response', () => {
     const thrown = new RangeError('out of range');
     await expect(
       pipeline.run({
-        definition: define(() => {
-          throw thrown;
-        }),
+        definition: define(throws(thrown)),
         args: {},
       }),
     ).rejects.toBe(thrown);
@@ -210,12 +212,7 @@ describe('ServicePipeline.run: @RescueFrom', () => {
     const { pipeline, logger } = build();
     const thrown = new Upstream('socket hang up');
     const used = await pipeline.run({
-      definition: define(
-        () => {
-          throw thrown;
-        },
-        { rescues: [{ errors: [Upstream], use: ServiceUnavailableError }] },
-      ),
+      definition: define(throws(thrown), { rescues: [{ errors: [Upstream], use: ServiceUnavailableError }] }),
       args: {},
     });
     expect(used.success).toBe(false);
@@ -237,12 +234,7 @@ describe('ServicePipeline.run: @RescueFrom', () => {
   it('an exception no declaration matches is rethrown as it is', async () => {
     const { pipeline, logger } = build();
     const thrown = new TypeError('not upstream');
-    const definition = define(
-      () => {
-        throw thrown;
-      },
-      { rescues: [{ errors: [Upstream], use: ServiceUnavailableError }] },
-    );
+    const definition = define(throws(thrown), { rescues: [{ errors: [Upstream], use: ServiceUnavailableError }] });
     await expect(pipeline.run({ definition, args: {} })).rejects.toBe(thrown);
     expect(logger.of('raised').map((call) => call[2])).toEqual([thrown]);
   });
@@ -272,12 +264,7 @@ describe('ServicePipeline: argument validation', () => {
     const { pipeline, logger } = build();
     const refusal = new ValidationError('Invalid arguments for payments.charge: amount must be integer');
     const body = jest.fn();
-    for (const answer of [
-      () => {
-        throw refusal;
-      },
-      () => Promise.reject(refusal),
-    ]) {
+    for (const answer of [throws(refusal), () => Promise.reject(refusal)]) {
       const definition = define(body, { name: 'payments.charge', arguments: contract(answer).contract });
       await expect(pipeline.run({ definition, args: { amount: 'x' }, label: 'job 1 on default' })).rejects.toBe(
         refusal,
@@ -294,12 +281,7 @@ describe('ServicePipeline: argument validation', () => {
   it('an exception of the service after valid arguments is raised, not refused', async () => {
     const { pipeline, logger } = build();
     const thrown = new Error('bug');
-    const definition = define(
-      () => {
-        throw thrown;
-      },
-      { arguments: contract().contract },
-    );
+    const definition = define(throws(thrown), { arguments: contract().contract });
     await expect(pipeline.run({ definition, args: {} })).rejects.toBe(thrown);
     expect(logger.of('raised').map((call) => call[2])).toEqual([thrown]);
     expect(logger.of('refused')).toEqual([]);
@@ -336,12 +318,7 @@ describe('ServicePipeline: result validation', () => {
       pipeline.run({ definition: define(() => success, { name: 'payments.charge', result: passing }), args: {} }),
     ).resolves.toBe(success);
     expect(calls).toEqual([[data, 'result of payments.charge']]);
-    for (const answer of [
-      () => {
-        throw refusal;
-      },
-      () => Promise.reject(refusal),
-    ]) {
+    for (const answer of [throws(refusal), () => Promise.reject(refusal)]) {
       const definition = define(() => ok({ id: 5 }), { result: contract(answer).contract });
       await expect(pipeline.run({ definition, args: {} })).rejects.toBe(refusal);
     }
@@ -612,12 +589,7 @@ describe('ServicePipeline: events', () => {
     const { pipeline, emitter, logger } = build();
     const thrown = new Error('service bug');
     const args = { id: 3 };
-    const definition = define(
-      () => {
-        throw thrown;
-      },
-      { emits: { error: [event('crashed', 'error')] } },
-    );
+    const definition = define(throws(thrown), { emits: { error: [event('crashed', 'error')] } });
     await expect(pipeline.run({ definition, args })).rejects.toBe(thrown);
     emitter.fail.error = new Error('bus down');
     await expect(pipeline.run({ definition, args })).rejects.toBe(thrown);
@@ -633,9 +605,7 @@ describe('ServicePipeline: events', () => {
     const refusal = new ValidationError('bad');
     const args = { amount: 'x' };
     const definition = define(() => ok(), {
-      arguments: contract(() => {
-        throw refusal;
-      }).contract,
+      arguments: contract(throws(refusal)).contract,
       emits: { error: [event('crashed', 'error')] },
     });
     await expect(pipeline.run({ definition, args })).rejects.toBe(refusal);

@@ -18,6 +18,14 @@ const limited = {
 
 describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', () => {
   let server: RedisServer;
+  /** Flow control of the one limited service, on the spec's own Redis server. */
+  const flowControl = () =>
+    new RedisFlowControl(
+      { connection: { host: '127.0.0.1', port: server.port } },
+      new QueueNames({ prefix: 'flow-gone-spec' }),
+      { definitions: () => [limited] } as unknown as ServiceRegistry,
+      {} as ServusObservers,
+    );
   beforeEach(async () => (server = await RedisServer.start()));
   afterEach(async () => {
     jest.restoreAllMocks();
@@ -40,12 +48,7 @@ describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', (
   }, 10_000);
 
   it('onApplicationShutdown() with a release under way settles within SHUTDOWN_WAIT_MS and warns once', async () => {
-    const flow = new RedisFlowControl(
-      { connection: { host: '127.0.0.1', port: server.port } },
-      new QueueNames({ prefix: 'flow-gone-spec' }),
-      { definitions: () => [limited] } as unknown as ServiceRegistry,
-      {} as ServusObservers,
-    );
+    const flow = flowControl();
     const ticket = await flow.admit(limited, { queueName: 'default', id: '1' } as Job, 'token-1', {});
     await server.kill();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -69,12 +72,7 @@ describe('flow control shuts down within SHUTDOWN_WAIT_MS when Redis is gone', (
   }, 10_000);
 
   it('a release that fails is logged: a warning the first time, then at debug level', async () => {
-    const flow = new RedisFlowControl(
-      { connection: { host: '127.0.0.1', port: server.port } },
-      new QueueNames({ prefix: 'flow-gone-spec' }),
-      { definitions: () => [limited] } as unknown as ServiceRegistry,
-      {} as ServusObservers,
-    );
+    const flow = flowControl();
     const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
     const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
     const client = new Redis({ host: '127.0.0.1', port: server.port });
