@@ -24,7 +24,8 @@ import {
   WORKER_OPTIONS,
 } from './bench-kit';
 import { CpuProfile, report, summarizeProfile } from './cpuprofile';
-import { ARGS, Noop, NoopKeyed } from './bench-services';
+import { ARGS as NOOP_ARGS, Noop, NoopKeyed } from './bench-services';
+import { argsOf } from './scale.bench';
 
 /**
  * CPU profiles of the enqueue and process paths, raw vs Servus, taken with the inspector
@@ -43,6 +44,8 @@ import { ARGS, Noop, NoopKeyed } from './bench-services';
  * sampling interval (default 50 us). All keys are deleted at the end.
  */
 
+/** BENCH_ARGS_BYTES: arguments of about that many bytes of JSON (the scale section's shape) instead of the no-op's. */
+const ARGS: object = process.env.BENCH_ARGS_BYTES ? argsOf(Number(process.env.BENCH_ARGS_BYTES)) : NOOP_ARGS;
 const RAW_DATA = { service: 'bench.noop', args: ARGS, metadata: { enqueuedAt: new Date().toISOString(), v: 1 } };
 
 function post<T = unknown>(session: Session, method: string, params?: object): Promise<T> {
@@ -187,8 +190,9 @@ async function process_(
       await finished;
       await admin.pause();
     };
-    await fill(3_000);
-    await drain(3_000); // warm-up
+    const warmUp = Math.min(3_000, jobs);
+    await fill(warmUp);
+    await drain(warmUp); // warm-up
     await fill(jobs);
     await profiled(
       `process-${kind} (concurrency ${concurrency})`,

@@ -32,7 +32,10 @@ import {
  * schema each. `npm run bench:scale` (or `npm run bench -- --scale`).
  */
 
-export const SIZES = [100, 10_000, 100_000, 1_000_000];
+/** BENCH_SIZES=100000,1000000 runs some sizes only (e.g. to compare two commits where they differ). */
+export const SIZES = process.env.BENCH_SIZES
+  ? process.env.BENCH_SIZES.split(',').map(Number)
+  : [100, 10_000, 100_000, 1_000_000];
 /** Up to 1 MB a job: nothing finished is kept (the shared Redis must not hold gigabytes). */
 const SCALE_OPTIONS = { ...JOB_OPTIONS, removeOnComplete: true, removeOnFail: true };
 type Blob = { items: Array<Record<string, unknown>> };

@@ -64,25 +64,40 @@ export function measureJson(value: unknown, maxDepth: number, stopAt = Infinity)
  * frames deep, with maxDepth at most MAX_DEPTH_CEILING).
  */
 export function parsedJsonDeeperThan(value: unknown, maxDepth: number): boolean {
-  return typeof value === 'object' && value !== null && deeperThan(value, maxDepth);
+  return typeof value === 'object' && value !== null && deeperThan(value, maxDepth, prototypeHasEnumerableKeys());
+}
+
+/**
+ * Whether some code put an enumerable property on Object.prototype. Parsed objects inherit from it
+ * alone, so without one `for...in` lists exactly their own keys (a parsed "__proto__" key is one),
+ * with no array allocated per object as Object.keys does (half the walk's time at 1 MB).
+ */
+function prototypeHasEnumerableKeys(): boolean {
+  for (const _key in Object.prototype) return true;
+  return false;
 }
 
 /** `levelsLeft`: how many more levels of objects and arrays `value` may hold, itself included. */
-function deeperThan(value: object, levelsLeft: number): boolean {
+function deeperThan(value: object, levelsLeft: number, ownKeysOnly: boolean): boolean {
   if (levelsLeft <= 0) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const child: unknown = value[i];
-      if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1)) return true;
+      if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1, ownKeysOnly)) return true;
     }
     return false;
   }
-  // Own keys only (a parsed "__proto__" key is one): for...in would also follow enumerable properties that some
-  // code put on Object.prototype.
-  const keys = Object.keys(value);
-  for (let i = 0; i < keys.length; i++) {
-    const child = (value as Record<string, unknown>)[keys[i]];
-    if (typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1)) return true;
+  const record = value as Record<string, unknown>;
+  if (ownKeysOnly) {
+    // for...in would also follow what sits on Object.prototype.
+    const keys = Object.keys(record);
+    for (let i = 0; i < keys.length; i++) if (childDeeperThan(record[keys[i]], levelsLeft, ownKeysOnly)) return true;
+    return false;
   }
+  for (const key in record) if (childDeeperThan(record[key], levelsLeft, ownKeysOnly)) return true;
   return false;
+}
+
+function childDeeperThan(child: unknown, levelsLeft: number, ownKeysOnly: boolean): boolean {
+  return typeof child === 'object' && child !== null && deeperThan(child, levelsLeft - 1, ownKeysOnly);
 }
