@@ -229,6 +229,60 @@ describe('faults: payload size and depth limits', () => {
     expect(worker.output.split('\n').some((line) => line.startsWith('[Nest] 1 FORGED'))).toBe(false);
   }, 120_000);
 
+  it('fails a job whose stored opts, progress or parent is not JSON at once, whether fetched idle or after a job', async () => {
+    // BullMQ parses these three fields while fetching, before any hook: unhandled, the job stays active and
+    // comes back after every lock expiry, forever.
+    const cases: Array<[string, string]> = [
+      ['opts', '{"attempts":3,secret:hunter2'],
+      ['progress', 'hunter2'],
+      ['parent', '{"id":"1","queueKey":hunter2'],
+    ];
+    /** A delayed job whose `field` is then replaced in Redis, then promoted. */
+    const brokenJob = async (field: string, text: string) => {
+      const job = await queue.add(
+        'fixtures.echo',
+        { service: 'fixtures.echo', args: { field }, metadata },
+        { ...attempts, delay: 60_000 },
+      );
+      await harness.redis.hset(queue.toKey(job.id!), field, text);
+      await job.promote();
+      return job.id!;
+    };
+    const outcomes: Record<string, unknown> = {};
+    for (const [field, text] of cases) {
+      // Idle worker: the job comes with the worker's own fetch.
+      const idle = await settledRaw(await brokenJob(field, text), 10_000);
+      // Busy worker: the job comes with the completion of the job before it (BullMQ's fetch-next).
+      const slow = await queue.add('fixtures.slow', { service: 'fixtures.slow', args: { id: 1, ms: 300 }, metadata });
+      await waitForJob(queue, slow.id!, ['active'], 10_000);
+      const afterAJob = await settledRaw(await brokenJob(field, text), 10_000);
+      // The same after a job that fails: the queue paused while both are added, so they come one after the other.
+      await queue.pause();
+      const failing = await queue.add('fixtures.explode', { service: 'fixtures.explode', args: { id: 1 }, metadata });
+      const afterAFailure = await brokenJob(field, text);
+      await queue.resume();
+      const afterAFailedJob = await settledRaw(afterAFailure, 10_000);
+      outcomes[field] = { idle, afterAJob, afterAFailedJob };
+      expect((await settled(failing)).failedReason).toMatch(/cannot read property/);
+      for (const outcome of [idle, afterAJob, afterAFailedJob])
+        expect(outcome).toEqual({
+          state: 'failed',
+          attemptsMade: 1,
+          failedReason: `Undecodable job payload: the job's stored ${field} is not JSON`,
+        });
+      expect((await settled(slow)).state).toBe('completed');
+    }
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'fields' }, metadata }),
+    );
+    faultSummary('opts, progress or parent that is not JSON, from raw Redis', `${cases.length * 3} jobs`, {
+      ...outcomes,
+      nextJob: next.state,
+    });
+    expect(next.state).toBe('completed');
+    expect(worker.output).not.toContain('hunter2');
+  }, 120_000);
+
   it('refuses a 20 MB text of empty objects by its length without parsing it: the 400 MB worker stays up', async () => {
     const count = Math.floor((20 * 1024 * 1024) / 3);
     const text = `{"service":"fixtures.echo","args":[${'{},'.repeat(count - 1)}{}],"metadata":{"v":1}}`;

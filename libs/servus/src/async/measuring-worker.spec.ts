@@ -4,7 +4,13 @@ import { MeasuredJob, MeasuringWorker } from './measuring-worker';
 /** What Job.fromJSON reads of its queue, on a MeasuringWorker's prototype (no Redis connection). */
 function fakeWorker(maxPayloadBytes: number): MeasuringWorker {
   const worker = Object.create(MeasuringWorker.prototype) as MeasuringWorker;
-  return Object.assign(worker, { maxPayloadBytes, backend: {}, qualifiedName: 'bull:q', toKey: (key: string) => key });
+  return Object.assign(worker, {
+    maxPayloadBytes,
+    unreadable: new Map(),
+    backend: {},
+    qualifiedName: 'bull:q',
+    toKey: (key: string) => key,
+  });
 }
 
 const stored = (data: string): JobJson =>

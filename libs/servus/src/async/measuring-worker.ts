@@ -1,5 +1,6 @@
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
 import { StoredTextSize, storedTextSize } from './payload-limits';
+import { mayBeUnreadableFetch, RecoveredFetch, recoverUnreadableFetch, UnreadableFetchQueue } from './unreadable-fetch';
 
 /**
  * A Job built by a MeasuringWorker: it keeps the size of its data's text as read from Redis,
@@ -24,9 +25,10 @@ export class MeasuredJob extends Job {
     const text = json.data || '{}';
     const storedSize = storedTextSize(text, queue.maxPayloadBytes);
     let job: Job<T, R, N>;
-    let unparsable: string | undefined;
-    if (storedSize.bytes > queue.maxPayloadBytes) {
-      // Refused by its length alone, never parsed: 20 MB of `[{},...]` takes seconds and 640 MB of heap to parse.
+    let unparsable = queue.takeUnreadable(jobId ?? json.id);
+    if (unparsable !== undefined || storedSize.bytes > queue.maxPayloadBytes) {
+      // Never parsed: its fields were reset only to fail it (unreadableFetch), or it is refused by its length alone
+      // (20 MB of `[{},...]` takes seconds and 640 MB of heap to parse).
       job = super.fromJSON<T, R, N>(queue, { ...json, data: 'null' }, jobId);
     } else {
       try {
@@ -38,6 +40,25 @@ export class MeasuredJob extends Job {
       }
     }
     return Object.assign(job, { storedSize, unparsable });
+  }
+
+  /** When the job after this one could not be read (see unreadable-fetch.ts): that job, to be failed. */
+  override async moveToCompleted(returnValue: unknown, token: string, fetchNext = true): Promise<void | unknown[]> {
+    try {
+      return await super.moveToCompleted(returnValue, token, fetchNext);
+    } catch (error) {
+      if (!fetchNext || !(this.queue instanceof MeasuringWorker)) throw error;
+      return (await this.queue.unreadableFetch(error, token)).next;
+    }
+  }
+
+  override async moveToFailed<E extends Error>(err: E, token: string, fetchNext = false): Promise<void | unknown[]> {
+    try {
+      return await super.moveToFailed(err, token, fetchNext);
+    } catch (error) {
+      if (!fetchNext || !(this.queue instanceof MeasuringWorker)) throw error;
+      return (await this.queue.unreadableFetch(error, token)).next;
+    }
   }
 }
 
@@ -63,8 +84,51 @@ export class MeasuringWorker extends Worker {
     super(name, processor, opts);
   }
 
+  /** Jobs read again after their unreadable fields were reset: id -> why they are failed. */
+  private readonly unreadable = new Map<string, string>();
+
   protected override get Job(): typeof Job {
-    // Same constructor and statics as Job; only fromJSON differs (its generics are not the point here).
+    // Same constructor and statics as Job; only fromJSON and the moves that fetch the next job differ.
     return MeasuredJob as unknown as typeof Job;
+  }
+
+  /** A fetch whose job could not be read gives that job (its fields reset), to be failed at once. */
+  protected override async moveToActive(token: string, name?: string): Promise<Job> {
+    try {
+      return await super.moveToActive(token, name);
+    } catch (error) {
+      const [json, id] = (await this.unreadableFetch(error, token)).next;
+      return this.nextJobFromJobData(json, id, token);
+    }
+  }
+
+  /**
+   * The job a fetch under `token` could not read, its unreadable fields reset, marked to be failed;
+   * throws `error` again when it was something else, or when the job cannot be found.
+   */
+  async unreadableFetch(error: unknown, token: string): Promise<RecoveredFetch> {
+    if (!mayBeUnreadableFetch(error)) throw error;
+    const recovered = await recoverUnreadableFetch(this.fetchQueue(), token).catch(() => undefined);
+    if (!recovered) throw error;
+    this.unreadable.set(recovered.id, recovered.reason);
+    return recovered;
+  }
+
+  /** Why the job `id` is failed without being read, once (see unreadableFetch). */
+  takeUnreadable(id: string | undefined): string | undefined {
+    if (id === undefined || this.unreadable.size === 0) return undefined;
+    const reason = this.unreadable.get(id);
+    this.unreadable.delete(id);
+    return reason;
+  }
+
+  private fetchQueue(): UnreadableFetchQueue {
+    const backend = this.getBackend();
+    return {
+      client: backend.client as unknown as UnreadableFetchQueue['client'],
+      activeKey: this.keys.active,
+      jobKeyPrefix: this.toKey(''),
+      getJobData: (id) => backend.getJobData(id),
+    };
   }
 }

@@ -1,0 +1,118 @@
+import type { JobJson } from 'bullmq';
+
+/**
+ * BullMQ parses a fetched job's stored `opts`, `progress` and `parent` while fetching it, after its
+ * script moved the job to active under the worker's lock and before any hook of ours runs. When one
+ * of them is not JSON (written by something other than a BullMQ client), the fetch throws, no one
+ * holds the job, and it comes back after each lock expiry, forever. This finds that job by the
+ * fetch's lock token, resets the fields that cannot be read while the lock is still its own (opts `{}`, progress `0`, no parent),
+ * and reads it again, so that the worker fails it at once, naming the fields.
+ */
+
+/** How many of the newest active jobs are looked at for the fetch's token (the fetched job is pushed at the head). */
+const NEWEST_ACTIVE = 1000;
+
+/** The active job locked by ARGV[2]: its id and its stored opts, progress and parent; false when there is none. */
+const FIND_BY_TOKEN = `
+local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
+for _, id in ipairs(ids) do
+  local jobKey = ARGV[1] .. id
+  if redis.call('GET', jobKey .. ':lock') == ARGV[2] then
+    return {id, redis.call('HMGET', jobKey, 'opts', 'progress', 'parent')}
+  end
+end
+return false`;
+
+/**
+ * Resets the named fields (ARGV[3..]) of job hash KEYS[1] while the job is still locked by ARGV[2]
+ * (KEYS[2], its lock): opts to `{}`, progress to `0`, parent removed. 1 when done, 0 when not locked so.
+ */
+const RESET_FIELDS = `
+if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+for i = 2, #ARGV do
+  if ARGV[i] == 'opts' then redis.call('HSET', KEYS[1], 'opts', '{}')
+  elseif ARGV[i] == 'progress' then redis.call('HSET', KEYS[1], 'progress', '0')
+  elseif ARGV[i] == 'parent' then redis.call('HDEL', KEYS[1], 'parent') end
+end
+return 1`;
+
+/** The Redis access the recovery needs (BullMQ's own client of the worker). */
+export interface UnreadableFetchClient {
+  eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+}
+
+/** Where the worker's jobs live, and how one is read back (BullMQ's backend). */
+export interface UnreadableFetchQueue {
+  client: Promise<UnreadableFetchClient>;
+  activeKey: string;
+  /** `<prefix>:<queue>:`: a job's hash is this plus its id. */
+  jobKeyPrefix: string;
+  getJobData(id: string): Promise<JobJson | undefined>;
+}
+
+/** A fetched job that could not be read, with its unreadable fields reset; what a fetch returns in its place. */
+export interface RecoveredFetch {
+  id: string;
+  /** The fields that were not JSON, as a sentence ending "... is not JSON". */
+  reason: string;
+  /** As BullMQ's fetch returns it: [job, id, rate limit delay, delay until]. */
+  next: [JobJson, string, number, number];
+}
+
+/** Whether a fetch's error can be BullMQ failing to read a fetched job's fields (JSON.parse, Object.entries of null). */
+export function mayBeUnreadableFetch(error: unknown): boolean {
+  return error instanceof SyntaxError || error instanceof TypeError;
+}
+
+/**
+ * The job fetched under `token` whose stored opts, progress or parent is not JSON, reset so that
+ * it can be read and failed; undefined when there is none (the error was something else).
+ */
+export async function recoverUnreadableFetch(
+  queue: UnreadableFetchQueue,
+  token: string,
+): Promise<RecoveredFetch | undefined> {
+  const client = await queue.client;
+  const found = (await client.eval(
+    FIND_BY_TOKEN,
+    1,
+    queue.activeKey,
+    queue.jobKeyPrefix,
+    token,
+    String(NEWEST_ACTIVE),
+  )) as [string, Array<string | null>] | null;
+  if (!found) return undefined;
+  const [id, [opts, progress, parent]] = found;
+  const unreadable = unreadableFields(opts, progress, parent);
+  if (unreadable.length === 0) return undefined;
+  const jobKey = queue.jobKeyPrefix + id;
+  if ((await client.eval(RESET_FIELDS, 2, jobKey, `${jobKey}:lock`, token, ...unreadable)) !== 1) return undefined;
+  const json = await queue.getJobData(id);
+  if (!json) return undefined;
+  const reason = `the job's stored ${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'} not JSON`;
+  return { id, reason, next: [json, id, 0, 0] };
+}
+
+/** The fields BullMQ would fail to read, as it reads them (an empty field stands for its default). */
+export function unreadableFields(
+  opts: string | null,
+  progress: string | null,
+  parent: string | null,
+): Array<'opts' | 'progress' | 'parent'> {
+  const fields: Array<'opts' | 'progress' | 'parent'> = [];
+  const parsedOpts = parsed(opts || '{}');
+  if (typeof parsedOpts !== 'object' || parsedOpts === null) fields.push('opts');
+  if (parsed(progress || '0') === UNREADABLE) fields.push('progress');
+  if (parent && parsed(parent) === UNREADABLE) fields.push('parent');
+  return fields;
+}
+
+const UNREADABLE = Symbol('unreadable');
+
+function parsed(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return UNREADABLE;
+  }
+}
