@@ -1,6 +1,7 @@
 import { INestApplication, Module } from '@nestjs/common';
 import { spawnSync } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { Queue } from 'bullmq';
+import { Cluster, Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { CallContext, Service, ServiceBase, ServusExecutor, ServusModuleOptions } from 'nestjs-servus';
 import { ServusHealthModule } from 'nestjs-servus/health';
@@ -198,6 +199,34 @@ describe('faults: Redis Cluster', () => {
     expect(Object.values(flowKeys)[0]).toContain(`${prefix}:flow:cluster.flow:r:`);
     expect(Number(postponed?.[1])).toBeGreaterThan(0);
   }, 60_000);
+
+  it('fails a job whose stored opts are not JSON at once: its lock is looked up in the prefix slot', async () => {
+    const cluster = new Cluster(nodes.map((node) => ({ host: '127.0.0.1', port: node.port })));
+    const queue = new Queue('default', { connection: cluster, prefix });
+    try {
+      const job = await queue.add(
+        'cluster.double',
+        { service: 'cluster.double', args: { n: 1 }, metadata: { v: 1 } },
+        {
+          delay: 60_000,
+        },
+      );
+      await cluster.hset(queue.toKey(job.id!), 'opts', '{not json');
+      await job.promote();
+      let state = await queue.getJobState(job.id!);
+      for (const started = Date.now(); state !== 'failed' && Date.now() - started < 10_000;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        state = await queue.getJobState(job.id!);
+      }
+      const failedReason = await cluster.hget(queue.toKey(job.id!), 'failedReason');
+      faultSummary('Redis Cluster: opts that are not JSON', `job ${job.id} on ${prefix}`, { state, failedReason });
+      expect(state).toBe('failed');
+      expect(failedReason).toBe("Undecodable job payload: the job's stored opts is not JSON");
+    } finally {
+      await queue.close();
+      cluster.disconnect();
+    }
+  }, 30_000);
 
   it('refuses a prefix without a hash tag at boot, naming the fix', async () => {
     const compiling = compileServus({ connection, prefix: 'plain' }, [ClusterServices]);
