@@ -221,7 +221,7 @@ describe('faults: Redis Cluster', () => {
       const failedReason = await cluster.hget(queue.toKey(job.id!), 'failedReason');
       faultSummary('Redis Cluster: opts that are not JSON', `job ${job.id} on ${prefix}`, { state, failedReason });
       expect(state).toBe('failed');
-      expect(failedReason).toBe("Undecodable job payload: the job's stored opts is not JSON");
+      expect(failedReason).toBe("Undecodable job payload: the job's stored opts is not JSON that BullMQ can read");
     } finally {
       await queue.close();
       cluster.disconnect();

@@ -47,8 +47,7 @@ export class MeasuredJob extends Job {
     try {
       return await super.moveToCompleted(returnValue, token, fetchNext);
     } catch (error) {
-      if (!fetchNext || !(this.queue instanceof MeasuringWorker)) throw error;
-      return (await this.queue.unreadableFetch(error, token)).next;
+      return this.movedBeforeUnreadable(error, token, fetchNext);
     }
   }
 
@@ -56,9 +55,23 @@ export class MeasuredJob extends Job {
     try {
       return await super.moveToFailed(err, token, fetchNext);
     } catch (error) {
-      if (!fetchNext || !(this.queue instanceof MeasuringWorker)) throw error;
-      return (await this.queue.unreadableFetch(error, token)).next;
+      return this.movedBeforeUnreadable(error, token, fetchNext);
     }
+  }
+
+  /**
+   * This job was moved (completed, failed or retried) by the script that also fetched the next job,
+   * and BullMQ threw while reading that next job, before it recorded the move here: recorded as it
+   * would have (an attempt made; when it ended, if it did: the worker's `failed` event tells a last
+   * attempt by these), then the next job, to be failed. Anything else is thrown again.
+   */
+  private async movedBeforeUnreadable(error: unknown, token: string, fetchNext: boolean): Promise<unknown[]> {
+    if (!fetchNext || !(this.queue instanceof MeasuringWorker)) throw error;
+    const { next } = await this.queue.unreadableFetch(error, token);
+    this.attemptsMade += 1;
+    const finishedOn = await this.queue.storedFinishedOn(this.id!);
+    if (finishedOn !== undefined) this.finishedOn = finishedOn;
+    return next;
   }
 }
 
@@ -93,10 +106,11 @@ export class MeasuringWorker extends Worker {
   }
 
   /** A fetch whose job could not be read gives that job (its fields reset), to be failed at once. */
-  protected override async moveToActive(token: string, name?: string): Promise<Job> {
+  protected override async moveToActive(...args: [token: string, name?: string]): Promise<Job> {
     try {
-      return await super.moveToActive(token, name);
+      return await super.moveToActive(...args);
     } catch (error) {
+      const [token] = args;
       const [json, id] = (await this.unreadableFetch(error, token)).next;
       return this.nextJobFromJobData(json, id, token);
     }
@@ -107,7 +121,8 @@ export class MeasuringWorker extends Worker {
    * throws `error` again when it was something else, or when the job cannot be found.
    */
   async unreadableFetch(error: unknown, token: string): Promise<RecoveredFetch> {
-    if (!mayBeUnreadableFetch(error)) throw error;
+    // BullMQ 5 reads these fields in Job.fromJSON, has no backend, and its moveToActive takes a client first.
+    if (!mayBeUnreadableFetch(error) || typeof this.getBackend !== 'function') throw error;
     const recovered = await recoverUnreadableFetch(this.fetchQueue(), token).catch(() => undefined);
     if (!recovered) throw error;
     this.unreadable.set(recovered.id, recovered.reason);
@@ -120,6 +135,15 @@ export class MeasuringWorker extends Worker {
     const reason = this.unreadable.get(id);
     this.unreadable.delete(id);
     return reason;
+  }
+
+  /** When the job `id` ended, as stored; undefined while it has not (or cannot be read). */
+  async storedFinishedOn(id: string): Promise<number | undefined> {
+    const client = (await this.getBackend().client) as unknown as {
+      hget(key: string, field: string): Promise<unknown>;
+    };
+    const finishedOn = Number(await client.hget(this.toKey(id), 'finishedOn').catch(() => undefined));
+    return finishedOn > 0 ? finishedOn : undefined;
   }
 
   private fetchQueue(): UnreadableFetchQueue {

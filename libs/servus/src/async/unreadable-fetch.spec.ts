@@ -15,9 +15,9 @@ describe('unreadableFields', () => {
     expect(unreadableFields('{"attempts":3}', '42', '{"id":"1","queueKey":"bull:q"}')).toEqual([]);
     expect(unreadableFields('[]', '{"step":1}', null)).toEqual([]);
     expect(unreadableFields('{attempts:3}', '42', null)).toEqual(['opts']);
-    // Valid JSON, but Object.entries(null) throws while the options are read.
+    // Valid JSON, but Object.entries(null) throws while the options are read; Object.entries(7) does not.
     expect(unreadableFields('null', null, null)).toEqual(['opts']);
-    expect(unreadableFields('7', null, null)).toEqual(['opts']);
+    expect(unreadableFields('7', null, null)).toEqual([]);
     expect(unreadableFields('{}', 'half', null)).toEqual(['progress']);
     expect(unreadableFields('{}', '0', '{"id":')).toEqual(['parent']);
     expect(unreadableFields('x', 'y', 'z')).toEqual(['opts', 'progress', 'parent']);
@@ -71,8 +71,8 @@ describe('recoverUnreadableFetch (real Redis)', () => {
     const recovered = await recoverUnreadableFetch(queue, 'mine');
     expect(recovered).toEqual({
       id: '2',
-      reason: "the job's stored opts and progress and parent are not JSON",
-      next: [expect.objectContaining({ id: '2', opts: '{}', progress: '0' }), '2', 0, 0],
+      reason: "the job's stored opts and progress and parent are not JSON that BullMQ can read",
+      next: [expect.objectContaining({ id: '2', opts: '{"attempts":1}', progress: '0' }), '2', 0, 0],
     });
     expect(await redis.hget(`${prefix}2`, 'parent')).toBeNull();
     // The job of another fetch is left as it is.

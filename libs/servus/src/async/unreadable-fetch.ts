@@ -1,15 +1,16 @@
 import type { JobJson } from 'bullmq';
 
 /**
- * BullMQ parses a fetched job's stored `opts`, `progress` and `parent` while fetching it, after its
- * script moved the job to active under the worker's lock and before any hook of ours runs. When one
- * of them is not JSON (written by something other than a BullMQ client), the fetch throws, no one
- * holds the job, and it comes back after each lock expiry, forever. This finds that job by the
- * fetch's lock token, resets the fields that cannot be read while the lock is still its own (opts `{}`, progress `0`, no parent),
- * and reads it again, so that the worker fails it at once, naming the fields.
+ * BullMQ 6 reads a fetched job's stored `opts`, `progress` and `parent` while fetching it, after
+ * its script moved the job to active under the worker's lock and before any hook of ours runs.
+ * When one cannot be read (not JSON, or opts `null`: written by something other than a BullMQ
+ * client), the fetch throws, no one holds the job, and it comes back after each lock expiry,
+ * forever. This finds that job by the fetch's lock token, resets the unreadable fields while the
+ * lock is still its own (opts `{"attempts":1}`, progress `0`, no parent), and reads it again, so
+ * that the worker fails it at once, naming the fields.
  */
 
-/** How many of the newest active jobs are looked at for the fetch's token (the fetched job is pushed at the head). */
+/** How many of the newest active jobs are searched for the fetch's token (a fetched job is pushed at the head). */
 const NEWEST_ACTIVE = 1000;
 
 /** The active job locked by ARGV[2]: its id and its stored opts, progress and parent; false when there is none. */
@@ -25,12 +26,12 @@ return false`;
 
 /**
  * Resets the named fields (ARGV[3..]) of job hash KEYS[1] while the job is still locked by ARGV[2]
- * (KEYS[2], its lock): opts to `{}`, progress to `0`, parent removed. 1 when done, 0 when not locked so.
+ * (KEYS[2], its lock): opts to one attempt, progress to `0`, parent removed. 1 when done, 0 when not locked so.
  */
 const RESET_FIELDS = `
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
 for i = 2, #ARGV do
-  if ARGV[i] == 'opts' then redis.call('HSET', KEYS[1], 'opts', '{}')
+  if ARGV[i] == 'opts' then redis.call('HSET', KEYS[1], 'opts', '{"attempts":1}')
   elseif ARGV[i] == 'progress' then redis.call('HSET', KEYS[1], 'progress', '0')
   elseif ARGV[i] == 'parent' then redis.call('HDEL', KEYS[1], 'parent') end
 end
@@ -53,13 +54,13 @@ export interface UnreadableFetchQueue {
 /** A fetched job that could not be read, with its unreadable fields reset; what a fetch returns in its place. */
 export interface RecoveredFetch {
   id: string;
-  /** The fields that were not JSON, as a sentence ending "... is not JSON". */
+  /** The fields that could not be read, as a sentence. */
   reason: string;
   /** As BullMQ's fetch returns it: [job, id, rate limit delay, delay until]. */
   next: [JobJson, string, number, number];
 }
 
-/** Whether a fetch's error can be BullMQ failing to read a fetched job's fields (JSON.parse, Object.entries of null). */
+/** Whether a fetch's error can be BullMQ failing to read a fetched job's fields (JSON.parse; Object.entries(null)). */
 export function mayBeUnreadableFetch(error: unknown): boolean {
   return error instanceof SyntaxError || error instanceof TypeError;
 }
@@ -89,11 +90,12 @@ export async function recoverUnreadableFetch(
   if ((await client.eval(RESET_FIELDS, 2, jobKey, `${jobKey}:lock`, token, ...unreadable)) !== 1) return undefined;
   const json = await queue.getJobData(id);
   if (!json) return undefined;
-  const reason = `the job's stored ${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'} not JSON`;
+  const which = `${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'}`;
+  const reason = `the job's stored ${which} not JSON that BullMQ can read`;
   return { id, reason, next: [json, id, 0, 0] };
 }
 
-/** The fields BullMQ would fail to read, as it reads them (an empty field stands for its default). */
+/** The fields BullMQ fails to read, read as it does: opts must be JSON but null (an empty field is its default). */
 export function unreadableFields(
   opts: string | null,
   progress: string | null,
@@ -101,7 +103,7 @@ export function unreadableFields(
 ): Array<'opts' | 'progress' | 'parent'> {
   const fields: Array<'opts' | 'progress' | 'parent'> = [];
   const parsedOpts = parsed(opts || '{}');
-  if (typeof parsedOpts !== 'object' || parsedOpts === null) fields.push('opts');
+  if (parsedOpts === UNREADABLE || parsedOpts === null) fields.push('opts');
   if (parsed(progress || '0') === UNREADABLE) fields.push('progress');
   if (parent && parsed(parent) === UNREADABLE) fields.push('parent');
   return fields;
