@@ -291,6 +291,39 @@ describe('faults: payload size and depth limits', () => {
     expect(worker.output).not.toContain('hunter2');
   }, 120_000);
 
+  it('refuses a 20 MB opts text of empty objects by its length before BullMQ parses it: the worker stays up', async () => {
+    const count = Math.floor((20 * 1024 * 1024) / 3);
+    const text = `{"attempts":3,"x":[${'{},'.repeat(count - 1)}{}]}`;
+    const job = await queue.add(
+      'fixtures.echo',
+      { service: 'fixtures.echo', args: { opts: 'huge' }, metadata },
+      {
+        delay: 60_000,
+      },
+    );
+    await harness.redis.hset(queue.toKey(job.id!), 'opts', text);
+    await job.promote();
+    const outcome = await settledRaw(job.id!, 30_000);
+    const alive = worker.child.exitCode === null && worker.child.signalCode === null;
+    const storedOpts = String(await harness.redis.hget(queue.toKey(job.id!), 'opts'));
+    faultSummary("20 MB of [{},...] as a job's opts, from raw Redis", `a ${text.length}-character opts text`, {
+      ...outcome,
+      alive,
+      storedOpts: storedOpts.length > 100 ? `${storedOpts.length} characters` : storedOpts,
+    });
+    expect(outcome).toEqual({
+      state: 'failed',
+      attemptsMade: 1,
+      failedReason: `Undecodable job payload: the job's stored opts is at least ${text.length} bytes, over the limit of 524288 bytes (limits.maxPayloadBytes)`,
+    });
+    expect(alive).toBe(true);
+    expect(storedOpts).toBe('{"attempts":1}');
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'huge opts' }, metadata }),
+    );
+    expect(next.state).toBe('completed');
+  }, 90_000);
+
   it('refuses a 20 MB text of empty objects by its length without parsing it: the 400 MB worker stays up', async () => {
     const count = Math.floor((20 * 1024 * 1024) / 3);
     const text = `{"service":"fixtures.echo","args":[${'{},'.repeat(count - 1)}{}],"metadata":{"v":1}}`;

@@ -1,6 +1,12 @@
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
 import { StoredTextSize, storedTextSize } from './payload-limits';
-import { mayBeUnreadableFetch, RecoveredFetch, recoverUnreadableFetch, UnreadableFetchQueue } from './unreadable-fetch';
+import {
+  boundFetchedFields,
+  mayBeUnreadableFetch,
+  RecoveredFetch,
+  recoverUnreadableFetch,
+  UnreadableFetchQueue,
+} from './unreadable-fetch';
 
 /**
  * A Job built by a MeasuringWorker: it keeps the size of its data's text as read from Redis,
@@ -95,6 +101,11 @@ export class MeasuringWorker extends Worker {
     readonly maxPayloadBytes: number,
   ) {
     super(name, processor, opts);
+    // BullMQ 5 has no backend (nor parses these fields before Job.fromJSON).
+    if (typeof this.getBackend === 'function')
+      boundFetchedFields(this.getBackend(), this.toKey(''), maxPayloadBytes, (id, reason) =>
+        this.unreadable.set(id, reason),
+      );
   }
 
   /** Jobs read again after their unreadable fields were reset: id -> why they are failed. */

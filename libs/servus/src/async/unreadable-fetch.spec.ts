@@ -2,6 +2,8 @@ import { JobJson } from 'bullmq';
 import Redis from 'ioredis';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../../../../test/support/redis-test-kit';
 import {
+  boundFetchedFields,
+  FetchingBackend,
   mayBeUnreadableFetch,
   recoverUnreadableFetch,
   UnreadableFetchQueue,
@@ -86,5 +88,57 @@ describe('recoverUnreadableFetch (real Redis)', () => {
     expect(await recoverUnreadableFetch(queue, 'mine')).toBeUndefined();
     expect(await redis.hget(`${prefix}1`, 'opts')).toBe('{bad');
     expect(await redis.hget(`${prefix}2`, 'opts')).toBe('{"attempts":1}');
+  });
+
+  describe('boundFetchedFields', () => {
+    /** A backend whose scripts all answer `reply`, bounded at 10 characters; the refusals it reports. */
+    const bounded = (reply: unknown) => {
+      const refused: Array<[string, string]> = [];
+      const backend: FetchingBackend = { execCommand: () => Promise.resolve(reply) };
+      boundFetchedFields(backend, prefix, 10, (id, reason) => refused.push([id, reason]));
+      return { backend, refused };
+    };
+
+    it('resets JSON fields of a fetched job over the bound, in the reply and in Redis, and says why', async () => {
+      const overTheLimit = 'over the limit of 10 bytes (limits.maxPayloadBytes)';
+      await redis.hset(`${prefix}7`, {
+        opts: 'o'.repeat(11),
+        progress: '1',
+        parent: 'p'.repeat(20),
+        data: 'd'.repeat(50),
+      });
+      const hash = ['data', 'd'.repeat(50), 'opts', 'o'.repeat(11), 'progress', '1', 'parent', 'p'.repeat(20)];
+      const { backend, refused } = bounded([hash, '7', 0, 0]);
+      const reply = await backend.execCommand(redis, 'moveToActive', []);
+      // data is MeasuredJob's to measure: left as it is.
+      expect(reply).toEqual([
+        ['data', 'd'.repeat(50), 'opts', '{"attempts":1}', 'progress', '1', 'parent', ''],
+        '7',
+        0,
+        0,
+      ]);
+      expect(refused).toEqual([
+        ['7', `the job's stored opts is at least 11 and its parent is at least 20 bytes, ${overTheLimit}`],
+      ]);
+      expect(await redis.hgetall(`${prefix}7`)).toEqual({
+        opts: '{"attempts":1}',
+        progress: '1',
+        data: 'd'.repeat(50),
+      });
+    });
+
+    it('leaves replies alone that carry no job, fields within the bound, and scripts that fetch nothing', async () => {
+      const within = [['opts', '{}', 'progress', '0123456789'], '8', 0, 0];
+      for (const [command, reply] of [
+        ['moveToFinished', within],
+        ['moveToDelayed', 0],
+        ['moveToActive', []],
+        ['extendLock', [['opts', 'o'.repeat(11)], '9']],
+      ] as Array<[string, unknown]>) {
+        const { backend, refused } = bounded(structuredClone(reply));
+        expect(await backend.execCommand(redis, command, [])).toEqual(reply);
+        expect(refused).toEqual([]);
+      }
+    });
   });
 });

@@ -118,3 +118,78 @@ function parsed(text: string): unknown {
     return UNREADABLE;
   }
 }
+
+/** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
+const FETCHING_SCRIPTS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
+
+/** The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and their resets. */
+const PARSED_FIELDS: Record<string, string> = {
+  opts: '{"attempts":1}',
+  progress: '0',
+  parent: '',
+  stacktrace: '[]',
+  returnvalue: 'null',
+};
+
+/** Resets fields of job hash KEYS[1]: ARGV holds field, value pairs (an empty value removes the field). */
+const RESET_PAIRS = `
+for i = 1, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return 1`;
+
+/** BullMQ's backend as far as boundFetchedFields needs it. */
+export interface FetchingBackend {
+  execCommand(client: unknown, commandName: string, args: unknown[]): Promise<unknown>;
+}
+
+/**
+ * Makes `backend` (a worker's) refuse fetched jobs with a JSON field (opts, progress, parent,
+ * stacktrace, returnvalue) longer than `maxChars` before BullMQ parses it: parsing 20 MB of
+ * `[{},...]` takes 640 MB of heap, so such an `opts` kills the worker at every fetch. The field is
+ * reset, in the reply and in Redis, and `refuse` is told why, so that the worker fails the job at
+ * once. Costs a look at the reply's field lengths per fetch. A backend without `execCommand`
+ * (BullMQ 5) is left as it is.
+ */
+export function boundFetchedFields(
+  backend: FetchingBackend,
+  jobKeyPrefix: string,
+  maxChars: number,
+  refuse: (id: string, reason: string) => void,
+): void {
+  if (typeof backend.execCommand !== 'function') return;
+  const execCommand = backend.execCommand.bind(backend);
+  backend.execCommand = (client, commandName, args) => {
+    const reply = execCommand(client, commandName, args);
+    if (!FETCHING_SCRIPTS.has(commandName)) return reply;
+    return reply.then((raw) => {
+      const oversized = oversizedFields(raw, maxChars);
+      if (!oversized) return raw;
+      const [fields, id] = oversized;
+      const pairs = fields.flatMap(([field]) => [field, PARSED_FIELDS[field]]);
+      const sizes = fields.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
+      refuse(id, `the job's stored ${sizes} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`);
+      return (client as UnreadableFetchClient).eval(RESET_PAIRS, 1, jobKeyPrefix + id, ...pairs).then(() => raw);
+    });
+  };
+}
+
+/**
+ * The JSON fields of a fetched job's reply longer than `maxChars`, with their lengths, and the job's id; each is reset
+ * in the reply. Undefined when the reply carries no job or none is that long.
+ */
+function oversizedFields(raw: unknown, maxChars: number): [Array<[string, number]>, string] | undefined {
+  if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== 'string') return undefined;
+  const hash = raw[0] as unknown[];
+  let fields: Array<[string, number]> | undefined;
+  for (let i = 0; i + 1 < hash.length; i += 2) {
+    const value = hash[i + 1];
+    if (typeof value !== 'string' || value.length <= maxChars) continue;
+    const field = hash[i];
+    if (typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
+    (fields ??= []).push([field, value.length]);
+    hash[i + 1] = PARSED_FIELDS[field];
+  }
+  return fields && [fields, raw[1]];
+}
