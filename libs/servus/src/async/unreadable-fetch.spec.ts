@@ -127,6 +127,27 @@ describe('recoverUnreadableFetch (real Redis)', () => {
       });
     });
 
+    it('drops a stack trace over the bound (it grows with each failed attempt) without refusing the job', async () => {
+      await redis.hset(`${prefix}5`, { stacktrace: JSON.stringify(['Error: x'.repeat(3)]), opts: '{}' });
+      const hash = ['opts', '{}', 'stacktrace', JSON.stringify(['Error: x'.repeat(3)])];
+      const { backend, refused } = bounded([hash, '5', 0, 0]);
+      expect(await backend.execCommand(redis, 'moveToDelayed', [])).toEqual([
+        ['opts', '{}', 'stacktrace', '[]'],
+        '5',
+        0,
+        0,
+      ]);
+      expect(refused).toEqual([]);
+      expect(await redis.hget(`${prefix}5`, 'stacktrace')).toBe('[]');
+    });
+
+    it('hands BullMQ the reset reply even when resetting Redis fails', async () => {
+      const { backend, refused } = bounded([['opts', 'o'.repeat(11)], '6', 0, 0]);
+      const broken = { eval: () => Promise.reject(new Error('Connection is closed.')) };
+      expect(await backend.execCommand(broken, 'moveToActive', [])).toEqual([['opts', '{"attempts":1}'], '6', 0, 0]);
+      expect(refused).toHaveLength(1);
+    });
+
     it('leaves replies alone that carry no job, fields within the bound, and scripts that fetch nothing', async () => {
       const within = [['opts', '{}', 'progress', '0123456789'], '8', 0, 0];
       for (const [command, reply] of [

@@ -1,13 +1,16 @@
 import type { JobJson } from 'bullmq';
 
 /**
- * BullMQ 6 reads a fetched job's stored `opts`, `progress` and `parent` while fetching it, after
- * its script moved the job to active under the worker's lock and before any hook of ours runs.
- * When one cannot be read (not JSON, or opts `null`: written by something other than a BullMQ
- * client), the fetch throws, no one holds the job, and it comes back after each lock expiry,
- * forever. This finds that job by the fetch's lock token, resets the unreadable fields while the
- * lock is still its own (opts `{"attempts":1}`, progress `0`, no parent), and reads it again, so
- * that the worker fails it at once, naming the fields.
+ * Fetched jobs BullMQ 6 cannot read. It parses a fetched job's stored `opts`, `progress`, `parent`
+ * (and `stacktrace`, `returnvalue`) while fetching it, after its script moved the job to active
+ * under the worker's lock and before any hook of ours runs. Two ways that goes wrong, each met here:
+ * - a field that is not JSON (or opts `null`: written by something other than a BullMQ client):
+ *   the fetch throws, no one holds the job, and it comes back after each lock expiry, forever.
+ *   recoverUnreadableFetch finds that job by the fetch's lock token, resets the unreadable fields
+ *   while the lock is still its own (opts `{"attempts":1}`, progress `0`, no parent), and reads it
+ *   again, so that the worker fails it at once, naming the fields;
+ * - a field too long to parse safely (20 MB of `[{},...]` takes 640 MB of heap): the worker dies
+ *   at every fetch. boundFetchedFields resets it in the script's reply, before BullMQ parses it.
  */
 
 /** How many of the newest active jobs are searched for the fetch's token (a fetched job is pushed at the head). */
@@ -122,7 +125,11 @@ function parsed(text: string): unknown {
 /** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
 const FETCHING_SCRIPTS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
 
-/** The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and their resets. */
+/**
+ * The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and
+ * their resets. The job's own input (opts, progress, parent) too long to read fails the job; its
+ * diagnostics (stacktrace, which grows with every failed attempt, and returnvalue) are only reset.
+ */
 const PARSED_FIELDS: Record<string, string> = {
   opts: '{"attempts":1}',
   progress: '0',
@@ -130,6 +137,7 @@ const PARSED_FIELDS: Record<string, string> = {
   stacktrace: '[]',
   returnvalue: 'null',
 };
+const DIAGNOSTIC_FIELDS = new Set(['stacktrace', 'returnvalue']);
 
 /** Resets fields of job hash KEYS[1]: ARGV holds field, value pairs (an empty value removes the field). */
 const RESET_PAIRS = `
@@ -145,12 +153,11 @@ export interface FetchingBackend {
 }
 
 /**
- * Makes `backend` (a worker's) refuse fetched jobs with a JSON field (opts, progress, parent,
- * stacktrace, returnvalue) longer than `maxChars` before BullMQ parses it: parsing 20 MB of
- * `[{},...]` takes 640 MB of heap, so such an `opts` kills the worker at every fetch. The field is
- * reset, in the reply and in Redis, and `refuse` is told why, so that the worker fails the job at
- * once. Costs a look at the reply's field lengths per fetch. A backend without `execCommand`
- * (BullMQ 5) is left as it is.
+ * Makes `backend` (a worker's) reset a fetched job's JSON fields (PARSED_FIELDS) longer than
+ * `maxChars` before BullMQ parses them, in the reply and in Redis. When one is the job's input,
+ * `refuse` is told why, so that the worker fails the job at once; a long stack trace is dropped and
+ * the job runs. Costs a look at the reply's field lengths per fetch. A backend without
+ * `execCommand` (BullMQ 5) is left as it is.
  */
 export function boundFetchedFields(
   backend: FetchingBackend,
@@ -168,9 +175,17 @@ export function boundFetchedFields(
       if (!oversized) return raw;
       const [fields, id] = oversized;
       const pairs = fields.flatMap(([field]) => [field, PARSED_FIELDS[field]]);
-      const sizes = fields.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
-      refuse(id, `the job's stored ${sizes} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`);
-      return (client as UnreadableFetchClient).eval(RESET_PAIRS, 1, jobKeyPrefix + id, ...pairs).then(() => raw);
+      const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
+      const sizes = input.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
+      if (input.length > 0)
+        refuse(id, `the job's stored ${sizes} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`);
+      // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the
+      // fields, and a failed reset (a blip) must not fail the move this reply also reports.
+      const reset = (client as UnreadableFetchClient).eval(RESET_PAIRS, 1, jobKeyPrefix + id, ...pairs);
+      return reset.then(
+        () => raw,
+        () => raw,
+      );
     });
   };
 }
