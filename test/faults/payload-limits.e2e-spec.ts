@@ -214,8 +214,12 @@ describe('faults: payload size and depth limits', () => {
         attemptsMade: 1,
         failedReason: `Undecodable job payload: the job's data is not JSON (${where})`,
       });
-      // The worker's failed event: logged and counted as dead, not lost to stall recovery.
-      expect(worker.output).toContain(`Job ${id} on default failed for good after 1 attempt(s)`);
+      // The worker's failed event (it follows the move): logged and counted as dead, not lost to stall recovery.
+      await eventually(
+        async () => worker.output.includes(`Job ${id} on default failed for good after 1 attempt(s)`),
+        5000,
+        `the failed event of job ${id}`,
+      );
     }
     const next = await settled(
       await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'not json' }, metadata }),

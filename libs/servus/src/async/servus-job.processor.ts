@@ -69,7 +69,8 @@ export class ServusJobProcessor {
   async process(job: Job, token?: string): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
     // A job id is foreign data (anyone who can write to Redis picks it): escaped before it reaches a log line.
-    const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts ?? 1}`;
+    // BullMQ runs a job without `attempts` (or with 0) once.
+    const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts || 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
       this.checkLimits(job);
