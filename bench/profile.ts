@@ -4,7 +4,7 @@ import { Session } from 'node:inspector';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { INestApplicationContext, Logger, Module } from '@nestjs/common';
+import { INestApplicationContext, Logger, LogLevel, Module } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ServusExecutor, ServusModule } from 'nestjs-servus';
@@ -213,34 +213,45 @@ async function process_(
   }
 }
 
-/** executor.call of the no-op service in this process (no Redis), `logging: false`. */
+/**
+ * executor.call of the no-op service in this process (no Redis), `logging: false`, or with the module's
+ * logging on (its default) and Nest's logging set by BENCH_NEST_OFF=1 (Logger.overrideLogger(false)) or
+ * BENCH_LEVELS=warn,error (those levels; `log,warn,error` for the default success line at production levels).
+ */
 async function call(): Promise<void> {
   const calls = env.n(300_000);
-  // BENCH_NEST_OFF=1: the module logs (its default) but Nest's logger is off (Logger.overrideLogger(false)).
   const nestOff = Boolean(process.env.BENCH_NEST_OFF);
+  const levels = process.env.BENCH_LEVELS?.split(',') as LogLevel[] | undefined;
+  const logs = nestOff || levels !== undefined;
   @Module({
-    imports: [ServusModule.forRoot({ queues: ['default'], ...(nestOff ? {} : { logging: false }) })],
+    imports: [ServusModule.forRoot({ queues: ['default'], ...(logs ? {} : { logging: false }) })],
     providers: [Noop],
   })
   class CallModule {}
   const app = await createBenchApp(CallModule);
   if (nestOff) Logger.overrideLogger(false);
+  else if (levels) Logger.overrideLogger(levels);
   try {
     const executor = app.get(ServusExecutor);
     const loop = async (count: number) => {
       for (let i = 0; i < count; i++) await executor.call(Noop, ARGS);
     };
     await loop(50_000); // warm-up
-    await profiled('call (logging: false)', calls, () => loop(calls), [
-      /^call libs/,
-      /^run libs\/servus\/src\/execution\/service-pipeline/,
-      /^execute libs/,
-      /^invoke libs/,
-      /^active libs/,
-      /^isEnabled libs/,
-      /^called libs/,
-      /^finished libs/,
-    ]);
+    await profiled(
+      `call (${nestOff ? 'Nest logger off' : levels ? `levels ${levels.join(' ')}` : 'logging: false'})`,
+      calls,
+      () => loop(calls),
+      [
+        /^call libs/,
+        /^run libs\/servus\/src\/execution\/service-pipeline/,
+        /^execute libs/,
+        /^invoke libs/,
+        /^active libs/,
+        /^isEnabled libs/,
+        /^called libs/,
+        /^finished libs/,
+      ],
+    );
   } finally {
     await app.close();
   }

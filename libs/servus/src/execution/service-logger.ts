@@ -55,6 +55,8 @@ export class ServiceLogger {
   /** Whether some outcome line may print under `on` (decided when `on` changes, not per call). */
   // Stryker disable next-line BooleanLiteral: equivalent (the first begin() decides it: no table is OFF itself)
   private timed = false;
+  /** Whether the success line prints under `on` (decided with `timed`). */
+  private successOn = false;
 
   /**
    * Reads Nest's levels for the call about to run (one check of three references; nothing at all
@@ -67,14 +69,15 @@ export class ServiceLogger {
     // Stryker disable next-line ConditionalExpression: equivalent fast path (deciding again gives the same answer)
     if (on !== this.on) {
       this.on = on;
-      this.timed = on[this.successLevel] || on.warn || on[this.refusedLevel] || on.error;
+      this.successOn = on[this.successLevel];
+      this.timed = this.successOn || on.warn || on[this.refusedLevel] || on.error;
     }
     return this.timed;
   }
 
   /** Whether `finished` prints a line for this response (if not, its duration need not be measured). */
   logsOutcome(response: ServiceResponse): boolean {
-    return this.on[response.success ? this.successLevel : 'warn'];
+    return response.success ? this.successOn : this.on.warn;
   }
 
   /** The formatted context of each store: a store is a fresh copy per ServusContext.run and never changes. */
@@ -106,8 +109,7 @@ export class ServiceLogger {
 
   finished(service: string, label: string | undefined, response: ServiceResponse, ms: number): void {
     if (response.success) {
-      if (this.on[this.successLevel])
-        this.write(this.successLevel, `${this.subject(service, label)} succeeded in ${format(ms)}`);
+      if (this.successOn) this.write(this.successLevel, `${this.subject(service, label)} succeeded in ${format(ms)}`);
     } else if (this.on.warn) {
       const { code, message } = response.error.apiError();
       const described = escapeLog(`${response.error.name} (${code}) ${message}`);

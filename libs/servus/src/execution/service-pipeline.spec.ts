@@ -205,6 +205,19 @@ describe('ServicePipeline.run: the response', () => {
   });
 });
 
+describe('ServicePipeline.run: never throws', () => {
+  it('a step before the service that throws (the call line: a redact function, say) rejects run() instead', async () => {
+    const { pipeline, logger } = build();
+    const thrown = new Error('redact failed');
+    logger.called = throws(thrown);
+    let ran = false;
+    let result: Promise<ServiceResponse> | undefined;
+    expect(() => (result = pipeline.run({ definition: define(() => ((ran = true), ok())), args: {} }))).not.toThrow();
+    await expect(result).rejects.toBe(thrown);
+    expect(ran).toBe(false);
+  });
+});
+
 describe('ServicePipeline.run: @RescueFrom', () => {
   class Upstream extends Error {}
 

@@ -5,7 +5,7 @@ import { CallContext } from '../service/call-context';
 import { EmitPort } from './emit-port';
 import { EventEmitError } from './event-emit.error';
 import { ServiceLogger } from './service-logger';
-import { ServusObservers } from './servus-observers';
+import { callObservation, ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 import { CallDeadlines, runWithDeadline } from './call-deadline';
 
@@ -52,101 +52,156 @@ export class ServicePipeline {
     return this.tracing.run(`call ${name}`, SpanKind.INTERNAL, { 'servus.service': name }, () => this.execute(call));
   }
 
-  private async execute(call: PipelineCall): Promise<ServiceResponse> {
-    const { definition, label, context } = call;
-    let args = call.args;
-    // Stryker disable next-line ConditionalExpression: equivalent fast path (callStarted loops over no listener)
-    if (this.observers.has('callStarted')) this.observers.callStarted(definition, args);
-    // No clock read when neither a log line nor an observer will show the duration.
-    const timed = this.logger.begin() || this.observers.has('callFinished');
-    this.logger.called(definition.name, label, 'logged' in call ? call.logged : args);
-    const started = timed ? performance.now() : 0;
-    let response: ServiceResponse;
-    // Invalid arguments are the caller's mistake, logged apart from the service's own exceptions.
-    let validated = definition.arguments === undefined;
+  /**
+   * The pipeline without an async frame: the service's promise is followed with `then`, and each
+   * later step is a plain function unless it has something to wait for (a contract that answers a
+   * promise, a rescue, events). A no-op call thus costs one promise reaction, as an awaited direct
+   * call does, and nothing is thrown synchronously: a failure of any step rejects.
+   */
+  private execute(call: PipelineCall): Promise<ServiceResponse> {
     try {
-      if (!validated) {
-        const checked = this.validateArguments(definition, args, call.owned);
-        args = checked instanceof Promise ? await checked : checked;
-        validated = true;
-      }
-      // The service runs here, not in a helper: one async frame less per call.
-      let result: unknown;
-      const timeoutMs = this.deadlines.timeoutOf(definition);
-      try {
-        // `args` passed the service's contract (or it declares none): it is what `call` takes.
-        result = timeoutMs
-          ? await runWithDeadline({ name: definition.name, timeoutMs, context, overrun: call.overrun }, (timed) =>
-              definition.instance.call(args as never, timed),
-            )
-          : await definition.instance.call(args as never, context);
-      } catch (error) {
-        result = await this.rescue(definition, error, args);
-      }
-      response = checkResponse(definition, result);
-      if (definition.result && response.success) {
-        const checked = definition.result.validate(response.data, `result of ${definition.name}`);
-        if (checked instanceof Promise) await checked;
-      }
+      const { definition } = call;
+      // Stryker disable next-line ConditionalExpression: equivalent fast path (callStarted loops over no listener)
+      if (this.observers.observed.callStarted) this.observers.callStarted(definition, call.args);
+      // No clock read when neither a log line nor an observer will show the duration.
+      const timed = this.logger.begin() || this.observers.observed.callFinished;
+      this.logger.called(definition.name, call.label, 'logged' in call ? call.logged : call.args);
+      const started = timed ? performance.now() : 0;
+      return definition.arguments === undefined ? this.invoke(call, call.args, started) : this.validated(call, started);
     } catch (error) {
-      if (definition.emits?.error.length) await this.emitError(definition, error, args);
-      const ms = this.finish(definition, context, started, undefined, error);
-      if (validated) this.logger.raised(definition.name, label, error, ms);
-      else this.logger.refused(definition.name, label, error, ms);
-      throw error;
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a step threw, rejected as it is
+      return Promise.reject(error);
     }
-    if (definition.emits?.[response.success ? 'success' : 'failure'].length)
-      await this.emitOutcome(call, response, args, started);
-    this.logger.finished(definition.name, label, response, this.finish(definition, context, started, response));
+  }
+
+  /** Invalid arguments are the caller's mistake, logged apart from the service's own exceptions (`refused`). */
+  private validated(call: PipelineCall, started: number): Promise<ServiceResponse> {
+    const { args } = call;
+    let checked: unknown;
+    try {
+      checked = this.validateArguments(call.definition, args, call.owned);
+    } catch (error) {
+      return this.raise(call, args, started, error, false);
+    }
+    // `checked` passed the service's contract: it is what `call` takes.
+    return checked instanceof Promise
+      ? checked.then(
+          (valid) => this.invoke(call, valid, started),
+          (error) => this.raise(call, args, started, error, false),
+        )
+      : this.invoke(call, checked, started);
+  }
+
+  /** Runs the service (under its deadline if it has one); its exception goes to `@RescueFrom`. */
+  private invoke(call: PipelineCall, args: unknown, started: number): Promise<ServiceResponse> {
+    const { definition, context } = call;
+    let running: unknown;
+    try {
+      const timeoutMs = this.deadlines.timeoutOf(definition);
+      running = timeoutMs
+        ? runWithDeadline({ name: definition.name, timeoutMs, context, overrun: call.overrun }, (timed) =>
+            definition.instance.call(args as never, timed),
+          )
+        : definition.instance.call(args as never, context);
+    } catch (error) {
+      return this.recover(call, args, started, error);
+    }
+    return Promise.resolve(running).then(
+      (result) => this.settle(call, args, started, result),
+      (error) => this.recover(call, args, started, error),
+    );
+  }
+
+  /** `@RescueFrom` applied to what `call` threw: the rescued response goes on as the service's, else it is raised. */
+  private async recover(call: PipelineCall, args: unknown, started: number, error: unknown): Promise<ServiceResponse> {
+    const { rescuer } = call.definition;
+    let rescued: ServiceResponse | undefined;
+    try {
+      rescued = rescuer.isEmpty ? undefined : await rescuer.rescue(error, args);
+    } catch (thrown) {
+      return this.raise(call, args, started, thrown);
+    }
+    return rescued ? this.settle(call, args, started, rescued) : this.raise(call, args, started, error);
+  }
+
+  /** The service's answer: a response (else a TypeError), its data checked against the result contract. */
+  private settle(call: PipelineCall, args: unknown, started: number, result: unknown) {
+    const { definition } = call;
+    try {
+      const response = checkResponse(definition, result);
+      const checked =
+        definition.result && response.success
+          ? definition.result.validate(response.data, `result of ${definition.name}`)
+          : undefined;
+      return checked instanceof Promise
+        ? checked.then(
+            () => this.conclude(call, args, started, response),
+            (error) => this.raise(call, args, started, error),
+          )
+        : this.conclude(call, args, started, response);
+    } catch (error) {
+      return this.raise(call, args, started, error);
+    }
+  }
+
+  /** Emits the outcome's events, if any, then logs the outcome with its duration. */
+  private conclude(call: PipelineCall, args: unknown, started: number, response: ServiceResponse) {
+    if (call.definition.emits?.[response.success ? 'success' : 'failure'].length)
+      return this.emitOutcome(call, response, args, started);
+    this.logOutcome(call, started, response);
     return response;
+  }
+
+  /**
+   * An exception out of the pipeline: 'error' events, then the line (`refused` for arguments the
+   * contract refused, `raised` otherwise) with its duration, and the exception rethrown.
+   */
+  private async raise(
+    call: PipelineCall,
+    args: unknown,
+    started: number,
+    error: unknown,
+    validated = true,
+  ): Promise<never> {
+    const { definition, label } = call;
+    // 'error' events fire before the exception propagates; their own failure (logged by the bus) must not replace it.
+    if (definition.emits?.error.length)
+      await this.events.emitOutcome(definition, 'error', error, args).catch(() => undefined);
+    const ms = this.finish(call, started, undefined, error);
+    if (validated) this.logger.raised(definition.name, label, error, ms);
+    else this.logger.refused(definition.name, label, error, ms);
+    throw error;
   }
 
   /** `@Emits` of the outcome; if they fail, the service's own outcome is logged and the caller learns its events failed. */
   private async emitOutcome(call: PipelineCall, response: ServiceResponse, args: unknown, started: number) {
-    const { definition, label, context } = call;
     const trigger = response.success ? 'success' : 'failure';
     try {
-      await this.events.emitOutcome(definition, trigger, response, args);
+      await this.events.emitOutcome(call.definition, trigger, response, args);
     } catch (error) {
-      const emitError = new EventEmitError(definition.name, trigger, error);
-      this.logger.finished(
-        definition.name,
-        label,
-        response,
-        this.finish(definition, context, started, undefined, emitError),
-      );
+      const emitError = new EventEmitError(call.definition.name, trigger, error);
+      this.logOutcome(call, started, response, emitError);
       throw emitError;
     }
+    this.logOutcome(call, started, response);
+    return response;
+  }
+
+  /** The outcome line; `error`: the events of a response failed (observers see an exception). */
+  private logOutcome(call: PipelineCall, started: number, response: ServiceResponse, error?: unknown): void {
+    const ms = this.finish(call, started, error === undefined ? response : undefined, error);
+    this.logger.finished(call.definition.name, call.label, response, ms);
   }
 
   /** The call's duration, reported to the observers with its outcome: the response, else the exception. */
-  private finish(
-    definition: ServiceDefinition,
-    context: CallContext | undefined,
-    started: number,
-    response: ServiceResponse | undefined,
-    error?: unknown,
-  ): number {
+  private finish(call: PipelineCall, started: number, response: ServiceResponse | undefined, error?: unknown): number {
     // A success nobody logs or observes needs no second clock read.
-    const observed = this.observers.has('callFinished');
+    const observed = this.observers.observed.callFinished;
     const durationMs =
       started && (observed || !response || this.logger.logsOutcome(response)) ? performance.now() - started : 0;
     // Stryker disable next-line ConditionalExpression: equivalent fast path (callFinished loops over no listener)
-    if (observed) {
-      const queue = context?.job?.queue;
-      if (response) {
-        this.observers.callFinished({
-          service: definition.name,
-          queue,
-          outcome: response.success ? 'success' : 'failure',
-          code: response.success ? undefined : response.error.code,
-          durationMs,
-        });
-      } else {
-        const code = error instanceof Error ? error.name : typeof error;
-        this.observers.callFinished({ service: definition.name, queue, outcome: 'exception', code, durationMs });
-      }
-    }
+    if (observed)
+      this.observers.callFinished(callObservation(call.definition, call.context, durationMs, response, error));
     return durationMs;
   }
 
@@ -156,22 +211,6 @@ export class ServicePipeline {
    */
   validateArguments(definition: ServiceDefinition, args: unknown, owned = false): unknown {
     return definition.arguments ? definition.arguments.validate(args, `arguments for ${definition.name}`, owned) : args;
-  }
-
-  /** 'error' events fire before the exception propagates; their own failure must not replace it. */
-  private async emitError(definition: ServiceDefinition, error: unknown, args: unknown): Promise<void> {
-    try {
-      await this.events.emitOutcome(definition, 'error', error, args);
-    } catch {
-      // Already logged by the bus; the caller gets the service's own exception.
-    }
-  }
-
-  /** `@RescueFrom` applied to what `call` threw: the rescued response, else the exception again. */
-  private async rescue(definition: ServiceDefinition, error: unknown, args: unknown): Promise<ServiceResponse> {
-    const rescued = definition.rescuer.isEmpty ? undefined : await definition.rescuer.rescue(error, args);
-    if (rescued) return rescued;
-    throw error;
   }
 }
 

@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ServiceResponse } from '../response/service-response';
+import { CallContext } from '../service/call-context';
 import { ServiceDefinition } from '../service/service-definition';
 import { AsyncReceipt } from './call-async-options.interface';
 
@@ -11,6 +13,24 @@ export interface CallObservation {
   outcome: 'success' | 'failure' | 'exception';
   code?: string;
   durationMs: number;
+}
+
+/** How a call ended, as `callFinished` hears it: its response, else the exception it raised. */
+export function callObservation(
+  definition: ServiceDefinition,
+  context: CallContext | undefined,
+  durationMs: number,
+  response: ServiceResponse | undefined,
+  error: unknown,
+): CallObservation {
+  const service = definition.name;
+  const queue = context?.job?.queue;
+  if (!response) {
+    const code = error instanceof Error ? error.name : typeof error;
+    return { service, queue, outcome: 'exception', code, durationMs };
+  }
+  const outcome = response.success ? 'success' : 'failure';
+  return { service, queue, outcome, code: response.success ? undefined : response.error.code, durationMs };
 }
 
 /** A job that failed in this worker: retried later, or failed for good ('dead'). */
@@ -74,6 +94,12 @@ export class ServusObservers {
   };
   private readonly logger = new Logger('Servus');
 
+  /**
+   * Which hooks someone listens to, rebuilt on each subscribe and unsubscribe: a call reads it with
+   * named property loads (`observed.callFinished`), not a lookup by a variable hook name.
+   */
+  observed: Readonly<Record<Hook, boolean>> = this.table();
+
   /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */
   add(observer: ServusObserver): () => void {
     const added: Array<[Hook, AnyListener]> = [];
@@ -90,6 +116,7 @@ export class ServusObservers {
       (this.hooks[hook] as AnyListener[]).push(guarded);
       added.push([hook, guarded]);
     }
+    this.observed = this.table();
     return () => {
       for (const [hook, guarded] of added.splice(0)) {
         const list = this.hooks[hook] as AnyListener[];
@@ -97,12 +124,27 @@ export class ServusObservers {
         // Stryker disable next-line ConditionalExpression: equivalent (`added` is emptied on the first call: each is still listed)
         if (index >= 0) list.splice(index, 1);
       }
+      this.observed = this.table();
     };
   }
 
   /** true when someone listens to `hook` (callers skip building the observation otherwise). */
   has(hook: Hook): boolean {
-    return this.hooks[hook].length > 0;
+    return this.observed[hook];
+  }
+
+  private table(): Readonly<Record<Hook, boolean>> {
+    const { hooks } = this;
+    return Object.freeze({
+      callStarted: hooks.callStarted.length > 0,
+      callFinished: hooks.callFinished.length > 0,
+      enqueued: hooks.enqueued.length > 0,
+      jobRetrying: hooks.jobRetrying.length > 0,
+      jobDead: hooks.jobDead.length > 0,
+      jobPostponed: hooks.jobPostponed.length > 0,
+      lockLost: hooks.lockLost.length > 0,
+      emitted: hooks.emitted.length > 0,
+    });
   }
 
   callStarted(definition: ServiceDefinition, args: unknown): void {
