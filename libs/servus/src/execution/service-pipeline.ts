@@ -55,8 +55,9 @@ export class ServicePipeline {
   /**
    * The pipeline without an async frame: the service's promise is followed with `then`, and each
    * later step is a plain function unless it has something to wait for (a contract that answers a
-   * promise, a rescue, events). A no-op call thus costs one promise reaction, as an awaited direct
-   * call does, and nothing is thrown synchronously: a failure of any step rejects.
+   * promise, a rescue, events). A no-op call adds one promise reaction to an awaited direct call
+   * (an async frame would add its own frame and promise too). Nothing is thrown synchronously: a
+   * failure of any step rejects.
    */
   private execute(call: PipelineCall): Promise<ServiceResponse> {
     try {

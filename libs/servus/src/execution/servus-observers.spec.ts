@@ -72,6 +72,12 @@ describe('ServusObservers', () => {
       ['lockLost', false],
       ['emitted', false],
     ]);
+    // The table the pipeline reads per call says the same, and follows an unsubscribe.
+    expect(observers.observed).toEqual(Object.fromEntries(hooks.map(([hook]) => [hook, observers.has(hook)])));
+    const unsubscribe = observers.add({ callFinished: () => undefined });
+    expect(observers.observed.callFinished).toBe(true);
+    unsubscribe();
+    expect(observers.observed.callFinished).toBe(false);
   });
 
   it('a hook that throws is logged and skipped: the next observer still hears it, nothing reaches the caller', () => {

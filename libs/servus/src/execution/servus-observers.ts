@@ -94,11 +94,15 @@ export class ServusObservers {
   };
   private readonly logger = new Logger('Servus');
 
+  private listening: Readonly<Record<Hook, boolean>> = this.table();
+
   /**
    * Which hooks someone listens to, rebuilt on each subscribe and unsubscribe: a call reads it with
    * named property loads (`observed.callFinished`), not a lookup by a variable hook name.
    */
-  observed: Readonly<Record<Hook, boolean>> = this.table();
+  get observed(): Readonly<Record<Hook, boolean>> {
+    return this.listening;
+  }
 
   /** Subscribes; returns the function that unsubscribes (calling it again does nothing). */
   add(observer: ServusObserver): () => void {
@@ -116,7 +120,7 @@ export class ServusObservers {
       (this.hooks[hook] as AnyListener[]).push(guarded);
       added.push([hook, guarded]);
     }
-    this.observed = this.table();
+    this.listening = this.table();
     return () => {
       for (const [hook, guarded] of added.splice(0)) {
         const list = this.hooks[hook] as AnyListener[];
@@ -124,13 +128,13 @@ export class ServusObservers {
         // Stryker disable next-line ConditionalExpression: equivalent (`added` is emptied on the first call: each is still listed)
         if (index >= 0) list.splice(index, 1);
       }
-      this.observed = this.table();
+      this.listening = this.table();
     };
   }
 
   /** true when someone listens to `hook` (callers skip building the observation otherwise). */
   has(hook: Hook): boolean {
-    return this.observed[hook];
+    return this.listening[hook];
   }
 
   private table(): Readonly<Record<Hook, boolean>> {
