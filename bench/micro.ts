@@ -183,6 +183,10 @@ async function main(): Promise<void> {
         () => new AbortController().signal,
       ),
       'JSON.stringify(payload) (BullMQ does it on add)': timeSync(n, () => JSON.stringify(payload)),
+      // What timing a call costs (the pipeline reads the clock at the start when a failure line could print).
+      'performance.now()': timeSync(n, () => performance.now()),
+      'process.hrtime.bigint()': timeSync(n, () => process.hrtime.bigint()),
+      'Date.now() (ms only)': timeSync(n, () => Date.now()),
     });
     process.stdout.write = write;
     quietAsyncLocalStorages();

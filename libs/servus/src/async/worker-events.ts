@@ -34,7 +34,7 @@ export function watchWorker(worker: Worker, { logger, registry, observers, proce
       logger.warn(
         `Job ${escapeLog(jobId, 200)} on ${queue} lost its lock (Redis stalled or the event loop was blocked): its signal is aborted; the job may run again`,
       );
-      if (observers.has('lockLost'))
+      if (observers.observed.lockLost)
         observers.lockLost({ service: serviceOf(running?.service), queue, jobId, attemptsMade: running?.attempt ?? 0 });
     }
   });
@@ -44,10 +44,10 @@ export function watchWorker(worker: Worker, { logger, registry, observers, proce
     const [id, message] = [escapeLog(job.id, 200), escapeLog(error.message)];
     if (job.attemptsMade < (job.opts.attempts ?? 1) && error.name !== 'UnrecoverableError') {
       logger.warn(`Job ${id} on ${queue} attempt ${job.attemptsMade} failed, will retry: ${message}`);
-      if (observers.has('jobRetrying')) observers.jobRetrying(observation);
+      if (observers.observed.jobRetrying) observers.jobRetrying(observation);
     } else {
       logger.error(`Job ${id} on ${queue} failed for good after ${job.attemptsMade} attempt(s): ${message}`);
-      if (observers.has('jobDead')) observers.jobDead(observation);
+      if (observers.observed.jobDead) observers.jobDead(observation);
     }
   });
 }

@@ -43,7 +43,7 @@ export class ServusEvents implements OutcomeEmitter {
 
   /** Emits `event` with `payload` to its handlers. */
   async emit(event: string, payload: unknown): Promise<EmitReport> {
-    if (this.observers.has('emitted')) this.observers.emitted(event, payload);
+    if (this.observers.observed.emitted) this.observers.emitted(event, payload);
     // Every invocation is decided and mapped in declaration order; in-process ones run then, one
     // after the other; async ones are collected and sent together once all are mapped (one round
     // trip per queue, not one per handler). Outcomes stay in declaration order.

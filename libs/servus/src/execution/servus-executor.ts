@@ -67,7 +67,7 @@ export class ServusExecutor {
       ? await this.tracedEnqueue(definition, jobArgs, options)
       : await this.dispatcher.enqueue(definition, jobArgs, options);
     // Stryker disable next-line ConditionalExpression: equivalent fast path (enqueued loops over no listener)
-    if (this.observers.has('enqueued')) this.observers.enqueued([receipt]);
+    if (this.observers.observed.enqueued) this.observers.enqueued([receipt]);
     return receipt;
   }
 
@@ -117,7 +117,7 @@ export class ServusExecutor {
       () => this.dispatcher.enqueueMany(prepared),
     );
     // Stryker disable next-line ConditionalExpression: equivalent fast path (enqueued loops over no listener)
-    if (this.observers.has('enqueued')) this.observers.enqueued(receipts);
+    if (this.observers.observed.enqueued) this.observers.enqueued(receipts);
     return receipts;
   }
 

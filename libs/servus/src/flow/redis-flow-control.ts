@@ -145,7 +145,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // A release between the script and the move popped this job while it was still active: wake it here.
     if (verdict.outcome === 'concurrency' && !(await this.store.isParked(names.parked, member)))
       await this.store.promote(member);
-    if (this.observers.has('jobPostponed'))
+    if (this.observers.observed.jobPostponed)
       this.observers.jobPostponed({
         service: definition.name,
         queue: job.queueName,
