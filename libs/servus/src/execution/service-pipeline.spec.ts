@@ -613,6 +613,19 @@ describe('ServicePipeline: events', () => {
     expect(logger.of('raised').map((call) => call[2])).toEqual([thrown, thrown]);
   });
 
+  it("an 'error' emitter that throws at once, or answers no promise, does not replace the exception either", async () => {
+    const { pipeline, emitter, logger } = build();
+    const thrown = new Error('service bug');
+    const definition = define(throws(thrown), { emits: { error: [event('crashed', 'error')] } });
+    const emit = jest.spyOn(emitter, 'emitOutcome').mockImplementationOnce(() => {
+      throw new Error('emitter bug');
+    });
+    await expect(pipeline.run({ definition, args: {} })).rejects.toBe(thrown);
+    emit.mockImplementationOnce(() => undefined as unknown as Promise<void>);
+    await expect(pipeline.run({ definition, args: {} })).rejects.toBe(thrown);
+    expect(logger.of('raised').map((call) => call[2])).toEqual([thrown, thrown]);
+  });
+
   it("refused arguments fire 'error' events with the refusal and the arguments as given", async () => {
     const { pipeline, emitter } = build();
     const refusal = new ValidationError('bad');
@@ -623,6 +636,23 @@ describe('ServicePipeline: events', () => {
     });
     await expect(pipeline.run({ definition, args })).rejects.toBe(refusal);
     expect(emitter.emitted).toEqual([{ definition, trigger: 'error', outcome: refusal, args }]);
+  });
+});
+
+describe('ServicePipeline: a logger that throws on the outcome line', () => {
+  it("rejects with the logger's error, once observed, with no 'error' event and no raised line", async () => {
+    const { pipeline, logger, emitter, observe, finished } = build();
+    observe();
+    const loggerBug = new Error('logger bug');
+    jest.spyOn(logger, 'finished').mockImplementation(() => {
+      throw loggerBug;
+    });
+    const failure = ServiceResponse.failure(new NotFoundError('gone'));
+    const definition = define(() => failure, { emits: { error: [event('crashed', 'error')] } });
+    await expect(pipeline.run({ definition, args: {} })).rejects.toBe(loggerBug);
+    expect(finished).toEqual([expect.objectContaining({ outcome: 'failure' })]);
+    expect(emitter.emitted).toEqual([]);
+    expect(logger.of('raised')).toEqual([]);
   });
 });
 

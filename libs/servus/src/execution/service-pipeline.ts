@@ -70,7 +70,7 @@ export class ServicePipeline {
       const started = timed ? performance.now() : 0;
       return definition.arguments === undefined ? this.invoke(call, call.args, started) : this.validated(call, started);
     } catch (error) {
-      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what a step threw, rejected as it is
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a step's throw, rejected as is
       return Promise.reject(error);
     }
   }
@@ -96,9 +96,9 @@ export class ServicePipeline {
   /** Runs the service (under its deadline if it has one); its exception goes to `@RescueFrom`. */
   private invoke(call: PipelineCall, args: unknown, started: number): Promise<ServiceResponse> {
     const { definition, context } = call;
+    const timeoutMs = this.deadlines.timeoutOf(definition);
     let running: unknown;
     try {
-      const timeoutMs = this.deadlines.timeoutOf(definition);
       running = timeoutMs
         ? runWithDeadline({ name: definition.name, timeoutMs, context, overrun: call.overrun }, (timed) =>
             definition.instance.call(args as never, timed),
@@ -128,21 +128,24 @@ export class ServicePipeline {
   /** The service's answer: a response (else a TypeError), its data checked against the result contract. */
   private settle(call: PipelineCall, args: unknown, started: number, result: unknown) {
     const { definition } = call;
+    let response: ServiceResponse;
+    let checked: unknown;
     try {
-      const response = checkResponse(definition, result);
-      const checked =
+      response = checkResponse(definition, result);
+      checked =
         definition.result && response.success
           ? definition.result.validate(response.data, `result of ${definition.name}`)
           : undefined;
-      return checked instanceof Promise
-        ? checked.then(
-            () => this.conclude(call, args, started, response),
-            (error) => this.raise(call, args, started, error),
-          )
-        : this.conclude(call, args, started, response);
     } catch (error) {
       return this.raise(call, args, started, error);
     }
+    // Past the checks: what concluding throws (a logger's own error) rejects the call as it is, not as the service's.
+    return checked instanceof Promise
+      ? checked.then(
+          () => this.conclude(call, args, started, response),
+          (error) => this.raise(call, args, started, error),
+        )
+      : this.conclude(call, args, started, response);
   }
 
   /** Emits the outcome's events, if any, then logs the outcome with its duration. */
@@ -167,14 +170,18 @@ export class ServicePipeline {
     const { definition, label } = call;
     // 'error' events fire before the exception propagates; their own failure (logged by the bus) must not replace it.
     if (definition.emits?.error.length)
-      await this.events.emitOutcome(definition, 'error', error, args).catch(() => undefined);
+      try {
+        await this.events.emitOutcome(definition, 'error', error, args);
+      } catch {
+        // Logged by the bus.
+      }
     const ms = this.finish(call, started, undefined, error);
     if (validated) this.logger.raised(definition.name, label, error, ms);
     else this.logger.refused(definition.name, label, error, ms);
     throw error;
   }
 
-  /** `@Emits` of the outcome; if they fail, the service's own outcome is logged and the caller learns its events failed. */
+  /** `@Emits` of the outcome; if they fail, the service's outcome is logged and the caller learns its events failed. */
   private async emitOutcome(call: PipelineCall, response: ServiceResponse, args: unknown, started: number) {
     const trigger = response.success ? 'success' : 'failure';
     try {

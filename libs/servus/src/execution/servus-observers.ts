@@ -125,7 +125,7 @@ export class ServusObservers {
       for (const [hook, guarded] of added.splice(0)) {
         const list = this.hooks[hook] as AnyListener[];
         const index = list.indexOf(guarded);
-        // Stryker disable next-line ConditionalExpression: equivalent (`added` is emptied on the first call: each is still listed)
+        // Stryker disable next-line ConditionalExpression: equivalent: `added` is emptied on the first call, each stays listed
         if (index >= 0) list.splice(index, 1);
       }
       this.listening = this.table();
