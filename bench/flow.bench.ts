@@ -24,7 +24,8 @@ import { ARGS, Noop, NoopKeyed } from './bench-services';
  * Flow control's cost: the Servus worker at concurrency 10 draining a no-op service, without a
  * limit and with `concurrency: { limit: 1, key: userId }`. Job n carries user n % 1000, so the
  * ten jobs in flight have ten different keys: every job is admitted, and the difference is the
- * slot's price (one script before the service, one after, the lease renewal timer). Jobs are
+ * slot's price (taken in the script call that fetches the job, freed in the one that completes it,
+ * and the worker's bookkeeping of its lease). Jobs are
  * added with the payload callAsync stores (the key in metadata.flow) into a paused queue, not
  * timed; the clock runs from resume() to the N-th 'completed' event.
  */

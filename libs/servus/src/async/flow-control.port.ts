@@ -1,4 +1,4 @@
-import type { Job } from 'bullmq';
+import type { Job, Worker } from 'bullmq';
 import { ServiceDefinition } from '../service/service-definition';
 
 /** A job's flow keys as stored in its metadata (`metadata.flow`): `c` the concurrency key, `r` the rate-limit key. */
@@ -29,6 +29,13 @@ export interface FlowControl {
    * LostWakeupWatch): a fraction of the shortest lease; undefined when no registered service has limits.
    */
   lostWakeupCheckMs(): number | undefined;
+  /**
+   * Before a worker runs: its fetches may take the slots of the jobs they hand over (no call of their own at
+   * admit). Optional: without it, or when its BullMQ does not allow it, every limited job asks at admit.
+   */
+  joinFetch?(worker: Worker): Promise<void>;
+  /** A job refused before admit (it will not run): a slot its fetch took for this attempt is given back. */
+  unused?(job: Job, token: string | undefined): void;
 }
 
 export const FLOW_CONTROL = Symbol('servus:flow-control');

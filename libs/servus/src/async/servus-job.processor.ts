@@ -145,8 +145,12 @@ export class ServusJobProcessor {
     if (problem) throw new UndecodablePayloadError(problem);
   }
 
-  /** A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the span's). */
+  /**
+   * A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the
+   * span's). A flow slot its fetch took goes back (BullMQ gave the job its lock token).
+   */
   private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
+    this.flow?.unused?.(job, job.token);
     const error = this.unrecoverable(label, reason);
     const attributes = { ...jobAttributes(job, job.attemptsMade + 1), 'servus.outcome': 'refused' };
     this.tracing.record('process (refused)', SpanKind.CONSUMER, attributes, error, this.tracing.extract(trace));

@@ -80,6 +80,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await this.listenForCancellations();
       await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
+      for (const worker of this.workers) await this.flow?.joinFetch?.(worker);
       await this.applyDeclaredSchedules();
     } catch (error) {
       // A boot that fails must not leave workers taking jobs in a half-started app.

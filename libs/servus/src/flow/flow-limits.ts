@@ -74,3 +74,20 @@ function keyFunction(key: unknown, what: string): FlowKeyFunction | undefined {
     throw new Error(`${what}.key must be a function of the arguments returning a string, got ${typeof key}`);
   return key as FlowKeyFunction | undefined;
 }
+
+/** How long a parked job behind the head of its line sleeps before it looks again, if no release wakes it. */
+export function parkedIdleMs(leaseMs: number): number {
+  return Math.max(10 * leaseMs, 300_000);
+}
+
+/** A service's limits as ACQUIRE reads them (after the member): limit, leaseMs, max, windowMs, spacingMs, idleMs. */
+export function acquireArgs({ concurrency, rate }: FlowLimits): number[] {
+  return [
+    concurrency?.limit ?? 0,
+    concurrency?.leaseMs ?? 0,
+    rate?.max ?? 0,
+    rate?.windowMs ?? 0,
+    rate?.spacingMs ?? 0,
+    concurrency ? parkedIdleMs(concurrency.leaseMs) : 0,
+  ];
+}

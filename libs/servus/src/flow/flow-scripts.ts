@@ -21,11 +21,12 @@ local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
  * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again),
- * holder (the attempt).
+ * holder (the attempt), probe ('1': grant or answer without writing, see below).
  * Returns {0, 0, head?} granted (the lease taken by the attempt, the start counted; head: the first job now
  * parked), {1, ms} parked until a slot frees (ms: until the earliest lease runs out, when to look again if no
  * release wakes it), {2, ms, woken?} over the rate (woken: the next parked job, given the slot reserved for
- * this one).
+ * this one). A probe that is not granted answers {1, 0} or {2, 0} having written nothing (expired leases and
+ * starts out of the window aside): the job asks again the usual way, which parks or schedules it.
  *
  * Each key is read before anything is written to it or to another key (the expired leases dropped first do not
  * count: they are gone for every reader), so a key of the wrong type fails the call before it has written
@@ -37,6 +38,7 @@ local member = ARGV[1]
 local limit = tonumber(ARGV[2])
 local leaseMs = tonumber(ARGV[3])
 local max = tonumber(ARGV[4])
+local probe = ARGV[9] == '1'
 local waiting = 0
 local reserved = false
 if limit > 0 then
@@ -45,6 +47,7 @@ if limit > 0 then
   if not reserved and redis.call('ZCARD', KEYS[1]) >= limit then
     redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
     if redis.call('ZCARD', KEYS[1]) >= limit then
+      if probe then return {1, 0} end
       redis.call('ZADD', KEYS[2], 'NX', nowUs, member)
       redis.call('PEXPIRE', KEYS[2], 86400000)
       -- Releases wake the line in order; only its first \`limit\` jobs also watch the leases (a killed holder never
@@ -60,6 +63,7 @@ if max > 0 then
   redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
   local count = redis.call('ZCARD', KEYS[3])
   if count >= max then
+    if probe then return {2, 0} end
     local nth = redis.call('ZRANGE', KEYS[3], count - max, count - max, 'WITHSCORES')
     local at = tonumber(nth[2]) + window
     local scheduled = tonumber(redis.call('GET', KEYS[4]) or '0')
@@ -144,20 +148,44 @@ end
 `;
 
 /**
- * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
- * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
- * ARGV: the number of operations, then each one's code (`a` or `r`) and its 8 or 3 arguments. Returns each
- * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type)
- * fails alone, having written nothing (each one reads a key before it writes), and the others still run. An
- * unknown code fails its operation and those after it (where their keys and arguments start is unknown). The
- * operations run one after the other on Redis's clock; each gets its own microsecond (TIME plus its index),
- * so jobs parked by one batch keep the batch's order in their line.
+ * Runs `count` operations, acquires and releases, one after the other on Redis's clock: each one's code (`a` or `r`)
+ * and its 8 or 3 arguments from `args` (from index `a`), its 4 or 2 keys from `keys` (from index `k`). Returns each
+ * one's answer, in order, or an error reply in its place: an operation that fails (a key of the wrong type) fails
+ * alone, having written nothing (each one reads a key before it writes), and the others still run. An unknown code
+ * fails its operation and those after it (where their keys and arguments start is unknown). Each operation gets its
+ * own microsecond (TIME plus its index), so jobs parked by one batch keep the batch's order in their line.
  */
-export const BATCH = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local baseUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local nowUs = baseUs
+const RUN = `
+local function runOperations(keys, k, args, a, count)
+  local results = {}
+  for i = 1, count do
+    nowUs = baseUs + i - 1
+    if args[a] == 'a' then
+      local kinds = {'zset', 'zset', 'zset', 'string'}
+      results[i] = run(acquire, {keys[k], keys[k + 1], keys[k + 2], keys[k + 3]}, kinds,
+        {args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5], args[a + 6], args[a + 7], args[a + 8]})
+      k = k + 4
+      a = a + 9
+    elseif args[a] == 'r' then
+      results[i] = run(release, {keys[k], keys[k + 1]}, {'zset', 'zset'}, {args[a + 1], args[a + 2], args[a + 3]})
+      k = k + 2
+      a = a + 4
+    else
+      local unknown = {err = 'Flow control: unknown operation ' .. tostring(args[a])}
+      for j = i, count do results[j] = unknown end
+      break
+    end
+  end
+  return results
+end
+`;
+
+/**
+ * Flow control's operations as one piece of Lua: Redis's clock read once (`now` ms, `baseUs` us), then
+ * `acquire`, `release` and `runOperations`, for BATCH and for the fetch script (fetch-script.ts).
+ */
+export const OPERATIONS = `${NOW}
+local baseUs = nowUs
 ${ACQUIRE}
 ${RELEASE}
 ${WRONG_TYPE}
@@ -166,28 +194,17 @@ local function run(step, keys, kinds, args)
   if ok then return answer end
   return {err = wrongType(keys, kinds) or (type(answer) == 'table' and answer.err or tostring(answer))}
 end
-local results = {}
-local k = 1
-local a = 2
-for i = 1, tonumber(ARGV[1]) do
-  nowUs = baseUs + i - 1
-  if ARGV[a] == 'a' then
-    local kinds = {'zset', 'zset', 'zset', 'string'}
-    results[i] = run(acquire, {KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]}, kinds,
-      {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4], ARGV[a + 5], ARGV[a + 6], ARGV[a + 7], ARGV[a + 8]})
-    k = k + 4
-    a = a + 9
-  elseif ARGV[a] == 'r' then
-    results[i] = run(release, {KEYS[k], KEYS[k + 1]}, {'zset', 'zset'}, {ARGV[a + 1], ARGV[a + 2], ARGV[a + 3]})
-    k = k + 2
-    a = a + 4
-  else
-    local unknown = {err = 'Flow control: unknown operation ' .. tostring(ARGV[a])}
-    for j = i, tonumber(ARGV[1]) do results[j] = unknown end
-    break
-  end
-end
-return results
+${RUN}
+`;
+
+/**
+ * Acquires and releases of one process, sent together (one round trip, one script, for all those asked for
+ * in one turn of its event loop). KEYS: each operation's keys in turn (4 for an acquire, 2 for a release);
+ * ARGV: the number of operations, then each one's code and arguments (see runOperations). Returns each one's
+ * answer, in order (an error reply for one that failed).
+ */
+export const BATCH = `${OPERATIONS}
+return runOperations(KEYS, 1, ARGV, 2, tonumber(ARGV[1]))
 `;
 
 /**

@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { FlowStore, RELEASE_DELAY_MS, Verdict } from './flow-store';
+import { FlowStore, Verdict } from './flow-store';
+import { RELEASE_DELAY_MS } from './flow-batch';
 
 describe('FlowStore after shutdown', () => {
   it('a release asked for after close() (a body that outlived its deadline settling late) rejects and opens no connection', async () => {

@@ -4,6 +4,7 @@ import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 import { BATCH, RENEW } from './flow-scripts';
 import { bounded } from '../util/bounded';
+import { FlowBatch, Ride } from './flow-batch';
 
 /** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
 export interface FlowKeyNames {
@@ -13,17 +14,13 @@ export interface FlowKeyNames {
   next: string;
 }
 
-/** What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again. */
-export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string };
+/**
+ * What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again;
+ * `at` when a worker's fetch granted the slot (ms, this process's clock; else now).
+ */
+export type Verdict = { outcome: 'granted' | 'concurrency' | 'rate_limit'; waitMs: number; head?: string; at?: number };
 
 const OUTCOMES = ['granted', 'concurrency', 'rate_limit'] as const;
-
-/**
- * How long a release waits for an acquire to share its script call (ms). In a steady stream the worker's next
- * job asks for its slot within a round trip or two, so a job costs one script call's share instead of two;
- * a job of the released key waiting elsewhere is woken at most this much later.
- */
-export const RELEASE_DELAY_MS = 5;
 
 /**
  * How long shutdown waits for Redis to answer the last releases (ms). The worker's connection queues commands
@@ -42,31 +39,16 @@ type ScriptClient = RedisClient & {
   servusFlowRenew(...args: (string | number)[]): Promise<number>;
 };
 
-/** An acquire or a release waiting for the next batch. */
-interface PendingOperation {
-  code: 'a' | 'r';
-  keys: string[];
-  args: (string | number)[];
-  resolve(answer: unknown): void;
-  reject(error: unknown): void;
-}
-
 /**
- * Flow control's Redis: one connection of its own (opened on the first job with limits), the
- * scripts, and the promotion of woken jobs back to their queue.
+ * Flow control's Redis: one connection of its own (opened on first use: a worker's boot, or the first job
+ * with limits), the scripts, and the promotion of woken jobs back to their queue.
  */
 export class FlowStore {
   private readonly logger = new Logger('Servus');
   private client?: ScriptClient;
   private readonly queues = new Map<string, Queue>();
-  /** Acquires and releases waiting for the next batch. */
-  private pending: PendingOperation[] = [];
-  /** Batches sent and not answered yet: close() fails them when Redis does not answer in time. */
-  private readonly unanswered = new Set<PendingOperation[]>();
-  /** An acquire is pending: the batch goes at the end of this turn of the event loop. */
-  private flushing = false;
-  /** Only releases are pending: the batch goes when an acquire comes, or after RELEASE_DELAY_MS. */
-  private releaseTimer?: NodeJS.Timeout;
+  /** Acquires and releases waiting to go to Redis. */
+  private readonly batch = new FlowBatch(() => void this.flush());
   /** After close(): nothing opens a new connection. */
   private closed = false;
 
@@ -95,52 +77,32 @@ export class FlowStore {
     return { outcome: OUTCOMES[code], waitMs: Number(waitMs), head };
   }
 
-  /**
-   * Acquires and releases go to Redis together, in one script call (BATCH), in the order they were asked for.
-   * An acquire waits for the end of the turn of the event loop it was asked in (at worker speeds several jobs
-   * start in the same turn); a release also waits for the next acquire, at most RELEASE_DELAY_MS.
-   */
+  /** Acquires and releases go to Redis together, in one script call (see FlowBatch), in the order they were asked for. */
   private batched(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ code, keys, args, resolve, reject });
-      if (this.flushing) return;
-      if (code === 'a') {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      } else this.releaseTimer ??= setTimeout(() => void this.flush(), RELEASE_DELAY_MS);
-    });
+    return this.batch.add(code, keys, args);
   }
 
-  /** Sends what is pending; resolves once every operation sent has its answer. */
+  /** The operations waiting to go, taken into a script call that goes now (a worker's fetch); undefined when none. */
+  ride(): Ride | undefined {
+    return this.batch.take();
+  }
+
+  /** Sends what is pending in a script call of its own; resolves once it is answered. */
   private async flush(): Promise<void> {
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
-    this.flushing = false;
-    const operations = this.pending;
-    if (!operations.length) return;
-    this.pending = [];
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
-    for (const operation of operations) {
-      keys.push(...operation.keys);
-      args.push(operation.code, ...operation.args);
-    }
+    const ride = this.batch.take();
+    if (!ride) return;
     let client: ScriptClient;
     try {
       client = this.redis();
     } catch (error) {
-      return operations.forEach((operation) => operation.reject(error));
+      return ride.fail(error);
     }
-    this.unanswered.add(operations);
-    await client.servusFlowBatch(keys.length, ...keys, operations.length, ...args).then(
-      // An operation that failed in Redis (its answer an error) rejects its own caller only.
-      (answers) =>
-        operations.forEach((operation, i) =>
-          answers[i] instanceof Error ? operation.reject(answers[i]) : operation.resolve(answers[i]),
-        ),
-      (error) => operations.forEach((operation) => operation.reject(error)),
-    );
-    this.unanswered.delete(operations);
+    await client.servusFlowBatch(ride.keys.length, ...ride.keys, ride.count, ...ride.args).then(ride.answer, ride.fail);
+  }
+
+  /** Loads `lua` into Redis's script cache: rejects when it does not compile. */
+  async load(lua: string): Promise<void> {
+    await this.redis().script('LOAD', lua);
   }
 
   /**
@@ -222,9 +184,7 @@ export class FlowStore {
     const answered = await settlesWithin(this.flush(), waitMs);
     this.closed = true;
     // Their commands stay queued in a client that no longer reconnects: their callers are answered here.
-    const gone = new Error('Flow control is shut down: Redis did not answer; the lease runs out by itself');
-    for (const operations of this.unanswered) operations.forEach((operation) => operation.reject(gone));
-    this.unanswered.clear();
+    this.batch.failAll(new Error('Flow control is shut down: Redis did not answer; the lease runs out by itself'));
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
     this.client?.disconnect();

@@ -24,8 +24,9 @@ export class LeaseRenewer {
 
   constructor(private readonly store: FlowStore) {}
 
-  hold(holders: string, member: string, leaseMs: number): HeldLease {
-    const lease = { holders, member, leaseMs, renewAt: Date.now() + leaseMs / 3 };
+  /** `since`: when the lease was taken or last extended (ms). */
+  hold(holders: string, member: string, leaseMs: number, since = Date.now()): HeldLease {
+    const lease = { holders, member, leaseMs, renewAt: since + leaseMs / 3 };
     this.held.add(lease);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), TICK_MS);

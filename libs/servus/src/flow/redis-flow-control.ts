@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DelayedError, Job } from 'bullmq';
+import { DelayedError, Job, Worker } from 'bullmq';
 import { FlowControl, FlowKeys, FlowTicket } from '../async/flow-control.port';
 import { QueueNames } from '../async/queue-names';
 import { ServusObservers } from '../execution/servus-observers';
@@ -9,9 +9,11 @@ import { AsyncModuleOptions } from '../async/async-options.interface';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { flowKeysOf } from './flow-keys';
-import { FlowLimits, limitsOf } from './flow-limits';
+import { acquireArgs, FlowLimits, limitsOf } from './flow-limits';
 import { FlowKeyNames, FlowStore, settlesWithin, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
 import { LeaseRenewer } from './lease-renewer';
+import { FetchSlots } from './fetch-slots';
+import { ServiceLimits } from './fetch-script';
 
 const NO_SLOT: FlowTicket = { release: () => Promise.resolve() };
 
@@ -20,15 +22,11 @@ function jitter(leaseMs: number): number {
   return Math.floor(Math.random() * Math.min(250, leaseMs * 0.05));
 }
 
-/** How long a parked job behind the head of its line sleeps before it looks again, if no release wakes it. */
-export function parkedIdleMs(leaseMs: number): number {
-  return Math.max(10 * leaseMs, 300_000);
-}
-
 /**
  * Per-key concurrency and rate limits across every worker, kept in Redis.
  *
- * A job of a service with limits asks for a slot before its service runs (one script). Granted:
+ * A job of a service with limits gets its slot in the script call that fetches it (FetchSlots), or else asks
+ * for one before its service runs (one script, shared with the other jobs asking in the same turn). Granted:
  * it holds a lease, renewed while it runs and released when it ends. Refused: the job is moved to
  * BullMQ's delayed set without using an attempt (moveToDelayed + DelayedError) and its worker takes
  * the next job. A job waiting for a concurrency slot is parked in its key's FIFO line; a release
@@ -42,6 +40,8 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   private readonly logger = new Logger('Servus');
   private readonly store: FlowStore;
   private readonly renewer: LeaseRenewer;
+  /** The slots taken by workers' fetches, once a worker has joined. */
+  private fetched?: FetchSlots;
   /** Releases under way (the processor does not wait for them): shutdown does, up to SHUTDOWN_WAIT_MS. */
   private readonly releasing = new Set<Promise<void>>();
   /** A release Redis did not answer was logged as a warning (the next ones at debug level). */
@@ -81,6 +81,23 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     return ms;
   }
 
+  /** Before the worker runs: its fetches take the slots of limited jobs (FetchSlots), when its BullMQ allows. */
+  async joinFetch(worker: Worker): Promise<void> {
+    const limits = new Map<string, ServiceLimits>();
+    for (const definition of this.registry.definitions()) {
+      const declared = limitsOf(definition);
+      if (declared) limits.set(definition.name, acquireArgs(declared));
+    }
+    if (!limits.size) return;
+    this.fetched ??= new FetchSlots(this.store, limits);
+    await this.fetched.join(worker);
+  }
+
+  /** A job refused before admit: a slot its fetch took for this attempt is given back. */
+  unused(job: Job, token: string | undefined): void {
+    if (token !== undefined) this.fetched?.forgo(`${job.queueName}:${job.id}`, token);
+  }
+
   async admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket> {
     const limits = limitsOf(definition);
     if (!limits) return NO_SLOT;
@@ -88,25 +105,36 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     const member = `${job.queueName}:${job.id}`;
     // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
     const holder = `${member}:${token ?? randomUUID()}`;
-    const { concurrency, rate } = limits;
-    const verdict = await this.store.acquire(names, member, holder, [
-      concurrency?.limit ?? 0,
-      concurrency?.leaseMs ?? 0,
-      rate?.max ?? 0,
-      rate?.windowMs ?? 0,
-      rate?.spacingMs ?? 0,
-      concurrency ? parkedIdleMs(concurrency.leaseMs) : 0,
-    ]);
+    const { concurrency } = limits;
+    const verdict =
+      this.fetchedSlot(definition.name, member, token, keys) ??
+      (await this.store.acquire(names, member, holder, acquireArgs(limits)));
     if (verdict.outcome === 'granted') {
       if (!concurrency) return NO_SLOT;
       if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-      return this.hold(names, holder, concurrency);
+      return this.hold(names, holder, concurrency, verdict.at);
     }
     throw await this.postpone(definition, job, token, names, member, verdict, limits);
   }
 
-  private hold(names: FlowKeyNames, holder: string, concurrency: NonNullable<FlowLimits['concurrency']>): FlowTicket {
-    const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs);
+  /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
+  private fetchedSlot(service: string, member: string, token: string | undefined, keys: FlowKeys): Verdict | undefined {
+    const grant = token === undefined ? undefined : this.fetched?.take(member, token);
+    if (!grant) return undefined;
+    if (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))
+      return { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
+    // Taken under other keys than the job's payload says (written by something else): not this job's slot.
+    this.fetched!.giveBack(member, grant);
+    return undefined;
+  }
+
+  private hold(
+    names: FlowKeyNames,
+    holder: string,
+    concurrency: NonNullable<FlowLimits['concurrency']>,
+    since = Date.now(),
+  ): FlowTicket {
+    const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs, since);
     let released: Promise<void> | undefined;
     const release = async () => {
       this.renewer.drop(lease);

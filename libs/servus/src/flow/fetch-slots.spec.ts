@@ -1,0 +1,137 @@
+import { INestApplication, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
+import { eventually, sleep } from '../../../../test/support/redis-test-kit';
+import { FETCH_DECODE_MAX_BYTES, luaString } from './fetch-script';
+import { FetchSlots } from './fetch-slots';
+import { RedisFlowControl } from './redis-flow-control';
+
+/** Real Redis (127.0.0.1:6379), under a prefix of its own. */
+const prefix = `flowfetch-spec-${process.pid}`;
+const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
+const SERVICE = 'flowfetch.keyed';
+const holdersOf = (key: string) => `${prefix}:flow:${SERVICE}:c:${key}`;
+
+/** Each run: its key, start, end, and how many slots of its key were held while it ran. */
+const runs: { key: string; start: number; end: number; held: number }[] = [];
+
+@Service({
+  name: SERVICE,
+  async: { concurrency: { limit: 1, leaseMs: 5000, key: (args: { key: string }) => args.key } },
+})
+class Keyed extends ServiceBase<{ key: string; ms: number; pad?: string }, null> {
+  async call({ key, ms }: { key: string; ms: number; pad?: string }) {
+    const start = Date.now();
+    const held = await redis.zcard(holdersOf(key));
+    await sleep(ms);
+    runs.push({ key, start, end: Date.now(), held });
+    return this.success(null);
+  }
+}
+
+@Module({ providers: [Keyed] })
+class KeyedServices {}
+
+describe("flow control in the worker's fetch", () => {
+  let app: INestApplication;
+  let executor: ServusExecutor;
+  /** The flow store's own script calls (acquires and releases that went in a call of their own). */
+  let ownCalls: jest.SpyInstance;
+  /** Slots asked for at admit (not taken by the fetch). */
+  let asked: jest.SpyInstance;
+
+  beforeAll(async () => {
+    await redis.connect();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          connection: { host: '127.0.0.1', port: 6379 },
+          prefix,
+          worker: { concurrency: 10 },
+          logging: false,
+        }),
+        KeyedServices,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    executor = app.get(ServusExecutor);
+    // Opened at boot: the fetch scripts were loaded through it.
+    const flow: unknown = app.get(RedisFlowControl);
+    const { store } = flow as { store: { client: Record<string, () => unknown>; acquire(): Promise<unknown> } };
+    ownCalls = jest.spyOn(store.client, 'servusFlowBatch');
+    asked = jest.spyOn(store, 'acquire');
+  });
+
+  beforeEach(() => {
+    runs.length = 0;
+    ownCalls.mockClear();
+    asked.mockClear();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+  });
+
+  it('an admitted job holds its slot from the call that fetched it, and frees it in the call that completes it', async () => {
+    await executor.callAsyncMany(
+      Array.from({ length: 60 }, (_, i) => ({ service: Keyed, args: { key: `k${i}`, ms: 2 } })),
+    );
+    await eventually(async () => runs.length === 60, 15_000, '60 runs');
+    expect(runs.every((run) => run.held === 1)).toBe(true);
+    await eventually(async () => (await redis.keys(`${prefix}:flow:*`)).length === 0, 2_000, 'every slot freed');
+    // No job asked for its slot at admit, and no acquire or release needed a script call of its own.
+    expect(asked).not.toHaveBeenCalled();
+    expect(ownCalls).not.toHaveBeenCalled();
+  });
+
+  it('jobs of one key over the limit wait for the slot (asked for at admit) and never overlap', async () => {
+    await executor.callAsyncMany(Array.from({ length: 6 }, () => ({ service: Keyed, args: { key: 'one', ms: 30 } })));
+    await eventually(async () => runs.length === 6, 15_000, '6 runs');
+    const sorted = [...runs].sort((a, b) => a.start - b.start);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i].start).toBeGreaterThanOrEqual(sorted[i - 1].end);
+    expect(runs.every((run) => run.held === 1)).toBe(true);
+    expect(asked).toHaveBeenCalled();
+  });
+
+  it('a job whose data is over FETCH_DECODE_MAX_BYTES asks for its slot at admit', async () => {
+    const pad = 'x'.repeat(FETCH_DECODE_MAX_BYTES);
+    await executor.callAsync(Keyed, { key: 'large', ms: 1, pad });
+    await eventually(async () => runs.length === 1, 5_000, 'the large job ran');
+    expect(runs[0].held).toBe(1);
+    expect(asked).toHaveBeenCalledTimes(1);
+  });
+
+  it('a job refused before admit gives back the slot its fetch took: the next job of its key runs at once', async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      // The fetch finds a job of the service with its key; the worker refuses it (no "args").
+      await queue.add(SERVICE, { service: SERVICE, metadata: { v: 1, flow: { c: 'refused' } } }, { attempts: 1 });
+      await eventually(async () => (await queue.getFailedCount()) === 1, 5_000, 'the job failed');
+      const failedAt = Date.now();
+      await executor.callAsync(Keyed, { key: 'refused', ms: 1 });
+      await eventually(async () => runs.length === 1, 5_000, 'the next job of the key ran');
+      // Well within the 5 s lease the refused job's slot would have held.
+      expect(runs[0].start - failedAt).toBeLessThan(2_000);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('a worker whose BullMQ has no script runner to take part in fetches as BullMQ does', async () => {
+    const slots = new FetchSlots(undefined as never, new Map());
+    expect(await slots.join({ backend: {} } as never)).toBe(false);
+  });
+});
+
+describe('luaString', () => {
+  it('keeps plain characters and writes every other byte as a decimal escape', () => {
+    expect(luaString('svc.name-1:{x}')).toBe('"svc.name-1:\\123x\\125"');
+    expect(luaString('a"b\\é\n')).toBe('"a\\034b\\092\\195\\169\\010"');
+  });
+});

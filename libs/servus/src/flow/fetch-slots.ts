@@ -1,0 +1,185 @@
+import { Logger } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { Worker } from 'bullmq';
+import { fetchScript, ServiceLimits } from './fetch-script';
+import { FlowStore } from './flow-store';
+
+/** A slot a job's fetch took for one attempt (its lock token), waiting for that attempt's admit. */
+export interface FetchGrant {
+  token: string;
+  service: string;
+  /** The concurrency and rate keys the slot was taken under ('' for none). */
+  c: string;
+  r: string;
+  /** The first job now waiting in the key's line, which must watch the leases (see RedisFlowControl). */
+  head?: string;
+  /** When the fetch answered (ms): the lease runs from about then. */
+  at: number;
+}
+
+/** A Redis client as BullMQ's backend hands it to execCommand (ioredis, or BullMQ's wrapper of it). */
+interface CommandClient {
+  defineCommand(name: string, definition: { numberOfKeys: number; lua: string }): void;
+  runCommand?(name: string, args: unknown[]): Promise<unknown>;
+}
+
+/** Where BullMQ 6's Worker runs its Lua scripts: every script call of the worker and of its jobs goes through it. */
+interface ScriptRunner {
+  execCommand(client: CommandClient, commandName: string, args: unknown[]): Promise<unknown>;
+}
+
+/** A fetch script as sent: BullMQ's keys count, our Lua, and the name it is defined under. */
+interface FetchCommand {
+  name: string;
+  keys: number;
+  lua: string;
+}
+
+/** BullMQ's scripts that hand the worker its next job, and where each one's packed options (the lock token) are. */
+const FETCHES: Record<string, { keys: number; optsArg: number }> = {
+  moveToActive: { keys: 11, optsArg: 3 },
+  moveToFinished: { keys: 14, optsArg: 8 },
+};
+
+/** Grants kept before old ones are looked for (a fetched job that never reached admit, e.g. BullMQ failed it). */
+const SWEEP_ABOVE = 1000;
+
+/**
+ * Takes the slot of a job inside the BullMQ script call that fetches it (fetch-script.ts), so that an admitted job
+ * waits for no script call of its own, and sends this process's pending flow operations (releases above all) with
+ * that same call. Installed on each Worker before it runs, when its BullMQ is the one this was written against (the
+ * shape of its backend and of its two fetch scripts is checked, and the composed scripts must compile); otherwise
+ * the worker fetches as BullMQ does and each limited job asks for its slot at admit.
+ *
+ * A grant is kept here until its attempt's admit takes it; a job refused before admit gives it back (forgo).
+ */
+export class FetchSlots {
+  private readonly logger = new Logger('Servus');
+  private readonly grants = new Map<string, FetchGrant>();
+  private commands?: Promise<Map<string, FetchCommand> | undefined>;
+  /** Why the step is not installed was logged. */
+  private said = false;
+
+  constructor(
+    private readonly store: FlowStore,
+    /** The numbers of each limited service, by name. */
+    private readonly limits: Map<string, ServiceLimits>,
+  ) {}
+
+  /** Installs the step in `worker`'s fetches; false when it cannot (the worker then fetches as BullMQ does). */
+  async join(worker: Worker): Promise<boolean> {
+    const backend = (worker as unknown as { backend?: Partial<ScriptRunner> }).backend;
+    if (typeof backend?.execCommand !== 'function') return !!this.without('its Worker has no backend to run scripts');
+    const commands = await (this.commands ??= this.compose());
+    if (!commands) return false;
+    const original = backend.execCommand.bind(backend);
+    backend.execCommand = (client, commandName, args) => {
+      const command = commands.get(commandName);
+      return command ? this.fetch(client, command, args, worker.name) : original(client, commandName, args);
+    };
+    return true;
+  }
+
+  /** The grant of attempt `token` of job `member` (`queue:id`), taken out; undefined when its fetch took none. */
+  take(member: string, token: string): FetchGrant | undefined {
+    const grant = this.grants.get(member);
+    if (grant?.token !== token) return undefined;
+    this.grants.delete(member);
+    return grant;
+  }
+
+  /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
+  forgo(member: string, token: string): void {
+    const grant = this.take(member, token);
+    if (grant) this.giveBack(member, grant);
+  }
+
+  /** Frees a grant's lease (its start, under a rate limit, stays counted: the job was started). */
+  giveBack(member: string, grant: FetchGrant): void {
+    const [limit, leaseMs] = this.limits.get(grant.service) ?? [0, 0];
+    if (!limit) return;
+    this.store
+      .release(this.store.keyNames(grant.service, grant.c, grant.r), `${member}:${grant.token}`, limit, leaseMs)
+      .catch((error: Error) => this.logger.debug(`Flow control: an unused slot was not given back (${error.message})`));
+  }
+
+  private async fetch(client: CommandClient, command: FetchCommand, args: unknown[], queue: string): Promise<unknown> {
+    const named = client as CommandClient & Record<string, (args: unknown[]) => Promise<unknown>>;
+    if (typeof named[command.name] !== 'function')
+      client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
+    const ride = this.store.ride();
+    const start = args.length - command.keys + 1;
+    const ours = ride ? [queue, ride.count, ride.keys.length, ...ride.keys, ...ride.args, start] : [queue, 0, 0, start];
+    const all = args.concat(ours);
+    let answer: unknown[];
+    try {
+      answer = (await (client.runCommand
+        ? client.runCommand(command.name, all)
+        : named[command.name](all))) as unknown[];
+    } catch (error) {
+      ride?.fail(error);
+      throw error;
+    }
+    ride?.answer(answer[0]);
+    const [, grant, result] = answer;
+    if (Array.isArray(grant)) this.keep(`${queue}:${String((result as unknown[])[1])}`, grant as string[]);
+    if (result instanceof Error) throw result;
+    return result;
+  }
+
+  private keep(member: string, [token, c, r, head, service]: string[]): void {
+    const now = Date.now();
+    const old = this.grants.get(member);
+    if (old) this.giveBack(member, old);
+    this.grants.set(member, { token, service, c, r, head: head || undefined, at: now });
+    if (this.grants.size <= SWEEP_ABOVE) return;
+    // Never taken and never renewed: their leases have run out in Redis by themselves.
+    for (const [key, grant] of this.grants)
+      if (now - grant.at > Math.max(this.limits.get(grant.service)?.[1] ?? 0, 1000)) this.grants.delete(key);
+  }
+
+  /** BullMQ's two fetch scripts with the step around them, compiled by Redis; undefined when this BullMQ differs. */
+  private async compose(): Promise<Map<string, FetchCommand> | undefined> {
+    let sources: Record<string, { content?: unknown; keys?: unknown } | undefined>;
+    try {
+      // The scripts of the BullMQ this process runs (its CommonJS build, next to its main file).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      sources = require(join(dirname(require.resolve('bullmq')), 'scripts')) as typeof sources;
+    } catch {
+      return this.without('its scripts were not found');
+    }
+    const commands = new Map<string, FetchCommand>();
+    for (const [name, { keys, optsArg }] of Object.entries(FETCHES)) {
+      const content = sources[name]?.content;
+      if (sources[name]?.keys !== keys || typeof content !== 'string') return this.without(`${name} differs`);
+      // The step reads the token from the packed options, the job from the answer's shape, and its own arguments
+      // from the end: a script that counts its arguments would see ours.
+      if (
+        !content.includes(`cmsgpack.unpack(ARGV[${optsArg}])`) ||
+        !content.includes('return {rcall("HGETALL", jobKey), jobId, 0, 0}') ||
+        content.includes('#ARGV')
+      )
+        return this.without(`${name} differs`);
+      const lua = fetchScript(content, optsArg, this.store.prefix, this.limits);
+      try {
+        await this.store.load(lua);
+      } catch (error) {
+        return this.without(`${name} with the step does not compile: ${(error as Error).message}`);
+      }
+      const digest = createHash('sha1').update(lua).digest('hex').slice(0, 12);
+      commands.set(name, { name: `servusFetch:${name}:${digest}`, keys, lua });
+    }
+    return commands;
+  }
+
+  /** Said once per process. */
+  private without(reason: string): undefined {
+    if (this.said) return undefined;
+    this.said = true;
+    this.logger.warn(
+      `Flow control: BullMQ's fetch cannot take the slots (${reason}); each limited job asks for its slot in a call of its own`,
+    );
+    return undefined;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * How long a release waits for another call to carry it (ms). In a steady stream the worker's next call (the
+ * completion that fetches its next job, or another job's acquire) comes within a round trip or two, so a job costs
+ * no script call of its own for its release; a job of the released key waiting elsewhere is woken at most this
+ * much later.
+ */
+export const RELEASE_DELAY_MS = 5;
+
+/** An acquire or a release waiting for the next call that carries flow operations. */
+interface PendingOperation {
+  code: 'a' | 'r';
+  keys: string[];
+  args: (string | number)[];
+  resolve(answer: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** Operations taken together into one script call: their keys and arguments as runOperations reads them. */
+export interface Ride {
+  count: number;
+  keys: string[];
+  /** Each operation's code, then its arguments. */
+  args: (string | number)[];
+  /** Redis's answer: one per operation (an Error for one that failed), or one Error for all of them. */
+  answer: (answers: unknown) => void;
+  /** The call failed: every operation fails with it. */
+  fail: (error: unknown) => void;
+}
+
+/**
+ * The flow operations of one process waiting to go to Redis together, in the order they were asked for. They go
+ * with the next fetch of a worker of this process (FetchSlots), or in a script call of their own (`send`): an
+ * acquire at the end of the turn of the event loop it was asked in (at worker speeds several jobs start in the
+ * same turn), a release after RELEASE_DELAY_MS.
+ */
+export class FlowBatch {
+  private pending: PendingOperation[] = [];
+  /** Operations sent and not answered yet: failAll() answers them when Redis will not. */
+  private readonly unanswered = new Set<Ride>();
+  /** An acquire is pending: `send` runs at the end of this turn of the event loop. */
+  private flushing = false;
+  /** Only releases are pending: `send` runs when an acquire comes, or after RELEASE_DELAY_MS. */
+  private releaseTimer?: NodeJS.Timeout;
+
+  constructor(private readonly send: () => void) {}
+
+  add(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ code, keys, args, resolve, reject });
+      if (this.flushing) return;
+      if (code === 'a') {
+        this.flushing = true;
+        setImmediate(this.send);
+      } else this.releaseTimer ??= setTimeout(this.send, RELEASE_DELAY_MS);
+    });
+  }
+
+  /** Takes every pending operation into one ride; undefined when none is pending. */
+  take(): Ride | undefined {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    this.flushing = false;
+    const operations = this.pending;
+    if (!operations.length) return undefined;
+    this.pending = [];
+    const keys: string[] = [];
+    const args: (string | number)[] = [];
+    for (const operation of operations) {
+      keys.push(...operation.keys);
+      args.push(operation.code, ...operation.args);
+    }
+    const ride: Ride = {
+      count: operations.length,
+      keys,
+      args,
+      answer: (answers) => {
+        if (!this.unanswered.delete(ride)) return;
+        // An operation that failed in Redis (its answer an error) rejects its own caller only.
+        operations.forEach((operation, i) => {
+          const answer: unknown = Array.isArray(answers) ? answers[i] : answers;
+          if (answer instanceof Error) operation.reject(answer);
+          else operation.resolve(answer);
+        });
+      },
+      fail: (error) => {
+        if (this.unanswered.delete(ride)) operations.forEach((operation) => operation.reject(error));
+      },
+    };
+    this.unanswered.add(ride);
+    return ride;
+  }
+
+  /** Fails the operations sent and not answered (their commands stay queued in a client that no longer reconnects). */
+  failAll(error: Error): void {
+    for (const ride of [...this.unanswered]) ride.fail(error);
+  }
+}
