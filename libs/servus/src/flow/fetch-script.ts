@@ -4,11 +4,11 @@ import { OPERATIONS } from './flow-scripts';
 export type ServiceLimits = readonly number[];
 
 /**
- * The largest job data (bytes) the fetch step decodes to find the job's flow keys. Redis decodes it inside the
- * fetch, so a large payload would hold every client of Redis up (decoding runs at a few hundred MB/s); a job with
- * more data asks for its slot in a call of its own, as a job fetched by BullMQ's other scripts does.
+ * The largest job data (bytes) the fetch step looks through for the job's flow keys (inside the fetch, so a large
+ * payload would hold every client of Redis up a little longer); a job with more data asks for its slot at admit,
+ * in a call of its own, as a job fetched by BullMQ's other scripts does.
  */
-export const FETCH_DECODE_MAX_BYTES = 4096;
+export const FETCH_SCAN_MAX_BYTES = 4096;
 
 /** A Lua string literal of `text`: every byte that is not plainly safe as a decimal escape. */
 export function luaString(text: string): string {
@@ -22,14 +22,38 @@ export function luaString(text: string): string {
 
 /**
  * The step that follows BullMQ's fetch. `result` is what BullMQ's script answers: `{job hash as a flat array,
- * job id, ...}` when it handed a job over. For a job of a limited service (by its name) that BullMQ runs (no
- * deferred failure), whose data is small and names that same service, with printable keys of at most 200
- * characters: ACQUIRE as a probe, for the attempt `queue:id:token`. Answers {token, c, r, head, service} when
- * granted, else 0 (nothing written: the job asks at admit, as without this step).
+ * job id, ...}` when it handed a job over. For a job of a limited service (by its name, see `limitsOf`) that
+ * BullMQ runs (no deferred failure), with small data and printable flow keys of at most 200 characters: ACQUIRE as
+ * a probe, for the attempt `queue:id:token`. Answers {token, c, r, head, service} when granted, else 0 (nothing
+ * written: the job asks at admit, as without this step).
+ *
+ * The keys are read from the data's text without decoding it (decoding the whole payload would cost Redis more
+ * than the slot): the last `"flow":{` and the `"c"` and `"r"` strings right in it, as the encoder writes them.
+ * Admit compares them with the keys the worker decodes, so a payload written otherwise only loses the step (and a
+ * slot taken under other keys is given back at once).
  */
 const FETCHED = `
 local function printable(text)
   return type(text) == 'string' and #text <= 200 and not string.find(text, '[^\\32-\\126]')
+end
+local function flowKeys(data)
+  local at, from = nil, 1
+  while true do
+    local found = string.find(data, '"flow":{', from, true)
+    if not found then break end
+    at, from = found, found + 8
+  end
+  if not at then return '', '' end
+  local c, r, pos = '', '', at + 8
+  local value, after = string.match(data, '^"c":"([^"\\\\]*)"()', pos)
+  if value then
+    c, pos = value, after
+    if string.sub(data, pos, pos) == ',' then pos = pos + 1 end
+  end
+  value, after = string.match(data, '^"r":"([^"\\\\]*)"()', pos)
+  if value then r, pos = value, after end
+  if string.sub(data, pos, pos) ~= '}' then return nil end
+  return c, r
 end
 local function fetched(result, queue, optsArg)
   if type(result) ~= 'table' or type(result[1]) ~= 'table' or not printable(result[2]) then return 0 end
@@ -42,25 +66,24 @@ local function fetched(result, queue, optsArg)
     elseif field == 'data' then data = fields[i + 1]
     elseif field == 'defa' then return 0 end
   end
-  local limits = name and LIMITS[name]
-  if not limits or type(data) ~= 'string' or #data > ${FETCH_DECODE_MAX_BYTES} then return 0 end
-  local payload = cjson.decode(data)
-  if type(payload) ~= 'table' or payload.service ~= name then return 0 end
-  local c, r = '', ''
-  local flow = type(payload.metadata) == 'table' and payload.metadata.flow or nil
-  if flow ~= nil then
-    if type(flow) ~= 'table' then return 0 end
-    c = flow.c or ''
-    r = flow.r or ''
-    if not printable(c) or not printable(r) then return 0 end
-  end
-  local opts = cmsgpack.unpack(ARGV[optsArg])
-  local token = type(opts) == 'table' and opts.token
+  if type(data) ~= 'string' or #data > ${FETCH_SCAN_MAX_BYTES} then return 0 end
+  local limit, leaseMs, max, windowMs, spacingMs, idleMs = limitsOf(name)
+  if not limit then return 0 end
+  local c, r = flowKeys(data)
+  if not printable(c) or not printable(r) then return 0 end
+  local token = cmsgpack.unpack(ARGV[optsArg]).token
   if not printable(token) then return 0 end
   local member = queue .. ':' .. result[2]
   local base = PREFIX .. ':flow:' .. name .. ':'
-  local answer = acquire({base .. 'c:' .. c, base .. 'q:' .. c, base .. 'r:' .. r, base .. 's:' .. r},
-    {member, limits[1], limits[2], limits[3], limits[4], limits[5], limits[6], member .. ':' .. token, '1'})
+  local holders, parked = base .. 'c:' .. c, base .. 'q:' .. c
+  -- The common case, no slot of the key held and nobody in its line (without a rate limit): what ACQUIRE would do.
+  if max == 0 and redis.call('EXISTS', holders, parked) == 0 then
+    redis.call('ZADD', holders, now + leaseMs, member .. ':' .. token)
+    redis.call('PEXPIRE', holders, leaseMs)
+    return {token, c, r, '', name}
+  end
+  local answer = acquire({holders, parked, base .. 'r:' .. r, base .. 's:' .. r},
+    {member, limit, leaseMs, max, windowMs, spacingMs, idleMs, member .. ':' .. token, '1'})
   if answer[1] ~= 0 then return 0 end
   return {token, c, r, answer[3] or '', name}
 end
@@ -75,11 +98,12 @@ end
  * 3. BullMQ's function runs, as it would alone (its errors are caught: they are its answer, below).
  * 4. The job it handed over, if any, gets its slot (FETCHED): it waits for no call of its own.
  *
- * KEYS are BullMQ's. ARGV: BullMQ's, then ours (from index s): the queue's name, the number of operations, the
- * number of their keys, their keys, their codes and arguments, and last s itself. The flow keys are not declared:
- * they share the module prefix's hash tag with the queue's keys (so on a cluster they are in the same slot, as
- * BullMQ's own job keys, which its scripts do not declare either). Answers {operations' answers, grant or 0,
- * BullMQ's answer}; an error that fails every operation, or BullMQ's, is an error reply in its place.
+ * KEYS are BullMQ's. ARGV: BullMQ's, then ours (from index s): the queue's name, then (when operations ride
+ * along) their number, the number of their keys, their keys, their codes and arguments; last, s itself. The flow
+ * keys are not declared: they share the module prefix's hash tag with the queue's keys (so on a cluster they are
+ * in the same slot, as BullMQ's own job keys, which its scripts do not declare either). Answers {operations'
+ * answers, grant or 0, BullMQ's answer}; an error that fails every operation, or BullMQ's, is an error reply in
+ * its place.
  */
 export function fetchScript(
   bullmq: string,
@@ -87,20 +111,28 @@ export function fetchScript(
   prefix: string,
   limits: Map<string, ServiceLimits>,
 ): string {
-  const table = [...limits].map(([name, numbers]) => `[${luaString(name)}] = {${numbers.join(', ')}}`).join(',\n  ');
+  // A chain of comparisons, not a table: the script builds no table it does not need on each call.
+  const cases = [...limits].map(
+    ([name, numbers]) => `  if name == ${luaString(name)} then return ${numbers.join(', ')} end`,
+  );
   return `local function bullmq()
 ${bullmq}
 end
 ${OPERATIONS}
 local PREFIX = ${luaString(prefix)}
-local LIMITS = {
-  ${table}
-}
+local function limitsOf(name)
+${cases.join('\n')}
+end
 ${FETCHED}
-local s = tonumber(ARGV[#ARGV])
-local count = tonumber(ARGV[s + 1])
-local ok, answers = pcall(runOperations, ARGV, s + 3, ARGV, s + 3 + tonumber(ARGV[s + 2]), count)
-if not ok then answers = {err = 'Flow control: ' .. (type(answers) == 'table' and answers.err or tostring(answers))} end
+local last = #ARGV
+local s = tonumber(ARGV[last])
+local count = 0
+local answers = {}
+if s + 1 < last then
+  count = tonumber(ARGV[s + 1])
+  local ok, answered = pcall(runOperations, ARGV, s + 3, ARGV, s + 3 + tonumber(ARGV[s + 2]), count)
+  answers = ok and answered or {err = 'Flow control: ' .. (type(answered) == 'table' and answered.err or tostring(answered))}
+end
 local done, result = pcall(bullmq)
 if not done then return {answers, 0, {err = type(result) == 'table' and result.err or tostring(result)}} end
 nowUs = baseUs + count

@@ -4,7 +4,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
 import { eventually, sleep } from '../../../../test/support/redis-test-kit';
-import { FETCH_DECODE_MAX_BYTES, luaString } from './fetch-script';
+import { FETCH_SCAN_MAX_BYTES, luaString } from './fetch-script';
 import { FetchSlots } from './fetch-slots';
 import { RedisFlowControl } from './redis-flow-control';
 
@@ -99,8 +99,8 @@ describe("flow control in the worker's fetch", () => {
     expect(asked).toHaveBeenCalled();
   });
 
-  it('a job whose data is over FETCH_DECODE_MAX_BYTES asks for its slot at admit', async () => {
-    const pad = 'x'.repeat(FETCH_DECODE_MAX_BYTES);
+  it('a job whose data is over FETCH_SCAN_MAX_BYTES asks for its slot at admit', async () => {
+    const pad = 'x'.repeat(FETCH_SCAN_MAX_BYTES);
     await executor.callAsync(Keyed, { key: 'large', ms: 1, pad });
     await eventually(async () => runs.length === 1, 5_000, 'the large job ran');
     expect(runs[0].held).toBe(1);

@@ -110,13 +110,14 @@ export class FetchSlots {
       client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
     const ride = this.store.ride();
     const start = args.length - command.keys + 1;
-    const ours = ride ? [queue, ride.count, ride.keys.length, ...ride.keys, ...ride.args, start] : [queue, 0, 0, start];
-    const all = args.concat(ours);
+    // BullMQ builds `args` for this one call (it reads its own part back afterwards, never past it): ours go after.
+    if (ride) args.push(queue, ride.count, ride.keys.length, ...ride.keys, ...ride.args, start);
+    else args.push(queue, start);
     let answer: unknown[];
     try {
       answer = (await (client.runCommand
-        ? client.runCommand(command.name, all)
-        : named[command.name](all))) as unknown[];
+        ? client.runCommand(command.name, args)
+        : named[command.name](args))) as unknown[];
     } catch (error) {
       ride?.fail(error);
       throw error;

@@ -16,15 +16,35 @@ interface PendingOperation {
 }
 
 /** Operations taken together into one script call: their keys and arguments as runOperations reads them. */
-export interface Ride {
-  count: number;
-  keys: string[];
-  /** Each operation's code, then its arguments. */
-  args: (string | number)[];
+export class Ride {
+  constructor(
+    private readonly operations: PendingOperation[],
+    /** The rides sent and not answered yet: a ride leaves it when it is answered or fails. */
+    private readonly unanswered: Set<Ride>,
+    readonly keys: string[],
+    /** Each operation's code, then its arguments. */
+    readonly args: (string | number)[],
+  ) {}
+
+  get count(): number {
+    return this.operations.length;
+  }
+
   /** Redis's answer: one per operation (an Error for one that failed), or one Error for all of them. */
-  answer: (answers: unknown) => void;
+  answer(answers: unknown): void {
+    if (!this.unanswered.delete(this)) return;
+    // An operation that failed in Redis (its answer an error) rejects its own caller only.
+    this.operations.forEach((operation, i) => {
+      const answer: unknown = Array.isArray(answers) ? answers[i] : answers;
+      if (answer instanceof Error) operation.reject(answer);
+      else operation.resolve(answer);
+    });
+  }
+
   /** The call failed: every operation fails with it. */
-  fail: (error: unknown) => void;
+  fail(error: unknown): void {
+    if (this.unanswered.delete(this)) this.operations.forEach((operation) => operation.reject(error));
+  }
 }
 
 /**
@@ -41,25 +61,41 @@ export class FlowBatch {
   private flushing = false;
   /** Only releases are pending: `send` runs when an acquire comes, or after RELEASE_DELAY_MS. */
   private releaseTimer?: NodeJS.Timeout;
+  /** When the oldest release still pending was asked for (ms). */
+  private releasesSince?: number;
 
   constructor(private readonly send: () => void) {}
 
   add(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
     return new Promise((resolve, reject) => {
       this.pending.push({ code, keys, args, resolve, reject });
-      if (this.flushing) return;
       if (code === 'a') {
+        if (this.flushing) return;
         this.flushing = true;
         setImmediate(this.send);
-      } else this.releaseTimer ??= setTimeout(this.send, RELEASE_DELAY_MS);
+      } else {
+        this.releasesSince ??= Date.now();
+        this.releaseTimer ??= setTimeout(this.expired, RELEASE_DELAY_MS);
+      }
     });
   }
 
+  /**
+   * The release timer is not stopped when a ride takes the releases (a timer a job would cost about as much as the
+   * call it saves): when it goes off, the releases pending since RELEASE_DELAY_MS go; younger ones wait on.
+   */
+  private readonly expired = () => {
+    this.releaseTimer = undefined;
+    if (this.releasesSince === undefined) return;
+    const left = this.releasesSince + RELEASE_DELAY_MS - Date.now();
+    if (left > 0) this.releaseTimer = setTimeout(this.expired, left);
+    else this.send();
+  };
+
   /** Takes every pending operation into one ride; undefined when none is pending. */
   take(): Ride | undefined {
-    clearTimeout(this.releaseTimer);
-    this.releaseTimer = undefined;
     this.flushing = false;
+    this.releasesSince = undefined;
     const operations = this.pending;
     if (!operations.length) return undefined;
     this.pending = [];
@@ -69,23 +105,7 @@ export class FlowBatch {
       keys.push(...operation.keys);
       args.push(operation.code, ...operation.args);
     }
-    const ride: Ride = {
-      count: operations.length,
-      keys,
-      args,
-      answer: (answers) => {
-        if (!this.unanswered.delete(ride)) return;
-        // An operation that failed in Redis (its answer an error) rejects its own caller only.
-        operations.forEach((operation, i) => {
-          const answer: unknown = Array.isArray(answers) ? answers[i] : answers;
-          if (answer instanceof Error) operation.reject(answer);
-          else operation.resolve(answer);
-        });
-      },
-      fail: (error) => {
-        if (this.unanswered.delete(ride)) operations.forEach((operation) => operation.reject(error));
-      },
-    };
+    const ride = new Ride(operations, this.unanswered, keys, args);
     this.unanswered.add(ride);
     return ride;
   }

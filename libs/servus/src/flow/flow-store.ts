@@ -97,7 +97,10 @@ export class FlowStore {
     } catch (error) {
       return ride.fail(error);
     }
-    await client.servusFlowBatch(ride.keys.length, ...ride.keys, ride.count, ...ride.args).then(ride.answer, ride.fail);
+    await client.servusFlowBatch(ride.keys.length, ...ride.keys, ride.count, ...ride.args).then(
+      (answers) => ride.answer(answers),
+      (error) => ride.fail(error),
+    );
   }
 
   /** Loads `lua` into Redis's script cache: rejects when it does not compile. */
@@ -109,16 +112,26 @@ export class FlowStore {
    * Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue. A woken
    * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
    */
-  async release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
-    const free = (item: string) =>
-      this.batched('r', [keys.holders, keys.parked], [item, limit, leaseMs]) as Promise<string[]>;
-    let woken = await free(holder);
+  release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
+    // Most releases wake nobody: no async frame for them.
+    return this.free(keys, holder, limit, leaseMs).then((woken) =>
+      woken.length ? this.wake(keys, woken, limit, leaseMs) : undefined,
+    );
+  }
+
+  /** Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). */
+  private async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
       const gone = woken.filter((_item, i) => !promoted[i]);
       woken = [];
-      for (const item of gone) woken.push(...(await free(item)));
+      for (const item of gone) woken.push(...(await this.free(keys, item, limit, leaseMs)));
     }
+  }
+
+  /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
+  private free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]> {
+    return this.batched('r', [keys.holders, keys.parked], [item, limit, leaseMs]) as Promise<string[]>;
   }
 
   async renew(holders: string, holder: string, leaseMs: number): Promise<number> {

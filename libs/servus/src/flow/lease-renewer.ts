@@ -35,9 +35,9 @@ export class LeaseRenewer {
     return lease;
   }
 
+  /** The timer stays until a tick finds nothing held: short jobs come and go faster than it ticks. */
   drop(lease: HeldLease): void {
     this.held.delete(lease);
-    if (!this.held.size) this.stop();
   }
 
   stop(): void {
@@ -46,6 +46,7 @@ export class LeaseRenewer {
   }
 
   private tick(): void {
+    if (!this.held.size) return this.stop();
     const now = Date.now();
     for (const lease of this.held) {
       if (lease.renewAt > now) continue;

@@ -136,21 +136,20 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   ): FlowTicket {
     const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs, since);
     let released: Promise<void> | undefined;
-    const release = async () => {
-      this.renewer.drop(lease);
-      // Redis unreachable: the lease runs out by itself.
-      await this.store
-        .release(names, holder, concurrency.limit, concurrency.leaseMs)
-        .catch((error: Error) => this.lostRelease(error));
-    };
     return {
       release: () => {
-        if (!released) {
-          const releasing = (released = release());
-          this.releasing.add(releasing);
-          void releasing.then(() => this.releasing.delete(releasing));
-        }
-        return released;
+        if (released) return released;
+        this.renewer.drop(lease);
+        // Redis unreachable: the lease runs out by itself.
+        const releasing = (released = this.store.release(names, holder, concurrency.limit, concurrency.leaseMs).then(
+          () => void this.releasing.delete(releasing),
+          (error: Error) => {
+            this.releasing.delete(releasing);
+            this.lostRelease(error);
+          },
+        ));
+        this.releasing.add(releasing);
+        return releasing;
       },
     };
   }
