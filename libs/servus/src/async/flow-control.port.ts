@@ -20,10 +20,15 @@ export interface FlowControl {
   /** The keys of a call of a service with limits; undefined for a service without. Throws JobEnqueueError. */
   keysOf(definition: ServiceDefinition, args: unknown): FlowKeys | undefined;
   /**
-   * Before the service runs: resolves to a ticket, or (over a limit) moves the job back to wait
-   * without using an attempt and rejects with BullMQ's DelayedError.
+   * Before the service runs: a ticket (at once when the job's fetch took its slot), or (over a limit) moves the
+   * job back to wait without using an attempt and rejects with BullMQ's DelayedError.
    */
-  admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket>;
+  admit(
+    definition: ServiceDefinition,
+    job: Job,
+    token: string | undefined,
+    keys: FlowKeys,
+  ): FlowTicket | Promise<FlowTicket>;
   /**
    * How often a worker looks for a due delayed job whose wake-up was lost with a killed worker (see
    * LostWakeupWatch): a fraction of the shortest lease; undefined when no registered service has limits.

@@ -18,7 +18,7 @@ import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
 import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
 import { ServiceDefinition } from '../service/service-definition';
-import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
+import { FLOW_CONTROL, FlowControl, FlowTicket, hasFlowLimits } from './flow-control.port';
 import { escapeLog } from '../util/escape-log';
 import { QueueNames } from './queue-names';
 import { JobSigner } from './job-signer';
@@ -103,18 +103,36 @@ export class ServusJobProcessor {
           )
       : () => this.run(run);
     if (!this.flow || !hasFlowLimits(definition)) return traced();
-    // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError.
-    const ticket = await this.flow.admit(definition, job, token, call.flow ?? {});
+    // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError. A slot the
+    // job's fetch took comes at once: no promise to wait for (each one costs a job, with async hooks on).
+    const admitted = this.flow.admit(definition, job, token, call.flow ?? {});
+    return admitted instanceof Promise
+      ? admitted.then((ticket) => this.holding(run, ticket, traced))
+      : this.holding(run, admitted, traced);
+  }
+
+  /**
+   * Runs the job with its flow slot, released as the service ends: not awaited, the job completes meanwhile (one
+   * round trip fewer; registered first, the release goes with the call that completes the job). A body still
+   * running past its deadline keeps the slot (renewed) until it settles: its retry, or another job of its key,
+   * must not run beside it.
+   */
+  private holding(
+    run: JobRun,
+    ticket: FlowTicket,
+    traced: () => Promise<SerializedResponse>,
+  ): Promise<SerializedResponse> {
+    let ran: Promise<SerializedResponse>;
     try {
-      return await traced();
-    } finally {
-      // Not awaited: the service has ended, so the slot may go; the job completes meanwhile (one round trip fewer).
-      // A body still running past its deadline keeps the slot (renewed) until it settles: its retry, or another job
-      // of its key, must not run beside it.
-      const release = () => void ticket.release();
-      if (run.overrun) void run.overrun.then(release);
-      else release();
+      ran = traced();
+    } catch (error) {
+      void ticket.release();
+      throw error;
     }
+    const release = () => void ticket.release();
+    const ended = () => (run.overrun ? void run.overrun.then(release) : release());
+    ran.then(ended, ended);
+    return ran;
   }
 
   /**

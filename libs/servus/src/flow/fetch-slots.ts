@@ -104,7 +104,8 @@ export class FetchSlots {
       .catch((error: Error) => this.logger.debug(`Flow control: an unused slot was not given back (${error.message})`));
   }
 
-  private async fetch(client: CommandClient, command: FetchCommand, args: unknown[], queue: string): Promise<unknown> {
+  /** Not async: each promise costs a job (async hooks are on in a Servus worker), and this one is on every fetch. */
+  private fetch(client: CommandClient, command: FetchCommand, args: unknown[], queue: string): Promise<unknown> {
     const named = client as CommandClient & Record<string, (args: unknown[]) => Promise<unknown>>;
     if (typeof named[command.name] !== 'function')
       client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
@@ -113,20 +114,26 @@ export class FetchSlots {
     // BullMQ builds `args` for this one call (it reads its own part back afterwards, never past it): ours go after.
     if (ride) args.push(queue, ride.count, ride.keys.length, ...ride.keys, ...ride.args, start);
     else args.push(queue, start);
-    let answer: unknown[];
+    let sent: Promise<unknown>;
     try {
-      answer = (await (client.runCommand
-        ? client.runCommand(command.name, args)
-        : named[command.name](args))) as unknown[];
+      sent = client.runCommand ? client.runCommand(command.name, args) : named[command.name](args);
     } catch (error) {
       ride?.fail(error);
       throw error;
     }
-    ride?.answer(answer[0]);
-    const [, grant, result] = answer;
-    if (Array.isArray(grant)) this.keep(`${queue}:${String((result as unknown[])[1])}`, grant as string[]);
-    if (result instanceof Error) throw result;
-    return result;
+    return sent.then(
+      (reply) => {
+        const [answers, grant, result] = reply as unknown[];
+        ride?.answer(answers);
+        if (Array.isArray(grant)) this.keep(`${queue}:${String((result as unknown[])[1])}`, grant as string[]);
+        if (result instanceof Error) throw result;
+        return result;
+      },
+      (error: unknown) => {
+        ride?.fail(error);
+        throw error;
+      },
+    );
   }
 
   private keep(member: string, [token, c, r, head, service]: string[]): void {

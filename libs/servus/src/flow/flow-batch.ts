@@ -11,9 +11,12 @@ interface PendingOperation {
   code: 'a' | 'r';
   keys: string[];
   args: (string | number)[];
-  resolve(answer: unknown): void;
-  reject(error: unknown): void;
+  /** Called once, with Redis's answer or an error. */
+  done: Answered;
 }
+
+/** How an operation is answered: `error` set when it failed. */
+export type Answered = (error: Error | undefined, answer?: unknown) => void;
 
 /** Operations taken together into one script call: their keys and arguments as runOperations reads them. */
 export class Ride {
@@ -36,14 +39,15 @@ export class Ride {
     // An operation that failed in Redis (its answer an error) rejects its own caller only.
     this.operations.forEach((operation, i) => {
       const answer: unknown = Array.isArray(answers) ? answers[i] : answers;
-      if (answer instanceof Error) operation.reject(answer);
-      else operation.resolve(answer);
+      if (answer instanceof Error) operation.done(answer);
+      else operation.done(undefined, answer);
     });
   }
 
   /** The call failed: every operation fails with it. */
   fail(error: unknown): void {
-    if (this.unanswered.delete(this)) this.operations.forEach((operation) => operation.reject(error));
+    const failed = error instanceof Error ? error : new Error(String(error));
+    if (this.unanswered.delete(this)) this.operations.forEach((operation) => operation.done(failed));
   }
 }
 
@@ -67,17 +71,22 @@ export class FlowBatch {
   constructor(private readonly send: () => void) {}
 
   add(code: 'a' | 'r', keys: string[], args: (string | number)[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ code, keys, args, resolve, reject });
-      if (code === 'a') {
-        if (this.flushing) return;
-        this.flushing = true;
-        setImmediate(this.send);
-      } else {
-        this.releasesSince ??= Date.now();
-        this.releaseTimer ??= setTimeout(this.expired, RELEASE_DELAY_MS);
-      }
-    });
+    return new Promise((resolve, reject) =>
+      this.push(code, keys, args, (error, answer) => (error ? reject(error) : resolve(answer))),
+    );
+  }
+
+  /** As add(), answered through `done` (no promise: a release costs a job none). */
+  push(code: 'a' | 'r', keys: string[], args: (string | number)[], done: Answered): void {
+    this.pending.push({ code, keys, args, done });
+    if (code === 'a') {
+      if (this.flushing) return;
+      this.flushing = true;
+      setImmediate(this.send);
+    } else {
+      this.releasesSince ??= Date.now();
+      this.releaseTimer ??= setTimeout(this.expired, RELEASE_DELAY_MS);
+    }
   }
 
   /**

@@ -113,10 +113,21 @@ export class FlowStore {
    * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
    */
   release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
-    // Most releases wake nobody: no async frame for them.
-    return this.free(keys, holder, limit, leaseMs).then((woken) =>
-      woken.length ? this.wake(keys, woken, limit, leaseMs) : undefined,
+    return new Promise((resolve, reject) =>
+      this.releaseThen(keys, holder, limit, leaseMs, (error) => (error ? reject(error) : resolve())),
     );
+  }
+
+  /** As release(), answered through `done` (most releases wake nobody: they cost no promise). */
+  releaseThen(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number, done: (error?: Error) => void): void {
+    this.batch.push('r', [keys.holders, keys.parked], [holder, limit, leaseMs], (error, answer) => {
+      const woken = answer as string[];
+      if (error || !woken.length) return done(error);
+      this.wake(keys, woken, limit, leaseMs).then(
+        () => done(),
+        (failed: Error) => done(failed),
+      );
+    });
   }
 
   /** Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). */

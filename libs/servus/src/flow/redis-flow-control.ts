@@ -17,6 +17,17 @@ import { ServiceLimits } from './fetch-script';
 
 const NO_SLOT: FlowTicket = { release: () => Promise.resolve() };
 
+/** A job asking for its slot at admit. */
+interface Admission {
+  definition: ServiceDefinition;
+  job: Job;
+  token: string | undefined;
+  names: FlowKeyNames;
+  member: string;
+  holder: string;
+  limits: FlowLimits;
+}
+
 /** Up to 5 % of the lease, 250 ms at most: heads of lines do not all look again at the same instant. */
 function jitter(leaseMs: number): number {
   return Math.floor(Math.random() * Math.min(250, leaseMs * 0.05));
@@ -98,23 +109,35 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     if (token !== undefined) this.fetched?.forgo(`${job.queueName}:${job.id}`, token);
   }
 
-  async admit(definition: ServiceDefinition, job: Job, token: string | undefined, keys: FlowKeys): Promise<FlowTicket> {
+  /** At once when the job's fetch took its slot; else after asking Redis (see FlowControl.admit). */
+  admit(
+    definition: ServiceDefinition,
+    job: Job,
+    token: string | undefined,
+    keys: FlowKeys,
+  ): FlowTicket | Promise<FlowTicket> {
     const limits = limitsOf(definition);
     if (!limits) return NO_SLOT;
     const names = this.store.keyNames(definition.name, keys.c, keys.r);
     const member = `${job.queueName}:${job.id}`;
     // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
     const holder = `${member}:${token ?? randomUUID()}`;
-    const { concurrency } = limits;
-    const verdict =
-      this.fetchedSlot(definition.name, member, token, keys) ??
-      (await this.store.acquire(names, member, holder, acquireArgs(limits)));
-    if (verdict.outcome === 'granted') {
-      if (!concurrency) return NO_SLOT;
-      if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-      return this.hold(names, holder, concurrency, verdict.at);
-    }
-    throw await this.postpone(definition, job, token, names, member, verdict, limits);
+    const fetched = this.fetchedSlot(definition.name, member, token, keys);
+    if (fetched) return this.granted(fetched, names, holder, limits);
+    return this.ask({ definition, job, token, names, member, holder, limits });
+  }
+
+  private async ask(admission: Admission): Promise<FlowTicket> {
+    const { names, member, holder, limits } = admission;
+    const verdict = await this.store.acquire(names, member, holder, acquireArgs(limits));
+    if (verdict.outcome === 'granted') return this.granted(verdict, names, holder, limits);
+    throw await this.postpone(admission, verdict);
+  }
+
+  private granted(verdict: Verdict, names: FlowKeyNames, holder: string, { concurrency }: FlowLimits): FlowTicket {
+    if (!concurrency) return NO_SLOT;
+    if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
+    return this.hold(names, holder, concurrency, verdict.at);
   }
 
   /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
@@ -140,13 +163,13 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
       release: () => {
         if (released) return released;
         this.renewer.drop(lease);
-        // Redis unreachable: the lease runs out by itself.
-        const releasing = (released = this.store.release(names, holder, concurrency.limit, concurrency.leaseMs).then(
-          () => void this.releasing.delete(releasing),
-          (error: Error) => {
+        const releasing = (released = new Promise<void>((resolve) =>
+          this.store.releaseThen(names, holder, concurrency.limit, concurrency.leaseMs, (error) => {
             this.releasing.delete(releasing);
-            this.lostRelease(error);
-          },
+            // Redis unreachable: the lease runs out by itself.
+            if (error) this.lostRelease(error);
+            resolve();
+          }),
         ));
         this.releasing.add(releasing);
         return releasing;
@@ -156,13 +179,8 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** Back to BullMQ's delayed set, no attempt used; the DelayedError tells the worker to take its next job. */
   private async postpone(
-    definition: ServiceDefinition,
-    job: Job,
-    token: string | undefined,
-    names: FlowKeyNames,
-    member: string,
+    { definition, job, token, names, member, limits }: Admission,
     verdict: Verdict,
-    limits: FlowLimits,
   ): Promise<DelayedError> {
     let delayMs = verdict.waitMs;
     // The head of a line looks again when a lease would run out; several heads of one key not at the same instant.
