@@ -74,11 +74,26 @@ export class FetchSlots {
     const commands = await (this.commands ??= this.compose());
     if (!commands) return false;
     const original = backend.execCommand.bind(backend);
+    const routed = new Map<string, { via: CommandClient; to: CommandClient }>();
     backend.execCommand = (client, commandName, args) => {
       const command = commands.get(commandName);
-      return command ? this.fetch(client, command, args, worker.name) : original(client, commandName, args);
+      if (!command) return original(client, commandName, args);
+      // Through the runner as installed (what else reads the fetch's reply still does), with a client that sends
+      // our script in place of BullMQ's.
+      let route = routed.get(commandName);
+      if (route?.to !== client)
+        routed.set(commandName, (route = { via: this.via(client, command, worker.name), to: client }));
+      return original(route.via, commandName, args);
     };
     return true;
+  }
+
+  /** `client`, except that its script call sends `command` with the flow step (every other property is its own). */
+  private via(client: CommandClient, command: FetchCommand, queue: string): CommandClient {
+    // Defined, not assigned: an assignment would reach a proxy's set trap up the chain (BullMQ's client is one).
+    return Object.create(client, {
+      runCommand: { value: (_name: string, args: unknown[]) => this.fetch(client, command, args, queue) },
+    }) as CommandClient;
   }
 
   /** The grant of attempt `token` of job `member` (`queue:id`), taken out; undefined when its fetch took none. */
