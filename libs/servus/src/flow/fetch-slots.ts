@@ -154,7 +154,9 @@ export class FetchSlots {
   private keep(member: string, [token, c, r, head, service]: string[]): void {
     const now = Date.now();
     const old = this.grants.get(member);
-    if (old) this.giveBack(member, old);
+    // A grant never admitted (the job stalled and came back): its lease is given back, unless this fetch ran under the
+    // same token, whose ZADD just renewed that very lease for this grant.
+    if (old && old.token !== token) this.giveBack(member, old);
     this.grants.set(member, { token, service, c, r, head: head || undefined, at: now });
     if (this.grants.size <= SWEEP_ABOVE) return;
     // Never taken and never renewed: their leases have run out in Redis by themselves.
