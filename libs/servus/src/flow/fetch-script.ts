@@ -24,8 +24,8 @@ export function luaString(text: string): string {
  * The step that follows BullMQ's fetch. `result` is what BullMQ's script answers: `{job hash as a flat array,
  * job id, ...}` when it handed a job over. For a job of a limited service (by its name, see `limitsOf`) that
  * BullMQ runs (no deferred failure), with small data and printable flow keys of at most 200 characters: ACQUIRE as
- * a probe, for the attempt `queue:id:token`. Answers {token, c, r, head, service} when granted, else 0 (nothing
- * written: the job asks at admit, as without this step).
+ * a probe, for the attempt `queue:id:token:starts` (see attemptOf). Answers {attempt, c, r, head, service}
+ * when granted, else 0 (nothing written: the job asks at admit, as without this step).
  *
  * The keys are read from the data's text without decoding it (decoding the whole payload would cost Redis more
  * than the slot): the last `"flow":{` and the `"c"` and `"r"` strings right in it, as the encoder writes them.
@@ -59,13 +59,16 @@ local function fetched(result, queue, optsArg)
   if type(result) ~= 'table' or type(result[1]) ~= 'table' or not printable(result[2]) then return 0 end
   if not printable(queue) then return 0 end
   local fields = result[1]
-  local name, data
+  local name, data, started
   for i = 1, #fields - 1, 2 do
     local field = fields[i]
     if field == 'name' then name = fields[i + 1]
     elseif field == 'data' then data = fields[i + 1]
+    elseif field == 'ats' then started = tonumber(fields[i + 1])
     elseif field == 'defa' then return 0 end
   end
+  -- The attempt is the token and the count of starts (BullMQ's attemptsStarted): one fetch chain keeps its token.
+  if not started or started < 1 or started > 1e9 or started % 1 ~= 0 then return 0 end
   if type(data) ~= 'string' or #data > ${FETCH_SCAN_MAX_BYTES} then return 0 end
   local limit, leaseMs, max, windowMs, spacingMs, idleMs = limitsOf(name)
   if not limit then return 0 end
@@ -73,19 +76,20 @@ local function fetched(result, queue, optsArg)
   if not printable(c) or not printable(r) then return 0 end
   local token = cmsgpack.unpack(ARGV[optsArg]).token
   if not printable(token) then return 0 end
+  local attempt = token .. ':' .. string.format('%d', started)
   local member = queue .. ':' .. result[2]
   local base = PREFIX .. ':flow:' .. name .. ':'
   local holders, parked = base .. 'c:' .. c, base .. 'q:' .. c
   -- The common case, no slot of the key held and nobody in its line (without a rate limit): what ACQUIRE would do.
   if max == 0 and redis.call('EXISTS', holders, parked) == 0 then
-    redis.call('ZADD', holders, now + leaseMs, member .. ':' .. token)
+    redis.call('ZADD', holders, now + leaseMs, member .. ':' .. attempt)
     redis.call('PEXPIRE', holders, leaseMs)
-    return {token, c, r, '', name}
+    return {attempt, c, r, '', name}
   end
   local answer = acquire({holders, parked, base .. 'r:' .. r, base .. 's:' .. r},
-    {member, limit, leaseMs, max, windowMs, spacingMs, idleMs, member .. ':' .. token, '1'})
+    {member, limit, leaseMs, max, windowMs, spacingMs, idleMs, member .. ':' .. attempt, '1'})
   if answer[1] ~= 0 then return 0 end
-  return {token, c, r, answer[3] or '', name}
+  return {attempt, c, r, answer[3] or '', name}
 end
 `;
 

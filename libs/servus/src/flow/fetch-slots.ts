@@ -7,6 +7,7 @@ import { FlowStore } from './flow-store';
 
 /** A slot a job's fetch took for one attempt (its lock token), waiting for that attempt's admit. */
 export interface FetchGrant {
+  /** The attempt the slot was taken for (see attemptOf): lock token and count of starts. */
   token: string;
   service: string;
   /** The concurrency and rate keys the slot was taken under ('' for none). */
@@ -96,17 +97,17 @@ export class FetchSlots {
     }) as CommandClient;
   }
 
-  /** The grant of attempt `token` of job `member` (`queue:id`), taken out; undefined when its fetch took none. */
-  take(member: string, token: string): FetchGrant | undefined {
+  /** The grant of `attempt` (see attemptOf) of job `member` (`queue:id`), taken out; undefined if none was taken. */
+  take(member: string, attempt: string): FetchGrant | undefined {
     const grant = this.grants.get(member);
-    if (grant?.token !== token) return undefined;
+    if (grant?.token !== attempt) return undefined;
     this.grants.delete(member);
     return grant;
   }
 
   /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
-  forgo(member: string, token: string): void {
-    const grant = this.take(member, token);
+  forgo(member: string, attempt: string): void {
+    const grant = this.take(member, attempt);
     if (grant) this.giveBack(member, grant);
   }
 
@@ -154,8 +155,7 @@ export class FetchSlots {
   private keep(member: string, [token, c, r, head, service]: string[]): void {
     const now = Date.now();
     const old = this.grants.get(member);
-    // A grant never admitted (the job stalled and came back): its lease is given back, unless this fetch ran under the
-    // same token, whose ZADD just renewed that very lease for this grant.
+    // A grant never admitted (the job stalled and came back, a new attempt): its lease is given back.
     if (old && old.token !== token) this.giveBack(member, old);
     this.grants.set(member, { token, service, c, r, head: head || undefined, at: now });
     if (this.grants.size <= SWEEP_ABOVE) return;

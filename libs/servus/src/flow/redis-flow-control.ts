@@ -106,7 +106,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** A job refused before admit: a slot its fetch took for this attempt is given back. */
   unused(job: Job, token: string | undefined): void {
-    if (token !== undefined) this.fetched?.forgo(`${job.queueName}:${job.id}`, token);
+    if (token !== undefined) this.fetched?.forgo(`${job.queueName}:${job.id}`, attemptOf(job, token));
   }
 
   /** At once when the job's fetch took its slot; else after asking Redis (see FlowControl.admit). */
@@ -121,8 +121,9 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     const names = this.store.keyNames(definition.name, keys.c, keys.r);
     const member = `${job.queueName}:${job.id}`;
     // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
-    const holder = `${member}:${token ?? randomUUID()}`;
-    const fetched = this.fetchedSlot(definition.name, member, token, keys);
+    const attempt = token === undefined ? undefined : attemptOf(job, token);
+    const holder = `${member}:${attempt ?? randomUUID()}`;
+    const fetched = this.fetchedSlot(definition.name, member, attempt, keys);
     if (fetched) return this.granted(fetched, names, holder, limits);
     return this.ask({ definition, job, token, names, member, holder, limits });
   }
@@ -141,8 +142,13 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   }
 
   /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
-  private fetchedSlot(service: string, member: string, token: string | undefined, keys: FlowKeys): Verdict | undefined {
-    const grant = token === undefined ? undefined : this.fetched?.take(member, token);
+  private fetchedSlot(
+    service: string,
+    member: string,
+    attempt: string | undefined,
+    keys: FlowKeys,
+  ): Verdict | undefined {
+    const grant = attempt === undefined ? undefined : this.fetched?.take(member, attempt);
     if (!grant) return undefined;
     if (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))
       return { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
@@ -222,4 +228,13 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
         'their slots free when their leases run out',
     );
   }
+}
+
+/**
+ * One attempt of a job: its lock token and how many times it was started. BullMQ keeps one token along a chain of
+ * fetches (a retry with backoff may come back on it), so the token alone could name a retry and the attempt before
+ * it, whose body may still run past its deadline, as one holder of a slot.
+ */
+export function attemptOf(job: Job, token: string): string {
+  return `${token}:${job.attemptsStarted}`;
 }
