@@ -60,7 +60,7 @@ describe('flow control across two worker processes', () => {
       '+inf',
       'WITHSCORES',
     );
-    // Members are attempts: `queue:id:token`.
+    // Members are attempts: `queue:id:token:starts`.
     const at = leases.findIndex((member, i) => i % 2 === 0 && member.startsWith(`default:${jobId}:`));
     return at < 0 ? 0 : Number(leases[at + 1]);
   }

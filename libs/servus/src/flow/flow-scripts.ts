@@ -4,7 +4,7 @@
  * on a cluster they live in one slot.
  *
  * Members: a job is `queue:id` (in a line, and for a slot reserved for it); an attempt holding a slot is
- * `queue:id:token` (its lock token), so a retry of a job is not the attempt before it, which may still run.
+ * `queue:id:token:starts` (see attemptOf), so a retry of a job is not the attempt before it, which may still run.
  *
  * Keys of a (service, key): `holders` a ZSET of running attempts and reserved slots scored by lease expiry (ms);
  * `parked` a ZSET of jobs waiting for a slot scored by when they first parked (us), FIFO;

@@ -67,7 +67,7 @@ export class FlowStore {
     };
   }
 
-  /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token`); `args` as ACQUIRE reads them. */
+  /** `member` the job (`queue:id`), `holder` its attempt (`queue:id:token:starts`); `args` as ACQUIRE reads them. */
   async acquire(keys: FlowKeyNames, member: string, holder: string, args: (number | string)[]): Promise<Verdict> {
     const [code, waitMs, head] = (await this.batched(
       'a',
