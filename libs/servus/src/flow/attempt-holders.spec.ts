@@ -21,7 +21,7 @@ const startedWith: string[][] = [];
 })
 class Stubborn extends ServiceBase<Record<string, never>, null> {
   async call() {
-    startedWith.push(await redis.zrange(holders, 0, -1));
+    startedWith.push(await redis.zrange(holders, '0', '-1'));
     await sleep(startedWith.length === 1 ? 1500 : 10);
     return this.success(null);
   }
