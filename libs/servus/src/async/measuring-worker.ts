@@ -150,9 +150,7 @@ export class MeasuringWorker extends Worker {
 
   /** When the job `id` ended, as stored; undefined while it has not (or cannot be read). */
   async storedFinishedOn(id: string): Promise<number | undefined> {
-    const client = (await this.getBackend().client) as unknown as {
-      hget(key: string, field: string): Promise<unknown>;
-    };
+    const client = await this.fetchQueue().client;
     const finishedOn = Number(await client.hget(this.toKey(id), 'finishedOn').catch(() => undefined));
     return finishedOn > 0 ? finishedOn : undefined;
   }

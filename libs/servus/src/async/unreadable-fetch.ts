@@ -28,21 +28,41 @@ end
 return false`;
 
 /**
- * Resets the named fields (ARGV[3..]) of job hash KEYS[1] while the job is still locked by ARGV[2]
- * (KEYS[2], its lock): opts to one attempt, progress to `0`, parent removed. 1 when done, 0 when not locked so.
+ * The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and
+ * their resets. The job's own input (opts, progress, parent) too long to read fails the job; its
+ * diagnostics (stacktrace, which grows with every failed attempt, and returnvalue) are only reset.
  */
-const RESET_FIELDS = `
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-for i = 2, #ARGV do
-  if ARGV[i] == 'opts' then redis.call('HSET', KEYS[1], 'opts', '{"attempts":1}')
-  elseif ARGV[i] == 'progress' then redis.call('HSET', KEYS[1], 'progress', '0')
-  elseif ARGV[i] == 'parent' then redis.call('HDEL', KEYS[1], 'parent') end
+const PARSED_FIELDS: Record<string, string> = {
+  opts: '{"attempts":1}',
+  progress: '0',
+  parent: '',
+  stacktrace: '[]',
+  returnvalue: 'null',
+};
+const DIAGNOSTIC_FIELDS = new Set(['stacktrace', 'returnvalue']);
+
+/**
+ * Resets fields of job hash KEYS[1] (ARGV[2..]: field, value pairs; an empty value removes the field), only while
+ * KEYS[2], its lock, holds ARGV[1] (any holder when ARGV[1] is empty). 1 when done, 0 when not locked so.
+ */
+const RESET = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
+for i = 2, #ARGV, 2 do
+  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
+  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
 return 1`;
+
+/** Resets `fields` of job `jobKey` to PARSED_FIELDS' values, only while `token` holds its lock (if given). */
+function resetFields(client: UnreadableFetchClient, jobKey: string, fields: string[], token = ''): Promise<unknown> {
+  const pairs = fields.flatMap((field) => [field, PARSED_FIELDS[field]]);
+  return client.eval(RESET, 2, jobKey, `${jobKey}:lock`, token, ...pairs);
+}
 
 /** The Redis access the recovery needs (BullMQ's own client of the worker). */
 export interface UnreadableFetchClient {
   eval(script: string, numKeys: number, ...args: string[]): Promise<unknown>;
+  hget(key: string, field: string): Promise<string | null>;
 }
 
 /** Where the worker's jobs live, and how one is read back (BullMQ's backend). */
@@ -90,7 +110,7 @@ export async function recoverUnreadableFetch(
   const unreadable = unreadableFields(opts, progress, parent);
   if (unreadable.length === 0) return undefined;
   const jobKey = queue.jobKeyPrefix + id;
-  if ((await client.eval(RESET_FIELDS, 2, jobKey, `${jobKey}:lock`, token, ...unreadable)) !== 1) return undefined;
+  if ((await resetFields(client, jobKey, unreadable, token)) !== 1) return undefined;
   const json = await queue.getJobData(id);
   if (!json) return undefined;
   const which = `${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'}`;
@@ -125,28 +145,6 @@ function parsed(text: string): unknown {
 /** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
 const FETCHING_SCRIPTS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
 
-/**
- * The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and
- * their resets. The job's own input (opts, progress, parent) too long to read fails the job; its
- * diagnostics (stacktrace, which grows with every failed attempt, and returnvalue) are only reset.
- */
-const PARSED_FIELDS: Record<string, string> = {
-  opts: '{"attempts":1}',
-  progress: '0',
-  parent: '',
-  stacktrace: '[]',
-  returnvalue: 'null',
-};
-const DIAGNOSTIC_FIELDS = new Set(['stacktrace', 'returnvalue']);
-
-/** Resets fields of job hash KEYS[1]: ARGV holds field, value pairs (an empty value removes the field). */
-const RESET_PAIRS = `
-for i = 1, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[1], ARGV[i])
-  else redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
-end
-return 1`;
-
 /** BullMQ's backend as far as boundFetchedFields needs it. */
 export interface FetchingBackend {
   execCommand(client: unknown, commandName: string, args: unknown[]): Promise<unknown>;
@@ -174,14 +172,17 @@ export function boundFetchedFields(
       const oversized = oversizedFields(raw, maxChars);
       if (!oversized) return raw;
       const [fields, id] = oversized;
-      const pairs = fields.flatMap(([field]) => [field, PARSED_FIELDS[field]]);
       const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
       const sizes = input.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
       if (input.length > 0)
         refuse(id, `the job's stored ${sizes} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`);
       // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the
       // fields, and a failed reset (a blip) must not fail the move this reply also reports.
-      const reset = (client as UnreadableFetchClient).eval(RESET_PAIRS, 1, jobKeyPrefix + id, ...pairs);
+      const reset = resetFields(
+        client as UnreadableFetchClient,
+        jobKeyPrefix + id,
+        fields.map(([field]) => field),
+      );
       return reset.then(
         () => raw,
         () => raw,
