@@ -416,14 +416,7 @@ describe('ServicePipeline: log lines and durations', () => {
     const now = jest.spyOn(performance, 'now');
     await pipeline.run({ definition: define(() => ok()), args: {} });
     await pipeline.run({ definition: define(() => ServiceResponse.failure(new ServiceError())), args: {} });
-    await pipeline
-      .run({
-        definition: define(() => {
-          throw new Error('x');
-        }),
-        args: {},
-      })
-      .catch(() => undefined);
+    await pipeline.run({ definition: define(throws(new Error('x'))), args: {} }).catch(() => undefined);
     expect(now).not.toHaveBeenCalled();
     expect(logger.of('finished').map((call) => call[3])).toEqual([0, 0]);
     expect(logger.of('raised').map((call) => call[3])).toEqual([0]);
@@ -454,14 +447,7 @@ describe('ServicePipeline: log lines and durations', () => {
     const { pipeline, logger } = build();
     logger.timed = true;
     jest.spyOn(performance, 'now').mockReturnValueOnce(10).mockReturnValueOnce(13);
-    await pipeline
-      .run({
-        definition: define(() => {
-          throw new Error('x');
-        }),
-        args: {},
-      })
-      .catch(() => undefined);
+    await pipeline.run({ definition: define(throws(new Error('x'))), args: {} }).catch(() => undefined);
     expect(logger.of('raised')[0][3]).toBe(3);
     expect(logger.of('logsOutcome')).toEqual([]);
   });
@@ -568,12 +554,7 @@ describe('ServicePipeline: events', () => {
     await pipeline.run({ definition: define(() => ok()), args: {} });
     await pipeline
       .run({
-        definition: define(
-          () => {
-            throw new Error('x');
-          },
-          { emits: { success: [event('ok', 'success')] } },
-        ),
+        definition: define(throws(new Error('x')), { emits: { success: [event('ok', 'success')] } }),
         args: {},
       })
       .catch(() => undefined);

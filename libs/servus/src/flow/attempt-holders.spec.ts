@@ -1,8 +1,9 @@
-import { INestApplication, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
+import { Module } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
-import { eventually, sleep } from '../../../../test/support/redis-test-kit';
+import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { deletePrefix, eventually, sleep } from '../../../../test/support/redis-test-kit';
+import { bootServus } from '../../../../test/support/servus-app';
 
 /** Real Redis (127.0.0.1:6379), under a prefix of its own; one worker slot, so that BullMQ chains its fetches. */
 const prefix = `attempt-holders-spec-${process.pid}`;
@@ -40,29 +41,19 @@ class Filler extends ServiceBase<Record<string, never>, null> {
 class AttemptServices {}
 
 describe('flow control: a slot is held per attempt, not per lock token', () => {
-  let app: INestApplication;
+  let app: TestingModule;
 
   beforeAll(async () => {
     await redis.connect();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { host: '127.0.0.1', port: 6379 },
-          prefix,
-          worker: { concurrency: 1, shutdownTimeoutMs: 3000 },
-          logging: false,
-        }),
-        AttemptServices,
-      ],
-    }).compile();
-    app = moduleRef.createNestApplication({ logger: false });
-    await app.init();
+    app = await bootServus(
+      { connection: { host: '127.0.0.1', port: 6379 }, prefix, worker: { concurrency: 1, shutdownTimeoutMs: 3000 } },
+      [AttemptServices],
+    );
   });
 
   afterAll(async () => {
     await app?.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deletePrefix(redis, `${prefix}:`);
     await redis.quit();
   });
 

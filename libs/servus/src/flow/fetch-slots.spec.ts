@@ -1,9 +1,9 @@
 import { INestApplication, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor, ServusModule } from 'nestjs-servus';
-import { eventually, sleep } from '../../../../test/support/redis-test-kit';
+import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { deletePrefix, eventually, sleep } from '../../../../test/support/redis-test-kit';
+import { compileServus } from '../../../../test/support/servus-app';
 import { FETCH_SCAN_MAX_BYTES, luaString } from './fetch-script';
 import { FetchSlots } from './fetch-slots';
 import { RedisFlowControl } from './redis-flow-control';
@@ -44,17 +44,10 @@ describe("flow control in the worker's fetch", () => {
 
   beforeAll(async () => {
     await redis.connect();
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          connection: { host: '127.0.0.1', port: 6379 },
-          prefix,
-          worker: { concurrency: 10 },
-          logging: false,
-        }),
-        KeyedServices,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      { connection: { host: '127.0.0.1', port: 6379 }, prefix, worker: { concurrency: 10 } },
+      [KeyedServices],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     executor = app.get(ServusExecutor);
@@ -73,8 +66,7 @@ describe("flow control in the worker's fetch", () => {
 
   afterAll(async () => {
     await app?.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length) await redis.del(...keys);
+    await deletePrefix(redis, `${prefix}:`);
     await redis.quit();
   });
 
