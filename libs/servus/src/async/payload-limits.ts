@@ -48,21 +48,6 @@ export function depthProblem(args: unknown, limits: PayloadLimits, path = 'args'
 }
 
 /**
- * Whether a payload is over the size limit, as a sentence; undefined when it is not. The walk
- * gives a lower bound in one pass and stops once past the limit (a 20 MB payload is not
- * serialised again to be refused); only a payload within 6x of the limit (escapes can make its
- * text 6x longer) is serialised to count its exact bytes. Call it after the depth check.
- */
-export function sizeProblem(payload: unknown, limits: PayloadLimits, estimate?: number): string | undefined {
-  const { maxPayloadBytes } = limits;
-  const chars = estimate ?? measureJson(payload, MAX_DEPTH_CEILING + 2, maxPayloadBytes).chars;
-  if (chars > maxPayloadBytes) return overLimit(`at least ${chars}`, maxPayloadBytes);
-  if (chars * 6 <= maxPayloadBytes) return undefined;
-  const bytes = Buffer.byteLength(JSON.stringify(payload) ?? '');
-  return bytes > maxPayloadBytes ? overLimit(String(bytes), maxPayloadBytes) : undefined;
-}
-
-/**
  * The size check of a payload from bounds of its JSON size (`size`, measured by measureExactJson
  * while checking it): decided from the bounds alone when they suffice (no serialisation), else
  * from the payload's JSON text, which is then handed back (`json`) so that it is not serialised
@@ -98,7 +83,8 @@ function overLimit(size: string, maxPayloadBytes: number): string {
 export function storedPayloadProblem(data: unknown, limits: PayloadLimits): string | undefined {
   const { tooDeep, chars } = measureJson(data, limits.maxDepth + 1, limits.maxPayloadBytes);
   if (tooDeep) return deeperThanLimit('args', limits.maxDepth);
-  return chars * 6 > limits.maxPayloadBytes ? sizeProblem(data, limits, chars) : undefined;
+  // measureJson counts each number's characters: its count is a bound without them.
+  return checkedPayloadSize(data, { chars, numbers: 0 }, limits).problem;
 }
 
 /**
