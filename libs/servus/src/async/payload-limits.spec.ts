@@ -1,4 +1,4 @@
-import { measuredPayloadProblem, payloadLimits, storedTextSize } from './payload-limits';
+import { measuredPayloadProblem, payloadLimits, storedPayloadProblem, storedTextSize } from './payload-limits';
 
 describe('storedTextSize', () => {
   it("decides from the text's length alone when it is over the limit or within a third of it", () => {
@@ -54,6 +54,30 @@ describe('measuredPayloadProblem', () => {
   it('checks the size before walking the data', () => {
     expect(measuredPayloadProblem(nestedArgs(4), { bytes: 101, exact: true }, limits)).toBe(
       "the job's payload is 101 bytes of JSON, over the limit of 100 bytes (limits.maxPayloadBytes)",
+    );
+  });
+});
+
+describe('storedPayloadProblem (data handed over without its text: the testing queue, other callers)', () => {
+  const limits = payloadLimits({ maxPayloadBytes: 100, maxDepth: 2 });
+  const over = (size: string) =>
+    `the job's payload is ${size} bytes of JSON, over the limit of 100 bytes (limits.maxPayloadBytes)`;
+
+  it('refuses data past the limit by the walk alone, a lower bound of its size', () => {
+    expect(storedPayloadProblem({ args: 'x'.repeat(200) }, limits)).toMatch(/^the job's payload is at least \d+ bytes/);
+  });
+
+  it('counts the UTF-8 bytes of data near the limit: one byte over is refused, the limit itself passes', () => {
+    // {"args":"…"} is 11 characters around the string; 'é' is 2 bytes of UTF-8 (45 characters, 101 bytes).
+    expect(storedPayloadProblem({ args: `${'é'.repeat(44)}xx` }, limits)).toBe(over('101'));
+    expect(storedPayloadProblem({ args: `${'é'.repeat(44)}x` }, limits)).toBeUndefined();
+    expect(storedPayloadProblem({ args: 'x'.repeat(89) }, limits)).toBeUndefined();
+  });
+
+  it('refuses args nested deeper than maxDepth, one level below the data', () => {
+    expect(storedPayloadProblem({ args: [[1]] }, limits)).toBeUndefined();
+    expect(storedPayloadProblem({ args: [[[1]]] }, limits)).toBe(
+      'args is nested deeper than 2 levels (limits.maxDepth)',
     );
   });
 });
