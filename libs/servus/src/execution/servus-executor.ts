@@ -62,7 +62,12 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    const jobArgs = definition.arguments ? await this.jobArguments(definition, args) : args;
+    let jobArgs = args;
+    if (definition.arguments) {
+      jobArgs = this.jobArguments(definition, args);
+      // Awaited only for a contract that answers a promise (a class-validator DTO): no tick for a JSON Schema.
+      if (jobArgs instanceof Promise) jobArgs = await jobArgs;
+    }
     const receipt = this.tracing.active()
       ? await this.tracedEnqueue(definition, jobArgs, options)
       : await this.dispatcher.enqueue(definition, jobArgs, options);
@@ -99,13 +104,13 @@ export class ServusExecutor {
     for (let i = 0; i < items.length; i++) {
       try {
         const definition = this.resolve(items[i].service as Type | string);
-        const { args } = items[i];
-        prepared.push({
-          definition,
-          // No contract, no await: an emit's fan-out sends many items.
-          args: definition.arguments ? await this.jobArguments(definition, args) : args,
-          options: items[i].options ?? {},
-        });
+        let { args } = items[i];
+        if (definition.arguments) {
+          args = this.jobArguments(definition, args);
+          // As in callAsync: no tick unless the contract answers a promise (an emit's fan-out sends many items).
+          if (args instanceof Promise) args = await args;
+        }
+        prepared.push({ definition, args, options: items[i].options ?? {} });
       } catch (error) {
         throw atIndex(error, i);
       }
@@ -122,11 +127,13 @@ export class ServusExecutor {
   }
 
   /** Arguments as they go into a job: validated here too, so the caller gets the error, not a dead job (the worker checks again). */
-  private async jobArguments(definition: ServiceDefinition, args: unknown): Promise<unknown> {
+  private jobArguments(definition: ServiceDefinition, args: unknown): unknown {
     const contract = definition.arguments;
     if (!contract) return args;
     const validated = this.pipeline.validateArguments(definition, args);
-    return contract.toJson(validated instanceof Promise ? await validated : validated);
+    return validated instanceof Promise
+      ? validated.then((valid) => contract.toJson(valid))
+      : contract.toJson(validated);
   }
 
   /**
