@@ -2,6 +2,7 @@ import type { JobsOptions } from 'bullmq';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { ServiceAsyncOptions } from '../service/service-options.interface';
 import { parseDuration } from '../util/duration';
+import { ownCopy } from '../util/own-copy';
 
 /** BullMQ's priorities run 1 (highest) to 2,097,151; Servus's run the other way. */
 export const MAX_PRIORITY = 2_097_151;
@@ -42,7 +43,8 @@ export function baseJobOptions(
 
 /** A service's base options with one call's on top. */
 export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOptions): JobsOptions {
-  const options: JobsOptions = call.jobOptions ? { ...base, ...call.jobOptions } : { ...base };
+  // ownCopy, not spread: the options take the call's keys below (see ownCopy).
+  const options = ownCopy<JobsOptions>(base, call.jobOptions);
   // Only when there is one: `delete` turns the object into a slow dictionary for BullMQ's every read of it.
   if ('queue' in options) delete (options as { queue?: string }).queue;
   if (call.attempts !== undefined) options.attempts = call.attempts;

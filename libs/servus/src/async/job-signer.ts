@@ -6,6 +6,7 @@ import { isPlainObject } from '../util/is-plain-object';
 import { AsyncModuleOptions, ServusSigningKey } from './async-options.interface';
 import { JobPayload } from './job-payload.codec';
 import { quoted } from '../util/quoted';
+import { ownCopy } from '../util/own-copy';
 
 const MIN_SECRET_LENGTH = 32;
 /** Bumped if what is signed ever changes: a worker then refuses, rather than misreads, the other version. */
@@ -51,9 +52,11 @@ export class JobSigner {
   sign(queue: string, payload: JobPayload, binding: JobBinding): JobPayload {
     if (!this.signingKeyId) return payload;
     const keyId = this.signingKeyId;
-    const bound = { ...payload, metadata: { ...payload.metadata, ...binding } };
+    // ownCopy, not spread: the metadata takes keys its source lacks (see ownCopy).
+    const metadata = ownCopy<JobPayload['metadata']>(payload.metadata, binding);
+    const bound = { ...payload, metadata };
     const hmac = this.hmac(keyId, bound.service, queue, bound);
-    return { ...bound, metadata: { ...bound.metadata, signature: { keyId, hmac } } };
+    return { ...bound, metadata: ownCopy<JobPayload['metadata']>(metadata, { signature: { keyId, hmac } }) };
   }
 
   /** Why a job may not run under this module's keys, or undefined when it may (or there are no keys). */

@@ -116,22 +116,21 @@ export class ServusEvents implements OutcomeEmitter {
     batch: EnqueueBatch,
   ): Promise<[Promise<InvocationOutcome>]> {
     const { options, target } = invocation;
-    const base = { invocation: invocation.name, service: target.name };
     try {
       if ((options.if && !options.if(payload)) || (options.unless && options.unless(payload)))
-        return [Promise.resolve({ ...base, status: 'skipped' })];
+        return [Promise.resolve(outcome(invocation, 'skipped'))];
       // Awaited only when the method returned a promise (or thenable): one microtask hop less per invocation.
       const mapped = invocation.map(payload);
       const args = typeof (mapped as PromiseLike<unknown> | undefined)?.then === 'function' ? await mapped : mapped;
       if (options.async)
         return [
           batch.add(target.type, args, invocation.callOptions).then(
-            (receipt): InvocationOutcome => ({ ...base, status: 'enqueued', receipt }),
+            (receipt) => Object.assign(outcome(invocation, 'enqueued'), { receipt }),
             (error) => this.failed(invocation, error),
           ),
         ];
       const response = await this.executor.call(target.type, args as never);
-      return [Promise.resolve({ ...base, status: 'called', response })];
+      return [Promise.resolve(Object.assign(outcome(invocation, 'called'), { response }))];
     } catch (error) {
       return [Promise.resolve(this.failed(invocation, error))];
     }
@@ -143,8 +142,13 @@ export class ServusEvents implements OutcomeEmitter {
       `Event invocation ${invocation.name} -> ${invocation.target.name} failed: ${reason}`,
       escapeStack(error),
     );
-    return { invocation: invocation.name, service: invocation.target.name, status: 'failed', error };
+    return Object.assign(outcome(invocation, 'failed'), { error });
   }
+}
+
+/** An invocation's outcome, its fields written out: spread over shared ones, it would cost 1-3 µs (util/own-copy). */
+function outcome(invocation: Invocation, status: InvocationOutcome['status']): InvocationOutcome {
+  return { invocation: invocation.name, service: invocation.target.name, status };
 }
 
 function payloadOf(

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ContextValues, ServusContext } from '../execution/servus-context';
+import { ownCopy } from '../util/own-copy';
 
 export interface ServusContextMiddlewareOptions {
   /** Request header with the caller's correlation id (echoed in the response). Default 'x-correlation-id'. */
@@ -23,6 +24,6 @@ export function servusContextMiddleware(options: ServusContextMiddlewareOptions 
     const given = request.headers?.[header] as unknown;
     const correlationId = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
     response.setHeader?.(header, correlationId);
-    ServusContext.run({ ...options.values?.(request), correlationId }, next);
+    ServusContext.run(ownCopy(options.values?.(request), { correlationId }), next);
   };
 }

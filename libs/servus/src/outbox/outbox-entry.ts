@@ -5,6 +5,7 @@ import { findNonJson } from '../async/job-payload.codec';
 import { JobEnqueueError } from '../response/async-errors';
 import { OutboxEntry } from './outbox-store.interface';
 import { OUTBOX_MAX_KEY_LENGTH } from './outbox-table';
+import { ownCopy } from '../util/own-copy';
 
 /** Job ids the outbox makes: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
 export const OUTBOX_JOB_ID_PREFIX = 'outbox-';
@@ -17,7 +18,7 @@ export type OutboxCall = CallAsyncOptions & { jobId: string };
  * caller's `jobId`, else a new outbox id.
  */
 export function withOutboxJobId(call: CallAsyncOptions): OutboxCall {
-  return { ...call, jobId: call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}` };
+  return ownCopy<OutboxCall>(call, { jobId: call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}` });
 }
 
 /**
@@ -49,7 +50,7 @@ export function outboxEntry(service: string, request: JobRequest, call: OutboxCa
     jobId,
     name: service,
     payload: request.payload,
-    options: { ...request.options, jobId, timestamp: Date.now() },
+    options: ownCopy(request.options, { jobId, timestamp: Date.now() }),
   };
 }
 

@@ -1,3 +1,5 @@
+import { ownCopy } from '../util/own-copy';
+
 /**
  * Where a JSON Schema's `default`s sit, as ajv's `useDefaults` fills them: under `properties`
  * (and `items`, `prefixItems`) from the root down. With it, validation knows whether a value
@@ -100,8 +102,8 @@ export function copyAlong(value: unknown, plan: DefaultsPlan): unknown {
     if (plan.items) for (let i = 0; i < copy.length; i++) copy[i] = copyAlong(copy[i], plan.items);
     return copy;
   }
-  // Spread defines own properties: a `__proto__` key is copied as a key, not as the prototype.
-  const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+  // ajv adds the missing defaults to this copy (cheap on an ownCopy, not on a spread); a `__proto__` key stays a key.
+  const copy = ownCopy<Record<string, unknown>>(value);
   if (plan.properties)
     for (const [name, entry] of plan.properties)
       if (entry.below && Object.prototype.hasOwnProperty.call(copy, name))
