@@ -92,10 +92,10 @@ describe('recoverUnreadableFetch (real Redis)', () => {
 
   describe('boundFetchedFields', () => {
     /** A backend whose scripts all answer `reply`, bounded at 10 characters; the refusals it reports. */
-    const bounded = (reply: unknown) => {
+    const bounded = (reply: unknown, maxChars = 10) => {
       const refused: Array<[string, string]> = [];
       const backend: FetchingBackend = { execCommand: () => Promise.resolve(reply) };
-      boundFetchedFields(backend, prefix, 10, (id, reason) => refused.push([id, reason]));
+      boundFetchedFields(backend, prefix, maxChars, (id, reason) => refused.push([id, reason]));
       return { backend, refused };
     };
 
@@ -125,6 +125,51 @@ describe('recoverUnreadableFetch (real Redis)', () => {
         progress: '1',
         data: 'd'.repeat(50),
       });
+    });
+
+    it("refuses a parent that is JSON but not one BullMQ's scripts can use, resetting it in the reply and in Redis", async () => {
+      // Their Lua indexes the parent and joins its queueKey and id: a number, true, null or '' stops the script after it
+      // removed the job's lock (the job then stays active), a string or an object without queueKey after it took the
+      // job off the active list (the job is in no list at all).
+      const unusable = 'not one BullMQ can use (an object with a string queueKey and an id)';
+      const cases: Array<[string, string | undefined]> = [
+        ['5', unusable],
+        ['true', unusable],
+        ['null', unusable],
+        ['""', unusable],
+        ['"x"', unusable],
+        ['[]', unusable],
+        ['{"id":"1"}', unusable],
+        ['{"queueKey":"bull:q"}', unusable],
+        ['{"id":{"x":1},"queueKey":"bull:q"}', unusable],
+        ['', unusable],
+        ['{"id":"1","queueKey":"bull:q"}', undefined],
+        ['{"id":7,"queueKey":"bull:q","fpof":true}', undefined],
+        // Not JSON: BullMQ throws reading it, and recoverUnreadableFetch fails the job.
+        ['{"id":', undefined],
+      ];
+      for (const [index, [parent, reason]] of cases.entries()) {
+        const id = `p${index}`;
+        await redis.hset(`${prefix}${id}`, { opts: '{}', parent });
+        const check = bounded([['opts', '{}', 'parent', parent], id, 0, 0], 1000);
+        const reply = await check.backend.execCommand(redis, 'moveToActive', []);
+        const stored = await redis.hget(`${prefix}${id}`, 'parent');
+        if (reason) {
+          expect({ parent, reply, stored, refused: check.refused }).toEqual({
+            parent,
+            reply: [['opts', '{}', 'parent', ''], id, 0, 0],
+            stored: null,
+            refused: [[id, `the job's stored parent is ${reason}`]],
+          });
+        } else {
+          expect({ parent, reply, stored, refused: check.refused }).toEqual({
+            parent,
+            reply: [['opts', '{}', 'parent', parent], id, 0, 0],
+            stored: parent,
+            refused: [],
+          });
+        }
+      }
     });
 
     it('drops a stack trace over the bound (it grows with each failed attempt) without refusing the job', async () => {

@@ -1,4 +1,5 @@
 import type { JobJson } from 'bullmq';
+import { isPlainObject } from '../util/is-plain-object';
 
 /**
  * Fetched jobs BullMQ 6 cannot read. It parses a fetched job's stored `opts`, `progress`, `parent`
@@ -169,13 +170,18 @@ export function boundFetchedFields(
     const reply = execCommand(client, commandName, args);
     if (!FETCHING_SCRIPTS.has(commandName)) return reply;
     return reply.then((raw) => {
-      const oversized = oversizedFields(raw, maxChars);
-      if (!oversized) return raw;
-      const [fields, id] = oversized;
+      const refused = refusedFields(raw, maxChars);
+      if (!refused) return raw;
+      const [fields, id] = refused;
       const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
-      const sizes = input.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
-      if (input.length > 0)
-        refuse(id, `the job's stored ${sizes} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`);
+      const sizes = input.filter(([, chars]) => chars !== UNUSABLE_PARENT);
+      const reasons = sizes.length
+        ? [
+            `${sizes.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ')} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`,
+          ]
+        : [];
+      if (sizes.length < input.length) reasons.push(`parent is ${UNUSABLE_PARENT}`);
+      if (reasons.length > 0) refuse(id, `the job's stored ${reasons.join('; its ')}`);
       // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the
       // fields, and a failed reset (a blip) must not fail the move this reply also reports.
       const reset = resetFields(
@@ -191,21 +197,46 @@ export function boundFetchedFields(
   };
 }
 
+/** Why a parent is refused: BullMQ's scripts index it and join its queueKey and id into key names. */
+const UNUSABLE_PARENT = 'not one BullMQ can use (an object with a string queueKey and an id)';
+
 /**
- * The JSON fields of a fetched job's reply longer than `maxChars`, with their lengths, and the job's id; each is reset
- * in the reply. Undefined when the reply carries no job or none is that long.
+ * The JSON fields of a fetched job's reply that BullMQ must not read, with their lengths (or, for a
+ * parent its scripts cannot use, UNUSABLE_PARENT), and the job's id; each is reset in the reply.
+ * Undefined when the reply carries no job or every field may be read.
  */
-function oversizedFields(raw: unknown, maxChars: number): [Array<[string, number]>, string] | undefined {
+function refusedFields(raw: unknown, maxChars: number): [Array<[string, number | string]>, string] | undefined {
   if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== 'string') return undefined;
   const hash = raw[0] as unknown[];
-  let fields: Array<[string, number]> | undefined;
+  let fields: Array<[string, number | string]> | undefined;
   for (let i = 0; i + 1 < hash.length; i += 2) {
-    const value = hash[i + 1];
-    if (typeof value !== 'string' || value.length <= maxChars) continue;
-    const field = hash[i];
-    if (typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
-    (fields ??= []).push([field, value.length]);
+    const [field, value] = [hash[i], hash[i + 1]];
+    if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
+    if (value.length > maxChars) (fields ??= []).push([field, value.length]);
+    else if (field === 'parent' && !usableParent(value)) (fields ??= []).push([field, UNUSABLE_PARENT]);
+    else continue;
     hash[i + 1] = PARSED_FIELDS[field];
   }
   return fields && [fields, raw[1]];
+}
+
+/**
+ * Whether BullMQ's scripts can use a stored parent: they run `cjson.decode` on any parent field
+ * (an empty one too), index what it gives and join its `queueKey` and `id`; failing midway, a
+ * script leaves the job active without its lock, or in no list at all. A text that is not JSON
+ * counts as usable here: BullMQ throws reading it, and recoverUnreadableFetch fails the job.
+ */
+function usableParent(text: string): boolean {
+  if (text === '') return false;
+  let parent: unknown;
+  try {
+    parent = JSON.parse(text);
+  } catch {
+    return true;
+  }
+  return (
+    isPlainObject(parent) &&
+    typeof parent.queueKey === 'string' &&
+    (typeof parent.id === 'string' || typeof parent.id === 'number')
+  );
 }
