@@ -295,42 +295,52 @@ describe('faults: payload size and depth limits', () => {
     expect(worker.output).not.toContain('hunter2');
   }, 120_000);
 
-  it("fails a job whose stored parent is JSON that BullMQ's scripts cannot use at once, without running it", async () => {
-    // Unhandled, BullMQ's completing script stops midway: a number, true or '' as parent leaves the job active without
-    // its lock (it runs again after each stall), a string or an object without queueKey leaves it in no list at all.
-    const parents = ['5', 'true', '', '"x"', '{"id":"1"}'];
+  it("fails a job whose stored parent or parentKey BullMQ's scripts cannot use at once, without running it", async () => {
+    // Unhandled, BullMQ's completing script stops midway: a number, true or '' as parent, or a parentKey without ':',
+    // leaves the job active without its lock (it runs again after each stall); a string or an object without queueKey
+    // as parent leaves it in no list at all.
+    const unusableParent = 'parent is not one BullMQ can use (an object with a string queueKey and an id)';
+    const unusableKey = 'parentKey is not a job key BullMQ can use (no ":" before its id)';
+    const cases: Array<[string, string, string]> = [
+      ...['5', 'true', '', '"x"', '{"id":"1"}'].map((text): [string, string, string] => [
+        'parent',
+        text,
+        unusableParent,
+      ]),
+      ['parentKey', 'nocolon', unusableKey],
+    ];
     const outcomes: Record<string, unknown> = {};
-    for (const parent of parents)
+    for (const [field, text, reason] of cases)
       for (const service of ['fixtures.echo', 'fixtures.explode']) {
         const job = await queue.add(
           service,
-          { service, args: { id: 1, parent }, metadata },
+          { service, args: { id: 1, field }, metadata },
           { ...attempts, delay: 60_000 },
         );
-        await harness.redis.hset(queue.toKey(job.id!), 'parent', parent);
+        await harness.redis.hset(queue.toKey(job.id!), field, text);
         await job.promote();
         const outcome = await settledRaw(job.id!, 10_000);
-        outcomes[`${service} with parent ${JSON.stringify(parent)}`] = outcome.state;
-        expect({ parent, service, ...outcome }).toEqual({
-          parent,
+        outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
+        expect({ field, text, service, ...outcome }).toEqual({
+          field,
+          text,
           service,
           state: 'failed',
           attemptsMade: 1,
-          failedReason:
-            "Undecodable job payload: the job's stored parent is not one BullMQ can use (an object with a string queueKey and an id)",
+          failedReason: `Undecodable job payload: the job's stored ${reason}`,
         });
       }
     const next = await settled(
       await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'parents' }, metadata }),
     );
-    faultSummary('a parent that is JSON but unusable, from raw Redis', `${parents.length * 2} jobs`, {
+    faultSummary('a parent or parentKey BullMQ cannot use, from raw Redis', `${cases.length * 2} jobs`, {
       ...outcomes,
       nextJob: next.state,
     });
     expect(next.state).toBe('completed');
     // Refused before the service: neither ran.
     expect(worker.output).not.toMatch(
-      /fixtures\.(echo|explode) \(job \d+ on default, attempt 1\/3\) called with \{"id":1,"parent"/,
+      /fixtures\.(echo|explode) \(job \d+ on default, attempt 1\/3\) called with \{"id":1,"field"/,
     );
   }, 120_000);
 

@@ -127,6 +127,33 @@ describe('recoverUnreadableFetch (real Redis)', () => {
       });
     });
 
+    it("refuses a parentKey BullMQ's scripts cannot split into a queue and an id, and says both reasons at once", async () => {
+      await redis.hset(`${prefix}k`, { opts: 'o'.repeat(11), parentKey: 'nocolon' });
+      const { backend, refused } = bounded([['opts', 'o'.repeat(11), 'parentKey', 'nocolon'], 'k', 0, 0]);
+      expect(await backend.execCommand(redis, 'moveToFinished', [])).toEqual([
+        ['opts', '{"attempts":1}', 'parentKey', ''],
+        'k',
+        0,
+        0,
+      ]);
+      expect(refused).toEqual([
+        [
+          'k',
+          `the job's stored opts is at least 11 bytes, over the limit of 10 bytes (limits.maxPayloadBytes); ` +
+            `its parentKey is not a job key BullMQ can use (no ":" before its id)`,
+        ],
+      ]);
+      expect(await redis.hgetall(`${prefix}k`)).toEqual({ opts: '{"attempts":1}' });
+      const fine = bounded([['parentKey', 'bull:q:1'], 'k2', 0, 0], 1000);
+      expect(await fine.backend.execCommand(redis, 'moveToActive', [])).toEqual([
+        ['parentKey', 'bull:q:1'],
+        'k2',
+        0,
+        0,
+      ]);
+      expect(fine.refused).toEqual([]);
+    });
+
     it("refuses a parent that is JSON but not one BullMQ's scripts can use, resetting it in the reply and in Redis", async () => {
       // Their Lua indexes the parent and joins its queueKey and id: a number, true, null or '' stops the script after it
       // removed the job's lock (the job then stays active), a string or an object without queueKey after it took the

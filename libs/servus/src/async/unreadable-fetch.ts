@@ -29,14 +29,17 @@ end
 return false`;
 
 /**
- * The hash fields BullMQ parses as JSON while reading a fetched job (data is MeasuredJob's), and
- * their resets. The job's own input (opts, progress, parent) too long to read fails the job; its
- * diagnostics (stacktrace, which grows with every failed attempt, and returnvalue) are only reset.
+ * The hash fields of a fetched job that can stop BullMQ (data is MeasuredJob's), and their resets:
+ * parsed as JSON while it reads the job, and parentKey, which its scripts split into key names.
+ * The job's own input (opts, progress, parent, parentKey) too long to read, or a parent or
+ * parentKey its scripts cannot use, fails the job; its diagnostics (stacktrace, which grows with
+ * every failed attempt, and returnvalue) are only reset.
  */
 const PARSED_FIELDS: Record<string, string> = {
   opts: '{"attempts":1}',
   progress: '0',
   parent: '',
+  parentKey: '',
   stacktrace: '[]',
   returnvalue: 'null',
 };
@@ -174,13 +177,13 @@ export function boundFetchedFields(
       if (!refused) return raw;
       const [fields, id] = refused;
       const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
-      const sizes = input.filter(([, chars]) => chars !== UNUSABLE_PARENT);
+      const sizes = input.filter(([, problem]) => typeof problem === 'number');
       const reasons = sizes.length
         ? [
             `${sizes.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ')} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`,
           ]
         : [];
-      if (sizes.length < input.length) reasons.push(`parent is ${UNUSABLE_PARENT}`);
+      for (const [field, problem] of input) if (typeof problem === 'string') reasons.push(`${field} is ${problem}`);
       if (reasons.length > 0) refuse(id, `the job's stored ${reasons.join('; its ')}`);
       // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the
       // fields, and a failed reset (a blip) must not fail the move this reply also reports.
@@ -197,13 +200,10 @@ export function boundFetchedFields(
   };
 }
 
-/** Why a parent is refused: BullMQ's scripts index it and join its queueKey and id into key names. */
-const UNUSABLE_PARENT = 'not one BullMQ can use (an object with a string queueKey and an id)';
-
 /**
- * The JSON fields of a fetched job's reply that BullMQ must not read, with their lengths (or, for a
- * parent its scripts cannot use, UNUSABLE_PARENT), and the job's id; each is reset in the reply.
- * Undefined when the reply carries no job or every field may be read.
+ * The fields of a fetched job's reply that BullMQ must not read, each with its length (over the
+ * bound) or why its scripts cannot use it, and the job's id; each is reset in the reply. Undefined
+ * when the reply carries no job or every field may be read.
  */
 function refusedFields(raw: unknown, maxChars: number): [Array<[string, number | string]>, string] | undefined {
   if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== 'string') return undefined;
@@ -212,20 +212,29 @@ function refusedFields(raw: unknown, maxChars: number): [Array<[string, number |
   for (let i = 0; i + 1 < hash.length; i += 2) {
     const [field, value] = [hash[i], hash[i + 1]];
     if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
-    if (value.length > maxChars) (fields ??= []).push([field, value.length]);
-    else if (field === 'parent' && !usableParent(value)) (fields ??= []).push([field, UNUSABLE_PARENT]);
-    else continue;
+    const problem = value.length > maxChars ? value.length : unusable(field, value);
+    if (problem === undefined) continue;
+    (fields ??= []).push([field, problem]);
     hash[i + 1] = PARSED_FIELDS[field];
   }
   return fields && [fields, raw[1]];
 }
 
 /**
- * Whether BullMQ's scripts can use a stored parent: they run `cjson.decode` on any parent field
- * (an empty one too), index what it gives and join its `queueKey` and `id`; failing midway, a
- * script leaves the job active without its lock, or in no list at all. A text that is not JSON
- * counts as usable here: BullMQ throws reading it, and recoverUnreadableFetch fails the job.
+ * Why BullMQ's scripts cannot use a stored parent or parentKey, or undefined. Failing midway on
+ * one, a completing script leaves the job active without its lock, or in no list at all. They run
+ * `cjson.decode` on any parent field (an empty one too), index what it gives and join its
+ * `queueKey` and `id`; they take a parentKey's id from after its last ':'.
  */
+function unusable(field: string, value: string): string | undefined {
+  if (field === 'parent' && !usableParent(value))
+    return 'not one BullMQ can use (an object with a string queueKey and an id)';
+  if (field === 'parentKey' && value !== '' && !value.includes(':'))
+    return 'not a job key BullMQ can use (no ":" before its id)';
+  return undefined;
+}
+
+/** A text that is not JSON counts as usable here: BullMQ throws reading it, and recoverUnreadableFetch fails the job. */
 function usableParent(text: string): boolean {
   if (text === '') return false;
   let parent: unknown;
