@@ -62,12 +62,8 @@ export class ServusExecutor {
   callAsync(service: string, args?: unknown, options?: CallAsyncOptions): Promise<AsyncReceipt>;
   async callAsync(service: Type | string, args?: unknown, options: CallAsyncOptions = {}): Promise<AsyncReceipt> {
     const definition = this.resolve(service);
-    let jobArgs = args;
-    if (definition.arguments) {
-      jobArgs = this.jobArguments(definition, args);
-      // Awaited only for a contract that answers a promise (a class-validator DTO): no tick for a JSON Schema.
-      if (jobArgs instanceof Promise) jobArgs = await jobArgs;
-    }
+    let jobArgs = this.jobArguments(definition, args);
+    if (jobArgs !== args && jobArgs instanceof Promise) jobArgs = await jobArgs;
     const receipt = this.tracing.active()
       ? await this.tracedEnqueue(definition, jobArgs, options)
       : await this.dispatcher.enqueue(definition, jobArgs, options);
@@ -104,12 +100,8 @@ export class ServusExecutor {
     for (let i = 0; i < items.length; i++) {
       try {
         const definition = this.resolve(items[i].service as Type | string);
-        let { args } = items[i];
-        if (definition.arguments) {
-          args = this.jobArguments(definition, args);
-          // As in callAsync: no tick unless the contract answers a promise (an emit's fan-out sends many items).
-          if (args instanceof Promise) args = await args;
-        }
+        let args = this.jobArguments(definition, items[i].args);
+        if (args !== items[i].args && args instanceof Promise) args = await args;
         prepared.push({ definition, args, options: items[i].options ?? {} });
       } catch (error) {
         throw atIndex(error, i);
@@ -126,12 +118,17 @@ export class ServusExecutor {
     return receipts;
   }
 
-  /** Arguments as they go into a job: validated here too, so the caller gets the error, not a dead job (the worker checks again). */
+  /**
+   * Arguments as they go into a job: validated here too, so the caller gets the error, not a dead job (the worker
+   * checks again). Callers await the answer only when it is a promise other than `args`: a contract's own (a
+   * class-validator DTO's), never arguments that are a promise let through as they are (the JSON check refuses
+   * them; awaited, their value would go unchecked). No tick for a JSON Schema or no contract.
+   */
   private jobArguments(definition: ServiceDefinition, args: unknown): unknown {
     const contract = definition.arguments;
     if (!contract) return args;
     const validated = this.pipeline.validateArguments(definition, args);
-    return validated instanceof Promise
+    return validated instanceof Promise && validated !== args
       ? validated.then((valid) => contract.toJson(valid))
       : contract.toJson(validated);
   }
@@ -144,7 +141,9 @@ export class ServusExecutor {
   schedule(service: string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo>;
   async schedule(service: Type | string, args: unknown, options: ScheduleOptions): Promise<ScheduleInfo> {
     const definition = this.resolve(service);
-    return this.dispatcher.schedule(definition, await this.jobArguments(definition, args), options);
+    let jobArgs = this.jobArguments(definition, args);
+    if (jobArgs !== args && jobArgs instanceof Promise) jobArgs = await jobArgs;
+    return this.dispatcher.schedule(definition, jobArgs, options);
   }
 
   /** Every schedule of the module's queues. */

@@ -247,6 +247,23 @@ describe('ServusExecutor.callAsync', () => {
     }
   });
 
+  it('hands on, never awaits, arguments that are a promise a synchronous contract let through as they are', async () => {
+    // A JSON Schema contract answers the value it checked: a promise passed as args is that value, not the
+    // contract's answer. Awaited, its value (never checked) would be enqueued; handed on, the dispatcher's
+    // JSON check refuses it. Only a promise the contract made (a class-validator DTO's) is awaited.
+    const passThrough: Contract = { validate: (value) => value, toJson: (validated) => validated };
+    for (const way of ['callAsync', 'callAsyncMany', 'schedule'] as const) {
+      const { executor, registry, dispatcher } = build();
+      registry.register(definitionOf(Charge, 'payments.charge', passThrough));
+      const args = Promise.resolve({ amount: 'not checked' });
+      if (way === 'callAsyncMany') await executor.callAsyncMany([{ service: Charge, args: args }]);
+      else if (way === 'schedule') await executor.schedule(Charge, args as never, { every: 1000 });
+      else await executor.callAsync(Charge, args as never);
+      const handed = way === 'callAsyncMany' ? (dispatcher.calls[0][1] as unknown[][])[0][1] : dispatcher.calls[0][2];
+      expect({ way, same: handed === args }).toEqual({ way, same: true });
+    }
+  });
+
   it('rejects an unknown service and enqueues nothing', async () => {
     const { executor, dispatcher } = build();
     await expect(executor.callAsync('nope', {})).rejects.toThrow('Service nope is not registered');
