@@ -35,4 +35,25 @@ describe('ownCopy: what { ...a, ...b } gives, as an object that takes more keys 
     expect(copy).toEqual({ attempts: 3, jobId: 'x' });
     expect(base).toEqual({ attempts: 3 });
   });
+
+  it('defines keys Object.prototype has (read-only once frozen, or a setter planted there) as spread does', () => {
+    // Frozen (a hardening against prototype pollution), Object.prototype's keys are read-only: assigning
+    // `constructor` to a fresh object throws. A setter planted there would run and keep the key off the copy.
+    const planted: unknown[] = [];
+    Object.defineProperty(Object.prototype, 'readOnlyHere', { value: 1, writable: false, configurable: true });
+    Object.defineProperty(Object.prototype, 'plantedHere', {
+      set: (value: unknown) => void planted.push(value),
+      configurable: true,
+    });
+    try {
+      const parsed = JSON.parse('{"readOnlyHere": 2, "plantedHere": 3, "toString": 4, "a": 5}') as object;
+      const copy = ownCopy<Record<string, unknown>>(parsed, { b: 6 });
+      expect(copy).toEqual({ ...parsed, b: 6 });
+      expect(Object.keys(copy)).toEqual(['readOnlyHere', 'plantedHere', 'toString', 'a', 'b']);
+      expect(planted).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).readOnlyHere;
+      delete (Object.prototype as Record<string, unknown>).plantedHere;
+    }
+  });
 });
