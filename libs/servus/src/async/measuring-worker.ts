@@ -1,12 +1,7 @@
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
 import { StoredTextSize, storedTextSize } from './payload-limits';
-import {
-  boundFetchedFields,
-  mayBeUnreadableFetch,
-  RecoveredFetch,
-  recoverUnreadableFetch,
-  UnreadableFetchQueue,
-} from './unreadable-fetch';
+import { boundFetchedFields } from './fetched-fields';
+import { mayBeUnreadableFetch, RecoveredFetch, recoverUnreadableFetch, UnreadableFetchQueue } from './unreadable-fetch';
 
 /**
  * A Job built by a MeasuringWorker: it keeps the size of its data's text as read from Redis,

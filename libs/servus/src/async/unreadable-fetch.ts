@@ -1,17 +1,15 @@
 import type { JobJson } from 'bullmq';
-import { isPlainObject } from '../util/is-plain-object';
 
 /**
  * Fetched jobs BullMQ 6 cannot read. It parses a fetched job's stored `opts`, `progress`, `parent`
  * (and `stacktrace`, `returnvalue`) while fetching it, after its script moved the job to active
- * under the worker's lock and before any hook of ours runs. Two ways that goes wrong, each met here:
- * - a field that is not JSON (or opts `null`: written by something other than a BullMQ client):
- *   the fetch throws, no one holds the job, and it comes back after each lock expiry, forever.
- *   recoverUnreadableFetch finds that job by the fetch's lock token, resets the unreadable fields
- *   while the lock is still its own (opts `{"attempts":1}`, progress `0`, no parent), and reads it
- *   again, so that the worker fails it at once, naming the fields;
- * - a field too long to parse safely (20 MB of `[{},...]` takes 640 MB of heap): the worker dies
- *   at every fetch. boundFetchedFields resets it in the script's reply, before BullMQ parses it.
+ * under the worker's lock and before any hook of ours runs. A field that is not JSON (or opts
+ * `null`: written by something other than a BullMQ client) makes the fetch throw: no one holds the
+ * job, and it comes back after each lock expiry, forever. recoverUnreadableFetch finds that job by
+ * the fetch's lock token, resets the unreadable fields while the lock is still its own (opts
+ * `{"attempts":1}`, progress `0`, no parent), and reads it again, so that the worker fails it at
+ * once, naming the fields. Fields too long to parse, or that BullMQ's scripts cannot use, are
+ * fetched-fields.ts's (checked in the fetch's reply, before BullMQ reads it).
  */
 
 /** How many of the newest active jobs are searched for the fetch's token (a fetched job is pushed at the head). */
@@ -35,7 +33,7 @@ return false`;
  * parentKey its scripts cannot use, fails the job; its diagnostics (stacktrace, which grows with
  * every failed attempt, and returnvalue) are only reset.
  */
-const PARSED_FIELDS: Record<string, string> = {
+export const PARSED_FIELDS: Readonly<Record<string, string>> = {
   opts: '{"attempts":1}',
   progress: '0',
   parent: '',
@@ -43,7 +41,7 @@ const PARSED_FIELDS: Record<string, string> = {
   stacktrace: '[]',
   returnvalue: 'null',
 };
-const DIAGNOSTIC_FIELDS = new Set(['stacktrace', 'returnvalue']);
+export const DIAGNOSTIC_FIELDS: ReadonlySet<string> = new Set(['stacktrace', 'returnvalue']);
 
 /**
  * Resets fields of job hash KEYS[1] (ARGV[2..]: field, value pairs; an empty value removes the field), only while
@@ -58,7 +56,12 @@ end
 return 1`;
 
 /** Resets `fields` of job `jobKey` to PARSED_FIELDS' values, only while `token` holds its lock (if given). */
-function resetFields(client: UnreadableFetchClient, jobKey: string, fields: string[], token = ''): Promise<unknown> {
+export function resetFields(
+  client: UnreadableFetchClient,
+  jobKey: string,
+  fields: string[],
+  token = '',
+): Promise<unknown> {
   const pairs = fields.flatMap((field) => [field, PARSED_FIELDS[field]]);
   return client.eval(RESET, 2, jobKey, `${jobKey}:lock`, token, ...pairs);
 }
@@ -144,108 +147,4 @@ function parsed(text: string): unknown {
   } catch {
     return UNREADABLE;
   }
-}
-
-/** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
-const FETCHING_SCRIPTS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
-
-/** BullMQ's backend as far as boundFetchedFields needs it. */
-export interface FetchingBackend {
-  execCommand(client: unknown, commandName: string, args: unknown[]): Promise<unknown>;
-}
-
-/**
- * Makes `backend` (a worker's) reset a fetched job's JSON fields (PARSED_FIELDS) longer than
- * `maxChars` before BullMQ parses them, in the reply and in Redis. When one is the job's input,
- * `refuse` is told why, so that the worker fails the job at once; a long stack trace is dropped and
- * the job runs. Costs a look at the reply's field lengths per fetch. A backend without
- * `execCommand` (BullMQ 5) is left as it is.
- */
-export function boundFetchedFields(
-  backend: FetchingBackend,
-  jobKeyPrefix: string,
-  maxChars: number,
-  refuse: (id: string, reason: string) => void,
-): void {
-  if (typeof backend.execCommand !== 'function') return;
-  const execCommand = backend.execCommand.bind(backend);
-  backend.execCommand = (client, commandName, args) => {
-    const reply = execCommand(client, commandName, args);
-    if (!FETCHING_SCRIPTS.has(commandName)) return reply;
-    return reply.then((raw) => {
-      const refused = refusedFields(raw, maxChars);
-      if (!refused) return raw;
-      const [fields, id] = refused;
-      const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
-      const sizes = input.filter(([, problem]) => typeof problem === 'number');
-      const reasons = sizes.length
-        ? [
-            `${sizes.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ')} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`,
-          ]
-        : [];
-      for (const [field, problem] of input) if (typeof problem === 'string') reasons.push(`${field} is ${problem}`);
-      if (reasons.length > 0) refuse(id, `the job's stored ${reasons.join('; its ')}`);
-      // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the
-      // fields, and a failed reset (a blip) must not fail the move this reply also reports.
-      const reset = resetFields(
-        client as UnreadableFetchClient,
-        jobKeyPrefix + id,
-        fields.map(([field]) => field),
-      );
-      return reset.then(
-        () => raw,
-        () => raw,
-      );
-    });
-  };
-}
-
-/**
- * The fields of a fetched job's reply that BullMQ must not read, each with its length (over the
- * bound) or why its scripts cannot use it, and the job's id; each is reset in the reply. Undefined
- * when the reply carries no job or every field may be read.
- */
-function refusedFields(raw: unknown, maxChars: number): [Array<[string, number | string]>, string] | undefined {
-  if (!Array.isArray(raw) || !Array.isArray(raw[0]) || typeof raw[1] !== 'string') return undefined;
-  const hash = raw[0] as unknown[];
-  let fields: Array<[string, number | string]> | undefined;
-  for (let i = 0; i + 1 < hash.length; i += 2) {
-    const [field, value] = [hash[i], hash[i + 1]];
-    if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
-    const problem = value.length > maxChars ? value.length : unusable(field, value);
-    if (problem === undefined) continue;
-    (fields ??= []).push([field, problem]);
-    hash[i + 1] = PARSED_FIELDS[field];
-  }
-  return fields && [fields, raw[1]];
-}
-
-/**
- * Why BullMQ's scripts cannot use a stored parent or parentKey, or undefined. Failing midway on
- * one, a completing script leaves the job active without its lock, or in no list at all. They run
- * `cjson.decode` on any parent field (an empty one too), index what it gives and join its
- * `queueKey` and `id`; they take a parentKey's id from after its last ':'.
- */
-function unusable(field: string, value: string): string | undefined {
-  if (field === 'parent' && !usableParent(value))
-    return 'not one BullMQ can use (an object with a string queueKey and an id)';
-  if (field === 'parentKey' && value !== '' && !value.includes(':'))
-    return 'not a job key BullMQ can use (no ":" before its id)';
-  return undefined;
-}
-
-/** A text that is not JSON counts as usable here: BullMQ throws reading it, and recoverUnreadableFetch fails the job. */
-function usableParent(text: string): boolean {
-  if (text === '') return false;
-  let parent: unknown;
-  try {
-    parent = JSON.parse(text);
-  } catch {
-    return true;
-  }
-  return (
-    isPlainObject(parent) &&
-    typeof parent.queueKey === 'string' &&
-    (typeof parent.id === 'string' || typeof parent.id === 'number')
-  );
 }
