@@ -28,11 +28,17 @@ const median = (values: number[]): number => {
 const at = (run: Run, path: string[]): unknown =>
   path.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], run);
 
-/** A table of one figure per case: rows are the cases of the first run that has `path`. */
+/** A table of one figure per case: rows are the cases any run has under `path`, in the order they first appear. */
 function table(title: string, path: string[], pick: (value: unknown) => number | undefined, digits: number): void {
-  const first = runs.map((run) => at(run, path)).find((node) => node && typeof node === 'object');
-  if (!first) return;
-  const rows = Object.keys(first).filter((name) => pick((first as Record<string, unknown>)[name]) !== undefined);
+  const rows = [
+    ...new Set(
+      runs.flatMap((run) => {
+        const node = at(run, path);
+        if (!node || typeof node !== 'object') return [];
+        return Object.keys(node).filter((name) => pick((node as Record<string, unknown>)[name]) !== undefined);
+      }),
+    ),
+  ];
   if (!rows.length) return;
   console.log(`| ${title} | runs | median |\n|---|---|---:|`);
   for (const name of rows) {
@@ -74,13 +80,22 @@ for (const size of sizes) {
   table(`scale, arguments of ${size} B: CPU us/job`, ['scale', 'bySize', size, 'cpuUsPerJob'], medianOf, 0);
 }
 table('scale: fan-out, ms per emit', ['scale', 'fanout'], medianOf, 2);
+table(
+  'scale: fan-out, emit / addBulk',
+  ['scale'],
+  (value) => numeric((value as { ratio?: unknown } | undefined)?.ratio),
+  2,
+);
 table('scale: boot, ms', ['scale', 'boot'], numeric, 0);
 
-const targets = runs[0].targets ?? [];
+table('outbox latency p50 ms (all jobs)', ['outbox', 'latency'], number('p50'), 2);
+table('outbox throughput jobs/s', ['outbox', 'throughput'], medianOf, 0);
+
+const targets = [...new Set(runs.flatMap((run) => (run.targets ?? []).map((item) => item.target)))];
 if (targets.length) {
   console.log(`| target (each run's own PASS/MISS) | ${runs.map((_, i) => `run ${i + 1}`).join(' | ')} |`);
   console.log(`|---|${runs.map(() => '---').join('|')}|`);
-  for (const { target } of targets) {
+  for (const target of targets) {
     const cells = runs.map((run) => {
       const found = run.targets?.find((item) => item.target === target);
       return found ? `${found.measured} ${found.pass ? 'PASS' : 'MISS'}` : '-';
