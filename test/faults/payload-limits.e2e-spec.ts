@@ -295,10 +295,10 @@ describe('faults: payload size and depth limits', () => {
     expect(worker.output).not.toContain('hunter2');
   }, 120_000);
 
-  it("fails a job whose stored parent or parentKey BullMQ's scripts cannot use at once, without running it", async () => {
-    // Unhandled, BullMQ's completing script stops midway: a number, true or '' as parent, or a parentKey without ':',
-    // leaves the job active without its lock (it runs again after each stall); a string or an object without queueKey
-    // as parent leaves it in no list at all.
+  it("fails a job whose stored parent, parentKey or counter BullMQ's scripts cannot use at once, without running it", async () => {
+    // Unhandled, BullMQ's scripts stop midway: a number, true or '' as parent, or a parentKey without ':', leaves the
+    // job active without its lock (it runs again after each stall); a string or an object without queueKey as parent
+    // leaves it in no list at all.
     const unusableParent = 'parent is not one BullMQ can use (an object with a string queueKey and an id)';
     const unusableKey = 'parentKey is not a job key BullMQ can use (no ":" before its id)';
     const cases: Array<[string, string, string]> = [
@@ -308,6 +308,13 @@ describe('faults: payload size and depth limits', () => {
         unusableParent,
       ]),
       ['parentKey', 'nocolon', unusableKey],
+      // BullMQ's scripts HINCRBY these: on a text, moveToActive stops after locking the job, moveToFinished after
+      // taking it off the active list, the stall check after taking it off that list.
+      ...['atm', 'ats', 'stc'].map((field): [string, string, string] => [
+        field,
+        'x',
+        `${field} is not a count BullMQ can use (an integer)`,
+      ]),
     ];
     const outcomes: Record<string, unknown> = {};
     for (const [field, text, reason] of cases)
@@ -333,7 +340,7 @@ describe('faults: payload size and depth limits', () => {
     const next = await settled(
       await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'parents' }, metadata }),
     );
-    faultSummary('a parent or parentKey BullMQ cannot use, from raw Redis', `${cases.length * 2} jobs`, {
+    faultSummary('a parent, parentKey or counter BullMQ cannot use, from raw Redis', `${cases.length * 2} jobs`, {
       ...outcomes,
       nextJob: next.state,
     });

@@ -125,6 +125,32 @@ describe('boundFetchedFields (real Redis)', () => {
     }
   });
 
+  it('refuses counters that HINCRBY cannot take, resetting them to 0; integers pass', async () => {
+    await redis.hset(`${prefix}c`, { atm: 'x', ats: '3', stc: '1.5' });
+    const { backend, refused } = bounded([['atm', 'x', 'ats', '3', 'stc', '1.5'], 'c', 0, 0], 1000);
+    expect(await backend.execCommand(redis, 'moveToActive', [])).toEqual([
+      ['atm', '0', 'ats', '3', 'stc', '0'],
+      'c',
+      0,
+      0,
+    ]);
+    expect(refused).toEqual([
+      [
+        'c',
+        "the job's stored atm is not a count BullMQ can use (an integer); its stc is not a count BullMQ can use (an integer)",
+      ],
+    ]);
+    expect(await redis.hgetall(`${prefix}c`)).toEqual({ atm: '0', ats: '3', stc: '0' });
+    const fine = bounded([['atm', '-2', 'ats', '0', 'stc', '17'], 'd', 0, 0], 1000);
+    expect(await fine.backend.execCommand(redis, 'moveToActive', [])).toEqual([
+      ['atm', '-2', 'ats', '0', 'stc', '17'],
+      'd',
+      0,
+      0,
+    ]);
+    expect(fine.refused).toEqual([]);
+  });
+
   it('drops a stack trace over the bound (it grows with each failed attempt) without refusing the job', async () => {
     await redis.hset(`${prefix}5`, { stacktrace: JSON.stringify(['Error: x'.repeat(3)]), opts: '{}' });
     const hash = ['opts', '{}', 'stacktrace', JSON.stringify(['Error: x'.repeat(3)])];

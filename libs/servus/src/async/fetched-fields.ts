@@ -1,12 +1,20 @@
 import { isPlainObject } from '../util/is-plain-object';
-import { DIAGNOSTIC_FIELDS, PARSED_FIELDS, resetFields, UnreadableFetchClient } from './unreadable-fetch';
+import {
+  COUNTER_FIELDS,
+  DIAGNOSTIC_FIELDS,
+  FIELD_RESETS,
+  isCount,
+  NOT_A_COUNT,
+  resetFields,
+  UnreadableFetchClient,
+} from './unreadable-fetch';
 
 /**
  * A fetched job's fields checked in the reply of the script that fetched it, before BullMQ reads
  * them: a field too long to parse safely (20 MB of `[{},...]` takes 640 MB of heap, and the
- * worker died at every fetch), and a parent or parentKey that BullMQ's scripts cannot use (the
- * completing script stopped midway, leaving the job active without its lock or in no list at
- * all). Each is reset in the reply and in Redis; the job's own input fails the job.
+ * worker died at every fetch), and a parent, parentKey or counter that BullMQ's scripts cannot
+ * use (a script stopped midway, leaving the job active without its lock or in no list at all).
+ * Each is reset in the reply and in Redis; the job's own input fails the job.
  */
 
 /** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
@@ -18,8 +26,8 @@ export interface FetchingBackend {
 }
 
 /**
- * Makes `backend` (a worker's) reset a fetched job's fields (PARSED_FIELDS) longer than `maxChars`,
- * and a parent or parentKey BullMQ's scripts cannot use, before BullMQ reads them, in the reply and
+ * Makes `backend` (a worker's) reset a fetched job's fields (FIELD_RESETS) longer than `maxChars`,
+ * and a parent, parentKey or counter BullMQ's scripts cannot use, before BullMQ reads them, in the reply and
  * in Redis. When one is the job's input, `refuse` is told why, so that the worker fails the job at
  * once; a long stack trace is dropped and the job runs. Costs a look at the reply's field lengths
  * per fetch (and a parse of a parent, which few jobs have). A backend without `execCommand`
@@ -75,26 +83,27 @@ function refusedFields(raw: unknown, maxChars: number): [Array<[string, number |
   let fields: Array<[string, number | string]> | undefined;
   for (let i = 0; i + 1 < hash.length; i += 2) {
     const [field, value] = [hash[i], hash[i + 1]];
-    if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(PARSED_FIELDS, field)) continue;
+    if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(FIELD_RESETS, field)) continue;
     const problem = value.length > maxChars ? value.length : unusable(field, value);
     if (problem === undefined) continue;
     (fields ??= []).push([field, problem]);
-    hash[i + 1] = PARSED_FIELDS[field];
+    hash[i + 1] = FIELD_RESETS[field];
   }
   return fields && [fields, raw[1]];
 }
 
 /**
- * Why BullMQ's scripts cannot use a stored parent or parentKey, or undefined. Failing midway on
- * one, a completing script leaves the job active without its lock, or in no list at all. They run
+ * Why BullMQ's scripts cannot use a stored parent, parentKey or counter, or undefined. Failing
+ * midway on one, a script leaves the job active without its lock, or in no list at all. They run
  * `cjson.decode` on any parent field (an empty one too), index what it gives and join its
- * `queueKey` and `id`; they take a parentKey's id from after its last ':'.
+ * `queueKey` and `id`; they take a parentKey's id from after its last ':'; they HINCRBY the counters.
  */
 function unusable(field: string, value: string): string | undefined {
   if (field === 'parent' && !usableParent(value))
     return 'not one BullMQ can use (an object with a string queueKey and an id)';
   if (field === 'parentKey' && value !== '' && !value.includes(':'))
     return 'not a job key BullMQ can use (no ":" before its id)';
+  if (COUNTER_FIELDS.has(field) && !isCount(value)) return NOT_A_COUNT;
   return undefined;
 }
 

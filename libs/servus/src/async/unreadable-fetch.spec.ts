@@ -25,11 +25,17 @@ describe('unreadableFields', () => {
 });
 
 describe('mayBeUnreadableFetch', () => {
-  it("is true for JSON.parse's and Object.entries' errors only, not for Redis or connection errors", () => {
+  it("is true for JSON.parse's and Object.entries' errors and a non-integer counter's, not other Redis or connection errors", () => {
     expect(mayBeUnreadableFetch(new SyntaxError('Unexpected token'))).toBe(true);
     expect(mayBeUnreadableFetch(new TypeError('Cannot convert undefined or null to object'))).toBe(true);
     expect(mayBeUnreadableFetch(new Error('Connection is closed.'))).toBe(false);
     expect(mayBeUnreadableFetch('SyntaxError')).toBe(false);
+    // ioredis's ReplyError of a script's HINCRBY on a text.
+    const notAnInteger = Object.assign(new Error('ERR user_script:1: hash value is not an integer'), {
+      name: 'ReplyError',
+    });
+    expect(mayBeUnreadableFetch(notAnInteger)).toBe(true);
+    expect(mayBeUnreadableFetch(Object.assign(new Error('NOSCRIPT'), { name: 'ReplyError' }))).toBe(false);
   });
 });
 
@@ -77,6 +83,17 @@ describe('recoverUnreadableFetch (real Redis)', () => {
     expect(await redis.hget(`${prefix}2`, 'parent')).toBeNull();
     // The job of another fetch is left as it is.
     expect(await redis.hmget(`${prefix}1`, 'opts', 'progress')).toEqual(['{bad', 'bad']);
+  });
+
+  it('resets counters its script could not HINCRBY (it stopped after locking the job), named with the fields', async () => {
+    await activeJob('4', 'mine', { opts: '{bad', atm: '2', ats: 'x', stc: '99999999999999999999' });
+    expect(await recoverUnreadableFetch(queue, 'mine')).toEqual({
+      id: '4',
+      reason:
+        "the job's stored opts is not JSON that BullMQ can read; its ats is not a count BullMQ can use (an integer); " +
+        'its stc is not a count BullMQ can use (an integer)',
+      next: [expect.objectContaining({ id: '4', opts: '{"attempts":1}', atm: '2', ats: '0', stc: '0' }), '4', 0, 0],
+    });
   });
 
   it('gives nothing when no active job holds the token, or when the job it holds can be read', async () => {

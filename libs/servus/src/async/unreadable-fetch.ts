@@ -15,32 +15,44 @@ import type { JobJson } from 'bullmq';
 /** How many of the newest active jobs are searched for the fetch's token (a fetched job is pushed at the head). */
 const NEWEST_ACTIVE = 1000;
 
-/** The active job locked by ARGV[2]: its id and its stored opts, progress and parent; false when there is none. */
+/** The active job locked by ARGV[2]: its id and its stored opts, progress, parent and counters; false when there is none. */
 const FIND_BY_TOKEN = `
 local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 for _, id in ipairs(ids) do
   local jobKey = ARGV[1] .. id
   if redis.call('GET', jobKey .. ':lock') == ARGV[2] then
-    return {id, redis.call('HMGET', jobKey, 'opts', 'progress', 'parent')}
+    return {id, redis.call('HMGET', jobKey, 'opts', 'progress', 'parent', 'atm', 'ats', 'stc')}
   end
 end
 return false`;
 
 /**
  * The hash fields of a fetched job that can stop BullMQ (data is MeasuredJob's), and their resets:
- * parsed as JSON while it reads the job, and parentKey, which its scripts split into key names.
- * The job's own input (opts, progress, parent, parentKey) too long to read, or a parent or
- * parentKey its scripts cannot use, fails the job; its diagnostics (stacktrace, which grows with
- * every failed attempt, and returnvalue) are only reset.
+ * parsed as JSON while it reads the job, parentKey, which its scripts split into key names, and
+ * the counters they HINCRBY (attempts made and started, stalls). The job's own input too long to
+ * read, or a field its scripts cannot use, fails the job; its diagnostics (stacktrace, which grows
+ * with every failed attempt, and returnvalue) are only reset.
  */
-export const PARSED_FIELDS: Readonly<Record<string, string>> = {
+export const FIELD_RESETS: Readonly<Record<string, string>> = {
   opts: '{"attempts":1}',
   progress: '0',
   parent: '',
   parentKey: '',
+  atm: '0',
+  ats: '0',
+  stc: '0',
   stacktrace: '[]',
   returnvalue: 'null',
 };
+export const COUNTER_FIELDS: ReadonlySet<string> = new Set(['atm', 'ats', 'stc']);
+
+/** Whether Redis's HINCRBY takes a stored counter: a signed 64-bit integer (18 digits stay within it). */
+export function isCount(value: string): boolean {
+  return /^-?\d{1,18}$/.test(value);
+}
+
+/** Why a counter is refused. */
+export const NOT_A_COUNT = 'not a count BullMQ can use (an integer)';
 export const DIAGNOSTIC_FIELDS: ReadonlySet<string> = new Set(['stacktrace', 'returnvalue']);
 
 /**
@@ -55,14 +67,14 @@ for i = 2, #ARGV, 2 do
 end
 return 1`;
 
-/** Resets `fields` of job `jobKey` to PARSED_FIELDS' values, only while `token` holds its lock (if given). */
+/** Resets `fields` of job `jobKey` to FIELD_RESETS' values, only while `token` holds its lock (if given). */
 export function resetFields(
   client: UnreadableFetchClient,
   jobKey: string,
   fields: string[],
   token = '',
 ): Promise<unknown> {
-  const pairs = fields.flatMap((field) => [field, PARSED_FIELDS[field]]);
+  const pairs = fields.flatMap((field) => [field, FIELD_RESETS[field]]);
   return client.eval(RESET, 2, jobKey, `${jobKey}:lock`, token, ...pairs);
 }
 
@@ -90,14 +102,22 @@ export interface RecoveredFetch {
   next: [JobJson, string, number, number];
 }
 
-/** Whether a fetch's error can be BullMQ failing to read a fetched job's fields (JSON.parse; Object.entries(null)). */
+/**
+ * Whether a fetch's error can be BullMQ failing to read a fetched job's fields (JSON.parse; Object.entries(null)),
+ * or its fetching script failing on a counter that is not an integer (HINCRBY, after the job was locked).
+ */
 export function mayBeUnreadableFetch(error: unknown): boolean {
-  return error instanceof SyntaxError || error instanceof TypeError;
+  return (
+    error instanceof SyntaxError ||
+    error instanceof TypeError ||
+    (error instanceof Error && error.name === 'ReplyError' && error.message.includes('hash value is not an integer'))
+  );
 }
 
 /**
- * The job fetched under `token` whose stored opts, progress or parent is not JSON, reset so that
- * it can be read and failed; undefined when there is none (the error was something else).
+ * The job fetched under `token` whose stored opts, progress or parent is not JSON, or a counter not
+ * an integer, reset so that it can be read and failed; undefined when there is none (the error
+ * was something else).
  */
 export async function recoverUnreadableFetch(
   queue: UnreadableFetchQueue,
@@ -113,16 +133,19 @@ export async function recoverUnreadableFetch(
     String(NEWEST_ACTIVE),
   )) as [string, Array<string | null>] | null;
   if (!found) return undefined;
-  const [id, [opts, progress, parent]] = found;
+  const [id, [opts, progress, parent, ...counts]] = found;
   const unreadable = unreadableFields(opts, progress, parent);
-  if (unreadable.length === 0) return undefined;
+  const counters = ['atm', 'ats', 'stc'].filter((_, i) => counts[i] !== null && !isCount(counts[i]));
+  if (unreadable.length === 0 && counters.length === 0) return undefined;
   const jobKey = queue.jobKeyPrefix + id;
-  if ((await resetFields(client, jobKey, unreadable, token)) !== 1) return undefined;
+  if ((await resetFields(client, jobKey, [...unreadable, ...counters], token)) !== 1) return undefined;
   const json = await queue.getJobData(id);
   if (!json) return undefined;
-  const which = `${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'}`;
-  const reason = `the job's stored ${which} not JSON that BullMQ can read`;
-  return { id, reason, next: [json, id, 0, 0] };
+  const reasons = unreadable.length
+    ? [`${unreadable.join(' and ')} ${unreadable.length > 1 ? 'are' : 'is'} not JSON that BullMQ can read`]
+    : [];
+  for (const counter of counters) reasons.push(`${counter} is ${NOT_A_COUNT}`);
+  return { id, reason: `the job's stored ${reasons.join('; its ')}`, next: [json, id, 0, 0] };
 }
 
 /** The fields BullMQ fails to read, read as it does: opts must be JSON but null (an empty field is its default). */
