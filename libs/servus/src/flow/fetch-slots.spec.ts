@@ -127,3 +127,54 @@ describe('luaString', () => {
     expect(luaString('a"b\\é\n')).toBe('"a\\034b\\092\\195\\169\\010"');
   });
 });
+
+describe('FetchSlots: the grants of fetched jobs', () => {
+  const LIMITS = new Map([[SERVICE, [1, 5000, 0, 0, 0, 0]]]);
+  /** BullMQ's fetch answer with a grant for job 7 of `default` (attempt `token`), as the composed script sends it. */
+  const reply = (attempt: string) => [[], [attempt, 'k', '', '', SERVICE], [['name', SERVICE], '7', 0, 0]];
+
+  /** A FetchSlots on a worker whose every fetch answers `replies` in turn; `released`: the grants it gave back. */
+  async function fetching(replies: unknown[][]) {
+    const released: string[] = [];
+    const store = {
+      prefix,
+      load: () => Promise.resolve(),
+      ride: () => undefined,
+      keyNames: (service: string, c: string) => ({ holders: `${service}:c:${c}` }),
+      release: (_keys: unknown, holder: string) => (released.push(holder), Promise.resolve()),
+    };
+    const slots = new FetchSlots(store as never, LIMITS);
+    const client = {
+      defineCommand: () => undefined,
+      runCommand: () => Promise.resolve(replies.shift()),
+    };
+    const backend = {
+      execCommand: (via: typeof client, name: string, args: unknown[]) => via.runCommand(name, args),
+    };
+    expect(await slots.join({ backend, name: 'default' } as never)).toBe(true);
+    const fetch = () =>
+      backend.execCommand(
+        client,
+        'moveToActive',
+        Array.from({ length: 11 }, () => 'x'),
+      );
+    return { slots, released, fetch };
+  }
+
+  it('a grant fetched again under the same attempt is kept: its lease, the same member in Redis, is not given back', async () => {
+    const { slots, released, fetch } = await fetching([reply('tok:1'), reply('tok:1')]);
+    await fetch();
+    await fetch();
+    expect(released).toEqual([]);
+    expect(slots.take('default:7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
+  });
+
+  it('a grant of an earlier attempt, never admitted, is given back when the job is fetched for another', async () => {
+    const { slots, released, fetch } = await fetching([reply('tok:1'), reply('tok:2')]);
+    await fetch();
+    await fetch();
+    expect(released).toEqual(['default:7:tok:1']);
+    expect(slots.take('default:7', 'tok:1')).toBeUndefined();
+    expect(slots.take('default:7', 'tok:2')).toMatchObject({ token: 'tok:2' });
+  });
+});
