@@ -130,7 +130,7 @@ describe('luaString', () => {
 
 describe('FetchSlots: the grants of fetched jobs', () => {
   const LIMITS = new Map([[SERVICE, [1, 5000, 0, 0, 0, 0]]]);
-  /** BullMQ's fetch answer with a grant for job 7 of `default` (attempt `token`), as the composed script sends it. */
+  /** BullMQ's fetch answer with a grant for job 7 of `default` (for `attempt`), as the composed script sends it. */
   const reply = (attempt: string) => [[], [attempt, 'k', '', '', SERVICE], [['name', SERVICE], '7', 0, 0]];
 
   /** A FetchSlots on a worker whose every fetch answers `replies` in turn; `released`: the grants it gave back. */
@@ -146,7 +146,8 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     const slots = new FetchSlots(store as never, LIMITS);
     const client = {
       defineCommand: () => undefined,
-      runCommand: () => Promise.resolve(replies.shift()),
+      // What BullMQ's client does with a script call; this one answers the next reply.
+      runCommand: (_name: string, _args: unknown[]) => Promise.resolve(replies.shift()),
     };
     const backend = {
       execCommand: (via: typeof client, name: string, args: unknown[]) => via.runCommand(name, args),
