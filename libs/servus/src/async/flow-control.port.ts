@@ -10,6 +10,8 @@ export interface FlowKeys {
 /** Held while a job runs; `release()` frees its concurrency slot (idempotent, never rejects). */
 export interface FlowTicket {
   release(): Promise<void>;
+  /** As release(), without a promise to wait on (what a worker does: no promise a job); optional. */
+  end?(): void;
 }
 
 /**

@@ -112,27 +112,36 @@ export class ServusJobProcessor {
   }
 
   /**
-   * Runs the job with its flow slot, released as the service ends: not awaited, the job completes meanwhile (one
-   * round trip fewer; registered first, the release goes with the call that completes the job). A body still
-   * running past its deadline keeps the slot (renewed) until it settles: its retry, or another job of its key,
-   * must not run beside it.
+   * Runs the job with its flow slot, released as the service's body ends (see releaseSlot). A body still running
+   * past its deadline keeps the slot (renewed) until it settles: its retry, or another job of its key, must not run
+   * beside it.
    */
   private holding(
     run: JobRun,
     ticket: FlowTicket,
     traced: () => Promise<SerializedResponse>,
   ): Promise<SerializedResponse> {
-    let ran: Promise<SerializedResponse>;
+    run.ticket = ticket;
     try {
-      ran = traced();
+      return traced();
     } catch (error) {
-      void ticket.release();
+      this.releaseSlot(run);
       throw error;
     }
-    const release = () => void ticket.release();
-    const ended = () => (run.overrun ? void run.overrun.then(release) : release());
-    ran.then(ended, ended);
-    return ran;
+  }
+
+  /**
+   * Frees the job's flow slot, once: now, or when a body past its deadline settles. Called as run() ends, so no
+   * promise of its own waits for the job; not awaited, and registered before BullMQ completes the job, so the
+   * release goes with the call that completes it.
+   */
+  private releaseSlot(run: JobRun): void {
+    const ticket = run.ticket;
+    if (!ticket) return;
+    run.ticket = undefined;
+    const free = () => (ticket.end ? ticket.end() : void ticket.release());
+    if (run.overrun) void run.overrun.then(free);
+    else free();
   }
 
   /**
@@ -205,6 +214,7 @@ export class ServusJobProcessor {
         throw this.unrecoverable(label, failureReason(error.name, error.code, error.message));
       throw error;
     } finally {
+      this.releaseSlot(jobRun);
       this.running.delete(key);
       // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
       if (jobRun.overrun) this.overrunning.add(context, jobRun.overrun);

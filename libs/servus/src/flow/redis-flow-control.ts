@@ -53,8 +53,10 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   private readonly renewer: LeaseRenewer;
   /** The slots taken by workers' fetches, once a worker has joined. */
   private fetched?: FetchSlots;
-  /** Releases under way (the processor does not wait for them): shutdown does, up to SHUTDOWN_WAIT_MS. */
-  private readonly releasing = new Set<Promise<void>>();
+  /** Releases sent and not answered yet (the processor does not wait for them): shutdown does, up to SHUTDOWN_WAIT_MS. */
+  private unanswered = 0;
+  /** Told when `unanswered` drops to 0, while shutdown waits. */
+  private allAnswered?: () => void;
   /** A release Redis did not answer was logged as a warning (the next ones at debug level). */
   private lostReleaseWarned = false;
 
@@ -164,23 +166,32 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     since = Date.now(),
   ): FlowTicket {
     const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs, since);
+    let sent = false;
     let released: Promise<void> | undefined;
-    return {
-      release: () => {
-        if (released) return released;
-        this.renewer.drop(lease);
-        const releasing = (released = new Promise<void>((resolve) =>
-          this.store.releaseThen(names, holder, concurrency.limit, concurrency.leaseMs, (error) => {
-            this.releasing.delete(releasing);
-            // Redis unreachable: the lease runs out by itself.
-            if (error) this.lostRelease(error);
-            resolve();
-          }),
-        ));
-        this.releasing.add(releasing);
-        return releasing;
-      },
+    /** Sends the release once (false when it was sent already); `done` hears Redis's answer. */
+    const free = (done?: () => void): boolean => {
+      if (sent) return false;
+      sent = true;
+      this.renewer.drop(lease);
+      this.unanswered++;
+      this.store.releaseThen(names, holder, concurrency.limit, concurrency.leaseMs, (error) => {
+        // Redis unreachable: the lease runs out by itself.
+        if (error) this.lostRelease(error);
+        if (--this.unanswered === 0) this.allAnswered?.();
+        done?.();
+      });
+      return true;
     };
+    return {
+      end: () => void free(),
+      release: () => (released ??= new Promise<void>((resolve) => void (free(resolve) || resolve()))),
+    };
+  }
+
+  /** Resolves once every release sent has been answered (or has failed). */
+  private answered(): Promise<void> {
+    if (this.unanswered === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => (this.allAnswered = resolve));
   }
 
   /** Back to BullMQ's delayed set, no attempt used; the DelayedError tells the worker to take its next job. */
@@ -217,7 +228,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   /** Waits for the releases under way and sends the last ones, up to SHUTDOWN_WAIT_MS in all (Redis may be gone). */
   async onApplicationShutdown(): Promise<void> {
     const deadline = Date.now() + SHUTDOWN_WAIT_MS;
-    const released = await settlesWithin(Promise.all(this.releasing), SHUTDOWN_WAIT_MS);
+    const released = await settlesWithin(this.answered(), SHUTDOWN_WAIT_MS);
     this.renewer.stop();
     // The releases left unanswered fail as the store closes: the warning below stands for them.
     if (!released) this.lostReleaseWarned = true;
