@@ -43,6 +43,9 @@ const FETCHES: Record<string, { keys: number; optsArg: number }> = {
   moveToFinished: { keys: 14, optsArg: 8 },
 };
 
+/** What the fetch step accepts in the names it writes: printable ASCII, at most 200 characters (as flow keys). */
+const PRINTABLE = /^[\x20-\x7e]{1,200}$/;
+
 /** Grants kept before old ones are looked for (a fetched job that never reached admit, e.g. BullMQ failed it). */
 const SWEEP_ABOVE = 1000;
 
@@ -72,6 +75,9 @@ export class FetchSlots {
   async join(worker: Worker): Promise<boolean> {
     const backend = (worker as unknown as { backend?: Partial<ScriptRunner> }).backend;
     if (typeof backend?.execCommand !== 'function') return !!this.without('its Worker has no backend to run scripts');
+    // The queue's name goes into the members the step writes, unchecked there.
+    if (!PRINTABLE.test(worker.name))
+      return !!this.without(`queue ${JSON.stringify(worker.name)} has characters outside printable ASCII`);
     const commands = await (this.commands ??= this.compose());
     if (!commands) return false;
     const original = backend.execCommand.bind(backend);
@@ -91,9 +97,17 @@ export class FetchSlots {
 
   /** `client`, except that its script call sends `command` with the flow step (every other property is its own). */
   private via(client: CommandClient, command: FetchCommand, queue: string): CommandClient {
+    const named = client as CommandClient & Record<string, (args: unknown[]) => Promise<unknown>>;
+    if (typeof named[command.name] !== 'function')
+      client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
+    // Read once, not on every fetch: BullMQ's client is a proxy, and every property read goes through its trap.
+    const runCommand = client.runCommand?.bind(client);
+    const send = runCommand
+      ? (args: unknown[]) => runCommand(command.name, args)
+      : (args: unknown[]) => named[command.name](args);
     // Defined, not assigned: an assignment would reach a proxy's set trap up the chain (BullMQ's client is one).
     return Object.create(client, {
-      runCommand: { value: (_name: string, args: unknown[]) => this.fetch(client, command, args, queue) },
+      runCommand: { value: (_name: string, args: unknown[]) => this.fetch(send, command.keys, args, queue) },
     }) as CommandClient;
   }
 
@@ -121,18 +135,21 @@ export class FetchSlots {
   }
 
   /** Not async: each promise costs a job (async hooks are on in a Servus worker), and this one is on every fetch. */
-  private fetch(client: CommandClient, command: FetchCommand, args: unknown[], queue: string): Promise<unknown> {
-    const named = client as CommandClient & Record<string, (args: unknown[]) => Promise<unknown>>;
-    if (typeof named[command.name] !== 'function')
-      client.defineCommand(command.name, { numberOfKeys: command.keys, lua: command.lua });
+  private fetch(
+    send: (args: unknown[]) => Promise<unknown>,
+    keys: number,
+    args: unknown[],
+    queue: string,
+  ): Promise<unknown> {
     const ride = this.store.ride();
-    const start = args.length - command.keys + 1;
+    const start = args.length - keys + 1;
     // BullMQ builds `args` for this one call (it reads its own part back afterwards, never past it): ours go after.
-    if (ride) args.push(queue, ride.count, ride.keys.length, ...ride.keys, ...ride.args, start);
-    else args.push(queue, start);
+    args.push(queue);
+    ride?.appendTo(args);
+    args.push(start);
     let sent: Promise<unknown>;
     try {
-      sent = client.runCommand ? client.runCommand(command.name, args) : named[command.name](args);
+      sent = send(args);
     } catch (error) {
       ride?.fail(error);
       throw error;

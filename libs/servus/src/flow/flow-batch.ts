@@ -24,24 +24,42 @@ export class Ride {
     private readonly operations: PendingOperation[],
     /** The rides sent and not answered yet: a ride leaves it when it is answered or fails. */
     private readonly unanswered: Set<Ride>,
-    readonly keys: string[],
-    /** Each operation's code, then its arguments. */
-    readonly args: (string | number)[],
+    /** How many keys the operations have in all. */
+    readonly keyCount: number,
   ) {}
 
-  get count(): number {
-    return this.operations.length;
+  /**
+   * Appends `count, keyCount, keys..., code and arguments of each operation...` to `target` (the fetch script's
+   * layout), without arrays of their own.
+   */
+  appendTo(target: unknown[]): void {
+    target.push(this.operations.length, this.keyCount);
+    for (const operation of this.operations) for (const key of operation.keys) target.push(key);
+    for (const operation of this.operations) {
+      target.push(operation.code);
+      for (const arg of operation.args) target.push(arg);
+    }
+  }
+
+  /** BATCH's arguments: the number of keys, the keys, the number of operations, their codes and arguments. */
+  batchArgs(): (string | number)[] {
+    const args: (string | number)[] = [this.keyCount];
+    for (const operation of this.operations) args.push(...operation.keys);
+    args.push(this.operations.length);
+    for (const operation of this.operations) args.push(operation.code, ...operation.args);
+    return args;
   }
 
   /** Redis's answer: one per operation (an Error for one that failed), or one Error for all of them. */
   answer(answers: unknown): void {
     if (!this.unanswered.delete(this)) return;
     // An operation that failed in Redis (its answer an error) rejects its own caller only.
-    this.operations.forEach((operation, i) => {
-      const answer: unknown = Array.isArray(answers) ? answers[i] : answers;
-      if (answer instanceof Error) operation.done(answer);
-      else operation.done(undefined, answer);
-    });
+    const each = Array.isArray(answers);
+    for (let i = 0; i < this.operations.length; i++) {
+      const answer: unknown = each ? answers[i] : answers;
+      if (answer instanceof Error) this.operations[i].done(answer);
+      else this.operations[i].done(undefined, answer);
+    }
   }
 
   /** The call failed: every operation fails with it. */
@@ -65,6 +83,8 @@ export class FlowBatch {
   private flushing = false;
   /** Only releases are pending: `send` runs when an acquire comes, or after RELEASE_DELAY_MS. */
   private releaseTimer?: NodeJS.Timeout;
+  /** The release timer is set to go off (it is one Timeout, set again with refresh(): no timer a window). */
+  private armed = false;
   /** When the oldest release still pending was asked for (ms). */
   private releasesSince?: number;
 
@@ -85,7 +105,10 @@ export class FlowBatch {
       setImmediate(this.send);
     } else {
       this.releasesSince ??= Date.now();
-      this.releaseTimer ??= setTimeout(this.expired, RELEASE_DELAY_MS);
+      if (this.armed) return;
+      this.armed = true;
+      if (this.releaseTimer) this.releaseTimer.refresh();
+      else this.releaseTimer = setTimeout(this.expired, RELEASE_DELAY_MS);
     }
   }
 
@@ -94,11 +117,12 @@ export class FlowBatch {
    * call it saves): when it goes off, the releases pending since RELEASE_DELAY_MS go; younger ones wait on.
    */
   private readonly expired = () => {
-    this.releaseTimer = undefined;
+    this.armed = false;
     if (this.releasesSince === undefined) return;
     const left = this.releasesSince + RELEASE_DELAY_MS - Date.now();
-    if (left > 0) this.releaseTimer = setTimeout(this.expired, left);
-    else this.send();
+    if (left <= 0) return this.send();
+    this.armed = true;
+    setTimeout(this.expired, left);
   };
 
   /** Takes every pending operation into one ride; undefined when none is pending. */
@@ -108,13 +132,9 @@ export class FlowBatch {
     const operations = this.pending;
     if (!operations.length) return undefined;
     this.pending = [];
-    const keys: string[] = [];
-    const args: (string | number)[] = [];
-    for (const operation of operations) {
-      keys.push(...operation.keys);
-      args.push(operation.code, ...operation.args);
-    }
-    const ride = new Ride(operations, this.unanswered, keys, args);
+    let keyCount = 0;
+    for (const operation of operations) keyCount += operation.keys.length;
+    const ride = new Ride(operations, this.unanswered, keyCount);
     this.unanswered.add(ride);
     return ride;
   }

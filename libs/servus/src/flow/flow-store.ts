@@ -97,7 +97,7 @@ export class FlowStore {
     } catch (error) {
       return ride.fail(error);
     }
-    await client.servusFlowBatch(ride.keys.length, ...ride.keys, ride.count, ...ride.args).then(
+    await client.servusFlowBatch(...ride.batchArgs()).then(
       (answers) => ride.answer(answers),
       (error) => ride.fail(error),
     );
