@@ -55,9 +55,8 @@ local function flowKeys(data)
   if string.sub(data, pos, pos) ~= '}' then return nil end
   return c, r
 end
-local function fetched(result, queue, optsArg)
+local function fetched(result, queue, optsArg, count)
   if type(result) ~= 'table' or type(result[1]) ~= 'table' or not printable(result[2]) then return 0 end
-  if not printable(queue) then return 0 end
   local fields = result[1]
   local name, data, started
   for i = 1, #fields - 1, 2 do
@@ -70,16 +69,18 @@ local function fetched(result, queue, optsArg)
   -- The attempt is the token and the count of starts (BullMQ's attemptsStarted): one fetch chain keeps its token.
   if not started or started < 1 or started > 1e9 or started % 1 ~= 0 then return 0 end
   if type(data) ~= 'string' or #data > ${FETCH_SCAN_MAX_BYTES} then return 0 end
-  local limit, leaseMs, max, windowMs, spacingMs, idleMs = limitsOf(name)
+  local limit, leaseMs, max, windowMs, spacingMs, idleMs, base = limitsOf(name)
   if not limit then return 0 end
   local c, r = flowKeys(data)
   if not printable(c) or not printable(r) then return 0 end
+  -- The worker's own lock token (BullMQ's worker id and a counter), as the queue's name is the worker's own.
   local token = cmsgpack.unpack(ARGV[optsArg]).token
-  if not printable(token) then return 0 end
+  if type(token) ~= 'string' then return 0 end
   local attempt = token .. ':' .. string.format('%d', started)
   local member = queue .. ':' .. result[2]
-  local base = PREFIX .. ':flow:' .. name .. ':'
   local holders, parked = base .. 'c:' .. c, base .. 'q:' .. c
+  clock()
+  nowUs = baseUs + count
   -- The common case, no slot of the key held and nobody in its line (without a rate limit): what ACQUIRE would do.
   if max == 0 and redis.call('EXISTS', holders, parked) == 0 then
     redis.call('ZADD', holders, now + leaseMs, member .. ':' .. attempt)
@@ -116,14 +117,15 @@ export function fetchScript(
   limits: Map<string, ServiceLimits>,
 ): string {
   // A chain of comparisons, not a table: the script builds no table it does not need on each call.
+  // Each service's numbers, and the start of its flow keys' names.
   const cases = [...limits].map(
-    ([name, numbers]) => `  if name == ${luaString(name)} then return ${numbers.join(', ')} end`,
+    ([name, numbers]) =>
+      `  if name == ${luaString(name)} then return ${numbers.join(', ')}, ${luaString(`${prefix}:flow:${name}:`)} end`,
   );
   return `local function bullmq()
 ${bullmq}
 end
 ${OPERATIONS}
-local PREFIX = ${luaString(prefix)}
 local function limitsOf(name)
 ${cases.join('\n')}
 end
@@ -139,8 +141,7 @@ if s + 1 < last then
 end
 local done, result = pcall(bullmq)
 if not done then return {answers, 0, {err = type(result) == 'table' and result.err or tostring(result)}} end
-nowUs = baseUs + count
-local granted, grant = pcall(fetched, result, ARGV[s], ${optsArg})
+local granted, grant = pcall(fetched, result, ARGV[s], ${optsArg}, count)
 return {answers, granted and grant or 0, result}
 `;
 }

@@ -1,6 +1,6 @@
 /**
- * The Lua scripts of flow control. Every one reads Redis's clock (TIME), so workers with skewed
- * clocks agree on leases and windows. The keys of one call share the module prefix's hash tag:
+ * The Lua scripts of flow control. Leases and windows are on Redis's clock (TIME, read by every call
+ * that takes, frees or renews a slot), so workers with skewed clocks agree on them. The keys of one call share the module prefix's hash tag:
  * on a cluster they live in one slot.
  *
  * Members: a job is `queue:id` (in a line, and for a slot reserved for it); an attempt holding a slot is
@@ -157,17 +157,17 @@ end
  */
 const RUN = `
 local function runOperations(keys, k, args, a, count)
+  clock()
   local results = {}
   for i = 1, count do
     nowUs = baseUs + i - 1
     if args[a] == 'a' then
-      local kinds = {'zset', 'zset', 'zset', 'string'}
-      results[i] = run(acquire, {keys[k], keys[k + 1], keys[k + 2], keys[k + 3]}, kinds,
+      results[i] = run(acquire, {keys[k], keys[k + 1], keys[k + 2], keys[k + 3]}, 'a',
         {args[a + 1], args[a + 2], args[a + 3], args[a + 4], args[a + 5], args[a + 6], args[a + 7], args[a + 8]})
       k = k + 4
       a = a + 9
     elseif args[a] == 'r' then
-      results[i] = run(release, {keys[k], keys[k + 1]}, {'zset', 'zset'}, {args[a + 1], args[a + 2], args[a + 3]})
+      results[i] = run(release, {keys[k], keys[k + 1]}, 'r', {args[a + 1], args[a + 2], args[a + 3]})
       k = k + 2
       a = a + 4
     else
@@ -181,17 +181,33 @@ end
 `;
 
 /**
- * Flow control's operations as one piece of Lua: Redis's clock read once (`now` ms, `baseUs` us), then
- * `acquire`, `release` and `runOperations`, for BATCH and for the fetch script (fetch-script.ts).
+ * Redis's clock for the operations, read once a call and only by a call that needs it (`clock()`: a fetch that
+ * hands over no job of a limited service reads no TIME): `now` ms, `nowUs` and `baseUs` us.
  */
-export const OPERATIONS = `${NOW}
-local baseUs = nowUs
+const CLOCK = `
+local now, nowUs, baseUs
+local function clock()
+  if now then return end
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
+  baseUs = nowUs
+end
+`;
+
+/**
+ * Flow control's operations as one piece of Lua: Redis's clock (CLOCK), then `acquire`, `release` and
+ * `runOperations`, for BATCH and for the fetch script (fetch-script.ts).
+ */
+export const OPERATIONS = `${CLOCK}
 ${ACQUIRE}
 ${RELEASE}
 ${WRONG_TYPE}
-local function run(step, keys, kinds, args)
+-- code: 'a' (its keys hold zset, zset, zset, string) or 'r' (zset, zset); the kinds are built only on an error.
+local function run(step, keys, code, args)
   local ok, answer = pcall(step, keys, args)
   if ok then return answer end
+  local kinds = code == 'a' and {'zset', 'zset', 'zset', 'string'} or {'zset', 'zset'}
   return {err = wrongType(keys, kinds) or (type(answer) == 'table' and answer.err or tostring(answer))}
 end
 ${RUN}
