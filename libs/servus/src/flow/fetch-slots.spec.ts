@@ -167,7 +167,7 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual([]);
-    expect(slots.take('default:7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
+    expect(slots.take('default', '7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
   });
 
   it('a grant of an earlier attempt, never admitted, is given back when the job is fetched for another', async () => {
@@ -175,7 +175,7 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual(['default:7:tok:1']);
-    expect(slots.take('default:7', 'tok:1')).toBeUndefined();
-    expect(slots.take('default:7', 'tok:2')).toMatchObject({ token: 'tok:2' });
+    expect(slots.take('default', '7', 'tok:1')).toBeUndefined();
+    expect(slots.take('default', '7', 'tok:2')).toMatchObject({ token: 'tok:2' });
   });
 });

@@ -60,7 +60,10 @@ const SWEEP_ABOVE = 1000;
  */
 export class FetchSlots {
   private readonly logger = new Logger('Servus');
-  private readonly grants = new Map<string, FetchGrant>();
+  /** The grants waiting for their attempt's admit, by queue, then job id (the id string BullMQ's Job gets too). */
+  private readonly grants = new Map<string, Map<string, FetchGrant>>();
+  /** How many grants `grants` holds in all. */
+  private kept = 0;
   private commands?: Promise<Map<string, FetchCommand> | undefined>;
   /** Why the step is not installed was logged. */
   private said = false;
@@ -111,26 +114,28 @@ export class FetchSlots {
     }) as CommandClient;
   }
 
-  /** The grant of `attempt` (see attemptOf) of job `member` (`queue:id`), taken out; undefined if none was taken. */
-  take(member: string, attempt: string): FetchGrant | undefined {
-    const grant = this.grants.get(member);
+  /** The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken. */
+  take(queue: string, id: string, attempt: string): FetchGrant | undefined {
+    const grants = this.grants.get(queue);
+    const grant = grants?.get(id);
     if (grant?.token !== attempt) return undefined;
-    this.grants.delete(member);
+    grants!.delete(id);
+    this.kept--;
     return grant;
   }
 
   /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
-  forgo(member: string, attempt: string): void {
-    const grant = this.take(member, attempt);
-    if (grant) this.giveBack(member, grant);
+  forgo(queue: string, id: string, attempt: string): void {
+    const grant = this.take(queue, id, attempt);
+    if (grant) this.giveBack(queue, id, grant);
   }
 
   /** Frees a grant's lease (its start, under a rate limit, stays counted: the job was started). */
-  giveBack(member: string, grant: FetchGrant): void {
+  giveBack(queue: string, id: string, grant: FetchGrant): void {
     const [limit, leaseMs] = this.limits.get(grant.service) ?? [0, 0];
     if (!limit) return;
     this.store
-      .release(this.store.keyNames(grant.service, grant.c, grant.r), `${member}:${grant.token}`, limit, leaseMs)
+      .release(this.store.keyNames(grant.service, grant.c, grant.r), `${queue}:${id}:${grant.token}`, limit, leaseMs)
       .catch((error: Error) => this.logger.debug(`Flow control: an unused slot was not given back (${error.message})`));
   }
 
@@ -158,7 +163,7 @@ export class FetchSlots {
       (reply) => {
         const [answers, grant, result] = reply as unknown[];
         ride?.answer(answers);
-        if (Array.isArray(grant)) this.keep(`${queue}:${String((result as unknown[])[1])}`, grant as string[]);
+        if (Array.isArray(grant)) this.keep(queue, (result as unknown[])[1] as string, grant as string[]);
         if (result instanceof Error) throw result;
         return result;
       },
@@ -169,16 +174,23 @@ export class FetchSlots {
     );
   }
 
-  private keep(member: string, [token, c, r, head, service]: string[]): void {
+  private keep(queue: string, id: string, [token, c, r, head, service]: string[]): void {
+    let grants = this.grants.get(queue);
+    if (!grants) this.grants.set(queue, (grants = new Map<string, FetchGrant>()));
     const now = Date.now();
-    const old = this.grants.get(member);
+    const old = grants.get(id);
     // A grant never admitted (the job stalled and came back, a new attempt): its lease is given back.
-    if (old && old.token !== token) this.giveBack(member, old);
-    this.grants.set(member, { token, service, c, r, head: head || undefined, at: now });
-    if (this.grants.size <= SWEEP_ABOVE) return;
+    if (!old) this.kept++;
+    else if (old.token !== token) this.giveBack(queue, id, old);
+    grants.set(id, { token, service, c, r, head: head || undefined, at: now });
+    if (this.kept <= SWEEP_ABOVE) return;
     // Never taken and never renewed: their leases have run out in Redis by themselves.
-    for (const [key, grant] of this.grants)
-      if (now - grant.at > Math.max(this.limits.get(grant.service)?.[1] ?? 0, 1000)) this.grants.delete(key);
+    for (const queued of this.grants.values())
+      for (const [key, grant] of queued)
+        if (now - grant.at > Math.max(this.limits.get(grant.service)?.[1] ?? 0, 1000)) {
+          queued.delete(key);
+          this.kept--;
+        }
   }
 
   /** BullMQ's two fetch scripts with the step around them, compiled by Redis; undefined when this BullMQ differs. */

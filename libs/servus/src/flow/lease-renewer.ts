@@ -27,12 +27,17 @@ export class LeaseRenewer {
   /** `since`: when the lease was taken or last extended (ms). */
   hold(holders: string, member: string, leaseMs: number, since = Date.now()): HeldLease {
     const lease = { holders, member, leaseMs, renewAt: since + leaseMs / 3 };
+    this.add(lease);
+    return lease;
+  }
+
+  /** Renews `lease` from its `renewAt` on, until drop(). */
+  add(lease: HeldLease): void {
     this.held.add(lease);
     if (!this.timer) {
       this.timer = setInterval(() => this.tick(), TICK_MS);
       this.timer.unref();
     }
-    return lease;
   }
 
   /** The timer stays until a tick finds nothing held: short jobs come and go faster than it ticks. */

@@ -12,6 +12,7 @@ import { flowKeysOf } from './flow-keys';
 import { acquireArgs, FlowLimits, limitsOf } from './flow-limits';
 import { FlowKeyNames, FlowStore, settlesWithin, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
 import { LeaseRenewer } from './lease-renewer';
+import { HeldSlot } from './held-slot';
 import { FetchSlots } from './fetch-slots';
 import { ServiceLimits } from './fetch-script';
 
@@ -108,7 +109,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** A job refused before admit: a slot its fetch took for this attempt is given back. */
   unused(job: Job, token: string | undefined): void {
-    if (token !== undefined) this.fetched?.forgo(`${job.queueName}:${job.id}`, attemptOf(job, token));
+    if (token !== undefined) this.fetched?.forgo(job.queueName, job.id!, attemptOf(job, token));
   }
 
   /** At once when the job's fetch took its slot; else after asking Redis (see FlowControl.admit). */
@@ -125,7 +126,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
     const attempt = token === undefined ? undefined : attemptOf(job, token);
     const holder = `${member}:${attempt ?? randomUUID()}`;
-    const fetched = this.fetchedSlot(definition.name, member, attempt, keys);
+    const fetched = this.fetchedSlot(definition.name, job, attempt, keys);
     if (fetched) return this.granted(fetched, names, holder, limits);
     return this.ask({ definition, job, token, names, member, holder, limits });
   }
@@ -144,18 +145,13 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   }
 
   /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
-  private fetchedSlot(
-    service: string,
-    member: string,
-    attempt: string | undefined,
-    keys: FlowKeys,
-  ): Verdict | undefined {
-    const grant = attempt === undefined ? undefined : this.fetched?.take(member, attempt);
+  private fetchedSlot(service: string, job: Job, attempt: string | undefined, keys: FlowKeys): Verdict | undefined {
+    const grant = attempt === undefined ? undefined : this.fetched?.take(job.queueName, job.id!, attempt);
     if (!grant) return undefined;
     if (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))
       return { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
     // Taken under other keys than the job's payload says (written by something else): not this job's slot.
-    this.fetched!.giveBack(member, grant);
+    this.fetched!.giveBack(job.queueName, job.id!, grant);
     return undefined;
   }
 
@@ -165,27 +161,21 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     concurrency: NonNullable<FlowLimits['concurrency']>,
     since = Date.now(),
   ): FlowTicket {
-    const lease = this.renewer.hold(names.holders, holder, concurrency.leaseMs, since);
-    let sent = false;
-    let released: Promise<void> | undefined;
-    /** Sends the release once (false when it was sent already); `done` hears Redis's answer. */
-    const free = (done?: () => void): boolean => {
-      if (sent) return false;
-      sent = true;
-      this.renewer.drop(lease);
-      this.unanswered++;
-      this.store.releaseThen(names, holder, concurrency.limit, concurrency.leaseMs, (error) => {
-        // Redis unreachable: the lease runs out by itself.
-        if (error) this.lostRelease(error);
-        if (--this.unanswered === 0) this.allAnswered?.();
-        done?.();
-      });
-      return true;
-    };
-    return {
-      end: () => void free(),
-      release: () => (released ??= new Promise<void>((resolve) => void (free(resolve) || resolve()))),
-    };
+    const slot = new HeldSlot(this, names, holder, concurrency.limit, concurrency.leaseMs, since);
+    this.renewer.add(slot);
+    return slot;
+  }
+
+  /** Sends `slot`'s release (HeldSlot sends each once); `done` hears Redis's answer. */
+  free(slot: HeldSlot, done?: () => void): void {
+    this.renewer.drop(slot);
+    this.unanswered++;
+    this.store.releaseThen(slot.names, slot.member, slot.limit, slot.leaseMs, (error) => {
+      // Redis unreachable: the lease runs out by itself.
+      if (error) this.lostRelease(error);
+      if (--this.unanswered === 0) this.allAnswered?.();
+      done?.();
+    });
   }
 
   /** Resolves once every release sent has been answered (or has failed). */
