@@ -310,9 +310,15 @@ describe('faults: payload size and depth limits', () => {
       ['parentKey', 'nocolon', unusableKey],
       // BullMQ's scripts HINCRBY these: on a text, moveToActive stops after locking the job, moveToFinished after
       // taking it off the active list, the stall check after taking it off that list.
-      ...['atm', 'ats', 'stc'].map((field): [string, string, string] => [
+      ...[
+        ['atm', 'x'],
+        ['ats', 'x'],
+        ['stc', 'x'],
+        ['atm', '007'],
+        ['ats', '-0'],
+      ].map(([field, text]): [string, string, string] => [
         field,
-        'x',
+        text,
         `${field} is not a count BullMQ can use (an integer)`,
       ]),
     ];

@@ -141,6 +141,14 @@ describe('boundFetchedFields (real Redis)', () => {
       ],
     ]);
     expect(await redis.hgetall(`${prefix}c`)).toEqual({ atm: '0', ats: '3', stc: '0' });
+    // HINCRBY refuses these forms too.
+    for (const form of ['007', '00', '-0', '+1', ' 1', '1.0', '1e3', '']) {
+      const odd = bounded([['atm', form], 'e', 0, 0], 1000);
+      expect({ form, reply: await odd.backend.execCommand(redis, 'moveToActive', []) }).toEqual({
+        form,
+        reply: [['atm', '0'], 'e', 0, 0],
+      });
+    }
     const fine = bounded([['atm', '-2', 'ats', '0', 'stc', '17'], 'd', 0, 0], 1000);
     expect(await fine.backend.execCommand(redis, 'moveToActive', [])).toEqual([
       ['atm', '-2', 'ats', '0', 'stc', '17'],

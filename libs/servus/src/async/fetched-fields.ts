@@ -50,11 +50,9 @@ export function boundFetchedFields(
       const [fields, id] = refused;
       const input = fields.filter(([field]) => !DIAGNOSTIC_FIELDS.has(field));
       const sizes = input.filter(([, problem]) => typeof problem === 'number');
-      const reasons = sizes.length
-        ? [
-            `${sizes.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ')} bytes, over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`,
-          ]
-        : [];
+      const lengths = sizes.map(([field, chars]) => `${field} is at least ${chars}`).join(' and its ');
+      const limit = `over the limit of ${maxChars} bytes (limits.maxPayloadBytes)`;
+      const reasons = sizes.length ? [`${lengths} bytes, ${limit}`] : [];
       for (const [field, problem] of input) if (typeof problem === 'string') reasons.push(`${field} is ${problem}`);
       if (reasons.length > 0) refuse(id, `the job's stored ${reasons.join('; its ')}`);
       // The reply is what counts (the job is failed or runs from it); Redis is reset so that no one else reads the

@@ -15,7 +15,7 @@ import type { JobJson } from 'bullmq';
 /** How many of the newest active jobs are searched for the fetch's token (a fetched job is pushed at the head). */
 const NEWEST_ACTIVE = 1000;
 
-/** The active job locked by ARGV[2]: its id and its stored opts, progress, parent and counters; false when there is none. */
+/** The active job locked by ARGV[2]: its id, its stored opts, progress, parent and counters; false if none. */
 const FIND_BY_TOKEN = `
 local ids = redis.call('LRANGE', KEYS[1], 0, tonumber(ARGV[3]) - 1)
 for _, id in ipairs(ids) do
@@ -46,9 +46,12 @@ export const FIELD_RESETS: Readonly<Record<string, string>> = {
 };
 export const COUNTER_FIELDS: ReadonlySet<string> = new Set(['atm', 'ats', 'stc']);
 
-/** Whether Redis's HINCRBY takes a stored counter: a signed 64-bit integer (18 digits stay within it). */
+/**
+ * Whether Redis's HINCRBY takes a stored counter: a signed 64-bit integer written as Redis writes
+ * one (it refuses `007`, `00`, `-0`, `+1`; 18 digits stay within the range).
+ */
 export function isCount(value: string): boolean {
-  return /^-?\d{1,18}$/.test(value);
+  return /^(?:0|-?[1-9]\d{0,17})$/.test(value);
 }
 
 /** Why a counter is refused. */

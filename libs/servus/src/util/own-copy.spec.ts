@@ -56,4 +56,20 @@ describe('ownCopy: what { ...a, ...b } gives, as an object that takes more keys 
       delete (Object.prototype as Record<string, unknown>).plantedHere;
     }
   });
+
+  it('defines a symbol key as spread does, a setter planted under that symbol never running', () => {
+    const symbol = Symbol('planted');
+    const planted: unknown[] = [];
+    Object.defineProperty(Object.prototype, symbol, {
+      set: (value: unknown) => void planted.push(value),
+      configurable: true,
+    });
+    try {
+      const copy = ownCopy<Record<PropertyKey, unknown>>({ a: 1, [symbol]: 2 });
+      expect(Object.getOwnPropertyDescriptor(copy, symbol)?.value).toBe(2);
+      expect(planted).toEqual([]);
+    } finally {
+      delete (Object.prototype as Record<PropertyKey, unknown>)[symbol];
+    }
+  });
 });
