@@ -2,13 +2,15 @@ import { Job } from 'bullmq';
 import { ServiceDefinition } from '../service/service-definition';
 import { decodePayload } from './job-payload.codec';
 import { FlowTicket } from './flow-control.port';
+import { escapeLog } from '../util/escape-log';
 
 /** One attempt of a job in this process; `overrun` once its body outlives its deadline (settles when the body does). */
 export interface JobRun {
   job: Job;
   call: ReturnType<typeof decodePayload>;
   definition: ServiceDefinition;
-  label: string;
+  /** `job 7 on default, attempt 1/3`, built when a line needs it (see jobLabel). */
+  label: () => string;
   attempt: number;
   overrun?: Promise<void>;
   /** The job's flow slot while it is held (see ServusJobProcessor.releaseSlot). */
@@ -23,4 +25,12 @@ export function jobAttributes(job: Job, attempt: number): Record<string, string 
     'messaging.message.id': job.id!,
     'servus.job.attempt': attempt,
   };
+}
+
+/**
+ * `job 7 on default, attempt 1/3`: where a job's log lines come from. A job id is foreign data (anyone who can write
+ * to Redis picks it): escaped before it reaches a log line. BullMQ runs a job without `attempts` (or with 0) once.
+ */
+export function jobLabel(job: Job, attempt: number): string {
+  return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts || 1}`;
 }

@@ -40,24 +40,28 @@ export class MeasuredJob extends Job {
         unparsable = `the job's data is not JSON (${whereNotJson(text, error)})`;
       }
     }
-    return Object.assign(job, { storedSize, unparsable });
+    // Built by `new this` (super.fromJSON): a MeasuredJob, whose fields these are.
+    const measured = job as unknown as MeasuredJob;
+    measured.storedSize = storedSize;
+    measured.unparsable = unparsable;
+    return job;
   }
 
-  /** When the job after this one could not be read (see unreadable-fetch.ts): that job, to be failed. */
-  override async moveToCompleted(returnValue: unknown, token: string, fetchNext = true): Promise<void | unknown[]> {
-    try {
-      return await super.moveToCompleted(returnValue, token, fetchNext);
-    } catch (error) {
-      return this.movedBeforeUnreadable(error, token, fetchNext);
-    }
+  /**
+   * When the job after this one could not be read (see unreadable-fetch.ts): that job, to be failed. Followed with
+   * `then`, not awaited in an async frame: every job completes through here (an async frame costs it a few hundred
+   * bytes and a tenth of a microsecond more).
+   */
+  override moveToCompleted(returnValue: unknown, token: string, fetchNext = true): Promise<void | unknown[]> {
+    return super
+      .moveToCompleted(returnValue, token, fetchNext)
+      .then(undefined, (error: unknown) => this.movedBeforeUnreadable(error, token, fetchNext));
   }
 
-  override async moveToFailed<E extends Error>(err: E, token: string, fetchNext = false): Promise<void | unknown[]> {
-    try {
-      return await super.moveToFailed(err, token, fetchNext);
-    } catch (error) {
-      return this.movedBeforeUnreadable(error, token, fetchNext);
-    }
+  override moveToFailed<E extends Error>(err: E, token: string, fetchNext = false): Promise<void | unknown[]> {
+    return super
+      .moveToFailed(err, token, fetchNext)
+      .then(undefined, (error: unknown) => this.movedBeforeUnreadable(error, token, fetchNext));
   }
 
   /**
@@ -112,14 +116,12 @@ export class MeasuringWorker extends Worker {
   }
 
   /** A fetch whose job could not be read gives that job (its fields reset), to be failed at once. */
-  protected override async moveToActive(...args: [token: string, name?: string]): Promise<Job> {
-    try {
-      return await super.moveToActive(...args);
-    } catch (error) {
+  protected override moveToActive(...args: [token: string, name?: string]): Promise<Job> {
+    return super.moveToActive(...args).then(undefined, async (error: unknown) => {
       const [token] = args;
       const [json, id] = (await this.unreadableFetch(error, token)).next;
       return this.nextJobFromJobData(json, id, token);
-    }
+    });
   }
 
   /**

@@ -6,7 +6,7 @@ import { MeasuredJob } from './measuring-worker';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
-import { SerializedResponse } from '../response/service-response';
+import { SerializedResponse, ServiceResponse } from '../response/service-response';
 import { ServiceRegistry } from '../service/service-registry';
 import { CANCELLED_PREFIX, failureReason, RetryableFailureError } from './failed-job-response';
 import { decodePayload } from './job-payload.codec';
@@ -25,7 +25,7 @@ import { JobSigner } from './job-signer';
 import { ExecutionModuleOptions } from '../execution/execution-options.interface';
 import { restoredKeys } from '../execution/context-limits';
 import { OverrunningBodies } from './overrunning-bodies';
-import { jobAttributes, JobRun } from './job-run';
+import { jobAttributes, jobLabel, JobRun } from './job-run';
 import { quoted } from '../util/quoted';
 
 /**
@@ -65,44 +65,45 @@ export class ServusJobProcessor {
   /** Bodies still running after their attempt ended at its deadline. */
   readonly overrunning = new OverrunningBodies();
 
-  /** `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. */
-  async process(job: Job, token?: string): Promise<SerializedResponse> {
+  /**
+   * `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. Never
+   * throws: a job refused or failed rejects. Not an async function: its frame would hold every local of the steps
+   * below for as long as the job runs.
+   */
+  process(job: Job, token?: string): Promise<SerializedResponse> {
+    try {
+      return this.start(job, token);
+    } catch (error) {
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- a refusal's error, rejected as is
+      return Promise.reject(error);
+    }
+  }
+
+  private start(job: Job, token: string | undefined): Promise<SerializedResponse> {
     const attempt = job.attemptsMade + 1;
-    // A job id is foreign data (anyone who can write to Redis picks it): escaped before it reaches a log line.
-    // BullMQ runs a job without `attempts` (or with 0) once.
-    const label = `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts || 1}`;
     let call: ReturnType<typeof decodePayload>;
     try {
       this.checkLimits(job);
       call = decodePayload(job.data, this.contextKeys);
     } catch (error) {
-      throw this.refuse(job, label, (error as UndecodablePayloadError).message);
+      throw this.refuse(job, jobLabel(job, attempt), (error as UndecodablePayloadError).message);
     }
+    const label = () => jobLabel(job, attempt);
     const definition = this.registry.findByName(call.service);
     if (!definition) {
       // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
       throw this.refuse(
         job,
-        label,
+        label(),
         `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`,
         call.trace,
       );
     }
     const problem = this.integrityProblem(job, call.service, definition);
-    if (problem) throw this.refuse(job, label, problem, call.trace);
+    if (problem) throw this.refuse(job, label(), problem, call.trace);
     const run: JobRun = { job, call, definition, label, attempt };
-    const traced = this.tracing.active()
-      ? () =>
-          // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
-          this.tracing.run(
-            `process ${definition.name}`,
-            SpanKind.CONSUMER,
-            { 'servus.service': definition.name, ...jobAttributes(job, attempt) },
-            () => this.run(run),
-            this.tracing.extract(call.trace),
-          )
-      : () => this.run(run);
-    if (!this.flow || !hasFlowLimits(definition)) return traced();
+    if (!this.flow || !hasFlowLimits(definition)) return this.traced(run);
+    const traced = () => this.traced(run);
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError. A slot the
     // job's fetch took comes at once: no promise to wait for (each one costs a job, with async hooks on).
     const admitted = this.flow.admit(definition, job, token, call.flow ?? {});
@@ -142,6 +143,20 @@ export class ServusJobProcessor {
     const free = () => (ticket.end ? ticket.end() : void ticket.release());
     if (run.overrun) void run.overrun.then(free);
     else free();
+  }
+
+  /** The job's run, in a consumer span when an OpenTelemetry SDK is registered. */
+  private traced(run: JobRun): Promise<SerializedResponse> {
+    if (!this.tracing.active()) return this.run(run);
+    const { job, call, definition, attempt } = run;
+    // The consumer span continues the producer's trace (carried in the job); its child is the pipeline's call span.
+    return this.tracing.run(
+      `process ${definition.name}`,
+      SpanKind.CONSUMER,
+      { 'servus.service': definition.name, ...jobAttributes(job, attempt) },
+      () => this.run(run),
+      this.tracing.extract(call.trace),
+    );
   }
 
   /**
@@ -184,40 +199,72 @@ export class ServusJobProcessor {
     return error;
   }
 
-  private async run(jobRun: JobRun): Promise<SerializedResponse> {
-    const { job, call, definition, label, attempt } = jobRun;
+  /**
+   * The service's run through the pipeline, with the job registered as running meanwhile (cancel, lost lock); its
+   * outcome as the job's (see `ended`). Without an async frame: a job is one promise reaction here, not a frame
+   * holding every local of the function (a kilobyte a job).
+   */
+  private run(jobRun: JobRun): Promise<SerializedResponse> {
+    const { job, call, definition, attempt } = jobRun;
     const key = `${job.queueName}:${job.id}`;
     const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
     this.running.set(key, context);
-    let response;
+    let response: Promise<ServiceResponse>;
     try {
-      // The caller's context (correlation id, carried keys) around the service, as in a sync
-      // call; entered only when the job has one (AsyncLocalStorage costs every promise).
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
-      const args = call.gids ? await this.globalIds.decode(call.args, this.limits.maxGlobalIds) : call.args;
-      // The job's data is this process's own fresh copy: validation fills defaults in place.
-      const overrun = (settled: Promise<void>) => (jobRun.overrun = settled);
-      const run = { definition, args, label, context, logged: call.args, owned: true, overrun };
-      response = call.context
-        ? await ServusContext.run(call.context, () => this.pipeline.run(run))
-        : await this.pipeline.run(run);
-      if (context.cancelled !== undefined) throw this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
+      response = call.gids
+        ? this.globalIds
+            .decode(call.args, this.limits.maxGlobalIds)
+            .then((args) => this.runPipeline(jobRun, context, args))
+        : this.runPipeline(jobRun, context, call.args);
     } catch (error) {
-      if (context.cancelled !== undefined)
-        throw error instanceof UnrecoverableError
-          ? error
-          : this.unrecoverable(label, CANCELLED_PREFIX + context.cancelled);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the step threw, rejected as is
+      response = Promise.reject(error);
+    }
+    return response.then(
+      (answer) => this.ended(jobRun, context, key, answer),
+      (error: unknown) => this.ended(jobRun, context, key, undefined, error),
+    );
+  }
+
+  private runPipeline(jobRun: JobRun, context: RunningJob, args: unknown): Promise<ServiceResponse> {
+    const { call, definition, label } = jobRun;
+    // The job's data is this process's own fresh copy: validation fills defaults in place.
+    const overrun = (settled: Promise<void>) => (jobRun.overrun = settled);
+    const run = { definition, args, label, context, logged: call.args, owned: true, overrun };
+    // The caller's context (correlation id, carried keys) around the service, as in a sync call; entered only when
+    // the job has one (AsyncLocalStorage costs every promise).
+    return call.context ? ServusContext.run(call.context, () => this.pipeline.run(run)) : this.pipeline.run(run);
+  }
+
+  /**
+   * The job's outcome from the pipeline's `response` (else its `error`), once the job is no longer running here:
+   * cancelled, it fails without retry; a retryable failure or an exception is retried; invalid arguments, a global
+   * id not found and any non-retryable ServiceError raised fail it without retry; else its response is the result.
+   */
+  private ended(
+    jobRun: JobRun,
+    context: RunningJob,
+    key: string,
+    response: ServiceResponse | undefined,
+    error?: unknown,
+  ): SerializedResponse {
+    this.releaseSlot(jobRun);
+    this.running.delete(key);
+    // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
+    if (jobRun.overrun) this.overrunning.add(context, jobRun.overrun);
+    const label = jobRun.label;
+    if (context.cancelled !== undefined)
+      throw error instanceof UnrecoverableError
+        ? error
+        : this.unrecoverable(label(), CANCELLED_PREFIX + context.cancelled);
+    if (!response) {
       if (error instanceof EntityNotFoundError || error instanceof UndecodablePayloadError)
-        throw this.unrecoverable(label, error.message);
+        throw this.unrecoverable(label(), error.message);
       // Invalid arguments or result (ValidationError) and any non-retryable ServiceError raised: an answer, not a hiccup.
       if (error instanceof ServiceError && !error.retryable)
-        throw this.unrecoverable(label, failureReason(error.name, error.code, error.message));
+        throw this.unrecoverable(label(), failureReason(error.name, error.code, error.message));
       throw error;
-    } finally {
-      this.releaseSlot(jobRun);
-      this.running.delete(key);
-      // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
-      if (jobRun.overrun) this.overrunning.add(context, jobRun.overrun);
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
     return response.toJSON();

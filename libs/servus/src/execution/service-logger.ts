@@ -10,6 +10,12 @@ import { escapeLog, escapeStack } from '../util/escape-log';
 /** What Nest's `Logger` would pass as the context of each line. */
 const CONTEXT = 'Servus';
 
+/**
+ * Where a call runs, for its log lines (a worker's job: `job 7 on default, attempt 1/3`); undefined for a call in this
+ * process. A function is called only when a line prints: most calls print none, and the text is built for nothing.
+ */
+export type CallLabel = string | (() => string);
+
 /** How many characters of a call's arguments its debug line shows, unless `logging.maxArgsLength` says otherwise. */
 export const DEFAULT_MAX_ARGS_LENGTH = 2000;
 
@@ -84,8 +90,9 @@ export class ServiceLogger {
   private readonly formattedContexts = new WeakMap<object, string>();
 
   /** `reports.generate (job 7 on default) [correlationId=ab12 tenantId=7]`: where it runs and its context (redacted). */
-  private subject(service: string, label: string | undefined): string {
-    const named = label ? `${service} (${label})` : service;
+  private subject(service: string, label: CallLabel | undefined): string {
+    const where = typeof label === 'function' ? label() : label;
+    const named = where ? `${service} (${where})` : service;
     const context = ServusContext.current();
     if (!context) return named;
     let formatted = this.formattedContexts.get(context);
@@ -100,14 +107,14 @@ export class ServiceLogger {
   }
 
   /** `label` says where the call runs (a worker's job), `undefined` for a call in this process. */
-  called(service: string, label: string | undefined, args: unknown): void {
+  called(service: string, label: CallLabel | undefined, args: unknown): void {
     // Redaction copies the arguments: only pay for it when debug lines are printed.
     if (!this.on.debug) return;
     const logged = escapeLog(safeStringify(this.redact(args)), this.maxArgsLength);
     this.write('debug', `${this.subject(service, label)} called with ${logged}`);
   }
 
-  finished(service: string, label: string | undefined, response: ServiceResponse, ms: number): void {
+  finished(service: string, label: CallLabel | undefined, response: ServiceResponse, ms: number): void {
     if (response.success) {
       if (this.successOn) this.write(this.successLevel, `${this.subject(service, label)} succeeded in ${format(ms)}`);
     } else if (this.on.warn) {
@@ -118,7 +125,7 @@ export class ServiceLogger {
   }
 
   /** Arguments refused by the contract: the caller's mistake, one line without a stack (warn by default). */
-  refused(service: string, label: string | undefined, error: unknown, ms: number): void {
+  refused(service: string, label: CallLabel | undefined, error: unknown, ms: number): void {
     if (this.refusedLevel === 'error') return this.raised(service, label, error, ms);
     if (!this.on[this.refusedLevel]) return;
     // The message quotes property names from outside (a request body, a job): escaped.
@@ -129,7 +136,7 @@ export class ServiceLogger {
     );
   }
 
-  raised(service: string, label: string | undefined, error: unknown, ms: number): void {
+  raised(service: string, label: CallLabel | undefined, error: unknown, ms: number): void {
     if (!this.on.error) return;
     // An error's message may quote outside data (a property name in a ValidationError): escaped, stack included.
     const described = escapeLog(error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -295,6 +295,22 @@ describe('ServiceLogger lines', () => {
     expect(app.lines).toEqual([['error', 's raised ValidationError: bad after 1.00ms', error.stack, 'Servus']]);
   });
 
+  it('a label given as a function is built only for a line that prints, and shown as its text', () => {
+    const { logger, app } = build({ logging: { successLevel: 'debug' } }, ['log', 'warn', 'error']);
+    const label = jest.fn(() => 'job 7 on default, attempt 1/3');
+    logger.begin();
+    logger.called('s', label, {});
+    logger.finished('s', label, ok, 1);
+    expect(label).not.toHaveBeenCalled();
+    logger.finished('s', label, notFound, 2);
+    logger.raised('s', label, new Error('bug'), 3);
+    expect(label).toHaveBeenCalledTimes(2);
+    expect(app.lines.map(([level, message]) => [level, message])).toEqual([
+      ['warn', 's (job 7 on default, attempt 1/3) failed in 2.00ms: NotFoundError (not_found) No report 7'],
+      ['error', 's (job 7 on default, attempt 1/3) raised Error: bug after 3.00ms'],
+    ]);
+  });
+
   it('a LoggerService without debug or verbose gets no such line (and nothing throws)', () => {
     const { logger, levels } = build({ logging: { successLevel: 'verbose' } });
     const lines: string[] = [];

@@ -4,7 +4,7 @@ import { ServiceDefinition } from '../service/service-definition';
 import { CallContext } from '../service/call-context';
 import { EmitPort } from './emit-port';
 import { EventEmitError } from './event-emit.error';
-import { ServiceLogger } from './service-logger';
+import { CallLabel, ServiceLogger } from './service-logger';
 import { callObservation, ServusObservers } from './servus-observers';
 import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 import { CallDeadlines, runWithDeadline } from './call-deadline';
@@ -13,8 +13,8 @@ import { CallDeadlines, runWithDeadline } from './call-deadline';
 export interface PipelineCall {
   definition: ServiceDefinition;
   args: unknown;
-  /** Where the call runs (the worker passes its job), for the log lines. */
-  label?: string;
+  /** Where the call runs (the worker passes its job), for the log lines; a function is called only for a line that prints. */
+  label?: CallLabel;
   context?: CallContext;
   /** What the call line shows when not `args` (a worker logs global ids, not entities). */
   logged?: unknown;
