@@ -13,6 +13,7 @@ import { decodePayload } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
+import { RunningJobs } from './running-jobs';
 import { ActiveJobAge } from '../execution/queue-health.port';
 import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
@@ -59,8 +60,8 @@ export class ServusJobProcessor {
     this.contextKeys = restoredKeys(options.context?.carry);
   }
 
-  /** Jobs running in this process, by `queue:id`, for cancel(). */
-  private readonly running = new Map<string, RunningJob>();
+  /** Jobs running in this process, for cancel(). */
+  private readonly running = new RunningJobs();
 
   /** Bodies still running after their attempt ended at its deadline. */
   readonly overrunning = new OverrunningBodies();
@@ -206,9 +207,8 @@ export class ServusJobProcessor {
    */
   private run(jobRun: JobRun): Promise<SerializedResponse> {
     const { job, call, definition, attempt } = jobRun;
-    const key = `${job.queueName}:${job.id}`;
     const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
-    this.running.set(key, context);
+    this.running.add(context);
     let response: Promise<ServiceResponse>;
     try {
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
@@ -222,8 +222,8 @@ export class ServusJobProcessor {
       response = Promise.reject(error);
     }
     return response.then(
-      (answer) => this.ended(jobRun, context, key, answer),
-      (error: unknown) => this.ended(jobRun, context, key, undefined, error),
+      (answer) => this.ended(jobRun, context, answer),
+      (error: unknown) => this.ended(jobRun, context, undefined, error),
     );
   }
 
@@ -245,12 +245,11 @@ export class ServusJobProcessor {
   private ended(
     jobRun: JobRun,
     context: RunningJob,
-    key: string,
     response: ServiceResponse | undefined,
     error?: unknown,
   ): SerializedResponse {
     this.releaseSlot(jobRun);
-    this.running.delete(key);
+    this.running.delete(context);
     // Past its deadline the body may still run: it stays among the running jobs (readiness sees its age) until it settles.
     if (jobRun.overrun) this.overrunning.add(context, jobRun.overrun);
     const label = jobRun.label;
@@ -272,8 +271,7 @@ export class ServusJobProcessor {
 
   /** The job that has run longest in this process (a body past its deadline included). */
   oldestActiveJob(): ActiveJobAge | undefined {
-    // Map order is start order: the first entry is the oldest.
-    const oldest = this.overrunning.oldest(this.running.values().next().value);
+    const oldest = this.overrunning.oldest(this.running.oldest());
     if (!oldest) return undefined;
     const { id, queue } = oldest.job;
     return { queue, jobId: id, service: oldest.service, ageMs: Date.now() - oldest.startedAt };
@@ -281,19 +279,19 @@ export class ServusJobProcessor {
 
   /** The jobs running in this process, as `queue:id` (for the log line of a crash). */
   runningJobs(): string[] {
-    return [...this.running.keys(), ...this.overrunning.labels()];
+    return [...this.running.labels(), ...this.overrunning.labels()];
   }
 
   /** A job of this process lost its lock: its signal aborts with `reason` (it is not cancelled: it may run again). */
   lockLost(queue: string, jobId: string, reason: string): { service: string; attempt: number } | undefined {
-    const running = this.running.get(`${queue}:${jobId}`);
+    const running = this.running.find(queue, jobId);
     running?.abort(reason);
     return running && { service: running.service, attempt: running.job.attempt };
   }
 
   /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */
   cancel(queue: string, jobId: string, reason: string): boolean {
-    const running = this.running.get(`${queue}:${jobId}`);
+    const running = this.running.find(queue, jobId);
     running?.cancel(reason);
     return running !== undefined;
   }

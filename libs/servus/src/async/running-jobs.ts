@@ -1,0 +1,43 @@
+import { RunningJob } from './running-job';
+
+/**
+ * The jobs running in this process, by queue then id: a job is registered without building a `queue:id` key (a
+ * string made and hashed per job). For cancel() and lost locks (by id), readiness (the oldest) and a crash's log
+ * line (all of them).
+ */
+export class RunningJobs {
+  private readonly byQueue = new Map<string, Map<string, RunningJob>>();
+
+  add(running: RunningJob): void {
+    const { queue, id } = running.job;
+    let jobs = this.byQueue.get(queue);
+    if (!jobs) this.byQueue.set(queue, (jobs = new Map<string, RunningJob>()));
+    jobs.set(id, running);
+  }
+
+  delete(running: RunningJob): void {
+    this.byQueue.get(running.job.queue)?.delete(running.job.id);
+  }
+
+  find(queue: string, id: string): RunningJob | undefined {
+    return this.byQueue.get(queue)?.get(id);
+  }
+
+  /** The job that started first. */
+  oldest(): RunningJob | undefined {
+    let oldest: RunningJob | undefined;
+    for (const jobs of this.byQueue.values()) {
+      // Map order is start order: each queue's first entry is its oldest.
+      const first = jobs.values().next().value;
+      if (first && (!oldest || first.startedAt < oldest.startedAt)) oldest = first;
+    }
+    return oldest;
+  }
+
+  /** Every job, as `queue:id`. */
+  labels(): string[] {
+    const labels: string[] = [];
+    for (const [queue, jobs] of this.byQueue) for (const id of jobs.keys()) labels.push(`${queue}:${id}`);
+    return labels;
+  }
+}
