@@ -17,6 +17,9 @@ import {
  * Each is reset in the reply and in Redis; the job's own input fails the job.
  */
 
+/** The fields refusedFields looks at: those with a reset. */
+const CHECKED_FIELDS: ReadonlySet<string> = new Set(Object.keys(FIELD_RESETS));
+
 /** The scripts whose reply carries a fetched job: [its hash as a flat array, its id, rate limit delay, delay until]. */
 const FETCHING_SCRIPTS = new Set(['moveToActive', 'moveToFinished', 'moveToDelayed']);
 
@@ -80,8 +83,11 @@ function refusedFields(raw: unknown, maxChars: number): [Array<[string, number |
   const hash = raw[0] as unknown[];
   let fields: Array<[string, number | string]> | undefined;
   for (let i = 0; i + 1 < hash.length; i += 2) {
-    const [field, value] = [hash[i], hash[i + 1]];
-    if (typeof value !== 'string' || typeof field !== 'string' || !Object.hasOwn(FIELD_RESETS, field)) continue;
+    const field = hash[i];
+    const value = hash[i + 1];
+    if (typeof value !== 'string' || typeof field !== 'string') continue;
+    // The job's data (the one long field of most jobs) is MeasuredJob's: decided by its name before anything else.
+    if (!CHECKED_FIELDS.has(field)) continue;
     const problem = value.length > maxChars ? value.length : unusable(field, value);
     if (problem === undefined) continue;
     (fields ??= []).push([field, problem]);
