@@ -86,7 +86,8 @@ function refusedFields(raw: unknown, maxChars: number): [Array<[string, number |
     const field = hash[i];
     const value = hash[i + 1];
     if (typeof value !== 'string' || typeof field !== 'string') continue;
-    // The job's data (the one long field of most jobs) is MeasuredJob's: decided by its name before anything else.
+    // Decided by the name, in a Set: Object.hasOwn on the reset table with each of the reply's field names cost
+    // about 2 ms a job at 100 KB of data (BullMQ's moveToFinished self time, profile of process-servus).
     if (!CHECKED_FIELDS.has(field)) continue;
     const problem = value.length > maxChars ? value.length : unusable(field, value);
     if (problem === undefined) continue;
