@@ -40,16 +40,22 @@ describe('faults: payload size and depth limits', () => {
     return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason };
   };
 
-  /** A delayed job whose data text is then replaced in Redis, then promoted: a text no client would write. */
-  const rawJob = async (text: string) => {
-    const job = await queue.add(
-      'fixtures.echo',
-      { service: 'fixtures.echo', args: 0, metadata },
-      { ...attempts, delay: 60_000 },
-    );
-    await harness.redis.hset(queue.toKey(job.id!), 'data', text);
+  /** A delayed job of `service` whose stored `field` is then replaced in Redis, then promoted: a text no client would write. */
+  const storedFieldJob = async (field: string, text: string, service = 'fixtures.echo') => {
+    const job = await queue.add(service, { service, args: { id: 1, field }, metadata }, { ...attempts, delay: 60_000 });
+    await harness.redis.hset(queue.toKey(job.id!), field, text);
     await job.promote();
     return job.id!;
+  };
+  const rawJob = (text: string) => storedFieldJob('data', text);
+
+  /** After the refused jobs, a plain one still runs; the summary of what became of them. */
+  const nextJobCompletes = async (summary: string, jobs: string, outcomes: Record<string, unknown>) => {
+    const next = await settled(
+      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: summary }, metadata }),
+    );
+    faultSummary(summary, jobs, { ...outcomes, nextJob: next.state });
+    expect(next.state).toBe('completed');
   };
   /** Polled by state and read raw: a client's getJob would parse the data text itself. */
   const settledRaw = async (id: string, timeoutMs = 20_000) => {
@@ -241,27 +247,16 @@ describe('faults: payload size and depth limits', () => {
       ['progress', 'hunter2'],
       ['parent', '{"id":"1","queueKey":hunter2'],
     ];
-    /** A delayed job whose `field` is then replaced in Redis, then promoted. */
-    const brokenJob = async (field: string, text: string) => {
-      const job = await queue.add(
-        'fixtures.echo',
-        { service: 'fixtures.echo', args: { field }, metadata },
-        { ...attempts, delay: 60_000 },
-      );
-      await harness.redis.hset(queue.toKey(job.id!), field, text);
-      await job.promote();
-      return job.id!;
-    };
     const outcomes: Record<string, unknown> = {};
     for (const [field, text] of cases) {
       // Idle worker: the job comes with the worker's own fetch.
-      const idle = await settledRaw(await brokenJob(field, text), 10_000);
+      const idle = await settledRaw(await storedFieldJob(field, text), 10_000);
       // Busy worker: the job comes with the completion (or failure) of the job before it, BullMQ's fetch-next. The
       // queue is paused while both are added, so that the worker takes them one after the other (concurrency 1).
       const after = async (service: string, args: object) => {
         await queue.pause();
         const before = await queue.add(service, { service, args, metadata });
-        const broken = await brokenJob(field, text);
+        const broken = await storedFieldJob(field, text);
         await queue.resume();
         return { id: before.id!, before: await settled(before), broken: await settledRaw(broken, 10_000) };
       };
@@ -284,14 +279,11 @@ describe('faults: payload size and depth limits', () => {
           failedReason: `Undecodable job payload: the job's stored ${field} is not JSON that BullMQ can read`,
         });
     }
-    const next = await settled(
-      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'fields' }, metadata }),
+    await nextJobCompletes(
+      'opts, progress or parent that is not JSON, from raw Redis',
+      `${cases.length * 3} jobs`,
+      outcomes,
     );
-    faultSummary('opts, progress or parent that is not JSON, from raw Redis', `${cases.length * 3} jobs`, {
-      ...outcomes,
-      nextJob: next.state,
-    });
-    expect(next.state).toBe('completed');
     expect(worker.output).not.toContain('hunter2');
   }, 120_000);
 
@@ -325,14 +317,7 @@ describe('faults: payload size and depth limits', () => {
     const outcomes: Record<string, unknown> = {};
     for (const [field, text, reason] of cases)
       for (const service of ['fixtures.echo', 'fixtures.explode']) {
-        const job = await queue.add(
-          service,
-          { service, args: { id: 1, field }, metadata },
-          { ...attempts, delay: 60_000 },
-        );
-        await harness.redis.hset(queue.toKey(job.id!), field, text);
-        await job.promote();
-        const outcome = await settledRaw(job.id!, 10_000);
+        const outcome = await settledRaw(await storedFieldJob(field, text, service), 10_000);
         outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
         expect({ field, text, service, ...outcome }).toEqual({
           field,
@@ -343,14 +328,11 @@ describe('faults: payload size and depth limits', () => {
           failedReason: `Undecodable job payload: the job's stored ${reason}`,
         });
       }
-    const next = await settled(
-      await queue.add('fixtures.echo', { service: 'fixtures.echo', args: { after: 'parents' }, metadata }),
+    await nextJobCompletes(
+      'a parent, parentKey or counter BullMQ cannot use, from raw Redis',
+      `${cases.length * 2} jobs`,
+      outcomes,
     );
-    faultSummary('a parent, parentKey or counter BullMQ cannot use, from raw Redis', `${cases.length * 2} jobs`, {
-      ...outcomes,
-      nextJob: next.state,
-    });
-    expect(next.state).toBe('completed');
     // Refused before the service: neither ran.
     expect(worker.output).not.toMatch(
       /fixtures\.(echo|explode) \(job \d+ on default, attempt 1\/3\) called with \{"id":1,"field"/,

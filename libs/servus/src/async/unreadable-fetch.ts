@@ -44,7 +44,9 @@ export const FIELD_RESETS: Readonly<Record<string, string>> = {
   stacktrace: '[]',
   returnvalue: 'null',
 };
-export const COUNTER_FIELDS: ReadonlySet<string> = new Set(['atm', 'ats', 'stc']);
+/** The counters, in the order FIND_BY_TOKEN reads them after opts, progress and parent. */
+const COUNTERS = ['atm', 'ats', 'stc'] as const;
+export const COUNTER_FIELDS: ReadonlySet<string> = new Set(COUNTERS);
 
 /**
  * Whether Redis's HINCRBY takes a stored counter: a signed 64-bit integer written as Redis writes
@@ -138,7 +140,7 @@ export async function recoverUnreadableFetch(
   if (!found) return undefined;
   const [id, [opts, progress, parent, ...counts]] = found;
   const unreadable = unreadableFields(opts, progress, parent);
-  const counters = ['atm', 'ats', 'stc'].filter((_, i) => counts[i] !== null && !isCount(counts[i]));
+  const counters = COUNTERS.filter((_, i) => counts[i] !== null && !isCount(counts[i]));
   if (unreadable.length === 0 && counters.length === 0) return undefined;
   const jobKey = queue.jobKeyPrefix + id;
   if ((await resetFields(client, jobKey, [...unreadable, ...counters], token)) !== 1) return undefined;
