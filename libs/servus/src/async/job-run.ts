@@ -1,4 +1,5 @@
-import { Job } from 'bullmq';
+import { Logger } from '@nestjs/common';
+import { Job, UnrecoverableError } from 'bullmq';
 import { ServiceDefinition } from '../service/service-definition';
 import { decodePayload } from './job-payload.codec';
 import { FlowTicket } from './flow-control.port';
@@ -33,4 +34,10 @@ export function jobAttributes(job: Job, attempt: number): Record<string, string 
  */
 export function jobLabel(job: Job, attempt: number): string {
   return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts || 1}`;
+}
+
+/** The error a job fails with, without retry, for `reason`; said in the worker's log (escaped: it may carry foreign data). */
+export function unrecoverable(logger: Logger, label: string, reason: string): UnrecoverableError {
+  logger.error(`${label} failed without retry: ${escapeLog(reason)}`);
+  return new UnrecoverableError(reason);
 }

@@ -1,15 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
-import { AsyncModuleOptions } from './async-options.interface';
-import { measuredPayloadProblem, PayloadLimits, payloadLimits, storedPayloadProblem } from './payload-limits';
-import { MeasuredJob } from './measuring-worker';
 import { Job, UnrecoverableError } from 'bullmq';
 import { ServicePipeline } from '../execution/service-pipeline';
 import { ServiceError } from '../response/service-error';
 import { SerializedResponse, ServiceResponse } from '../response/service-response';
-import { ServiceRegistry } from '../service/service-registry';
 import { CANCELLED_PREFIX, failureReason, RetryableFailureError } from './failed-job-response';
-import { decodePayload } from './job-payload.codec';
 import { UndecodablePayloadError } from '../execution/undecodable-payload.error';
 import { ServusContext } from '../execution/servus-context';
 import { RunningJob } from './running-job';
@@ -17,21 +11,15 @@ import { RunningJobs } from './running-jobs';
 import { ActiveJobAge } from '../execution/queue-health.port';
 import { GlobalIds } from '../globalid/global-ids';
 import { EntityNotFoundError } from '../globalid/entity-not-found.error';
-import { ServusTracing, SpanKind, TraceCarrier } from '../tracing/servus-tracing';
-import { ServiceDefinition } from '../service/service-definition';
+import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 import { FLOW_CONTROL, FlowControl, FlowTicket, hasFlowLimits } from './flow-control.port';
-import { escapeLog } from '../util/escape-log';
-import { QueueNames } from './queue-names';
-import { JobSigner } from './job-signer';
-import { ExecutionModuleOptions } from '../execution/execution-options.interface';
-import { restoredKeys } from '../execution/context-limits';
 import { OverrunningBodies } from './overrunning-bodies';
-import { jobAttributes, jobLabel, JobRun } from './job-run';
-import { quoted } from '../util/quoted';
+import { JobGate } from './job-gate';
+import { jobAttributes, JobRun, unrecoverable } from './job-run';
 
 /**
- * Runs one job: the name is looked up in the registry (an allow-list, never a module
- * load), then the same pipeline as `call` runs. The outcome decides the job's fate:
+ * Runs one job: once it passed its checks (JobGate: a job that may not run fails there, without retry), the same
+ * pipeline as `call` runs. The outcome decides the job's fate:
  *
  * - success, or a failure that is not retryable: completes, the response is the return value;
  * - a retryable failure, or an exception: throws, BullMQ retries with backoff;
@@ -42,23 +30,13 @@ import { quoted } from '../util/quoted';
 export class ServusJobProcessor {
   private readonly logger = new Logger('Servus');
 
-  private readonly limits: PayloadLimits;
-  /** What a job's context may restore: the correlation id and the module's `context.carry`. */
-  private readonly contextKeys: readonly string[];
-
   constructor(
-    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions & ExecutionModuleOptions,
-    private readonly registry: ServiceRegistry,
+    private readonly gate: JobGate,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
-    private readonly names: QueueNames,
-    private readonly signer: JobSigner,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
-  ) {
-    this.limits = payloadLimits(options.limits);
-    this.contextKeys = restoredKeys(options.context?.carry);
-  }
+  ) {}
 
   /** Jobs running in this process, for cancel(). */
   private readonly running = new RunningJobs();
@@ -81,33 +59,13 @@ export class ServusJobProcessor {
   }
 
   private start(job: Job, token: string | undefined): Promise<SerializedResponse> {
-    const attempt = job.attemptsMade + 1;
-    let call: ReturnType<typeof decodePayload>;
-    try {
-      this.checkLimits(job);
-      call = decodePayload(job.data, this.contextKeys);
-    } catch (error) {
-      throw this.refuse(job, jobLabel(job, attempt), (error as UndecodablePayloadError).message);
-    }
-    const label = () => jobLabel(job, attempt);
-    const definition = this.registry.findByName(call.service);
-    if (!definition) {
-      // Quoted as JSON: a name is foreign data, and a raw line break in it would forge lines in the worker's log.
-      throw this.refuse(
-        job,
-        label(),
-        `Unknown service ${JSON.stringify(call.service.slice(0, 200))}: no @Service() is registered under that name in this worker`,
-        call.trace,
-      );
-    }
-    const problem = this.integrityProblem(job, call.service, definition);
-    if (problem) throw this.refuse(job, label(), problem, call.trace);
-    const run: JobRun = { job, call, definition, label, attempt };
+    const run = this.gate.open(job);
+    const definition = run.definition;
     if (!this.flow || !hasFlowLimits(definition)) return this.traced(run);
     const traced = () => this.traced(run);
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError. A slot the
     // job's fetch took comes at once: no promise to wait for (each one costs a job, with async hooks on).
-    const admitted = this.flow.admit(definition, job, token, call.flow ?? {});
+    const admitted = this.flow.admit(definition, job, token, run.call.flow ?? {});
     return admitted instanceof Promise
       ? admitted.then((ticket) => this.holding(run, ticket, traced))
       : this.holding(run, admitted, traced);
@@ -161,46 +119,6 @@ export class ServusJobProcessor {
   }
 
   /**
-   * Why a job may not run as it is, though its service exists: the job's name (what the dashboard,
-   * metrics and traces show) must be its service, on a queue that service allows; with signing
-   * keys, it must carry a valid signature. Anyone who can write to Redis can write a job.
-   */
-  private integrityProblem(job: Job, service: string, definition: ServiceDefinition): string | undefined {
-    if (job.name !== service)
-      return `Job name ${quoted(job.name)} does not match its payload's service ${quoted(service)}: a job runs only the service its name declares`;
-    const queueProblem = this.names.notAllowed(definition, job.queueName);
-    if (queueProblem) return `Refused: ${queueProblem}`;
-    const signatureProblem = this.signer.problem(job);
-    return signatureProblem && `Refused: ${signatureProblem}`;
-  }
-
-  /**
-   * Size and depth, before anything walks the payload recursively: a job over either fails at
-   * once, before its arguments are logged, validated or handed to a service. A job read by
-   * Servus's worker knows its stored text's size (and whether the text is JSON at all); others
-   * (the test queue, other callers) are measured by walking their data.
-   */
-  private checkLimits(job: Job): void {
-    const problem =
-      job instanceof MeasuredJob && job.storedSize
-        ? (job.unparsable ?? measuredPayloadProblem(job.data, job.storedSize, this.limits))
-        : storedPayloadProblem(job.data, this.limits);
-    if (problem) throw new UndecodablePayloadError(problem);
-  }
-
-  /**
-   * A job that cannot run at all: failed without retry, and seen in its trace (the name is foreign: not in the
-   * span's). A flow slot its fetch took goes back (BullMQ gave the job its lock token).
-   */
-  private refuse(job: Job, label: string, reason: string, trace?: TraceCarrier): UnrecoverableError {
-    this.flow?.unused?.(job, job.token);
-    const error = this.unrecoverable(label, reason);
-    const attributes = { ...jobAttributes(job, job.attemptsMade + 1), 'servus.outcome': 'refused' };
-    this.tracing.record('process (refused)', SpanKind.CONSUMER, attributes, error, this.tracing.extract(trace));
-    return error;
-  }
-
-  /**
    * The service's run through the pipeline, with the job registered as running meanwhile (cancel, lost lock); its
    * outcome as the job's (see `ended`). Without an async frame: a job is one promise reaction here, not a frame
    * holding every local of the function (a kilobyte a job).
@@ -214,7 +132,7 @@ export class ServusJobProcessor {
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       response = call.gids
         ? this.globalIds
-            .decode(call.args, this.limits.maxGlobalIds)
+            .decode(call.args, this.gate.limits.maxGlobalIds)
             .then((args) => this.runPipeline(jobRun, context, args))
         : this.runPipeline(jobRun, context, call.args);
     } catch (error) {
@@ -256,13 +174,13 @@ export class ServusJobProcessor {
     if (context.cancelled !== undefined)
       throw error instanceof UnrecoverableError
         ? error
-        : this.unrecoverable(label(), CANCELLED_PREFIX + context.cancelled);
+        : unrecoverable(this.logger, label(), CANCELLED_PREFIX + context.cancelled);
     if (!response) {
       if (error instanceof EntityNotFoundError || error instanceof UndecodablePayloadError)
-        throw this.unrecoverable(label(), error.message);
+        throw unrecoverable(this.logger, label(), error.message);
       // Invalid arguments or result (ValidationError) and any non-retryable ServiceError raised: an answer, not a hiccup.
       if (error instanceof ServiceError && !error.retryable)
-        throw this.unrecoverable(label(), failureReason(error.name, error.code, error.message));
+        throw unrecoverable(this.logger, label(), failureReason(error.name, error.code, error.message));
       throw error;
     }
     if (!response.success && response.error.retryable) throw new RetryableFailureError(response.error);
@@ -294,10 +212,5 @@ export class ServusJobProcessor {
     const running = this.running.find(queue, jobId);
     running?.cancel(reason);
     return running !== undefined;
-  }
-
-  private unrecoverable(label: string, reason: string): UnrecoverableError {
-    this.logger.error(`${label} failed without retry: ${escapeLog(reason)}`);
-    return new UnrecoverableError(reason);
   }
 }

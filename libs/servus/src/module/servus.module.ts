@@ -9,6 +9,7 @@ import { JobRequestBuilder } from '../async/job-request';
 import { JobSigner } from '../async/job-signer';
 import { QueueNames } from '../async/queue-names';
 import { ServusJobProcessor } from '../async/servus-job.processor';
+import { JobGate } from '../async/job-gate';
 import { ServusWorker } from '../async/servus-worker';
 import { ASYNC_DISPATCHER } from '../execution/async-dispatcher.interface';
 import { ServiceLogger } from '../execution/service-logger';
@@ -65,6 +66,7 @@ const CORE_PROVIDERS: Provider[] = [
   { provide: QUEUE_RESOLVER, useExisting: QueueNames },
   JobSigner,
   JobRequestBuilder,
+  JobGate,
   ServusJobProcessor,
 ];
 
