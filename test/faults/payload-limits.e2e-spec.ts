@@ -339,6 +339,41 @@ describe('faults: payload size and depth limits', () => {
     );
   }, 120_000);
 
+  it('fails a job whose repeatJobKey names no schedule BullMQ can continue at once, without running it', async () => {
+    // BullMQ schedules a job's next iteration as it hands the job over; when that throws (no `repeat` in its opts, a
+    // pattern it cannot parse) it drops the job, active under the worker's lock: stalled, back, dropped, forever.
+    const cases: Array<[string, string]> = [
+      ['rjk', 'no-such-schedule'],
+      ['opts', '{"attempts":3,"repeat":{"pattern":"not a cron"}}'],
+    ];
+    const outcomes: Record<string, unknown> = {};
+    for (const [field, text] of cases)
+      for (const service of ['fixtures.echo', 'fixtures.explode']) {
+        const id = await storedFieldJob(field, text, service);
+        if (field === 'opts') await harness.redis.hset(queue.toKey(id), 'rjk', 'a-schedule');
+        const outcome = await settledRaw(id, 10_000);
+        outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
+        expect({ field, service, ...outcome }).toEqual({
+          field,
+          service,
+          state: 'failed',
+          attemptsMade: 1,
+          failedReason:
+            "Undecodable job payload: the job's stored repeatJobKey names no schedule BullMQ can continue (its error is in the worker's log)",
+        });
+      }
+    await nextJobCompletes(
+      'a repeatJobKey BullMQ cannot schedule, from raw Redis',
+      `${cases.length * 2} jobs`,
+      outcomes,
+    );
+    // What BullMQ could not do is in the worker's log, as the reason says.
+    expect(worker.output).toMatch(/Worker default: Failed to add repeatable job for next iteration: /);
+    expect(worker.output).not.toMatch(
+      /fixtures\.(echo|explode) \(job \d+ on default, attempt 1\/3\) called with \{"id":1,"field":"(rjk|opts)"/,
+    );
+  }, 90_000);
+
   it('refuses a 20 MB opts text of empty objects by its length before BullMQ parses it: the worker stays up', async () => {
     const count = Math.floor((20 * 1024 * 1024) / 3);
     const text = `{"attempts":3,"x":[${'{},'.repeat(count - 1)}{}]}`;

@@ -90,6 +90,10 @@ function whereNotJson(text: string, error: unknown): string {
   return 'an unexpected character';
 }
 
+/** Why a job BullMQ dropped for a schedule it could not continue is failed (see nextJobFromJobData). */
+const UNSCHEDULABLE =
+  "the job's stored repeatJobKey names no schedule BullMQ can continue (its error is in the worker's log)";
+
 /** Servus's consuming Worker: BullMQ's, with jobs that know their stored data's size (MeasuredJob). */
 export class MeasuringWorker extends Worker {
   constructor(
@@ -121,6 +125,23 @@ export class MeasuringWorker extends Worker {
       const [token] = args;
       const [json, id] = (await this.unreadableFetch(error, token)).next;
       return this.nextJobFromJobData(json, id, token);
+    });
+  }
+
+  /**
+   * BullMQ schedules the next iteration of a job with a repeatJobKey as it hands the job over, and drops the job when
+   * that throws for another reason than a lost connection (no `repeat` in its opts, a pattern it cannot parse: its
+   * error event says which): the job stays active under this worker's lock, comes back as stalled, and is dropped
+   * again, forever. Such a job is handed over, to be failed at once. A closing worker drops it as BullMQ does.
+   */
+  protected override nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
+    return super.nextJobFromJobData(jobData, jobId, token).then((job) => {
+      if (job || !jobData || jobId === undefined || this.closing) return job;
+      this.unreadable.set(jobId, UNSCHEDULABLE);
+      const dropped = this.createJob(jobData, jobId);
+      dropped.token = token;
+      this.emit('active', dropped, 'waiting');
+      return dropped;
     });
   }
 
