@@ -94,6 +94,25 @@ function whereNotJson(text: string, error: unknown): string {
 const UNSCHEDULABLE =
   "the job's stored repeatJobKey names no schedule BullMQ can continue (its error is in the worker's log)";
 
+/**
+ * Whether BullMQ's error events while a job was handed over say that its next iteration cannot be scheduled from its
+ * own options: an error that is neither BullMQ's own line about it nor one from Redis or the network (a reply error,
+ * an error with a code), and none from Redis. Nothing seen (a paused worker emits nothing): not. @internal
+ */
+export function unschedulable(errors: unknown[]): boolean {
+  const causes = errors.filter(
+    (error) => !(error instanceof Error && error.message.startsWith('Failed to add repeatable job for next iteration')),
+  );
+  return causes.length > 0 && !causes.some(fromRedis);
+}
+
+/** An error of Redis (a reply error: READONLY, OOM, BUSY) or of the way to it (ETIMEDOUT, ECONNRESET, retries spent). */
+function fromRedis(error: unknown): boolean {
+  if (!(error instanceof Error)) return true;
+  const code = (error as { code?: unknown }).code;
+  return error.name === 'ReplyError' || error.name === 'MaxRetriesPerRequestError' || code !== undefined;
+}
+
 /** Servus's consuming Worker: BullMQ's, with jobs that know their stored data's size (MeasuredJob). */
 export class MeasuringWorker extends Worker {
   constructor(
@@ -104,6 +123,9 @@ export class MeasuringWorker extends Worker {
     readonly maxPayloadBytes: number,
   ) {
     super(name, processor, opts);
+    this.on('error', (error) => {
+      for (const errors of this.handingOver) errors.push(error);
+    });
     // BullMQ 5 has no backend (nor parses these fields before Job.fromJSON).
     if (typeof this.getBackend === 'function')
       boundFetchedFields(this.getBackend(), this.toKey(''), maxPayloadBytes, (id, reason) =>
@@ -130,20 +152,38 @@ export class MeasuringWorker extends Worker {
 
   /**
    * BullMQ schedules the next iteration of a job with a repeatJobKey as it hands the job over, and drops the job when
-   * that throws for another reason than a lost connection (no `repeat` in its opts, a pattern it cannot parse: its
-   * error event says which): the job stays active under this worker's lock, comes back as stalled, and is dropped
-   * again, forever. Such a job is handed over, to be failed at once. A closing worker drops it as BullMQ does.
+   * that throws for another reason than a lost connection: the job stays active under this worker's lock, comes back
+   * as stalled, and is dropped again. When the cause is the job's own options (no `repeat`, a pattern it cannot
+   * parse: unschedulable), that is forever: such a job is handed over, to be failed at once. When Redis refused
+   * (a failover's READONLY, a timeout), the job is dropped as BullMQ does: it comes back and its schedule goes on.
+   * A closing worker drops it as BullMQ does.
    */
   protected override nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
-    return super.nextJobFromJobData(jobData, jobId, token).then((job) => {
-      if (job || !jobData || jobId === undefined || this.closing) return job;
-      this.unreadable.set(jobId, UNSCHEDULABLE);
-      const dropped = this.createJob(jobData, jobId);
-      dropped.token = token;
-      this.emit('active', dropped, 'waiting');
-      return dropped;
-    });
+    // The job's fields under BullMQ 6's names (BullMQ 5 hands over the hash's own: rjk).
+    const stored = jobData as { repeatJobKey?: unknown; rjk?: unknown } | undefined;
+    if (!stored?.repeatJobKey && !stored?.rjk) return super.nextJobFromJobData(jobData, jobId, token);
+    // BullMQ says why only in its error events (the cause, then its own line): gathered while this job is handed over.
+    const errors: unknown[] = [];
+    this.handingOver.add(errors);
+    return super.nextJobFromJobData(jobData, jobId, token).then(
+      (job) => {
+        this.handingOver.delete(errors);
+        if (job || jobId === undefined || this.closing || !unschedulable(errors)) return job;
+        this.unreadable.set(jobId, UNSCHEDULABLE);
+        const dropped = this.createJob(jobData!, jobId);
+        dropped.token = token;
+        this.emit('active', dropped, 'waiting');
+        return dropped;
+      },
+      (error: unknown) => {
+        this.handingOver.delete(errors);
+        throw error;
+      },
+    );
   }
+
+  /** The error events of the jobs with a repeatJobKey being handed over (see nextJobFromJobData). */
+  private readonly handingOver = new Set<unknown[]>();
 
   /**
    * The job a fetch under `token` could not read, its unreadable fields reset, marked to be failed;
