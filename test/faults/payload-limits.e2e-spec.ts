@@ -40,10 +40,15 @@ describe('faults: payload size and depth limits', () => {
     return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason };
   };
 
-  /** A delayed job of `service` whose stored `field` is then replaced in Redis, then promoted: a text no client would write. */
-  const storedFieldJob = async (field: string, text: string, service = 'fixtures.echo') => {
+  /** A delayed job of `service` whose stored `field` (and `more` fields) is then replaced in Redis, then promoted: a text no client would write. */
+  const storedFieldJob = async (
+    field: string,
+    text: string,
+    service = 'fixtures.echo',
+    more: Record<string, string> = {},
+  ) => {
     const job = await queue.add(service, { service, args: { id: 1, field }, metadata }, { ...attempts, delay: 60_000 });
-    await harness.redis.hset(queue.toKey(job.id!), field, text);
+    await harness.redis.hset(queue.toKey(job.id!), { [field]: text, ...more });
     await job.promote();
     return job.id!;
   };
@@ -349,8 +354,7 @@ describe('faults: payload size and depth limits', () => {
     const outcomes: Record<string, unknown> = {};
     for (const [field, text] of cases)
       for (const service of ['fixtures.echo', 'fixtures.explode']) {
-        const id = await storedFieldJob(field, text, service);
-        if (field === 'opts') await harness.redis.hset(queue.toKey(id), 'rjk', 'a-schedule');
+        const id = await storedFieldJob(field, text, service, field === 'opts' ? { rjk: 'a-schedule' } : {});
         const outcome = await settledRaw(id, 10_000);
         outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
         expect({ field, service, ...outcome }).toEqual({
