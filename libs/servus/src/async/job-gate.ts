@@ -25,7 +25,7 @@ import { quoted } from '../util/quoted';
 @Injectable()
 export class JobGate {
   private readonly logger = new Logger('Servus');
-  readonly limits: PayloadLimits;
+  private readonly limits: PayloadLimits;
   /** What a job's context may restore: the correlation id and the module's `context.carry`. */
   private readonly contextKeys: readonly string[];
 

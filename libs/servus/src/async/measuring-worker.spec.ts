@@ -1,5 +1,5 @@
 import { Job, JobJson } from 'bullmq';
-import { MeasuredJob, MeasuringWorker, unschedulable } from './measuring-worker';
+import { MeasuredJob, MeasuringWorker } from './measuring-worker';
 
 /** What Job.fromJSON reads of its queue, on a MeasuringWorker's prototype (no Redis connection). */
 function fakeWorker(maxPayloadBytes: number): MeasuringWorker {
@@ -74,33 +74,5 @@ describe('MeasuringWorker', () => {
     expect(job.data).toEqual({ service: 's' });
     expect(job.storedSize).toBeUndefined();
     expect(job).toBeInstanceOf(Job);
-  });
-
-  describe('unschedulable: why BullMQ dropped a job with a repeatJobKey, from its error events', () => {
-    const wrapper = (cause: Error) => new Error(`Failed to add repeatable job for next iteration: ${cause.message}`);
-    const replyError = Object.assign(new Error("READONLY You can't write against a read only replica."), {
-      name: 'ReplyError',
-    });
-    const timeout = Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' });
-
-    it("the job's own options (no repeat, both or neither of pattern and every, a pattern that does not parse)", () => {
-      const noRepeat = new TypeError("Cannot destructure property 'every' of 'repeatOpts' as it is undefined.");
-      const neither = new Error('Either .pattern or .every options must be defined for this repeatable job');
-      expect(unschedulable([noRepeat, wrapper(noRepeat)])).toBe(true);
-      expect(unschedulable([neither, wrapper(neither)])).toBe(true);
-    });
-
-    it('not Redis or the network (a failover, a timeout): the job comes back and its schedule goes on', () => {
-      expect(unschedulable([replyError, wrapper(replyError)])).toBe(false);
-      expect(unschedulable([timeout, wrapper(timeout)])).toBe(false);
-      // Another job's options failing at the same time do not count against a Redis error of this one.
-      const other = new TypeError('x');
-      expect(unschedulable([other, replyError, wrapper(replyError), wrapper(other)])).toBe(false);
-    });
-
-    it("not when nothing but BullMQ's own line was seen (a paused worker emits no cause)", () => {
-      expect(unschedulable([])).toBe(false);
-      expect(unschedulable([wrapper(new Error('x'))])).toBe(false);
-    });
   });
 });

@@ -1,6 +1,7 @@
 import { Job, JobJson, Processor, Worker, WorkerOptions } from 'bullmq';
 import { StoredTextSize, storedTextSize } from './payload-limits';
 import { boundFetchedFields } from './fetched-fields';
+import { unschedulableRepeat } from './unschedulable-repeat';
 import { mayBeUnreadableFetch, RecoveredFetch, recoverUnreadableFetch, UnreadableFetchQueue } from './unreadable-fetch';
 
 /**
@@ -90,29 +91,6 @@ function whereNotJson(text: string, error: unknown): string {
   return 'an unexpected character';
 }
 
-/** Why a job BullMQ dropped for a schedule it could not continue is failed (see nextJobFromJobData). */
-const UNSCHEDULABLE =
-  "the job's stored repeatJobKey names no schedule BullMQ can continue (its error is in the worker's log)";
-
-/**
- * Whether BullMQ's error events while a job was handed over say that its next iteration cannot be scheduled from its
- * own options: an error that is neither BullMQ's own line about it nor one from Redis or the network (a reply error,
- * an error with a code), and none from Redis. Nothing seen (a paused worker emits nothing): not. @internal
- */
-export function unschedulable(errors: unknown[]): boolean {
-  const causes = errors.filter(
-    (error) => !(error instanceof Error && error.message.startsWith('Failed to add repeatable job for next iteration')),
-  );
-  return causes.length > 0 && !causes.some(fromRedis);
-}
-
-/** An error of Redis (a reply error: READONLY, OOM, BUSY) or of the way to it (ETIMEDOUT, ECONNRESET, retries spent). */
-function fromRedis(error: unknown): boolean {
-  if (!(error instanceof Error)) return true;
-  const code = (error as { code?: unknown }).code;
-  return error.name === 'ReplyError' || error.name === 'MaxRetriesPerRequestError' || code !== undefined;
-}
-
 /** Servus's consuming Worker: BullMQ's, with jobs that know their stored data's size (MeasuredJob). */
 export class MeasuringWorker extends Worker {
   constructor(
@@ -123,9 +101,6 @@ export class MeasuringWorker extends Worker {
     readonly maxPayloadBytes: number,
   ) {
     super(name, processor, opts);
-    this.on('error', (error) => {
-      for (const errors of this.handingOver) errors.push(error);
-    });
     // BullMQ 5 has no backend (nor parses these fields before Job.fromJSON).
     if (typeof this.getBackend === 'function')
       boundFetchedFields(this.getBackend(), this.toKey(''), maxPayloadBytes, (id, reason) =>
@@ -153,37 +128,30 @@ export class MeasuringWorker extends Worker {
   /**
    * BullMQ schedules the next iteration of a job with a repeatJobKey as it hands the job over, and drops the job when
    * that throws for another reason than a lost connection: the job stays active under this worker's lock, comes back
-   * as stalled, and is dropped again. When the cause is the job's own options (no `repeat`, a pattern it cannot
-   * parse: unschedulable), that is forever: such a job is handed over, to be failed at once. When Redis refused
-   * (a failover's READONLY, a timeout), the job is dropped as BullMQ does: it comes back and its schedule goes on.
-   * A closing worker drops it as BullMQ does.
+   * as stalled, and is dropped again. When the job's own repeat options are the cause (none, a pattern BullMQ cannot
+   * read: see unschedulableRepeat), that is forever: such a job is handed over, to be failed at once (with the reason
+   * its fetch already gave, when its options were reset as unreadable). Otherwise (Redis refused, a timeout) it is
+   * dropped as BullMQ drops it: it comes back and its schedule goes on. A closing worker drops it as BullMQ does.
    */
-  protected override nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
+  protected override async nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
     // The job's fields under BullMQ 6's names (BullMQ 5 hands over the hash's own: rjk).
     const stored = jobData as { repeatJobKey?: unknown; rjk?: unknown } | undefined;
     if (!stored?.repeatJobKey && !stored?.rjk) return super.nextJobFromJobData(jobData, jobId, token);
-    // BullMQ says why only in its error events (the cause, then its own line): gathered while this job is handed over.
-    const errors: unknown[] = [];
-    this.handingOver.add(errors);
-    return super.nextJobFromJobData(jobData, jobId, token).then(
-      (job) => {
-        this.handingOver.delete(errors);
-        if (job || jobId === undefined || this.closing || !unschedulable(errors)) return job;
-        this.unreadable.set(jobId, UNSCHEDULABLE);
-        const dropped = this.createJob(jobData!, jobId);
-        dropped.token = token;
-        this.emit('active', dropped, 'waiting');
-        return dropped;
-      },
-      (error: unknown) => {
-        this.handingOver.delete(errors);
-        throw error;
-      },
+    const known = jobId === undefined ? undefined : this.unreadable.get(jobId);
+    const job = await super.nextJobFromJobData(jobData, jobId, token);
+    if (job || !jobData || jobId === undefined || this.closing) return job;
+    const probe = this.createJob(jobData, jobId);
+    const problem = known ?? (await unschedulableRepeat(probe.opts, probe.name, this.opts.settings?.repeatStrategy));
+    if (problem === undefined) return job;
+    this.unreadable.set(
+      jobId,
+      known ?? `the job's stored opts ${problem}, so BullMQ cannot schedule its next iteration`,
     );
+    const dropped = this.createJob(jobData, jobId);
+    dropped.token = token;
+    this.emit('active', dropped, 'waiting');
+    return dropped;
   }
-
-  /** The error events of the jobs with a repeatJobKey being handed over (see nextJobFromJobData). */
-  private readonly handingOver = new Set<unknown[]>();
 
   /**
    * The job a fetch under `token` could not read, its unreadable fields reset, marked to be failed;

@@ -15,6 +15,9 @@ import { ServusTracing, SpanKind } from '../tracing/servus-tracing';
 import { FLOW_CONTROL, FlowControl, FlowTicket, hasFlowLimits } from './flow-control.port';
 import { OverrunningBodies } from './overrunning-bodies';
 import { JobGate } from './job-gate';
+import { payloadLimits } from './payload-limits';
+import { AsyncModuleOptions } from './async-options.interface';
+import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { jobAttributes, JobRun, unrecoverable } from './job-run';
 
 /**
@@ -30,13 +33,19 @@ import { jobAttributes, JobRun, unrecoverable } from './job-run';
 export class ServusJobProcessor {
   private readonly logger = new Logger('Servus');
 
+  /** How many global ids a job's arguments may hold (limits.maxGlobalIds). */
+  private readonly maxGlobalIds: number;
+
   constructor(
+    @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
     private readonly gate: JobGate,
     private readonly pipeline: ServicePipeline,
     private readonly globalIds: GlobalIds,
     private readonly tracing: ServusTracing,
     @Optional() @Inject(FLOW_CONTROL) private readonly flow?: FlowControl,
-  ) {}
+  ) {
+    this.maxGlobalIds = payloadLimits(options.limits).maxGlobalIds;
+  }
 
   /** Jobs running in this process, for cancel(). */
   private readonly running = new RunningJobs();
@@ -131,9 +140,7 @@ export class ServusJobProcessor {
     try {
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       response = call.gids
-        ? this.globalIds
-            .decode(call.args, this.gate.limits.maxGlobalIds)
-            .then((args) => this.runPipeline(jobRun, context, args))
+        ? this.globalIds.decode(call.args, this.maxGlobalIds).then((args) => this.runPipeline(jobRun, context, args))
         : this.runPipeline(jobRun, context, call.args);
     } catch (error) {
       // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- what the step threw, rejected as is

@@ -1,0 +1,29 @@
+import { defaultRepeatStrategy, JobsOptions, RepeatStrategy } from 'bullmq';
+import { isPlainObject } from '../util/is-plain-object';
+import { escapeLog } from '../util/escape-log';
+
+/**
+ * Why BullMQ cannot schedule the next iteration of a job from the job's own options, as its worker tries to when it
+ * hands the job over (JobScheduler.upsertJobScheduler throws before it writes anything), or undefined when it can
+ * (what fails then is Redis or the schedule's keys, not the job). `strategy` reads a pattern as the worker does.
+ */
+export async function unschedulableRepeat(
+  opts: JobsOptions,
+  jobName: string,
+  strategy: RepeatStrategy = defaultRepeatStrategy,
+): Promise<string | undefined> {
+  const repeat: unknown = (opts as { repeat?: unknown }).repeat;
+  if (!isPlainObject(repeat)) return 'has no repeat options';
+  const { pattern, every } = repeat;
+  if (pattern && every) return 'has both a pattern and every';
+  if (!pattern && !every) return 'has neither a pattern nor every';
+  if (repeat.immediately && repeat.startDate) return 'has both immediately and a startDate';
+  if (Object.prototype.hasOwnProperty.call(opts, 'debounce')) return 'has debounce, which BullMQ no longer takes';
+  if (!pattern) return undefined;
+  try {
+    await strategy(Date.now(), repeat, jobName);
+  } catch (error) {
+    return `has a pattern BullMQ cannot read (${escapeLog(error instanceof Error ? error.message : String(error), 200)})`;
+  }
+  return undefined;
+}
