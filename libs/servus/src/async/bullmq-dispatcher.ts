@@ -51,8 +51,11 @@ export class BullmqDispatcher implements AsyncDispatcher {
     const request = this.requests.build(definition, args, options);
     try {
       // Bounded without a timer per call: readiness waits at most timeoutMs, and the producer's commands time out.
-      const queue = await this.queues.ready(request.queue);
-      await this.claimIdempotencyKey(request);
+      // A ready producer and no idempotency key: the job goes to BullMQ in this tick, with no await before it (each
+      // one is a turn of the event loop's microtasks before the job is written, paid cold by a lone call).
+      const ready = this.queues.readyNow(request.queue);
+      const queue = ready instanceof Promise ? await ready : ready;
+      if (request.options.deduplication) await this.claimIdempotencyKey(request);
       const job = await queue.add(service, withJsonText(request.payload, request.json), request.options);
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {

@@ -30,10 +30,14 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
 
   /** The Queue of a declared name, its connection ready (or an error within `timeoutMs`). */
   async ready(name: string): Promise<Queue> {
+    return this.readyNow(name);
+  }
+
+  /** The Queue of a declared name when its connection is ready; else a promise of it (an error within `timeoutMs`). */
+  readyNow(name: string): Queue | Promise<Queue> {
     const queue = this.queue(name);
     const client = this.readyClient();
-    if (client instanceof Promise) await client; // the hot path: a ready client adds no await
-    return queue;
+    return client instanceof Promise ? client.then(() => queue) : queue;
   }
 
   /** Publishes on the producer connection (ready within `timeoutMs`). */

@@ -25,7 +25,7 @@ import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
 import { atIndex } from '../util/at-index';
 import { ServusTracing } from '../tracing/servus-tracing';
-import { FLOW_CONTROL, FlowControl } from './flow-control.port';
+import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
 import { JobSigner } from './job-signer';
 
 /**
@@ -127,7 +127,7 @@ export class JobRequestBuilder {
     const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
     if (contextProblem) throw new JobEnqueueError(service, contextProblem);
     // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
-    const flow = this.flow?.keysOf(definition, args);
+    const flow = this.flow && hasFlowLimits(definition) ? this.flow.keysOf(definition, args) : undefined;
     let payload: JobPayload;
     let jobOptions: JobsOptions;
     try {
