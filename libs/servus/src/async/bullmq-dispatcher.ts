@@ -50,7 +50,8 @@ export class BullmqDispatcher implements AsyncDispatcher {
     const service = definition.name;
     const request = this.requests.build(definition, args, options);
     try {
-      // Bounded without a timer per call: readiness waits at most timeoutMs, and the producer's commands time out.
+      // Bounded without a timer of Servus's per call: readiness waits at most timeoutMs, and ioredis times out the
+      // producer's commands (commandTimeout).
       // A ready producer and no idempotency key: the job goes to BullMQ in this tick, with no await before it (each
       // one is a turn of the event loop's microtasks before the job is written, paid cold by a lone call).
       const ready = this.queues.readyNow(request.queue);

@@ -14,8 +14,8 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
  * late, after the caller was told it failed); workers block and must retry forever.
  */
 export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): RedisClient {
-  // A producer's commands time out on their own (no timer per call), so a Redis that accepts
-  // but never answers costs the caller enqueueTimeoutMs, not forever.
+  // A producer's commands time out in ioredis (its commandTimeout: a timer per command, none of
+  // Servus's own), so a Redis that accepts but never answers costs the caller enqueueTimeoutMs, not forever.
   const overrides: RedisOptions =
     role === 'producer'
       ? {
