@@ -355,13 +355,19 @@ describe('faults: payload size and depth limits', () => {
         'opts',
         '{"attempts":3,"repeat":{"pattern":"not a cron"}}',
         { rjk: 'a-schedule' },
-        /^Undecodable job payload: the job's stored opts has a pattern BullMQ cannot read \(.+\), so BullMQ cannot schedule its next iteration$/,
+        /^Undecodable job payload: the job's stored opts has a pattern, time zone or start date BullMQ cannot read \(.+\), so BullMQ cannot schedule its next iteration$/,
       ],
       [
         'opts',
         '{"attempts":3,"repeat":{"every":5,"pattern":"* * * * *"}}',
         { rjk: 'a-schedule' },
         why('has both a pattern and every'),
+      ],
+      [
+        'opts',
+        '{"attempts":3,"repeat":{"every":1000},"telemetry":null}',
+        { rjk: 'a-schedule' },
+        why('has a telemetry of null'),
       ],
       // Opts that are not JSON are reset as the job is fetched: the reason stays that one.
       [

@@ -130,8 +130,9 @@ export class MeasuringWorker extends Worker {
    * that throws for another reason than a lost connection: the job stays active under this worker's lock, comes back
    * as stalled, and is dropped again. When the job's own repeat options are the cause (none, a pattern BullMQ cannot
    * read: see unschedulableRepeat), that is forever: such a job is handed over, to be failed at once (with the reason
-   * its fetch already gave, when its options were reset as unreadable). Otherwise (Redis refused, a timeout) it is
-   * dropped as BullMQ drops it: it comes back and its schedule goes on. A closing worker drops it as BullMQ does.
+   * its fetch already gave when it reset a field of the job: the job is refused for that one anyway). Otherwise
+   * (Redis refused, a timeout) it is dropped as BullMQ drops it: it comes back and its schedule goes on. A closing
+   * worker drops it as BullMQ does.
    */
   protected override async nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
     // The job's fields under BullMQ 6's names (BullMQ 5 hands over the hash's own: rjk).
@@ -140,13 +141,14 @@ export class MeasuringWorker extends Worker {
     const known = jobId === undefined ? undefined : this.unreadable.get(jobId);
     const job = await super.nextJobFromJobData(jobData, jobId, token);
     if (job || !jobData || jobId === undefined || this.closing) return job;
-    const probe = this.createJob(jobData, jobId);
-    const problem = known ?? (await unschedulableRepeat(probe.opts, probe.name, this.opts.settings?.repeatStrategy));
-    if (problem === undefined) return job;
-    this.unreadable.set(
-      jobId,
-      known ?? `the job's stored opts ${problem}, so BullMQ cannot schedule its next iteration`,
-    );
+    let reason = known;
+    if (reason === undefined) {
+      const probe = this.createJob(jobData, jobId);
+      const problem = await unschedulableRepeat(probe.opts, probe.name, this.opts.settings?.repeatStrategy);
+      if (problem === undefined) return job;
+      reason = `the job's stored opts ${problem}, so BullMQ cannot schedule its next iteration`;
+    }
+    this.unreadable.set(jobId, reason);
     const dropped = this.createJob(jobData, jobId);
     dropped.token = token;
     this.emit('active', dropped, 'waiting');

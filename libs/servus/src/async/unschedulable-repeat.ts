@@ -6,6 +6,7 @@ import { escapeLog } from '../util/escape-log';
  * Why BullMQ cannot schedule the next iteration of a job from the job's own options, as its worker tries to when it
  * hands the job over (JobScheduler.upsertJobScheduler throws before it writes anything), or undefined when it can
  * (what fails then is Redis or the schedule's keys, not the job). `strategy` reads a pattern as the worker does.
+ * Mirrors BullMQ 6.7's checks: a false positive would fail a sound schedule's job, and stop its schedule.
  */
 export async function unschedulableRepeat(
   opts: JobsOptions,
@@ -19,11 +20,13 @@ export async function unschedulableRepeat(
   if (!pattern && !every) return 'has neither a pattern nor every';
   if (repeat.immediately && repeat.startDate) return 'has both immediately and a startDate';
   if (Object.prototype.hasOwnProperty.call(opts, 'debounce')) return 'has debounce, which BullMQ no longer takes';
+  // Carried into the next iteration's options, whose encoding reads `telemetry.metadata`.
+  if ((opts as { telemetry?: unknown }).telemetry === null) return 'has a telemetry of null';
   if (!pattern) return undefined;
   try {
     await strategy(Date.now(), repeat, jobName);
   } catch (error) {
-    return `has a pattern BullMQ cannot read (${escapeLog(error instanceof Error ? error.message : String(error), 200)})`;
+    return `has a pattern, time zone or start date BullMQ cannot read (${escapeLog(error instanceof Error ? error.message : String(error), 200)})`;
   }
   return undefined;
 }
