@@ -1,4 +1,4 @@
-import { Job, JobJson } from 'bullmq';
+import { Job, JobJson, Worker } from 'bullmq';
 import { MeasuredJob, MeasuringWorker } from './measuring-worker';
 
 /** What Job.fromJSON reads of its queue, on a MeasuringWorker's prototype (no Redis connection). */
@@ -6,6 +6,7 @@ function fakeWorker(maxPayloadBytes: number): MeasuringWorker {
   const worker = Object.create(MeasuringWorker.prototype) as MeasuringWorker;
   return Object.assign(worker, {
     maxPayloadBytes,
+    opts: {},
     unreadable: new Map(),
     backend: {},
     qualifiedName: 'bull:q',
@@ -74,5 +75,49 @@ describe('MeasuringWorker', () => {
     expect(job.data).toEqual({ service: 's' });
     expect(job.storedSize).toBeUndefined();
     expect(job).toBeInstanceOf(Job);
+  });
+
+  describe('a job with a repeatJobKey that BullMQ dropped as it handed it over (its next iteration not scheduled)', () => {
+    const dropped = (opts: object, more: object = { repeatJobKey: 'a-schedule' }): JobJson => ({
+      ...stored('{"service":"s","args":{}}'),
+      opts,
+      ...more,
+    });
+    const handOver = (worker: MeasuringWorker, json: JobJson): Promise<Job | undefined> =>
+      (
+        worker as unknown as { nextJobFromJobData(json: JobJson, id: string, token: string): Promise<Job | undefined> }
+      ).nextJobFromJobData(json, '1', 'token-1');
+    let bullmq: jest.SpyInstance;
+    beforeEach(() => {
+      // BullMQ's own hand-over, as when scheduling the next iteration threw: no job.
+      bullmq = jest.spyOn(Worker.prototype as never, 'nextJobFromJobData').mockResolvedValue(undefined as never);
+    });
+    afterEach(() => bullmq.mockRestore());
+
+    it('is handed over, to be failed with why, when its own options cannot be scheduled', async () => {
+      const job = (await handOver(fakeWorker(1000), dropped({ attempts: 3 }))) as MeasuredJob;
+      expect(job).toBeInstanceOf(MeasuredJob);
+      expect(job.token).toBe('token-1');
+      expect(job.unparsable).toBe(
+        "the job's stored opts has no repeat options, so BullMQ cannot schedule its next iteration",
+      );
+      // BullMQ 5 hands over the hash's own field name.
+      const legacy = (await handOver(fakeWorker(1000), dropped({}, { rjk: 'a-schedule' }))) as MeasuredJob;
+      expect(legacy.unparsable).toMatch(/^the job's stored opts has no repeat options/);
+    });
+
+    it('is left to come back, as BullMQ leaves it, when its options are sound (Redis refused): its schedule goes on', async () => {
+      const worker = fakeWorker(1000);
+      const sound = { repeat: { pattern: '0 * * * *', tz: 'UTC', count: 2, offset: null }, attempts: 3 };
+      expect(await handOver(worker, dropped(sound))).toBeUndefined();
+      expect(await handOver(worker, dropped({ repeat: { every: 60_000 } }))).toBeUndefined();
+      expect(worker.takeUnreadable('1')).toBeUndefined();
+    });
+
+    it('is left as BullMQ leaves it by a closing worker, and a job without a repeatJobKey is never looked at', async () => {
+      const closing = Object.assign(fakeWorker(1000), { closing: Promise.resolve() });
+      expect(await handOver(closing, dropped({ attempts: 3 }))).toBeUndefined();
+      expect(await handOver(fakeWorker(1000), dropped({ attempts: 3 }, {}))).toBeUndefined();
+    });
   });
 });
