@@ -71,13 +71,12 @@ export class ServusJobProcessor {
     const run = this.gate.open(job);
     const definition = run.definition;
     if (!this.flow || !hasFlowLimits(definition)) return this.traced(run);
-    const traced = () => this.traced(run);
     // Over a flow limit, admit() postpones the job (no attempt used) and throws BullMQ's DelayedError. A slot the
     // job's fetch took comes at once: no promise to wait for (each one costs a job, with async hooks on).
     const admitted = this.flow.admit(definition, job, token, run.call.flow ?? {});
     return admitted instanceof Promise
-      ? admitted.then((ticket) => this.holding(run, ticket, traced))
-      : this.holding(run, admitted, traced);
+      ? admitted.then((ticket) => this.holding(run, ticket))
+      : this.holding(run, admitted);
   }
 
   /**
@@ -85,14 +84,10 @@ export class ServusJobProcessor {
    * past its deadline keeps the slot (renewed) until it settles: its retry, or another job of its key, must not run
    * beside it.
    */
-  private holding(
-    run: JobRun,
-    ticket: FlowTicket,
-    traced: () => Promise<SerializedResponse>,
-  ): Promise<SerializedResponse> {
+  private holding(run: JobRun, ticket: FlowTicket): Promise<SerializedResponse> {
     run.ticket = ticket;
     try {
-      return traced();
+      return this.traced(run);
     } catch (error) {
       this.releaseSlot(run);
       throw error;
