@@ -40,7 +40,10 @@ describe('faults: payload size and depth limits', () => {
     return { state: await done.getState(), attemptsMade: done.attemptsMade, failedReason: done.failedReason };
   };
 
-  /** A delayed job of `service` whose stored `field` (and `more` fields) is then replaced in Redis, then promoted: a text no client would write. */
+  /**
+   * A delayed job of `service` whose stored `field` (and `more` fields) is then replaced in Redis, then promoted: a
+   * text no client would write.
+   */
   const storedFieldJob = async (
     field: string,
     text: string,
@@ -72,6 +75,27 @@ describe('faults: payload size and depth limits', () => {
     }
     const [attemptsMade, failedReason] = await harness.redis.hmget(queue.toKey(id), 'atm', 'failedReason');
     return { state, attemptsMade: Number(attemptsMade), failedReason };
+  };
+  /**
+   * Each case's job (its stored `field` replaced by `text`, and `more` fields), on a service that succeeds and on one
+   * that throws, fails in one attempt with `reason`, before its service runs; what became of each, by case.
+   */
+  const eachFailsOnce = async (cases: Array<[string, string, string | RegExp, Record<string, string>?]>) => {
+    const outcomes: Record<string, unknown> = {};
+    for (const [field, text, reason, more] of cases)
+      for (const service of ['fixtures.echo', 'fixtures.explode']) {
+        const outcome = await settledRaw(await storedFieldJob(field, text, service, more), 10_000);
+        outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
+        expect({ field, text, service, ...outcome }).toEqual({
+          field,
+          text,
+          service,
+          state: 'failed',
+          attemptsMade: 1,
+          failedReason: typeof reason === 'string' ? reason : expect.stringMatching(reason),
+        });
+      }
+    return outcomes;
   };
 
   it('refuses at enqueue arguments over 512 KiB of JSON or nested deeper than 64, naming size and limit', async () => {
@@ -319,20 +343,9 @@ describe('faults: payload size and depth limits', () => {
         `${field} is not a count BullMQ can use (an integer)`,
       ]),
     ];
-    const outcomes: Record<string, unknown> = {};
-    for (const [field, text, reason] of cases)
-      for (const service of ['fixtures.echo', 'fixtures.explode']) {
-        const outcome = await settledRaw(await storedFieldJob(field, text, service), 10_000);
-        outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
-        expect({ field, text, service, ...outcome }).toEqual({
-          field,
-          text,
-          service,
-          state: 'failed',
-          attemptsMade: 1,
-          failedReason: `Undecodable job payload: the job's stored ${reason}`,
-        });
-      }
+    const outcomes = await eachFailsOnce(
+      cases.map(([field, text, reason]) => [field, text, `Undecodable job payload: the job's stored ${reason}`]),
+    );
     await nextJobCompletes(
       'a parent, parentKey or counter BullMQ cannot use, from raw Redis',
       `${cases.length * 2} jobs`,
@@ -349,48 +362,35 @@ describe('faults: payload size and depth limits', () => {
     // pattern it cannot parse) it drops the job, active under the worker's lock: stalled, back, dropped, forever.
     const why = (problem: string) =>
       `Undecodable job payload: the job's stored opts ${problem}, so BullMQ cannot schedule its next iteration`;
-    const cases: Array<[string, string, Record<string, string>, string | RegExp]> = [
-      ['rjk', 'no-such-schedule', {}, why('has no repeat options')],
+    const cases: Array<[string, string, string | RegExp, Record<string, string>]> = [
+      ['rjk', 'no-such-schedule', why('has no repeat options'), {}],
       [
         'opts',
         '{"attempts":3,"repeat":{"pattern":"not a cron"}}',
-        { rjk: 'a-schedule' },
         /^Undecodable job payload: the job's stored opts has a pattern, time zone or start date BullMQ cannot read \(.+\), so BullMQ cannot schedule its next iteration$/,
+        { rjk: 'a-schedule' },
       ],
       [
         'opts',
         '{"attempts":3,"repeat":{"every":5,"pattern":"* * * * *"}}',
-        { rjk: 'a-schedule' },
         why('has both a pattern and every'),
+        { rjk: 'a-schedule' },
       ],
       [
         'opts',
         '{"attempts":3,"repeat":{"every":1000},"telemetry":null}',
-        { rjk: 'a-schedule' },
         why('has a telemetry of null'),
+        { rjk: 'a-schedule' },
       ],
       // Opts that are not JSON are reset as the job is fetched: the reason stays that one.
       [
         'opts',
         '{"attempts":3,',
-        { rjk: 'a-schedule' },
         "Undecodable job payload: the job's stored opts is not JSON that BullMQ can read",
+        { rjk: 'a-schedule' },
       ],
     ];
-    const outcomes: Record<string, unknown> = {};
-    for (const [field, text, more, reason] of cases)
-      for (const service of ['fixtures.echo', 'fixtures.explode']) {
-        const outcome = await settledRaw(await storedFieldJob(field, text, service, more), 10_000);
-        outcomes[`${service} with ${field} ${JSON.stringify(text)}`] = outcome.state;
-        expect({ field, text, service, ...outcome }).toEqual({
-          field,
-          text,
-          service,
-          state: 'failed',
-          attemptsMade: 1,
-          failedReason: typeof reason === 'string' ? reason : expect.stringMatching(reason),
-        });
-      }
+    const outcomes = await eachFailsOnce(cases);
     await nextJobCompletes(
       'a repeatJobKey BullMQ cannot schedule, from raw Redis',
       `${cases.length * 2} jobs`,
