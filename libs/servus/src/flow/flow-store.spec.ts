@@ -1,3 +1,4 @@
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { FlowStore, Verdict } from './flow-store';
 import { RELEASE_DELAY_MS } from './flow-batch';
@@ -161,5 +162,26 @@ describe('FlowStore: one batch, one answer per caller', () => {
       `Flow control: key ${keys.parked} holds a string, not a sorted set`,
     );
     expect(await redis.zrange(keys.holders, '0', '-1')).toEqual(['default:5:t5']);
+  });
+
+  it('a release whose woken job was removed while it waited passes the slot on: the next in line is put back in its queue', async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      const keys = store.keyNames('svc', 'removed');
+      // Both wait in BullMQ's delayed set, as a parked job does (with the long timer of a job behind the head).
+      const [gone, next] = await Promise.all([1, 2].map(() => queue.add('svc', {}, { delay: 300_000 })));
+      await store.acquire(keys, 'default:H', 'default:H:t', oneAtATime);
+      for (const job of [gone, next])
+        expect((await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, oneAtATime)).outcome).toBe(
+          'concurrency',
+        );
+      await gone.remove();
+      await store.release(keys, 'default:H:t', 1, 10_000);
+      expect(await queue.getJobState(next.id!)).toBe('waiting');
+      expect(await redis.zrange(keys.holders, '0', '-1')).toEqual([`default:${next.id}`]);
+      expect(await redis.exists(keys.parked)).toBe(0);
+    } finally {
+      await queue.close();
+    }
   });
 });

@@ -162,19 +162,21 @@ export class FlowStore {
       .catch(() => undefined);
   }
 
-  /**
-   * A woken job (member `queue:id`) from delayed back to its queue's end. It may not be delayed (yet, or
-   * any more): then its own parking step or its timer takes over. false: the job is gone.
-   */
+  /** A woken job (member `queue:id`) from delayed back to its queue's end; false: the job is gone. */
   async promote(member: string): Promise<boolean> {
     const colon = member.indexOf(':');
-    const queueName = member.slice(0, colon);
+    const queue = this.queue(member.slice(0, colon));
+    const id = member.slice(colon + 1);
     try {
-      await new Job(this.queue(queueName), '', {}, {}, member.slice(colon + 1)).promote();
+      await new Job(queue, '', {}, {}, id).promote();
       return true;
-    } catch (error) {
-      // Missing: removed while it waited. Not delayed: still active (its parking step wakes it) or already woken.
-      return !/missing/i.test((error as Error).message);
+    } catch {
+      // BullMQ answers "not in the delayed state" alike for a job still active (its parking step or its timer takes
+      // over), one already woken and one removed while it waited: only the removed one has no hash left.
+      const found = await this.redis()
+        .exists(queue.toKey(id))
+        .catch(() => 1);
+      return found === 1;
     }
   }
 
