@@ -184,4 +184,21 @@ describe('FlowStore: one batch, one answer per caller', () => {
       await queue.close();
     }
   });
+
+  it('a release that wakes a job arms the head of the line: should the woken job never claim its slot, the head looks again within the lease', async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      const keys = store.keyNames('svc', 'unclaimed');
+      const [woken, next] = await Promise.all([1, 2].map(() => queue.add('svc', {}, { delay: 300_000 })));
+      await store.acquire(keys, 'default:H', 'default:H:t', oneAtATime);
+      for (const job of [woken, next])
+        await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, oneAtATime);
+      await store.release(keys, 'default:H:t', 1, 10_000);
+      expect(await queue.getJobState(woken.id!)).toBe('waiting');
+      // The woken job is then fetched under other keys, or refused: its reservation runs out in 10 s, unclaimed.
+      expect((await queue.getJob(next.id!))!.delay).toBeLessThanOrEqual(10_000);
+    } finally {
+      await queue.close();
+    }
+  });
 });

@@ -108,10 +108,7 @@ export class FlowStore {
     await this.redis().script('LOAD', lua);
   }
 
-  /**
-   * Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue. A woken
-   * job gone meanwhile (removed while it waited) gives its reservation to the next in line.
-   */
+  /** Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue (see wake). */
   release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
     return new Promise((resolve, reject) =>
       this.releaseThen(keys, holder, limit, leaseMs, (error) => (error ? reject(error) : resolve())),
@@ -130,7 +127,10 @@ export class FlowStore {
     });
   }
 
-  /** Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). */
+  /**
+   * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
+   * line's head then watches the reservations' leases: a woken job may never claim its slot (rekeyed, refused).
+   */
   private async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
@@ -138,6 +138,8 @@ export class FlowStore {
       woken = [];
       for (const item of gone) woken.push(...(await this.free(keys, item, limit, leaseMs)));
     }
+    const [head] = await this.redis().zrange(keys.parked, '0', '0');
+    if (head) await this.arm(head, leaseMs);
   }
 
   /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
