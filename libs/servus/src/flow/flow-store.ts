@@ -131,7 +131,7 @@ export class FlowStore {
    * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
    * line's head then watches the reservations' leases: a woken job may never claim its slot (rekeyed, refused).
    */
-  private async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
+  async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
       const gone = woken.filter((_item, i) => !promoted[i]);

@@ -193,7 +193,10 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // The head of a line looks again when a lease would run out; several heads of one key not at the same instant.
     if (verdict.outcome === 'concurrency') delayMs += jitter(limits.concurrency!.leaseMs);
     await job.moveToDelayed(Date.now() + delayMs, token);
-    if (verdict.outcome === 'rate_limit' && verdict.head) void this.store.promote(verdict.head);
+    // A slot reserved for this job went to the next in line (a job removed meanwhile passes it on).
+    const { limit, leaseMs } = limits.concurrency ?? { limit: 0, leaseMs: 0 };
+    if (verdict.outcome === 'rate_limit' && verdict.head)
+      void this.store.wake(names, [verdict.head], limit, leaseMs).catch(() => undefined);
     // A release between the script and the move popped this job while it was still active: wake it here.
     if (verdict.outcome === 'concurrency' && !(await this.store.isParked(names.parked, member)))
       await this.store.promote(member);
