@@ -31,7 +31,24 @@ class Keyed extends ServiceBase<{ key: string; ms: number; pad?: string }, null>
   }
 }
 
-@Module({ providers: [Keyed] })
+/** Its lease is the shortest there is: a worker frozen for longer loses it. */
+@Service({
+  name: 'flowfetch.short',
+  async: { concurrency: { limit: 1, leaseMs: 1000, key: (args: { key: string }) => args.key } },
+})
+class ShortLease extends ServiceBase<{ key: string }, null> {
+  async call({ key }: { key: string }) {
+    runs.push({
+      key,
+      start: Date.now(),
+      end: Date.now(),
+      held: await redis.zcard(`${prefix}:flow:flowfetch.short:c:${key}`),
+    });
+    return this.success(null);
+  }
+}
+
+@Module({ providers: [Keyed, ShortLease] })
 class KeyedServices {}
 
 describe("flow control in the worker's fetch", () => {
@@ -113,6 +130,24 @@ describe("flow control in the worker's fetch", () => {
     } finally {
       await queue.close();
     }
+  });
+
+  it('a slot its fetch took is not used once its lease has run out (the worker froze before admit): the job asks again', async () => {
+    const take = FetchSlots.prototype.take;
+    const frozen = jest.spyOn(FetchSlots.prototype, 'take').mockImplementation(function (this: FetchSlots, ...args) {
+      // The event loop stops between the fetch and the admit for longer than the lease (SIGSTOP, a long pause).
+      const until = Date.now() + 1100;
+      while (Date.now() < until);
+      return take.apply(this, args);
+    });
+    try {
+      await executor.callAsync(ShortLease, { key: 'frozen' });
+      await eventually(async () => runs.length === 1, 5_000, 'the job ran');
+    } finally {
+      frozen.mockRestore();
+    }
+    expect(runs[0].held).toBe(1);
+    expect(asked).toHaveBeenCalledTimes(1);
   });
 
   it('a worker whose BullMQ has no script runner to take part in fetches as BullMQ does', async () => {

@@ -15,7 +15,7 @@ export interface FetchGrant {
   r: string;
   /** The first job now waiting in the key's line, which must watch the leases (see RedisFlowControl). */
   head?: string;
-  /** When the fetch answered (ms): the lease runs from about then. */
+  /** When the fetch was sent (ms): the lease runs from a little after then, were the reply read much later. */
   at: number;
 }
 
@@ -114,14 +114,20 @@ export class FetchSlots {
     }) as CommandClient;
   }
 
-  /** The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken. */
+  /**
+   * The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken, or if its
+   * lease ran out before this (the worker froze since the fetch: another job of the key may hold the slot now).
+   */
   take(queue: string, id: string, attempt: string): FetchGrant | undefined {
     const grants = this.grants.get(queue);
     const grant = grants?.get(id);
     if (grant?.token !== attempt) return undefined;
     grants!.delete(id);
     this.kept--;
-    return grant;
+    const leaseMs = this.limits.get(grant.service)?.[1];
+    if (!leaseMs || Date.now() - grant.at < leaseMs) return grant;
+    this.giveBack(queue, id, grant);
+    return undefined;
   }
 
   /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
@@ -153,6 +159,7 @@ export class FetchSlots {
     ride?.appendTo(args);
     args.push(start);
     let sent: Promise<unknown>;
+    const sentAt = Date.now();
     try {
       sent = send(args);
     } catch (error) {
@@ -163,7 +170,7 @@ export class FetchSlots {
       (reply) => {
         const [answers, grant, result] = reply as unknown[];
         ride?.answer(answers);
-        if (Array.isArray(grant)) this.keep(queue, (result as unknown[])[1] as string, grant as string[]);
+        if (Array.isArray(grant)) this.keep(queue, (result as unknown[])[1] as string, grant as string[], sentAt);
         if (result instanceof Error) throw result;
         return result;
       },
@@ -174,7 +181,7 @@ export class FetchSlots {
     );
   }
 
-  private keep(queue: string, id: string, [token, c, r, head, service]: string[]): void {
+  private keep(queue: string, id: string, [token, c, r, head, service]: string[], at: number): void {
     let grants = this.grants.get(queue);
     if (!grants) this.grants.set(queue, (grants = new Map<string, FetchGrant>()));
     const now = Date.now();
@@ -182,7 +189,7 @@ export class FetchSlots {
     // A grant never admitted (the job stalled and came back, a new attempt): its lease is given back.
     if (!old) this.kept++;
     else if (old.token !== token) this.giveBack(queue, id, old);
-    grants.set(id, { token, service, c, r, head: head || undefined, at: now });
+    grants.set(id, { token, service, c, r, head: head || undefined, at });
     if (this.kept <= SWEEP_ABOVE) return;
     // Never taken and never renewed: their leases have run out in Redis by themselves.
     for (const queued of this.grants.values())
