@@ -55,7 +55,7 @@ local function flowKeys(data)
   if string.sub(data, pos, pos) ~= '}' then return nil end
   return c, r
 end
-local function fetched(result, queue, optsArg, count)
+local function fetched(result, queue, token, optsArg, count)
   if type(result) ~= 'table' or type(result[1]) ~= 'table' or not printable(result[2]) then return 0 end
   local fields = result[1]
   local name, data, started
@@ -73,8 +73,9 @@ local function fetched(result, queue, optsArg, count)
   if not limit then return 0 end
   local c, r = flowKeys(data)
   if not printable(c) or not printable(r) then return 0 end
-  -- The worker's own lock token (BullMQ's worker id and a counter), as the queue's name is the worker's own.
-  local token = cmsgpack.unpack(ARGV[optsArg]).token
+  -- The worker's own lock token (BullMQ's worker id and a counter), as the queue's name is the worker's own: read by
+  -- the worker from the packed options (packedToken), else unpacked here.
+  if token == '' then token = cmsgpack.unpack(ARGV[optsArg]).token end
   if type(token) ~= 'string' then return 0 end
   local attempt = token .. ':' .. string.format('%d', started)
   local member = queue .. ':' .. result[2]
@@ -103,8 +104,8 @@ end
  * 3. BullMQ's function runs, as it would alone (its errors are caught: they are its answer, below).
  * 4. The job it handed over, if any, gets its slot (FETCHED): it waits for no call of its own.
  *
- * KEYS are BullMQ's. ARGV: BullMQ's, then ours (from index s): the queue's name, then (when operations ride
- * along) their number, the number of their keys, their keys, their codes and arguments; last, s itself. The flow
+ * KEYS are BullMQ's. ARGV: BullMQ's, then ours (from index s): the queue's name, the lock token as the worker read
+ * it from the packed options ('' when it could not: see packedToken), then (when operations ride along) their number, the number of their keys, their keys, their codes and arguments; last, s itself. The flow
  * keys are not declared: they share the module prefix's hash tag with the queue's keys (so on a cluster they are
  * in the same slot, as BullMQ's own job keys, which its scripts do not declare either). Answers {operations'
  * answers, grant or 0, BullMQ's answer}; an error that fails every operation, or BullMQ's, is an error reply in
@@ -134,14 +135,14 @@ local last = #ARGV
 local s = tonumber(ARGV[last])
 local count = 0
 local answers = {}
-if s + 1 < last then
-  count = tonumber(ARGV[s + 1])
-  local ok, answered = pcall(runOperations, ARGV, s + 3, ARGV, s + 3 + tonumber(ARGV[s + 2]), count)
+if s + 2 < last then
+  count = tonumber(ARGV[s + 2])
+  local ok, answered = pcall(runOperations, ARGV, s + 4, ARGV, s + 4 + tonumber(ARGV[s + 3]), count)
   answers = ok and answered or {err = 'Flow control: ' .. (type(answered) == 'table' and answered.err or tostring(answered))}
 end
 local done, result = pcall(bullmq)
 if not done then return {answers, 0, {err = type(result) == 'table' and result.err or tostring(result)}} end
-local granted, grant = pcall(fetched, result, ARGV[s], ${optsArg}, count)
+local granted, grant = pcall(fetched, result, ARGV[s], ARGV[s + 1], ${optsArg}, count)
 return {answers, granted and grant or 0, result}
 `;
 }

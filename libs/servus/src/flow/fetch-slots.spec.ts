@@ -6,6 +6,7 @@ import { deletePrefix, eventually, sleep } from '../../../../test/support/redis-
 import { compileServus } from '../../../../test/support/servus-app';
 import { FETCH_SCAN_MAX_BYTES, luaString } from './fetch-script';
 import { FetchSlots } from './fetch-slots';
+import * as packedTokens from './packed-token';
 import { RedisFlowControl } from './redis-flow-control';
 
 /** Real Redis (127.0.0.1:6379), under a prefix of its own. */
@@ -88,6 +89,7 @@ describe("flow control in the worker's fetch", () => {
   });
 
   it('an admitted job holds its slot from the call that fetched it, and frees it in the call that completes it', async () => {
+    const tokens = jest.spyOn(packedTokens, 'packedToken');
     await executor.callAsyncMany(
       Array.from({ length: 60 }, (_, i) => ({ service: Keyed, args: { key: `k${i}`, ms: 2 } })),
     );
@@ -97,6 +99,26 @@ describe("flow control in the worker's fetch", () => {
     // No job asked for its slot at admit, and no acquire or release needed a script call of its own.
     expect(asked).not.toHaveBeenCalled();
     expect(ownCalls).not.toHaveBeenCalled();
+    // The worker read each fetch's lock token from BullMQ's packed options itself (the script did not unpack them).
+    expect(tokens).toHaveBeenCalled();
+    expect(tokens.mock.results.every(({ value }) => typeof value === 'string' && value.length > 0)).toBe(true);
+    tokens.mockRestore();
+  });
+
+  it("a fetch whose lock token the worker cannot read takes the slot all the same: the script unpacks BullMQ's options", async () => {
+    const tokens = jest.spyOn(packedTokens, 'packedToken').mockReturnValue('');
+    try {
+      await executor.callAsyncMany(
+        Array.from({ length: 20 }, (_, i) => ({ service: Keyed, args: { key: `unread${i}`, ms: 2 } })),
+      );
+      await eventually(async () => runs.length === 20, 15_000, '20 runs');
+      expect(tokens).toHaveBeenCalled();
+    } finally {
+      tokens.mockRestore();
+    }
+    expect(runs.every((run) => run.held === 1)).toBe(true);
+    expect(asked).not.toHaveBeenCalled();
+    await eventually(async () => (await redis.keys(`${prefix}:flow:*`)).length === 0, 2_000, 'every slot freed');
   });
 
   it('jobs of one key over the limit wait for the slot (asked for at admit) and never overlap', async () => {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { fetchScript, ServiceLimits } from './fetch-script';
 import { FlowStore } from './flow-store';
+import { packedToken } from './packed-token';
 
 /** A slot a job's fetch took for one attempt (its lock token), waiting for that attempt's admit. */
 export interface FetchGrant {
@@ -34,6 +35,8 @@ interface ScriptRunner {
 interface FetchCommand {
   name: string;
   keys: number;
+  /** Where BullMQ's packed options are among the call's arguments (keys included, from 0). */
+  optsAt: number;
   lua: string;
 }
 
@@ -110,7 +113,7 @@ export class FetchSlots {
       : (args: unknown[]) => named[command.name](args);
     // Defined, not assigned: an assignment would reach a proxy's set trap up the chain (BullMQ's client is one).
     return Object.create(client, {
-      runCommand: { value: (_name: string, args: unknown[]) => this.fetch(send, command.keys, args, queue) },
+      runCommand: { value: (_name: string, args: unknown[]) => this.fetch(send, command, args, queue) },
     }) as CommandClient;
   }
 
@@ -148,14 +151,14 @@ export class FetchSlots {
   /** Not async: each promise costs a job (async hooks are on in a Servus worker), and this one is on every fetch. */
   private fetch(
     send: (args: unknown[]) => Promise<unknown>,
-    keys: number,
+    { keys, optsAt }: FetchCommand,
     args: unknown[],
     queue: string,
   ): Promise<unknown> {
     const ride = this.store.ride();
     const start = args.length - keys + 1;
     // BullMQ builds `args` for this one call (it reads its own part back afterwards, never past it): ours go after.
-    args.push(queue);
+    args.push(queue, packedToken(args[optsAt]));
     ride?.appendTo(args);
     args.push(start);
     let sent: Promise<unknown>;
@@ -229,7 +232,7 @@ export class FetchSlots {
         return this.without(`${name} with the step does not compile: ${(error as Error).message}`);
       }
       const digest = createHash('sha1').update(lua).digest('hex').slice(0, 12);
-      commands.set(name, { name: `servusFetch:${name}:${digest}`, keys, lua });
+      commands.set(name, { name: `servusFetch:${name}:${digest}`, keys, optsAt: keys + optsArg - 1, lua });
     }
     return commands;
   }
