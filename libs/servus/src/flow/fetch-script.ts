@@ -105,8 +105,9 @@ end
  * 4. The job it handed over, if any, gets its slot (FETCHED): it waits for no call of its own.
  *
  * KEYS are BullMQ's. ARGV: BullMQ's, then ours (from index s): the queue's name, the lock token as the worker read
- * it from the packed options ('' when it could not: see packedToken), then (when operations ride along) their number, the number of their keys, their keys, their codes and arguments; last, s itself. The flow
- * keys are not declared: they share the module prefix's hash tag with the queue's keys (so on a cluster they are
+ * it from the packed options ('' when it could not: see packedToken), then (when operations ride along) their
+ * number, the number of their keys, their keys, their codes and arguments; last, s itself. The flow keys are not
+ * declared: they share the module prefix's hash tag with the queue's keys (so on a cluster they are
  * in the same slot, as BullMQ's own job keys, which its scripts do not declare either). Answers {operations'
  * answers, grant or 0, BullMQ's answer}; an error that fails every operation, or BullMQ's, is an error reply in
  * its place.

@@ -105,7 +105,7 @@ describe("flow control in the worker's fetch", () => {
     tokens.mockRestore();
   });
 
-  it("a fetch whose lock token the worker cannot read takes the slot all the same: the script unpacks BullMQ's options", async () => {
+  it("a fetch whose token the worker cannot read still takes the slot: the script unpacks BullMQ's options", async () => {
     const tokens = jest.spyOn(packedTokens, 'packedToken').mockReturnValue('');
     try {
       await executor.callAsyncMany(

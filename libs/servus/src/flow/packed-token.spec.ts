@@ -18,8 +18,12 @@ describe('packedToken', () => {
   const WORKER_TOKEN = '3f1e9c2a-8d4b-4e8f-9a7c-1b2d3e4f5a6b:42';
 
   it("reads the token where BullMQ's fetches pack it, moveToActive's and moveToFinished's", async () => {
-    // BullMQ's own argument builders, on a worker that never connects (its client is never awaited here).
-    const worker = new Worker('packed-token-spec', null, { autorun: false, connection: { lazyConnect: true } });
+    // BullMQ's own argument builders, on a worker of the test Redis (127.0.0.1:6379) that sends nothing: its script
+    // runner is replaced.
+    const worker = new Worker('packed-token-spec', null, {
+      autorun: false,
+      connection: { host: '127.0.0.1', port: 6379, lazyConnect: true },
+    });
     try {
       const backend = (worker as unknown as { backend: Record<string, (...args: unknown[]) => unknown> }).backend;
       let sent: unknown[] = [];
@@ -58,6 +62,18 @@ describe('packedToken', () => {
     expect(packedToken(Buffer.from([0x81, 0xa5, ...Buffer.from('token'), 0xc0]))).toBe('');
     expect(packedToken(Buffer.from([0x81, 0xa5, ...Buffer.from('token'), 0xa0]))).toBe('');
     expect(packedToken(good.subarray(0, good.length - 10))).toBe('');
+    // Headers cut short: a str8 or str16 without its length, a map16 or map32 without its count.
+    expect(packedToken(Buffer.from([0x81, 0xa5, ...Buffer.from('token'), 0xd9]))).toBe('');
+    expect(packedToken(Buffer.from([0x81, 0xa5, ...Buffer.from('token'), 0xda, 0x01]))).toBe('');
+    expect(packedToken(Buffer.from([0xde, 0x00]))).toBe('');
+    expect(packedToken(Buffer.from([0xdf, 0x00, 0x00]))).toBe('');
+  });
+
+  it('answers "" for an empty map, whatever follows it', () => {
+    const rest = [0xa5, ...Buffer.from('token'), 0xa3, ...Buffer.from('abc')];
+    expect(packedToken(Buffer.from([0x80, ...rest]))).toBe('');
+    expect(packedToken(Buffer.from([0xde, 0x00, 0x00, ...rest]))).toBe('');
+    expect(packedToken(Buffer.from([0xdf, 0x00, 0x00, 0x00, 0x00, ...rest]))).toBe('');
   });
 
   it('answers "" for a token that is not printable ASCII', () => {

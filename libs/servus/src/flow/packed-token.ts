@@ -1,11 +1,15 @@
 /** msgpack's `"token"` key: a fixstr header and its five bytes. */
 const TOKEN_KEY = [0xa5, 0x74, 0x6f, 0x6b, 0x65, 0x6e];
 
-/** Where a msgpack map's first key starts (after its header: fixmap, map16, map32); 0 when `first` is no map's. */
-function firstKeyAt(first: number): number {
-  if ((first & 0xf0) === 0x80) return 1;
-  if (first === 0xde) return 3;
-  return first === 0xdf ? 5 : 0;
+/**
+ * Where the first key of the msgpack map at the start of `packed` starts (after its header: fixmap, map16, map32); 0
+ * when it is no map, or an empty one (whatever follows it is not the map's).
+ */
+function firstKeyAt(packed: Buffer): number {
+  const first = packed[0];
+  if ((first & 0xf0) === 0x80) return first === 0x80 ? 0 : 1;
+  if (first === 0xde) return packed.length > 3 && packed.readUInt16BE(1) > 0 ? 3 : 0;
+  return first === 0xdf && packed.length > 5 && packed.readUInt32BE(1) > 0 ? 5 : 0;
 }
 
 /**
@@ -15,7 +19,7 @@ function firstKeyAt(first: number): number {
  */
 export function packedToken(packed: unknown): string {
   if (!Buffer.isBuffer(packed) || packed.length < 2) return '';
-  let at = firstKeyAt(packed[0]);
+  let at = firstKeyAt(packed);
   if (!at) return '';
   for (const byte of TOKEN_KEY) if (packed[at++] !== byte) return '';
   const header = packed[at];
