@@ -5,6 +5,7 @@ import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
 import { deletePrefix, eventually, sleep } from '../../../../test/support/redis-test-kit';
 import { compileServus } from '../../../../test/support/servus-app';
 import { FETCH_SCAN_MAX_BYTES, luaString } from './fetch-script';
+import { FetchGrants } from './fetch-grants';
 import { FetchSlots } from './fetch-slots';
 import * as packedTokens from './packed-token';
 import { RedisFlowControl } from './redis-flow-control';
@@ -155,8 +156,8 @@ describe("flow control in the worker's fetch", () => {
   });
 
   it('a slot its fetch took is not used once its lease has run out (the worker froze before admit): the job asks again', async () => {
-    const take = FetchSlots.prototype.take;
-    const frozen = jest.spyOn(FetchSlots.prototype, 'take').mockImplementation(function (this: FetchSlots, ...args) {
+    const take = FetchGrants.prototype.take;
+    const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementation(function (this: FetchGrants, ...args) {
       // The event loop stops between the fetch and the admit for longer than the lease (SIGSTOP, a long pause).
       const until = Date.now() + 1100;
       while (Date.now() < until);
@@ -224,7 +225,7 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual([]);
-    expect(slots.take('default', '7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
+    expect(slots.grants.take('default', '7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
   });
 
   it('a grant of an earlier attempt, never admitted, is given back when the job is fetched for another', async () => {
@@ -232,7 +233,7 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual(['default:7:tok:1']);
-    expect(slots.take('default', '7', 'tok:1')).toBeUndefined();
-    expect(slots.take('default', '7', 'tok:2')).toMatchObject({ token: 'tok:2' });
+    expect(slots.grants.take('default', '7', 'tok:1')).toBeUndefined();
+    expect(slots.grants.take('default', '7', 'tok:2')).toMatchObject({ token: 'tok:2' });
   });
 });

@@ -3,22 +3,9 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { fetchScript, ServiceLimits } from './fetch-script';
+import { FetchGrants } from './fetch-grants';
 import { FlowStore } from './flow-store';
 import { packedToken } from './packed-token';
-
-/** A slot a job's fetch took for one attempt (its lock token), waiting for that attempt's admit. */
-export interface FetchGrant {
-  /** The attempt the slot was taken for (see attemptOf): lock token and count of starts. */
-  token: string;
-  service: string;
-  /** The concurrency and rate keys the slot was taken under ('' for none). */
-  c: string;
-  r: string;
-  /** The first job now waiting in the key's line, which must watch the leases (see RedisFlowControl). */
-  head?: string;
-  /** When the fetch was sent (ms): the lease runs from a little after then, were the reply read much later. */
-  at: number;
-}
 
 /** A Redis client as BullMQ's backend hands it to execCommand (ioredis, or BullMQ's wrapper of it). */
 interface CommandClient {
@@ -49,9 +36,6 @@ const FETCHES: Record<string, { keys: number; optsArg: number }> = {
 /** What the fetch step accepts in the names it writes: printable ASCII, at most 200 characters (as flow keys). */
 const PRINTABLE = /^[\x20-\x7e]{1,200}$/;
 
-/** Grants kept before old ones are looked for (a fetched job that never reached admit, e.g. BullMQ failed it). */
-const SWEEP_ABOVE = 1000;
-
 /**
  * Takes the slot of a job inside the BullMQ script call that fetches it (fetch-script.ts), so that an admitted job
  * waits for no script call of its own, and sends this process's pending flow operations (releases above all) with
@@ -59,14 +43,12 @@ const SWEEP_ABOVE = 1000;
  * shape of its backend and of its two fetch scripts is checked, and the composed scripts must compile); otherwise
  * the worker fetches as BullMQ does and each limited job asks for its slot at admit.
  *
- * A grant is kept here until its attempt's admit takes it; a job refused before admit gives it back (forgo).
+ * The slots taken wait in `grants` for their attempt's admit (FetchGrants).
  */
 export class FetchSlots {
   private readonly logger = new Logger('Servus');
-  /** The grants waiting for their attempt's admit, by queue, then job id (the id string BullMQ's Job gets too). */
-  private readonly grants = new Map<string, Map<string, FetchGrant>>();
-  /** How many grants `grants` holds in all. */
-  private kept = 0;
+  /** The slots this step took, until their attempt's admit. */
+  readonly grants: FetchGrants;
   private commands?: Promise<Map<string, FetchCommand> | undefined>;
   /** Why the step is not installed was logged. */
   private said = false;
@@ -75,7 +57,9 @@ export class FetchSlots {
     private readonly store: FlowStore,
     /** The numbers of each limited service, by name. */
     private readonly limits: Map<string, ServiceLimits>,
-  ) {}
+  ) {
+    this.grants = new FetchGrants(store, limits);
+  }
 
   /** Installs the step in `worker`'s fetches; false when it cannot (the worker then fetches as BullMQ does). */
   async join(worker: Worker): Promise<boolean> {
@@ -117,37 +101,6 @@ export class FetchSlots {
     }) as CommandClient;
   }
 
-  /**
-   * The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken, or if its
-   * lease ran out before this (the worker froze since the fetch: another job of the key may hold the slot now).
-   */
-  take(queue: string, id: string, attempt: string): FetchGrant | undefined {
-    const grants = this.grants.get(queue);
-    const grant = grants?.get(id);
-    if (grant?.token !== attempt) return undefined;
-    grants!.delete(id);
-    this.kept--;
-    const leaseMs = this.limits.get(grant.service)?.[1];
-    if (!leaseMs || Date.now() - grant.at < leaseMs) return grant;
-    this.giveBack(queue, id, grant);
-    return undefined;
-  }
-
-  /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
-  forgo(queue: string, id: string, attempt: string): void {
-    const grant = this.take(queue, id, attempt);
-    if (grant) this.giveBack(queue, id, grant);
-  }
-
-  /** Frees a grant's lease (its start, under a rate limit, stays counted: the job was started). */
-  giveBack(queue: string, id: string, grant: FetchGrant): void {
-    const [limit, leaseMs] = this.limits.get(grant.service) ?? [0, 0];
-    if (!limit) return;
-    this.store
-      .release(this.store.keyNames(grant.service, grant.c, grant.r), `${queue}:${id}:${grant.token}`, limit, leaseMs)
-      .catch((error: Error) => this.logger.debug(`Flow control: an unused slot was not given back (${error.message})`));
-  }
-
   /** Not async: each promise costs a job (async hooks are on in a Servus worker), and this one is on every fetch. */
   private fetch(
     send: (args: unknown[]) => Promise<unknown>,
@@ -173,7 +126,8 @@ export class FetchSlots {
       (reply) => {
         const [answers, grant, result] = reply as unknown[];
         ride?.answer(answers);
-        if (Array.isArray(grant)) this.keep(queue, (result as unknown[])[1] as string, grant as string[], sentAt);
+        if (Array.isArray(grant))
+          this.grants.keep(queue, (result as unknown[])[1] as string, grant as string[], sentAt);
         if (result instanceof Error) throw result;
         return result;
       },
@@ -182,25 +136,6 @@ export class FetchSlots {
         throw error;
       },
     );
-  }
-
-  private keep(queue: string, id: string, [token, c, r, head, service]: string[], at: number): void {
-    let grants = this.grants.get(queue);
-    if (!grants) this.grants.set(queue, (grants = new Map<string, FetchGrant>()));
-    const now = Date.now();
-    const old = grants.get(id);
-    // A grant never admitted (the job stalled and came back, a new attempt): its lease is given back.
-    if (!old) this.kept++;
-    else if (old.token !== token) this.giveBack(queue, id, old);
-    grants.set(id, { token, service, c, r, head: head || undefined, at });
-    if (this.kept <= SWEEP_ABOVE) return;
-    // Never taken and never renewed: their leases have run out in Redis by themselves.
-    for (const queued of this.grants.values())
-      for (const [key, grant] of queued)
-        if (now - grant.at > Math.max(this.limits.get(grant.service)?.[1] ?? 0, 1000)) {
-          queued.delete(key);
-          this.kept--;
-        }
   }
 
   /** BullMQ's two fetch scripts with the step around them, compiled by Redis; undefined when this BullMQ differs. */

@@ -109,7 +109,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** A job refused before admit: a slot its fetch took for this attempt is given back. */
   unused(job: Job, token: string | undefined): void {
-    if (token !== undefined) this.fetched?.forgo(job.queueName, job.id!, attemptOf(job, token));
+    if (token !== undefined) this.fetched?.grants.forgo(job.queueName, job.id!, attemptOf(job, token));
   }
 
   /** At once when the job's fetch took its slot; else after asking Redis (see FlowControl.admit). */
@@ -146,12 +146,12 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
   private fetchedSlot(service: string, job: Job, attempt: string | undefined, keys: FlowKeys): Verdict | undefined {
-    const grant = attempt === undefined ? undefined : this.fetched?.take(job.queueName, job.id!, attempt);
+    const grant = attempt === undefined ? undefined : this.fetched?.grants.take(job.queueName, job.id!, attempt);
     if (!grant) return undefined;
     if (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))
       return { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
     // Taken under other keys than the job's payload says (written by something else): not this job's slot.
-    this.fetched!.giveBack(job.queueName, job.id!, grant);
+    this.fetched!.grants.giveBack(job.queueName, job.id!, grant);
     return undefined;
   }
 
