@@ -2,7 +2,7 @@ import { FlowTicket } from '../async/flow-control.port';
 import { FlowKeyNames } from './flow-store';
 import { HeldLease } from './lease-renewer';
 
-/** Where a held slot's release goes (RedisFlowControl): it stops renewing the lease and sends the release. */
+/** Where a held slot's release goes (HeldSlots): it stops renewing the lease and sends the release. */
 export interface SlotReleaser {
   free(slot: HeldSlot, done?: () => void): void;
 }

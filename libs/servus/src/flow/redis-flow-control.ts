@@ -10,9 +10,8 @@ import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
 import { flowKeysOf } from './flow-keys';
 import { acquireArgs, FlowLimits, limitsOf } from './flow-limits';
-import { FlowKeyNames, FlowStore, settlesWithin, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
-import { LeaseRenewer } from './lease-renewer';
-import { HeldSlot } from './held-slot';
+import { FlowKeyNames, FlowStore, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
+import { HeldSlots } from './held-slots';
 import { FetchSlots } from './fetch-slots';
 import { ServiceLimits } from './fetch-script';
 
@@ -51,15 +50,10 @@ function jitter(leaseMs: number): number {
 export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Servus');
   private readonly store: FlowStore;
-  private readonly renewer: LeaseRenewer;
+  /** The slots held by jobs running here, and their releases. */
+  private readonly held: HeldSlots;
   /** The slots taken by workers' fetches, once a worker has joined. */
   private fetched?: FetchSlots;
-  /** Releases sent and not answered yet (the processor does not wait for them): shutdown does, up to SHUTDOWN_WAIT_MS. */
-  private unanswered = 0;
-  /** Told when `unanswered` drops to 0, while shutdown waits. */
-  private allAnswered?: () => void;
-  /** A release Redis did not answer was logged as a warning (the next ones at debug level). */
-  private lostReleaseWarned = false;
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) options: AsyncModuleOptions,
@@ -68,7 +62,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     private readonly observers: ServusObservers,
   ) {
     this.store = new FlowStore(options, names.prefix);
-    this.renewer = new LeaseRenewer(this.store);
+    this.held = new HeldSlots(this.store);
   }
 
   /** A bad declaration (limit 0, per 'soon') fails the boot, naming the service. */
@@ -141,7 +135,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
   private granted(verdict: Verdict, names: FlowKeyNames, holder: string, { concurrency }: FlowLimits): FlowTicket {
     if (!concurrency) return NO_SLOT;
     if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
-    return this.hold(names, holder, concurrency, verdict.at);
+    return this.held.hold(names, holder, concurrency, verdict.at);
   }
 
   /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
@@ -153,35 +147,6 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // Taken under other keys than the job's payload says (written by something else): not this job's slot.
     this.fetched!.grants.giveBack(job.queueName, job.id!, grant);
     return undefined;
-  }
-
-  private hold(
-    names: FlowKeyNames,
-    holder: string,
-    concurrency: NonNullable<FlowLimits['concurrency']>,
-    since = Date.now(),
-  ): FlowTicket {
-    const slot = new HeldSlot(this, names, holder, concurrency.limit, concurrency.leaseMs, since);
-    this.renewer.add(slot);
-    return slot;
-  }
-
-  /** Sends `slot`'s release (HeldSlot sends each once); `done` hears Redis's answer. */
-  free(slot: HeldSlot, done?: () => void): void {
-    this.renewer.drop(slot);
-    this.unanswered++;
-    this.store.releaseThen(slot.names, slot.member, slot.limit, slot.leaseMs, (error) => {
-      // Redis unreachable: the lease runs out by itself.
-      if (error) this.lostRelease(error);
-      if (--this.unanswered === 0) this.allAnswered?.();
-      done?.();
-    });
-  }
-
-  /** Resolves once every release sent has been answered (or has failed). */
-  private answered(): Promise<void> {
-    if (this.unanswered === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => (this.allAnswered = resolve));
   }
 
   /** Back to BullMQ's delayed set, no attempt used; the DelayedError tells the worker to take its next job. */
@@ -211,20 +176,10 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     return new DelayedError(`postponed by flow control (${verdict.outcome}) for up to ${delayMs}ms`);
   }
 
-  private lostRelease(error: Error): void {
-    const message = `Flow control: a release failed (${error.message}); its slot frees when its lease runs out`;
-    if (this.lostReleaseWarned) return this.logger.debug(message);
-    this.lostReleaseWarned = true;
-    this.logger.warn(`${message} (further ones are logged at debug level)`);
-  }
-
   /** Waits for the releases under way and sends the last ones, up to SHUTDOWN_WAIT_MS in all (Redis may be gone). */
   async onApplicationShutdown(): Promise<void> {
     const deadline = Date.now() + SHUTDOWN_WAIT_MS;
-    const released = await settlesWithin(this.answered(), SHUTDOWN_WAIT_MS);
-    this.renewer.stop();
-    // The releases left unanswered fail as the store closes: the warning below stands for them.
-    if (!released) this.lostReleaseWarned = true;
+    const released = await this.held.settle();
     const sent = await this.store.close(Math.max(0, deadline - Date.now()));
     if (released && sent) return;
     this.logger.warn(
