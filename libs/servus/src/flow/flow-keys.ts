@@ -4,6 +4,14 @@ import { ServiceDefinition } from '../service/service-definition';
 import { FlowKeyFunction } from '../service/flow-limits.interface';
 import { limitsOf } from './flow-limits';
 
+/** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
+export interface FlowKeyNames {
+  holders: string;
+  parked: string;
+  starts: string;
+  next: string;
+}
+
 /**
  * The keys of one call, computed at enqueue from the caller's own arguments. A key function
  * that throws or returns anything but a bounded string refuses the call (JobEnqueueError).

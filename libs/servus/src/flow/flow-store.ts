@@ -1,18 +1,10 @@
-import { Job, Queue } from 'bullmq';
-import { Logger } from '@nestjs/common';
 import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 import { BATCH, RENEW } from './flow-scripts';
 import { bounded } from '../util/bounded';
 import { FlowBatch, Ride } from './flow-batch';
-
-/** The Redis keys of one job's limits (all under the module prefix, so they share its hash tag). */
-export interface FlowKeyNames {
-  holders: string;
-  parked: string;
-  starts: string;
-  next: string;
-}
+import { FlowKeyNames } from './flow-keys';
+import { JobWaker, WakerStore } from './job-waker';
 
 /**
  * What an acquire answered: granted, parked (waiting for a slot) or over the rate; `waitMs` when to look again;
@@ -41,12 +33,12 @@ type ScriptClient = RedisClient & {
 
 /**
  * Flow control's Redis: one connection of its own (opened on first use: a worker's boot, or the first job
- * with limits), the scripts, and the promotion of woken jobs back to their queue.
+ * with limits), the scripts, and the batches of acquires and releases; woken jobs go back to their queue (JobWaker).
  */
-export class FlowStore {
-  private readonly logger = new Logger('Servus');
+export class FlowStore implements WakerStore {
   private client?: ScriptClient;
-  private readonly queues = new Map<string, Queue>();
+  /** Puts the jobs a release wakes back in their queue. */
+  readonly waker = new JobWaker(this);
   /** Acquires and releases waiting to go to Redis. */
   private readonly batch = new FlowBatch(() => void this.flush());
   /** After close(): nothing opens a new connection. */
@@ -108,7 +100,7 @@ export class FlowStore {
     await this.redis().script('LOAD', lua);
   }
 
-  /** Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue (see wake). */
+  /** Frees a slot; the jobs it wakes (each with a slot reserved) are put back in their queue (see JobWaker.wake). */
   release(keys: FlowKeyNames, holder: string, limit: number, leaseMs: number): Promise<void> {
     return new Promise((resolve, reject) =>
       this.releaseThen(keys, holder, limit, leaseMs, (error) => (error ? reject(error) : resolve())),
@@ -120,30 +112,15 @@ export class FlowStore {
     this.batch.push('r', [keys.holders, keys.parked], [holder, limit, leaseMs], (error, answer) => {
       const woken = answer as string[];
       if (error || !woken.length) return done(error);
-      this.wake(keys, woken, limit, leaseMs).then(
+      this.waker.wake(keys, woken, limit, leaseMs).then(
         () => done(),
         (failed: Error) => done(failed),
       );
     });
   }
 
-  /**
-   * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
-   * line's head then watches the reservations' leases: a woken job may never claim its slot (rekeyed, refused).
-   */
-  async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
-    for (let round = 0; woken.length && round < 3; round++) {
-      const promoted = await Promise.all(woken.map((item) => this.promote(item)));
-      const gone = woken.filter((_item, i) => !promoted[i]);
-      woken = [];
-      for (const item of gone) woken.push(...(await this.free(keys, item, limit, leaseMs)));
-    }
-    const [head] = await this.redis().zrange(keys.parked, '0', '0');
-    if (head) await this.arm(head, leaseMs);
-  }
-
   /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
-  private free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]> {
+  free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]> {
     return this.batched('r', [keys.holders, keys.parked], [item, limit, leaseMs]) as Promise<string[]>;
   }
 
@@ -151,49 +128,8 @@ export class FlowStore {
     return this.redis().servusFlowRenew(holders, holder, leaseMs);
   }
 
-  /** Whether a parked job is still waiting for its slot (false: a release woke it). */
-  async isParked(parked: string, member: string): Promise<boolean> {
-    return (await this.redis().zscore(parked, member)) !== null;
-  }
-
-  /** The head of a line looks again within `ms` (if it is still delayed: else nothing to do). */
-  async arm(member: string, ms: number): Promise<void> {
-    const colon = member.indexOf(':');
-    await new Job(this.queue(member.slice(0, colon)), '', {}, {}, member.slice(colon + 1))
-      .changeDelay(ms)
-      .catch(() => undefined);
-  }
-
-  /** A woken job (member `queue:id`) from delayed back to its queue's end; false: the job is gone. */
-  async promote(member: string): Promise<boolean> {
-    const colon = member.indexOf(':');
-    const queue = this.queue(member.slice(0, colon));
-    const id = member.slice(colon + 1);
-    try {
-      await new Job(queue, '', {}, {}, id).promote();
-      return true;
-    } catch {
-      // BullMQ answers "not in the delayed state" alike for a job still active (its parking step or its timer takes
-      // over), one already woken and one removed while it waited: only the removed one has no hash left.
-      const found = await this.redis()
-        .exists(queue.toKey(id))
-        .catch(() => 1);
-      return found === 1;
-    }
-  }
-
-  /** A Queue object on this connection, to address jobs of that queue (no connection of its own). */
-  private queue(name: string): Queue {
-    let queue = this.queues.get(name);
-    if (!queue) {
-      queue = new Queue(name, { connection: this.redis(), prefix: this.prefix });
-      queue.on('error', (error) => this.logger.warn(`Flow control, queue ${name}: ${error.message}`));
-      this.queues.set(name, queue);
-    }
-    return queue;
-  }
-
-  private redis(): ScriptClient {
+  /** Flow control's connection, opened on first use (a closed store opens none: it throws). */
+  redis(): ScriptClient {
     if (this.client) return this.client;
     // A body that outlived its deadline may settle after shutdown: its release must not open a new connection.
     if (this.closed) throw new Error('Flow control is shut down: its lease runs out by itself');
@@ -213,8 +149,7 @@ export class FlowStore {
     this.closed = true;
     // Their commands stay queued in a client that no longer reconnects: their callers are answered here.
     this.batch.failAll(new Error('Flow control is shut down: Redis did not answer; the lease runs out by itself'));
-    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
-    this.queues.clear();
+    await this.waker.close();
     this.client?.disconnect();
     this.client = undefined;
     return answered;

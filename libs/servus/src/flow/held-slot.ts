@@ -1,5 +1,5 @@
 import { FlowTicket } from '../async/flow-control.port';
-import { FlowKeyNames } from './flow-store';
+import { FlowKeyNames } from './flow-keys';
 import { HeldLease } from './lease-renewer';
 
 /** Where a held slot's release goes (HeldSlots): it stops renewing the lease and sends the release. */

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { FlowTicket } from '../async/flow-control.port';
 import { FlowLimits } from './flow-limits';
-import { FlowKeyNames, FlowStore, settlesWithin, SHUTDOWN_WAIT_MS } from './flow-store';
+import { FlowKeyNames } from './flow-keys';
+import { FlowStore, settlesWithin, SHUTDOWN_WAIT_MS } from './flow-store';
 import { HeldSlot, SlotReleaser } from './held-slot';
 import { LeaseRenewer } from './lease-renewer';
 

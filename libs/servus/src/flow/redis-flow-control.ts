@@ -8,9 +8,9 @@ import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { AsyncModuleOptions } from '../async/async-options.interface';
 import { ServiceDefinition } from '../service/service-definition';
 import { ServiceRegistry } from '../service/service-registry';
-import { flowKeysOf } from './flow-keys';
+import { FlowKeyNames, flowKeysOf } from './flow-keys';
 import { acquireArgs, FlowLimits, limitsOf } from './flow-limits';
-import { FlowKeyNames, FlowStore, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
+import { FlowStore, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
 import { HeldSlots } from './held-slots';
 import { FetchSlots } from './fetch-slots';
 import { ServiceLimits } from './fetch-script';
@@ -134,7 +134,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   private granted(verdict: Verdict, names: FlowKeyNames, holder: string, { concurrency }: FlowLimits): FlowTicket {
     if (!concurrency) return NO_SLOT;
-    if (verdict.head) void this.store.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
+    if (verdict.head) void this.store.waker.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
     return this.held.hold(names, holder, concurrency, verdict.at);
   }
 
@@ -161,10 +161,10 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // A slot reserved for this job went to the next in line (a job removed meanwhile passes it on).
     const { limit, leaseMs } = limits.concurrency ?? { limit: 0, leaseMs: 0 };
     if (verdict.outcome === 'rate_limit' && verdict.head)
-      void this.store.wake(names, [verdict.head], limit, leaseMs).catch(() => undefined);
+      void this.store.waker.wake(names, [verdict.head], limit, leaseMs).catch(() => undefined);
     // A release between the script and the move popped this job while it was still active: wake it here.
-    if (verdict.outcome === 'concurrency' && !(await this.store.isParked(names.parked, member)))
-      await this.store.promote(member);
+    if (verdict.outcome === 'concurrency' && !(await this.store.waker.isParked(names.parked, member)))
+      await this.store.waker.promote(member);
     if (this.observers.observed.jobPostponed)
       this.observers.jobPostponed({
         service: definition.name,

@@ -1,0 +1,88 @@
+import { Job, Queue } from 'bullmq';
+import { Logger } from '@nestjs/common';
+import { RedisClient } from '../async/redis-connection';
+import { FlowKeyNames } from './flow-keys';
+
+/** What waking jobs asks of flow control's Redis (FlowStore). */
+export interface WakerStore {
+  readonly prefix: string;
+  /** Flow control's connection, opened on first use (throws once the store is closed). */
+  redis(): RedisClient;
+  /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
+  free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]>;
+}
+
+/**
+ * Puts jobs that flow control postponed back in their queue when a slot frees for them, and has the head of a
+ * line look again when a lease would run out. It addresses the jobs through Queue objects on the store's connection.
+ */
+export class JobWaker {
+  private readonly logger = new Logger('Servus');
+  private readonly queues = new Map<string, Queue>();
+
+  constructor(private readonly store: WakerStore) {}
+
+  /**
+   * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
+   * line's head then watches the reservations' leases: a woken job may never claim its slot (rekeyed, refused).
+   */
+  async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
+    for (let round = 0; woken.length && round < 3; round++) {
+      const promoted = await Promise.all(woken.map((item) => this.promote(item)));
+      const gone = woken.filter((_item, i) => !promoted[i]);
+      woken = [];
+      for (const item of gone) woken.push(...(await this.store.free(keys, item, limit, leaseMs)));
+    }
+    const [head] = await this.store.redis().zrange(keys.parked, '0', '0');
+    if (head) await this.arm(head, leaseMs);
+  }
+
+  /** Whether a parked job is still waiting for its slot (false: a release woke it). */
+  async isParked(parked: string, member: string): Promise<boolean> {
+    return (await this.store.redis().zscore(parked, member)) !== null;
+  }
+
+  /** The head of a line looks again within `ms` (if it is still delayed: else nothing to do). */
+  async arm(member: string, ms: number): Promise<void> {
+    const colon = member.indexOf(':');
+    await new Job(this.queue(member.slice(0, colon)), '', {}, {}, member.slice(colon + 1))
+      .changeDelay(ms)
+      .catch(() => undefined);
+  }
+
+  /** A woken job (member `queue:id`) from delayed back to its queue's end; false: the job is gone. */
+  async promote(member: string): Promise<boolean> {
+    const colon = member.indexOf(':');
+    const queue = this.queue(member.slice(0, colon));
+    const id = member.slice(colon + 1);
+    try {
+      await new Job(queue, '', {}, {}, id).promote();
+      return true;
+    } catch {
+      // BullMQ answers "not in the delayed state" alike for a job still active (its parking step or its timer takes
+      // over), one already woken and one removed while it waited: only the removed one has no hash left.
+      const found = await this.store
+        .redis()
+        .exists(queue.toKey(id))
+        .catch(() => 1);
+      return found === 1;
+    }
+  }
+
+  /** Closes the Queue objects (their connection is the store's). */
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
+    this.queues.clear();
+  }
+
+  /** A Queue object on the store's connection, to address jobs of that queue (no connection of its own). */
+  private queue(name: string): Queue {
+    let queue = this.queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: this.store.redis(), prefix: this.store.prefix });
+      queue.on('error', (error) => this.logger.warn(`Flow control, queue ${name}: ${error.message}`));
+      this.queues.set(name, queue);
+    }
+    return queue;
+  }
+}
