@@ -37,8 +37,9 @@ export class FetchGrants {
   ) {}
 
   /**
-   * The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken, or if its
-   * lease ran out before this (the worker froze since the fetch: another job of the key may hold the slot now).
+   * The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken, or if less
+   * than a third of its lease is left (the worker froze since the fetch: the lease could run out before the job's
+   * first renewal, and another job of the key take the slot).
    */
   take(queue: string, id: string, attempt: string): FetchGrant | undefined {
     const grants = this.grants.get(queue);
@@ -47,7 +48,8 @@ export class FetchGrants {
     grants!.delete(id);
     this.kept--;
     const leaseMs = this.limits.get(grant.service)?.[1];
-    if (!leaseMs || Date.now() - grant.at < leaseMs) return grant;
+    // A third of the lease kept in hand: the job's first renewal comes within the renewer's tick and a round trip.
+    if (!leaseMs || Date.now() - grant.at < (leaseMs * 2) / 3) return grant;
     this.giveBack(queue, id, grant);
     return undefined;
   }

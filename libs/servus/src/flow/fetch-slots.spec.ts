@@ -33,19 +33,19 @@ class Keyed extends ServiceBase<{ key: string; ms: number; pad?: string }, null>
   }
 }
 
-/** Its lease is the shortest there is: a worker frozen for longer loses it. */
+/** Its lease is the shortest there is (1 s): a worker frozen for longer loses it. It runs 700 ms. */
 @Service({
   name: 'flowfetch.short',
   async: { concurrency: { limit: 1, leaseMs: 1000, key: (args: { key: string }) => args.key } },
 })
 class ShortLease extends ServiceBase<{ key: string }, null> {
   async call({ key }: { key: string }) {
-    runs.push({
-      key,
-      start: Date.now(),
-      end: Date.now(),
-      held: await redis.zcard(`${prefix}:flow:flowfetch.short:c:${key}`),
-    });
+    const holders = `${prefix}:flow:flowfetch.short:c:${key}`;
+    const start = Date.now();
+    const held = await redis.zcard(holders);
+    await sleep(700);
+    // Still held at the end: the lease was renewed in time.
+    runs.push({ key, start, end: Date.now(), held: Math.min(held, await redis.zcard(holders)) });
     return this.success(null);
   }
 }
@@ -155,23 +155,35 @@ describe("flow control in the worker's fetch", () => {
     }
   });
 
-  it('a slot its fetch took is not used once its lease has run out (the worker froze before admit): the job asks again', async () => {
-    const take = FetchGrants.prototype.take;
-    const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementation(function (this: FetchGrants, ...args) {
-      // The event loop stops between the fetch and the admit for longer than the lease (SIGSTOP, a long pause).
-      const until = Date.now() + 1100;
-      while (Date.now() < until);
-      return take.apply(this, args);
-    });
-    try {
-      await executor.callAsync(ShortLease, { key: 'frozen' });
-      await eventually(async () => runs.length === 1, 5_000, 'the job ran');
-    } finally {
-      frozen.mockRestore();
-    }
-    expect(runs[0].held).toBe(1);
-    expect(asked).toHaveBeenCalledTimes(1);
-  });
+  it.each([
+    { frozenMs: 600, asks: 0 },
+    { frozenMs: 960, asks: 1 },
+    { frozenMs: 1100, asks: 1 },
+  ])(
+    'a worker frozen $frozenMs ms of a 1 s lease between fetch and admit: the job holds its slot while it runs',
+    async ({ frozenMs, asks }) => {
+      // Up to two thirds of the lease gone, the fetch's slot is used (renewed in time); past that, or past the lease,
+      // it is given back and the job asks again.
+      const take = FetchGrants.prototype.take;
+      const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementation(function (
+        this: FetchGrants,
+        ...args
+      ) {
+        // The event loop stops between the fetch and the admit (SIGSTOP, a long pause).
+        const until = Date.now() + frozenMs;
+        while (Date.now() < until);
+        return take.apply(this, args);
+      });
+      try {
+        await executor.callAsync(ShortLease, { key: `frozen${frozenMs}` });
+        await eventually(async () => runs.length === 1, 5_000, 'the job ran');
+      } finally {
+        frozen.mockRestore();
+      }
+      expect(runs[0].held).toBe(1);
+      expect(asked).toHaveBeenCalledTimes(asks);
+    },
+  );
 
   it('a worker whose BullMQ has no script runner to take part in fetches as BullMQ does', async () => {
     const slots = new FetchSlots(undefined as never, new Map());

@@ -224,6 +224,18 @@ return runOperations(KEYS, 1, ARGV, 2, tonumber(ARGV[1]))
 `;
 
 /**
+ * KEYS holders, parked. Answers {the first job in the key's line, ms until the earliest lease of the key runs out
+ * (0 when one has, or none is held)}; {} when nobody waits.
+ */
+export const HEAD = `${NOW}
+local head = redis.call('ZRANGE', KEYS[2], 0, 0)
+if not head[1] then return {} end
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if not first[2] then return {head[1], 0} end
+return {head[1], math.max(0, math.ceil(tonumber(first[2]) - now))}
+`;
+
+/**
  * KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out
  * meanwhile).
  */

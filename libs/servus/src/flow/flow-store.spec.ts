@@ -201,4 +201,44 @@ describe('FlowStore: one batch, one answer per caller', () => {
       await queue.close();
     }
   });
+
+  it("limit 2: a release that wakes a job keeps the head's time when it watches an earlier lease (a killed holder's)", async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      const keys = store.keyNames('svc', 'two');
+      const twoAtATime = (leaseMs: number) => [2, leaseMs, 0, 0, 0, 300_000];
+      // A never renews (its worker was killed): its lease ends within 1 s. B's runs 10 s.
+      await store.acquire(keys, 'default:A', 'default:A:t', twoAtATime(1_000));
+      await store.acquire(keys, 'default:B', 'default:B:t', twoAtATime(10_000));
+      const [first, second] = await Promise.all([1, 2].map(() => queue.add('svc', {}, { delay: 300_000 })));
+      for (const job of [first, second]) {
+        const verdict = await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, twoAtATime(10_000));
+        expect(verdict.outcome).toBe('concurrency');
+        await job.changeDelay(verdict.waitMs); // as postponing moves it: both watch the earliest lease, A's
+      }
+      await store.release(keys, 'default:B:t', 2, 10_000);
+      expect(await queue.getJobState(first.id!)).toBe('waiting');
+      // The second, now the head, still looks again when A's lease ends, not a whole lease later.
+      expect((await queue.getJob(second.id!))!.delay).toBeLessThanOrEqual(1_000);
+    } finally {
+      await queue.close();
+    }
+  });
+
+  it('a release Redis applied is answered as done even when the store closes before its woken job is put back', async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      const keys = store.keyNames('svc', 'closing');
+      const job = await queue.add('svc', {}, { delay: 300_000 });
+      await store.acquire(keys, 'default:H', 'default:H:t', oneAtATime);
+      await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, oneAtATime);
+      const released = store.release(keys, 'default:H:t', 1, 10_000);
+      await store.close();
+      await expect(released).resolves.toBeUndefined();
+      // The woken job holds the slot reserved for it; its own timer brings it back.
+      expect(await redis.zrange(keys.holders, '0', '-1')).toEqual([`default:${job.id}`]);
+    } finally {
+      await queue.close();
+    }
+  });
 });

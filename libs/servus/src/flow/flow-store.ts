@@ -1,6 +1,6 @@
 import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
-import { BATCH, RENEW } from './flow-scripts';
+import { BATCH, HEAD, RENEW } from './flow-scripts';
 import { bounded } from '../util/bounded';
 import { FlowBatch, Ride } from './flow-batch';
 import { FlowKeyNames } from './flow-keys';
@@ -29,6 +29,7 @@ export async function settlesWithin(promise: Promise<unknown>, ms: number): Prom
 type ScriptClient = RedisClient & {
   servusFlowBatch(...args: (string | number)[]): Promise<unknown[]>;
   servusFlowRenew(...args: (string | number)[]): Promise<number>;
+  servusFlowHead(holders: string, parked: string): Promise<[string, number] | []>;
 };
 
 /**
@@ -128,6 +129,11 @@ export class FlowStore implements WakerStore {
     return this.redis().servusFlowRenew(holders, holder, leaseMs);
   }
 
+  /** The first job in the key's line and the ms until the earliest lease of the key runs out (HEAD); [] if none waits. */
+  head(keys: FlowKeyNames): Promise<[string, number] | []> {
+    return this.redis().servusFlowHead(keys.holders, keys.parked);
+  }
+
   /** Flow control's connection, opened on first use (a closed store opens none: it throws). */
   redis(): ScriptClient {
     if (this.client) return this.client;
@@ -137,6 +143,7 @@ export class FlowStore implements WakerStore {
     // No auto-pipelining: acquires and releases are batched per event-loop turn here (BATCH), one script call each.
     client.defineCommand('servusFlowBatch', { lua: BATCH }); // the number of keys comes first: it varies
     client.defineCommand('servusFlowRenew', { numberOfKeys: 1, lua: RENEW });
+    client.defineCommand('servusFlowHead', { numberOfKeys: 2, lua: HEAD });
     return (this.client = client);
   }
 

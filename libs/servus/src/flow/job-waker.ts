@@ -2,6 +2,7 @@ import { Job, Queue } from 'bullmq';
 import { Logger } from '@nestjs/common';
 import { RedisClient } from '../async/redis-connection';
 import { FlowKeyNames } from './flow-keys';
+import { escapeLog } from '../util/escape-log';
 
 /** What waking jobs asks of flow control's Redis (FlowStore). */
 export interface WakerStore {
@@ -10,6 +11,8 @@ export interface WakerStore {
   redis(): RedisClient;
   /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
   free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]>;
+  /** The first job in the key's line and the ms until the earliest lease of the key runs out; [] if none waits. */
+  head(keys: FlowKeyNames): Promise<[string, number] | []>;
 }
 
 /**
@@ -24,7 +27,9 @@ export class JobWaker {
 
   /**
    * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
-   * line's head then watches the reservations' leases: a woken job may never claim its slot (rekeyed, refused).
+   * line's head then looks again when the earliest lease of the key runs out: a woken job may never claim its slot
+   * (rekeyed, refused), and a head watching a killed holder's lease keeps its time. That step never rejects (the
+   * release is done): a failure there is logged at debug level.
    */
   async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
     for (let round = 0; woken.length && round < 3; round++) {
@@ -33,8 +38,12 @@ export class JobWaker {
       woken = [];
       for (const item of gone) woken.push(...(await this.store.free(keys, item, limit, leaseMs)));
     }
-    const [head] = await this.store.redis().zrange(keys.parked, '0', '0');
-    if (head) await this.arm(head, leaseMs);
+    try {
+      const [head, ms] = await this.store.head(keys);
+      if (head) await this.arm(head, Number(ms));
+    } catch (error) {
+      this.logger.debug(`Flow control: the head of a line was not armed (${escapeLog((error as Error).message)})`);
+    }
   }
 
   /** Whether a parked job is still waiting for its slot (false: a release woke it). */
@@ -50,22 +59,27 @@ export class JobWaker {
       .catch(() => undefined);
   }
 
-  /** A woken job (member `queue:id`) from delayed back to its queue's end; false: the job is gone. */
+  /**
+   * A woken job (member `queue:id`) from delayed back to its queue's end; false: the job is gone. Never rejects: a job
+   * that could not be looked at (the store closed, Redis unreachable) counts as there, its own timer takes over.
+   */
   async promote(member: string): Promise<boolean> {
     const colon = member.indexOf(':');
-    const queue = this.queue(member.slice(0, colon));
     const id = member.slice(colon + 1);
+    let queue: Queue | undefined;
     try {
+      queue = this.queue(member.slice(0, colon));
       await new Job(queue, '', {}, {}, id).promote();
       return true;
     } catch {
       // BullMQ answers "not in the delayed state" alike for a job still active (its parking step or its timer takes
       // over), one already woken and one removed while it waited: only the removed one has no hash left.
-      const found = await this.store
-        .redis()
-        .exists(queue.toKey(id))
-        .catch(() => 1);
-      return found === 1;
+      if (!queue) return true;
+      try {
+        return (await this.store.redis().exists(queue.toKey(id))) === 1;
+      } catch {
+        return true;
+      }
     }
   }
 
@@ -80,7 +94,9 @@ export class JobWaker {
     let queue = this.queues.get(name);
     if (!queue) {
       queue = new Queue(name, { connection: this.store.redis(), prefix: this.store.prefix });
-      queue.on('error', (error) => this.logger.warn(`Flow control, queue ${name}: ${error.message}`));
+      queue.on('error', (error) =>
+        this.logger.warn(`Flow control, queue ${escapeLog(name)}: ${escapeLog(error.message)}`),
+      );
       this.queues.set(name, queue);
     }
     return queue;

@@ -14,6 +14,7 @@ import { FlowStore, SHUTDOWN_WAIT_MS, Verdict } from './flow-store';
 import { HeldSlots } from './held-slots';
 import { FetchSlots } from './fetch-slots';
 import { ServiceLimits } from './fetch-script';
+import { escapeLog } from '../util/escape-log';
 
 const NO_SLOT: FlowTicket = { release: () => Promise.resolve() };
 
@@ -157,11 +158,16 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     let delayMs = verdict.waitMs;
     // The head of a line looks again when a lease would run out; several heads of one key not at the same instant.
     if (verdict.outcome === 'concurrency') delayMs += jitter(limits.concurrency!.leaseMs);
-    await job.moveToDelayed(Date.now() + delayMs, token);
-    // A slot reserved for this job went to the next in line (a job removed meanwhile passes it on).
+    // A slot reserved for this job went to the next in line (a job removed meanwhile passes it on): woken whatever
+    // becomes of this one's move.
     const { limit, leaseMs } = limits.concurrency ?? { limit: 0, leaseMs: 0 };
     if (verdict.outcome === 'rate_limit' && verdict.head)
-      void this.store.waker.wake(names, [verdict.head], limit, leaseMs).catch(() => undefined);
+      void this.store.waker
+        .wake(names, [verdict.head], limit, leaseMs)
+        .catch((error: Error) =>
+          this.logger.debug(`Flow control: a woken job was not put back (${escapeLog(error.message)})`),
+        );
+    await job.moveToDelayed(Date.now() + delayMs, token);
     // A release between the script and the move popped this job while it was still active: wake it here.
     if (verdict.outcome === 'concurrency' && !(await this.store.waker.isParked(names.parked, member)))
       await this.store.waker.promote(member);

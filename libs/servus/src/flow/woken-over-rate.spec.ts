@@ -10,6 +10,9 @@ const prefix = `flow-woken-rate-spec-${process.pid}`;
 const SERVICE = 'flowrate.both';
 const parkedOf = (key: string) => `${prefix}:flow:${SERVICE}:q:${key}`;
 const ran: string[] = [];
+/** The first job runs until the test lets it end (once the others are parked and one removed). */
+let endFirst: () => void = () => undefined;
+const firstMayEnd = new Promise<void>((resolve) => (endFirst = resolve));
 
 @Service({
   name: SERVICE,
@@ -20,7 +23,7 @@ const ran: string[] = [];
 })
 class Both extends ServiceBase<{ key: string; ms: number; tag: string }, null> {
   async call({ ms, tag }: { key: string; ms: number; tag: string }) {
-    await sleep(ms);
+    await (tag === 'first' ? firstMayEnd : sleep(ms));
     ran.push(tag);
     return this.success(null);
   }
@@ -55,7 +58,7 @@ describe('flow control: a woken job over the rate passes its slot on', () => {
   });
 
   it('to the next in line even when that one was removed while it waited: the key runs on within the rate', async () => {
-    await executor.callAsync(Both, { key: 'K', ms: 600, tag: 'first' });
+    await executor.callAsync(Both, { key: 'K', ms: 0, tag: 'first' });
     await eventually(async () => (await redis.exists(`${prefix}:flow:${SERVICE}:c:K`)) === 1, 2_000, 'first runs');
     // Three jobs park behind it, in order (the last two with the long timer of a job behind the head).
     const waiting = [];
@@ -64,6 +67,7 @@ describe('flow control: a woken job over the rate passes its slot on', () => {
       await eventually(async () => (await redis.zcard(parkedOf('K'))) === waiting.length, 2_000, `${tag} parks`);
     }
     await (await queue.getJob(waiting[1].jobId))!.remove();
+    endFirst();
     // The first ends: the woken job is over the rate (1 start per 2 s), and gives its slot to the next in line.
     await eventually(async () => ran.includes('last'), 10_000, 'the last job ran');
     expect(ran).toEqual(['first', 'woken', 'last']);
