@@ -1,7 +1,8 @@
 /**
- * The Lua scripts of flow control. Leases and windows are on Redis's clock (TIME, read by every call
- * that takes, frees or renews a slot), so workers with skewed clocks agree on them. The keys of one call share the module prefix's hash tag:
- * on a cluster they live in one slot.
+ * The Lua scripts of flow control's operations, acquire and release (renewing a lease and looking at a line's head:
+ * lease-scripts.ts). Leases and windows are on Redis's clock (TIME, read by every call that takes, frees or renews a
+ * slot), so workers with skewed clocks agree on them. The keys of one call share the module prefix's hash tag: on a
+ * cluster they live in one slot.
  *
  * Members: a job is `queue:id` (in a line, and for a slot reserved for it); an attempt holding a slot is
  * `queue:id:token:starts` (see attemptOf), so a retry of a job is not the attempt before it, which may still run.
@@ -11,12 +12,6 @@
  * `starts` a ZSET of the starts granted in the rate window (`member@us`, scored by the grant, ms); `next` the next
  * free start time of the rate schedule.
  */
-
-const NOW = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
-`;
 
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
@@ -221,27 +216,4 @@ ${RUN}
  */
 export const BATCH = `${OPERATIONS}
 return runOperations(KEYS, 1, ARGV, 2, tonumber(ARGV[1]))
-`;
-
-/**
- * KEYS holders, parked. Answers {the first job in the key's line, ms until the earliest lease of the key runs out
- * (0 when one has, or none is held)}; {} when nobody waits.
- */
-export const HEAD = `${NOW}
-local head = redis.call('ZRANGE', KEYS[2], 0, 0)
-if not head[1] then return {} end
-local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if not first[2] then return {head[1], 0} end
-return {head[1], math.max(0, math.ceil(tonumber(first[2]) - now))}
-`;
-
-/**
- * KEYS holders; ARGV holder (the attempt), leaseMs. Extends a held lease; 0 when it was lost (it ran out
- * meanwhile).
- */
-export const RENEW = `${NOW}
-if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
-redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
 `;

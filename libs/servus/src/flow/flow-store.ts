@@ -1,6 +1,7 @@
 import { createRedisClient, RedisClient } from '../async/redis-connection';
 import { AsyncModuleOptions } from '../async/async-options.interface';
-import { BATCH, HEAD, RENEW } from './flow-scripts';
+import { BATCH } from './flow-scripts';
+import { HEAD, RENEW } from './lease-scripts';
 import { bounded } from '../util/bounded';
 import { FlowBatch, Ride } from './flow-batch';
 import { FlowKeyNames } from './flow-keys';
