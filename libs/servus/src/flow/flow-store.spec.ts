@@ -241,4 +241,20 @@ describe('FlowStore: one batch, one answer per caller', () => {
       await queue.close();
     }
   });
+
+  it("a release Redis applied is answered as done even when passing a removed job's reservation on fails", async () => {
+    const queue = new Queue('default', { connection: redis, prefix });
+    try {
+      const keys = store.keyNames('svc', 'gone');
+      const job = await queue.add('svc', {}, { delay: 300_000 });
+      await store.acquire(keys, 'default:H', 'default:H:t', oneAtATime);
+      await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, oneAtATime);
+      await job.remove();
+      // Redis answered the release, then the connection drops before the reservation goes on.
+      jest.spyOn(store, 'free').mockRejectedValueOnce(new Error('Connection is closed.'));
+      await expect(store.release(keys, 'default:H:t', 1, 10_000)).resolves.toBeUndefined();
+    } finally {
+      await queue.close();
+    }
+  });
 });

@@ -28,16 +28,27 @@ export class JobWaker {
   /**
    * Puts woken jobs back in their queue; a job gone meanwhile passes its reservation on (three rounds at most). The
    * line's head then looks again when the earliest lease of the key runs out: a woken job may never claim its slot
-   * (rekeyed, refused), and a head watching a killed holder's lease keeps its time. That step never rejects (the
-   * release is done): a failure there is logged at debug level.
+   * (rekeyed, refused), and a head watching a killed holder's lease keeps its time. Never rejects (the release is
+   * done): a reservation not passed on, or a head not armed, is logged at debug level.
    */
   async wake(keys: FlowKeyNames, woken: string[], limit: number, leaseMs: number): Promise<void> {
     for (let round = 0; woken.length && round < 3; round++) {
       const promoted = await Promise.all(woken.map((item) => this.promote(item)));
       const gone = woken.filter((_item, i) => !promoted[i]);
       woken = [];
-      for (const item of gone) woken.push(...(await this.store.free(keys, item, limit, leaseMs)));
+      for (const item of gone)
+        try {
+          woken.push(...(await this.store.free(keys, item, limit, leaseMs)));
+        } catch (error) {
+          // The release is done: a reservation not passed on runs out within the lease, and the head looks again.
+          this.logger.debug(`Flow control: a slot was not passed on (${escapeLog((error as Error).message)})`);
+        }
     }
+    await this.armHead(keys);
+  }
+
+  /** The head of the key's line, if any, looks again when the earliest lease of the key runs out. Never rejects. */
+  async armHead(keys: FlowKeyNames): Promise<void> {
     try {
       const [head, ms] = await this.store.head(keys);
       if (head) await this.arm(head, Number(ms));

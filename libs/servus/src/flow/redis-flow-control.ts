@@ -135,7 +135,8 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   private granted(verdict: Verdict, names: FlowKeyNames, holder: string, { concurrency }: FlowLimits): FlowTicket {
     if (!concurrency) return NO_SLOT;
-    if (verdict.head) void this.store.waker.arm(verdict.head, concurrency.leaseMs + jitter(concurrency.leaseMs));
+    // The line's new head watches the earliest lease of the key (a killed holder's may end before this one's).
+    if (verdict.head) void this.store.waker.armHead(names);
     return this.held.hold(names, holder, concurrency, verdict.at);
   }
 
