@@ -156,7 +156,7 @@ describe("flow control in the worker's fetch", () => {
   });
 
   it.each([
-    { frozenMs: 600, asks: 0 },
+    { frozenMs: 400, asks: 0 },
     { frozenMs: 960, asks: 1 },
     { frozenMs: 1100, asks: 1 },
   ])(

@@ -5,6 +5,7 @@ import { FlowKeyNames } from './flow-keys';
 import { FlowStore, settlesWithin, SHUTDOWN_WAIT_MS } from './flow-store';
 import { HeldSlot, SlotReleaser } from './held-slot';
 import { LeaseRenewer } from './lease-renewer';
+import { escapeLog } from '../util/escape-log';
 
 /**
  * The concurrency slots held by jobs running in this process: each lease is renewed until its release, and the
@@ -67,7 +68,7 @@ export class HeldSlots implements SlotReleaser {
   }
 
   private lostRelease(error: Error): void {
-    const message = `Flow control: a release failed (${error.message}); its slot frees when its lease runs out`;
+    const message = `Flow control: a release failed (${escapeLog(error.message)}); its slot frees when its lease runs out`;
     if (this.lostReleaseWarned) return this.logger.debug(message);
     this.lostReleaseWarned = true;
     this.logger.warn(`${message} (further ones are logged at debug level)`);
