@@ -169,9 +169,13 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
           this.logger.debug(`Flow control: a woken job was not put back (${escapeLog(error.message)})`),
         );
     await job.moveToDelayed(Date.now() + delayMs, token);
-    // A release between the script and the move popped this job while it was still active: wake it here.
-    if (verdict.outcome === 'concurrency' && !(await this.store.waker.isParked(names.parked, member)))
-      await this.store.waker.promote(member);
+    // A release between the script and the move popped this job while it was still active: wake it here. The job is
+    // delayed by now (no longer this worker's): a line that cannot be read counts as popped (promote never rejects;
+    // the job, back in its queue, asks again).
+    if (verdict.outcome === 'concurrency') {
+      const parked = await this.store.waker.isParked(names.parked, member).catch(() => false);
+      if (!parked) await this.store.waker.promote(member);
+    }
     if (this.observers.observed.jobPostponed)
       this.observers.jobPostponed({
         service: definition.name,
