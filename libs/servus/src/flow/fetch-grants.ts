@@ -36,22 +36,14 @@ export class FetchGrants {
     private readonly limits: Map<string, ServiceLimits>,
   ) {}
 
-  /**
-   * The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken, or if less
-   * than a third of its lease is left (the worker froze since the fetch: the lease could run out before the job's
-   * first renewal, and another job of the key take the slot).
-   */
+  /** The grant of `attempt` (see attemptOf) of job `id` of `queue`, taken out; undefined if none was taken. */
   take(queue: string, id: string, attempt: string): FetchGrant | undefined {
     const grants = this.grants.get(queue);
     const grant = grants?.get(id);
     if (grant?.token !== attempt) return undefined;
     grants!.delete(id);
     this.kept--;
-    const leaseMs = this.limits.get(grant.service)?.[1];
-    // A third of the lease kept in hand: the job's first renewal comes within the renewer's tick and a round trip.
-    if (!leaseMs || Date.now() - grant.at < (leaseMs * 2) / 3) return grant;
-    this.giveBack(queue, id, grant);
-    return undefined;
+    return grant;
   }
 
   /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */

@@ -60,6 +60,8 @@ describe("flow control in the worker's fetch", () => {
   let ownCalls: jest.SpyInstance;
   /** Slots asked for at admit (not taken by the fetch). */
   let asked: jest.SpyInstance;
+  /** Flow control's store, to stand in for Redis's answer to a renewal. */
+  let flowStore: { renew(): Promise<number> };
 
   beforeAll(async () => {
     await redis.connect();
@@ -72,7 +74,10 @@ describe("flow control in the worker's fetch", () => {
     executor = app.get(ServusExecutor);
     // Opened at boot: the fetch scripts were loaded through it.
     const flow: unknown = app.get(RedisFlowControl);
-    const { store } = flow as { store: { client: Record<string, () => unknown>; acquire(): Promise<unknown> } };
+    const { store } = flow as {
+      store: { client: Record<string, () => unknown>; acquire(): Promise<unknown>; renew(): Promise<number> };
+    };
+    flowStore = store;
     ownCalls = jest.spyOn(store.client, 'servusFlowBatch');
     asked = jest.spyOn(store, 'acquire');
   });
@@ -156,14 +161,16 @@ describe("flow control in the worker's fetch", () => {
   });
 
   it.each([
-    { frozenMs: 400, asks: 0 },
-    { frozenMs: 960, asks: 1 },
-    { frozenMs: 1100, asks: 1 },
+    { frozenMs: 400, asks: 0, lost: false },
+    { frozenMs: 960, asks: 0, lost: false },
+    { frozenMs: 960, asks: 1, lost: true },
+    { frozenMs: 1100, asks: 1, lost: false },
   ])(
-    'a worker frozen $frozenMs ms of a 1 s lease between fetch and admit: the job holds its slot while it runs',
-    async ({ frozenMs, asks }) => {
-      // Up to two thirds of the lease gone, the fetch's slot is used (renewed in time); past that, or past the lease,
-      // it is given back and the job asks again.
+    'a worker frozen $frozenMs ms of a 1 s lease between fetch and admit (slot lost: $lost): the job holds its slot while it runs',
+    async ({ frozenMs, asks, lost }) => {
+      // Up to two thirds of the lease gone, the fetch's slot is used (its first renewal comes in time); past that it is
+      // renewed before the service runs; lost meanwhile (taken, or run out with its key), the job asks again.
+      const renewal = lost ? jest.spyOn(flowStore, 'renew').mockResolvedValueOnce(0) : undefined;
       const take = FetchGrants.prototype.take;
       const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementation(function (
         this: FetchGrants,
@@ -175,10 +182,11 @@ describe("flow control in the worker's fetch", () => {
         return take.apply(this, args);
       });
       try {
-        await executor.callAsync(ShortLease, { key: `frozen${frozenMs}` });
+        await executor.callAsync(ShortLease, { key: `frozen${frozenMs}${lost ? 'lost' : ''}` });
         await eventually(async () => runs.length === 1, 5_000, 'the job ran');
       } finally {
         frozen.mockRestore();
+        renewal?.mockRestore();
       }
       expect(runs[0].held).toBe(1);
       expect(asked).toHaveBeenCalledTimes(asks);

@@ -122,8 +122,24 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     const attempt = token === undefined ? undefined : attemptOf(job, token);
     const holder = `${member}:${attempt ?? randomUUID()}`;
     const fetched = this.fetchedSlot(definition.name, job, attempt, keys);
-    if (fetched) return this.granted(fetched, names, holder, limits);
-    return this.ask({ definition, job, token, names, member, holder, limits });
+    // A third of the lease kept in hand: the job's first renewal comes within the renewer's tick and a round trip.
+    const leaseMs = limits.concurrency?.leaseMs;
+    if (fetched && (!leaseMs || Date.now() - fetched.at! < (leaseMs * 2) / 3))
+      return this.granted(fetched, names, holder, limits);
+    const admission = { definition, job, token, names, member, holder, limits };
+    return fetched ? this.renewed(fetched, admission) : this.ask(admission);
+  }
+
+  /**
+   * A fetched slot with less than a third of its lease left (the worker froze since the fetch: SIGSTOP, a long pause),
+   * renewed before the service runs; lost meanwhile (another job of the key took it), the job asks again.
+   */
+  private async renewed(verdict: Verdict, admission: Admission): Promise<FlowTicket> {
+    const { names, holder, limits } = admission;
+    const at = Date.now();
+    const held = await this.store.renew(names.holders, holder, limits.concurrency!.leaseMs).catch(() => 0);
+    if (held) return this.granted({ ...verdict, at }, names, holder, limits);
+    return this.ask(admission);
   }
 
   private async ask(admission: Admission): Promise<FlowTicket> {
