@@ -61,7 +61,7 @@ describe("flow control in the worker's fetch", () => {
   /** Slots asked for at admit (not taken by the fetch). */
   let asked: jest.SpyInstance;
   /** Flow control's store, to stand in for Redis's answer to a renewal. */
-  let flowStore: { renew(): Promise<number> };
+  let flowStore: { renew(...args: unknown[]): Promise<number> };
 
   beforeAll(async () => {
     await redis.connect();
@@ -75,7 +75,11 @@ describe("flow control in the worker's fetch", () => {
     // Opened at boot: the fetch scripts were loaded through it.
     const flow: unknown = app.get(RedisFlowControl);
     const { store } = flow as {
-      store: { client: Record<string, () => unknown>; acquire(): Promise<unknown>; renew(): Promise<number> };
+      store: {
+        client: Record<string, () => unknown>;
+        acquire(): Promise<unknown>;
+        renew(...args: unknown[]): Promise<number>;
+      };
     };
     flowStore = store;
     ownCalls = jest.spyOn(store.client, 'servusFlowBatch');
@@ -169,16 +173,25 @@ describe("flow control in the worker's fetch", () => {
     'a worker frozen $frozenMs ms of a 1 s lease between fetch and admit (slot lost: $lost): the job holds its slot while it runs',
     async ({ frozenMs, asks, lost }) => {
       // Up to two thirds of the lease gone, the fetch's slot is used (its first renewal comes in time); past that it is
-      // renewed before the service runs; lost meanwhile (taken, or run out with its key), the job asks again.
-      const renewal = lost ? jest.spyOn(flowStore, 'renew').mockResolvedValueOnce(0) : undefined;
+      // renewed before the service runs; lost meanwhile (run out with its key; or, here, a renewal Redis applied whose
+      // answer was lost), the job asks again, and never waits behind its own slot.
+      const renew = flowStore.renew.bind(flowStore);
+      const renewal = lost
+        ? jest.spyOn(flowStore, 'renew').mockImplementationOnce(async (...args: unknown[]) => {
+            await renew(...args);
+            throw new Error('Connection is closed.');
+          })
+        : undefined;
+      let thawed = 0;
       const take = FetchGrants.prototype.take;
-      const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementation(function (
+      const frozen = jest.spyOn(FetchGrants.prototype, 'take').mockImplementationOnce(function (
         this: FetchGrants,
         ...args
       ) {
         // The event loop stops between the fetch and the admit (SIGSTOP, a long pause).
         const until = Date.now() + frozenMs;
         while (Date.now() < until);
+        thawed = Date.now();
         return take.apply(this, args);
       });
       try {
@@ -190,6 +203,7 @@ describe("flow control in the worker's fetch", () => {
       }
       expect(runs[0].held).toBe(1);
       expect(asked).toHaveBeenCalledTimes(asks);
+      expect(runs[0].start - thawed).toBeLessThan(500);
     },
   );
 

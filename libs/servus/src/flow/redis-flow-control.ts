@@ -136,9 +136,16 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
    */
   private async renewed(verdict: Verdict, admission: Admission): Promise<FlowTicket> {
     const { names, holder, limits } = admission;
+    const { limit, leaseMs } = limits.concurrency!;
     const at = Date.now();
-    const held = await this.store.renew(names.holders, holder, limits.concurrency!.leaseMs).catch(() => 0);
+    const held = await this.store.renew(names.holders, holder, leaseMs).catch((error: Error) => {
+      this.logger.debug(`Flow control: a lapsing slot was not renewed (${escapeLog(error.message)})`);
+      return 0;
+    });
     if (held) return this.granted({ ...verdict, at }, names, holder, limits);
+    // Whatever Redis still holds under this attempt (a renewal applied whose answer was lost) goes first, in the call
+    // that carries the ask: the job never waits behind its own slot.
+    this.store.release(names, holder, limit, leaseMs).catch(() => undefined);
     return this.ask(admission);
   }
 
