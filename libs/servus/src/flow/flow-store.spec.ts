@@ -251,7 +251,7 @@ describe('FlowStore: one batch, one answer per caller', () => {
       await store.acquire(keys, `default:${job.id}`, `default:${job.id}:t`, oneAtATime);
       await job.remove();
       // Redis answered the release, then the connection drops before the reservation goes on.
-      jest.spyOn(store, 'free').mockRejectedValueOnce(new Error('Connection is closed.'));
+      jest.spyOn(store, 'passOn').mockRejectedValueOnce(new Error('Connection is closed.'));
       await expect(store.release(keys, 'default:H:t', 1, 10_000)).resolves.toBeUndefined();
     } finally {
       await queue.close();

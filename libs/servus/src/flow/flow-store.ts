@@ -122,7 +122,7 @@ export class FlowStore implements WakerStore {
   }
 
   /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
-  free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]> {
+  passOn(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]> {
     return this.batched('r', [keys.holders, keys.parked], [item, limit, leaseMs]) as Promise<string[]>;
   }
 

@@ -10,7 +10,7 @@ export interface WakerStore {
   /** Flow control's connection, opened on first use (throws once the store is closed). */
   redis(): RedisClient;
   /** RELEASE of `item` (an attempt, or a job whose reserved slot goes on): the jobs it woke. */
-  free(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]>;
+  passOn(keys: FlowKeyNames, item: string, limit: number, leaseMs: number): Promise<string[]>;
   /** The first job in the key's line and the ms until the earliest lease of the key runs out; [] if none waits. */
   head(keys: FlowKeyNames): Promise<[string, number] | []>;
 }
@@ -38,7 +38,7 @@ export class JobWaker {
       woken = [];
       for (const item of gone)
         try {
-          woken.push(...(await this.store.free(keys, item, limit, leaseMs)));
+          woken.push(...(await this.store.passOn(keys, item, limit, leaseMs)));
         } catch (error) {
           // The release is done: a reservation not passed on runs out within the lease, and the head looks again.
           this.logger.debug(`Flow control: a slot was not passed on (${escapeLog((error as Error).message)})`);
@@ -64,10 +64,8 @@ export class JobWaker {
 
   /** The head of a line looks again within `ms` (if it is still delayed: else nothing to do). */
   async arm(member: string, ms: number): Promise<void> {
-    const colon = member.indexOf(':');
-    await new Job(this.queue(member.slice(0, colon)), '', {}, {}, member.slice(colon + 1))
-      .changeDelay(ms)
-      .catch(() => undefined);
+    const [queue, id] = this.address(member);
+    await new Job(queue, '', {}, {}, id).changeDelay(ms).catch(() => undefined);
   }
 
   /**
@@ -75,19 +73,17 @@ export class JobWaker {
    * that could not be looked at (the store closed, Redis unreachable) counts as there, its own timer takes over.
    */
   async promote(member: string): Promise<boolean> {
-    const colon = member.indexOf(':');
-    const id = member.slice(colon + 1);
-    let queue: Queue | undefined;
+    let address: [Queue, string] | undefined;
     try {
-      queue = this.queue(member.slice(0, colon));
-      await new Job(queue, '', {}, {}, id).promote();
+      address = this.address(member);
+      await new Job(address[0], '', {}, {}, address[1]).promote();
       return true;
     } catch {
       // BullMQ answers "not in the delayed state" alike for a job still active (its parking step or its timer takes
       // over), one already woken and one removed while it waited: only the removed one has no hash left.
-      if (!queue) return true;
+      if (!address) return true;
       try {
-        return (await this.store.redis().exists(queue.toKey(id))) === 1;
+        return (await this.store.redis().exists(address[0].toKey(address[1]))) === 1;
       } catch {
         return true;
       }
@@ -98,6 +94,12 @@ export class JobWaker {
   async close(): Promise<void> {
     await Promise.allSettled([...this.queues.values()].map((queue) => queue.close()));
     this.queues.clear();
+  }
+
+  /** The Queue object and the id of the job a member (`queue:id`) names (throws once the store is closed). */
+  private address(member: string): [Queue, string] {
+    const colon = member.indexOf(':');
+    return [this.queue(member.slice(0, colon)), member.slice(colon + 1)];
   }
 
   /** A Queue object on the store's connection, to address jobs of that queue (no connection of its own). */
