@@ -46,6 +46,23 @@ export class FetchGrants {
     return grant;
   }
 
+  /**
+   * The grant of `attempt` of job `id` when it was taken for `service` under the job's own keys; a grant taken under
+   * other keys than the job's payload says (written by something else) is not this job's slot: given back.
+   */
+  claim(
+    queue: string,
+    id: string,
+    attempt: string,
+    service: string,
+    keys: { c?: string; r?: string },
+  ): FetchGrant | undefined {
+    const grant = this.take(queue, id, attempt);
+    if (!grant || (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))) return grant;
+    this.giveBack(queue, id, grant);
+    return undefined;
+  }
+
   /** The attempt will not use a slot its fetch took (refused, or under other keys): given back. */
   forgo(queue: string, id: string, attempt: string): void {
     const grant = this.take(queue, id, attempt);

@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'bullmq';
 import { fetchScript, ServiceLimits } from './fetch-script';
-import { FetchGrants } from './fetch-grants';
+import { FetchGrant, FetchGrants } from './fetch-grants';
+import type { FlowKeys } from '../async/flow-control.port';
 import { FlowStore } from './flow-store';
 import { packedToken } from './packed-token';
 
@@ -59,6 +60,16 @@ export class FetchSlots {
     private readonly limits: Map<string, ServiceLimits>,
   ) {
     this.grants = new FetchGrants(store, limits);
+  }
+
+  /** The slot this process's fetch took for `attempt` of a job of `service` under `keys` (FetchGrants.claim). */
+  claim(queue: string, id: string, attempt: string, service: string, keys: FlowKeys): FetchGrant | undefined {
+    return this.grants.claim(queue, id, attempt, service, keys);
+  }
+
+  /** A job refused before admit: a slot its fetch took for `attempt` is given back. */
+  forgo(queue: string, id: string, attempt: string): void {
+    this.grants.forgo(queue, id, attempt);
   }
 
   /** Installs the step in `worker`'s fetches; false when it cannot (the worker then fetches as BullMQ does). */

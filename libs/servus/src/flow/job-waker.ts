@@ -57,6 +57,16 @@ export class JobWaker {
     }
   }
 
+  /**
+   * A job just moved to delayed that a release popped from its line while it was still active goes back to its queue.
+   * A line that cannot be read counts as popped: the job is no longer its worker's, promote never rejects, and the
+   * job, back in its queue, asks again. Never rejects.
+   */
+  async wakeIfPopped(parked: string, member: string): Promise<void> {
+    const stillParked = await this.isParked(parked, member).catch(() => false);
+    if (!stillParked) await this.promote(member);
+  }
+
   /** Whether a parked job is still waiting for its slot (false: a release woke it). */
   async isParked(parked: string, member: string): Promise<boolean> {
     return (await this.store.redis().zscore(parked, member)) !== null;

@@ -104,7 +104,7 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
 
   /** A job refused before admit: a slot its fetch took for this attempt is given back. */
   unused(job: Job, token: string | undefined): void {
-    if (token !== undefined) this.fetched?.grants.forgo(job.queueName, job.id!, attemptOf(job, token));
+    if (token !== undefined) this.fetched?.forgo(job.queueName, job.id!, attemptOf(job, token));
   }
 
   /** At once when the job's fetch took its slot; else after asking Redis (see FlowControl.admit). */
@@ -121,7 +121,9 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     // Per attempt: a retry must not count as the attempt before it, whose body may still run past its deadline.
     const attempt = token === undefined ? undefined : attemptOf(job, token);
     const holder = `${member}:${attempt ?? randomUUID()}`;
-    const fetched = this.fetchedSlot(definition.name, job, attempt, keys);
+    const grant =
+      attempt === undefined ? undefined : this.fetched?.claim(job.queueName, job.id!, attempt, definition.name, keys);
+    const fetched: Verdict | undefined = grant && { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
     // A third of the lease kept in hand: the job's first renewal comes within the renewer's tick and a round trip.
     const leaseMs = limits.concurrency?.leaseMs;
     if (fetched && (!leaseMs || Date.now() - fetched.at! < (leaseMs * 2) / 3))
@@ -163,17 +165,6 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
     return this.held.hold(names, holder, concurrency, verdict.at);
   }
 
-  /** The slot the job's fetch took for this attempt, as a verdict; undefined when it took none. */
-  private fetchedSlot(service: string, job: Job, attempt: string | undefined, keys: FlowKeys): Verdict | undefined {
-    const grant = attempt === undefined ? undefined : this.fetched?.grants.take(job.queueName, job.id!, attempt);
-    if (!grant) return undefined;
-    if (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))
-      return { outcome: 'granted', waitMs: 0, head: grant.head, at: grant.at };
-    // Taken under other keys than the job's payload says (written by something else): not this job's slot.
-    this.fetched!.grants.giveBack(job.queueName, job.id!, grant);
-    return undefined;
-  }
-
   /** Back to BullMQ's delayed set, no attempt used; the DelayedError tells the worker to take its next job. */
   private async postpone(
     { definition, job, token, names, member, limits }: Admission,
@@ -192,13 +183,8 @@ export class RedisFlowControl implements FlowControl, OnApplicationBootstrap, On
           this.logger.debug(`Flow control: a woken job was not put back (${escapeLog(error.message)})`),
         );
     await job.moveToDelayed(Date.now() + delayMs, token);
-    // A release between the script and the move popped this job while it was still active: wake it here. The job is
-    // delayed by now (no longer this worker's): a line that cannot be read counts as popped (promote never rejects;
-    // the job, back in its queue, asks again).
-    if (verdict.outcome === 'concurrency') {
-      const parked = await this.store.waker.isParked(names.parked, member).catch(() => false);
-      if (!parked) await this.store.waker.promote(member);
-    }
+    // A release between the script and the move popped this job while it was still active: woken here.
+    if (verdict.outcome === 'concurrency') await this.store.waker.wakeIfPopped(names.parked, member);
     if (this.observers.observed.jobPostponed)
       this.observers.jobPostponed({
         service: definition.name,
