@@ -115,11 +115,16 @@ describe('flow control: postponed jobs are woken', () => {
   it('a job whose line cannot be read after its move is postponed all the same: no error, one attempt, it runs once the slot frees', async () => {
     const errors = jest.spyOn(Logger.prototype, 'error');
     const parked = jest.spyOn(JobWaker.prototype, 'isParked').mockRejectedValueOnce(new Error('Connection is closed.'));
+    const promoted = jest.spyOn(JobWaker.prototype, 'promote');
     try {
       await executor.callAsync(One, { key: 'P', ms: 0, tag: 'hold-P' });
       await eventually(async () => started.has('hold-P'), 2_000, 'the first runs');
       const second = await parks(One, 'flowpostponed.one', { key: 'P', ms: 1, tag: 'P2' }, 1);
       await eventually(async () => parked.mock.calls.length >= 1, 5_000, 'its line was looked at');
+      // The unread line counts as popped: the job goes back to its queue at once (it asks again there), before any
+      // release could wake it (the first job still holds the slot).
+      const member = `${queue.name}:${second.jobId}`;
+      await eventually(async () => promoted.mock.calls.some(([called]) => called === member), 2_000, 'it was promoted');
       letGo();
       await eventually(async () => ran.includes('P2'), 10_000, 'the second job ran');
       // One attempt: the one that ran (waiting used none).
@@ -127,6 +132,7 @@ describe('flow control: postponed jobs are woken', () => {
       expect(errors).not.toHaveBeenCalled();
     } finally {
       parked.mockRestore();
+      promoted.mockRestore();
       errors.mockRestore();
     }
   }, 20_000);
