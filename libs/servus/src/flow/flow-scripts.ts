@@ -13,6 +13,8 @@
  * free start time of the rate schedule.
  */
 
+import { CLOCK } from './lease-scripts';
+
 /**
  * KEYS holders, parked, starts, next; ARGV member (the job), limit (0: none), leaseMs, max (0: none), windowMs,
  * spacingMs, idleMs (how long a parked job behind the head of its line waits before it looks again),
@@ -172,21 +174,6 @@ local function runOperations(keys, k, args, a, count)
     end
   end
   return results
-end
-`;
-
-/**
- * Redis's clock for the operations, read once a call and only by a call that needs it (`clock()`: a fetch that
- * hands over no job of a limited service reads no TIME): `now` ms, `nowUs` and `baseUs` us.
- */
-const CLOCK = `
-local now, nowUs, baseUs
-local function clock()
-  if now then return end
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-  nowUs = tonumber(t[1]) * 1000000 + tonumber(t[2])
-  baseUs = nowUs
 end
 `;
 
