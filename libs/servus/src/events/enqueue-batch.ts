@@ -1,6 +1,8 @@
 import { Type } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { ServusExecutor } from '../execution/servus-executor';
 import { AsyncCall, AsyncReceipt } from '../execution/call-async-options.interface';
+import { ownCopy } from '../util/own-copy';
 
 interface Pending {
   call: AsyncCall;
@@ -13,6 +15,9 @@ interface Pending {
  * queue: one round trip, not one per handler). If the batch is refused (an invalid item
  * refuses them all, or Redis is down), each call is sent again on its own, so each
  * invocation gets its own receipt or its own error, as when they were sent one by one.
+ * A batch spanning queues is not atomic: one queue's jobs may be in Redis when another's
+ * part fails. So each call of a batch without a `jobId` or `idempotencyKey` of its own gets
+ * a job id (`event-<uuid>`) before the batch is sent, and its resend adds nothing twice.
  */
 export class EnqueueBatch {
   private readonly pending: Pending[] = [];
@@ -26,6 +31,7 @@ export class EnqueueBatch {
   async flush(): Promise<void> {
     const items = this.pending.splice(0);
     if (items.length > 1) {
+      for (const item of items) item.call.options = withJobId(item.call.options);
       try {
         const receipts = await this.executor.callAsyncMany(items.map((item) => item.call));
         items.forEach((item, i) => item.resolve(receipts[i]));
@@ -41,3 +47,13 @@ export class EnqueueBatch {
     );
   }
 }
+
+/** The event job id of a call that names its job by no other means (a resend of the same id adds nothing). */
+function withJobId(options: AsyncCall['options']): AsyncCall['options'] {
+  if (options?.jobId !== undefined || options?.idempotencyKey !== undefined || options?.jobOptions?.jobId !== undefined)
+    return options;
+  return ownCopy(options, { jobId: `${EVENT_JOB_ID_PREFIX}${randomUUID()}` });
+}
+
+/** Job ids EnqueueBatch gives the calls of a batch: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
+export const EVENT_JOB_ID_PREFIX = 'event-';
