@@ -9,6 +9,8 @@ import { OutboxMonitor, OutboxRelayState } from '../execution/outbox-monitor.por
 import { OutboxRelayOptions } from './outbox-options.interface';
 import { OutboxListener, OutboxRow, OutboxStats, OutboxStore, ParkedRow } from './outbox-store.interface';
 import type { Queue } from 'bullmq';
+import { isPlainObject } from '../util/is-plain-object';
+import { ownCopy } from '../util/own-copy';
 
 const DEFAULTS: Required<OutboxRelayOptions> = { batchSize: 500, pollMs: 1000, backoffMs: 100, maxBackoffMs: 5000 };
 
@@ -203,9 +205,13 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
   }
 }
 
-/** The row as a job; a `wait` that has passed while the row waited is dropped, so the job does not wait twice. */
+/**
+ * The row as a job, under the row's `job_id` (its identity, what the receipt names) whatever its options say: an
+ * edited row must still make one job under the id its caller holds. A `wait` that has passed while the row waited
+ * is dropped, so the job does not wait twice.
+ */
 function toJob(row: OutboxRow): { name: string; data: unknown; opts: JobsOptions } {
-  const opts = { ...row.options } as JobsOptions;
+  const opts = ownCopy<JobsOptions>(isPlainObject(row.options) ? row.options : {}, { jobId: row.jobId });
   const now = Date.now();
   if (opts.delay && (opts.timestamp ?? now) + opts.delay <= now) delete opts.delay;
   return { name: row.name, data: row.payload, opts };

@@ -1,0 +1,60 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { FixturesModule } from '../e2e/fixtures/fixture-services';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { outboxDataSource, outboxRows } from '../support/outbox-db';
+
+/**
+ * Outbox rows edited in the table (by hand, a data migration, a restore): the row's `job_id`
+ * column is its identity (unique per scope and queue, what the caller's receipt names), so the
+ * relay adds the job under it whatever the `options` column says.
+ */
+describe('faults: outbox rows edited in the table', () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = uniquePrefix('outbox-edited');
+  let dataSource: DataSource;
+  let app: INestApplication | undefined;
+  beforeAll(async () => {
+    dataSource = await outboxDataSource();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+    await deletePrefix(redis, prefix);
+    await Promise.all([redis.quit(), dataSource?.destroy()]);
+  });
+
+  const insertRow = (jobId: string, options: string) =>
+    dataSource.query(
+      `INSERT INTO servus_outbox (scope, queue, job_id, name, payload, options)
+       VALUES ($1, 'default', $2, 'fixtures.echo', '{"service":"fixtures.echo","args":{},"metadata":{"v":1}}', $3)`,
+      [prefix, jobId, options],
+    );
+
+  it('a row whose options lack the job id, name another or are not an object: its job is the job_id column', async () => {
+    await insertRow('edited-none', '{}');
+    await insertRow('edited-other', '{"jobId":"someone-else"}');
+    await insertRow('edited-null', 'null');
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          logging: false,
+          connection: { url: REDIS_URL },
+          prefix,
+          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 100 } },
+        }),
+        FixturesModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    await eventually(async () => (await outboxRows(dataSource, prefix)).length === 0);
+    const ids = (await redis.keys(`${prefix}:default:*`))
+      .map((key) => key.slice(`${prefix}:default:`.length))
+      .filter((id) => id.startsWith('edited-') || id === 'someone-else' || /^\d+$/.test(id));
+    expect(ids.sort()).toEqual(['edited-none', 'edited-null', 'edited-other']);
+  });
+});
