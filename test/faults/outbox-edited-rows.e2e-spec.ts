@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
@@ -21,7 +21,6 @@ describe('faults: outbox rows edited in the table', () => {
     dataSource = await outboxDataSource();
   });
   afterAll(async () => {
-    await app?.close();
     await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
     await deletePrefix(redis, prefix);
     await Promise.all([redis.quit(), dataSource?.destroy()]);
@@ -34,10 +33,7 @@ describe('faults: outbox rows edited in the table', () => {
       [prefix, jobId, options],
     );
 
-  it('a row whose options lack the job id, name another or are not an object: its job is the job_id column', async () => {
-    await insertRow('edited-none', '{}');
-    await insertRow('edited-other', '{"jobId":"someone-else"}');
-    await insertRow('edited-null', 'null');
+  async function boot(): Promise<void> {
     const moduleRef = await Test.createTestingModule({
       imports: [
         ServusModule.forRoot({
@@ -51,6 +47,34 @@ describe('faults: outbox rows edited in the table', () => {
     }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
+  }
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('a row BullMQ refuses is logged with its job id escaped: no line break, no C1 control, no line separator', async () => {
+    const error = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      // BullMQ refuses ':' in a job id; the rest would end the log line or start a terminal sequence.
+      await insertRow('forged:\u2028FATAL\u0085\u009b31m', '{}');
+      await boot();
+      await eventually(async () => error.mock.calls.some(([line]) => String(line).includes('refused job')));
+      const line = String(error.mock.calls.find(([logged]) => String(logged).includes('refused job'))![0]);
+      expect(line).toContain('forged:\\u2028FATAL\\x85\\x9b31m');
+      // eslint-disable-next-line no-control-regex
+      expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    } finally {
+      error.mockRestore();
+      await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+    }
+  });
+
+  it('a row whose options lack the job id, name another or are not an object: its job is the job_id column', async () => {
+    await insertRow('edited-none', '{}');
+    await insertRow('edited-other', '{"jobId":"someone-else"}');
+    await insertRow('edited-null', 'null');
+    await boot();
     await eventually(async () => (await outboxRows(dataSource, prefix)).length === 0);
     const ids = (await redis.keys(`${prefix}:default:*`))
       .map((key) => key.slice(`${prefix}:default:`.length))

@@ -1,5 +1,4 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import type { JobsOptions } from 'bullmq';
 import { BullmqQueues } from '../async/bullmq-queues';
 import { QueueNames } from '../async/queue-names';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
@@ -9,8 +8,8 @@ import { OutboxMonitor, OutboxRelayState } from '../execution/outbox-monitor.por
 import { OutboxRelayOptions } from './outbox-options.interface';
 import { OutboxListener, OutboxRow, OutboxStats, OutboxStore, ParkedRow } from './outbox-store.interface';
 import type { Queue } from 'bullmq';
-import { isPlainObject } from '../util/is-plain-object';
-import { ownCopy } from '../util/own-copy';
+import { isRowRefusal, toJob } from './outbox-row-job';
+import { escapeLog } from '../util/escape-log';
 
 const DEFAULTS: Required<OutboxRelayOptions> = { batchSize: 500, pollMs: 1000, backoffMs: 100, maxBackoffMs: 5000 };
 
@@ -148,8 +147,12 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
 
   private refused(row: OutboxRow, error: unknown): ParkedRow {
     const reason = (error as Error)?.message ?? String(error);
+    // The row's text is foreign (a row can be edited in the table): quoted, then every control character escaped.
     this.logger.error(
-      `Outbox relay: BullMQ refused job ${JSON.stringify(row.jobId)} of queue ${JSON.stringify(row.queue)}, parked (column refused): ${JSON.stringify(reason)}`,
+      escapeLog(
+        `Outbox relay: BullMQ refused job ${JSON.stringify(row.jobId)} of queue ${JSON.stringify(row.queue)}, parked (column refused): ${JSON.stringify(reason)}`,
+        2000,
+      ),
     );
     return { row, reason };
   }
@@ -201,30 +204,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
   private warn(message: string): void {
     if (Date.now() - this.lastWarning < 10_000) return;
     this.lastWarning = Date.now();
-    this.logger.warn(message);
+    this.logger.warn(escapeLog(message));
   }
-}
-
-/**
- * The row as a job, under the row's `job_id` (its identity, what the receipt names) whatever its options say: an
- * edited row must still make one job under the id its caller holds. A `wait` that has passed while the row waited
- * is dropped, so the job does not wait twice.
- */
-function toJob(row: OutboxRow): { name: string; data: unknown; opts: JobsOptions } {
-  const opts = ownCopy<JobsOptions>(isPlainObject(row.options) ? row.options : {}, { jobId: row.jobId });
-  const now = Date.now();
-  if (opts.delay && (opts.timestamp ?? now) + opts.delay <= now) delete opts.delay;
-  return { name: row.name, data: row.payload, opts };
-}
-
-/**
- * Whether BullMQ refused the row itself (a job id or option it will never take), so retrying it
- * can never succeed. A Redis reply (OOM at maxmemory, READONLY during a failover, LOADING) or a
- * connection error is transient: the relay backs off and tries again, the row stays in the outbox.
- */
-function isRowRefusal(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
-  return !/OOM|READONLY|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MOVED|ASK|connect|closed|ECONN|EPIPE|timed? ?out|writeable/i.test(
-    error.message,
-  );
 }

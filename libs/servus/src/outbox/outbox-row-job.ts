@@ -1,0 +1,28 @@
+import type { JobsOptions } from 'bullmq';
+import { isPlainObject } from '../util/is-plain-object';
+import { ownCopy } from '../util/own-copy';
+import { OutboxRow } from './outbox-store.interface';
+
+/**
+ * The row as a job, under the row's `job_id` (its identity, what the receipt names) whatever its options say: an
+ * edited row must still make one job under the id its caller holds. A `wait` that has passed while the row waited
+ * is dropped, so the job does not wait twice.
+ */
+export function toJob(row: OutboxRow): { name: string; data: unknown; opts: JobsOptions } {
+  const opts = ownCopy<JobsOptions>(isPlainObject(row.options) ? row.options : {}, { jobId: row.jobId });
+  const now = Date.now();
+  if (opts.delay && (opts.timestamp ?? now) + opts.delay <= now) delete opts.delay;
+  return { name: row.name, data: row.payload, opts };
+}
+
+/**
+ * Whether BullMQ refused the row itself (a job id or option it will never take), so retrying it
+ * can never succeed. A Redis reply (OOM at maxmemory, READONLY during a failover, LOADING) or a
+ * connection error is transient: the relay backs off and tries again, the row stays in the outbox.
+ */
+export function isRowRefusal(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
+  return !/OOM|READONLY|LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MOVED|ASK|connect|closed|ECONN|EPIPE|timed? ?out|writeable/i.test(
+    error.message,
+  );
+}
