@@ -175,6 +175,8 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
           const lost = this.listener;
           this.listener = undefined;
           void lost?.close().catch(() => undefined);
+          // Listen again now, not after a whole poll: the next turn opens a LISTEN, then claims what committed meanwhile.
+          this.wake();
         },
       );
     } catch (error) {

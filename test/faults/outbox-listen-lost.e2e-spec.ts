@@ -1,0 +1,64 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { DataSource } from 'typeorm';
+import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { FixturesModule } from '../e2e/fixtures/fixture-services';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { outboxDataSource } from '../support/outbox-db';
+
+/**
+ * The relay's LISTEN connection killed by the database (pg_terminate_backend: a failover, an
+ * idle-connection reaper): the relay listens again at once, so a commit right after is moved
+ * within moments, not after a whole poll interval.
+ */
+describe('faults: the outbox relay loses its LISTEN connection', () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = uniquePrefix('outbox-listen-lost');
+  let dataSource: DataSource;
+  let app: INestApplication | undefined;
+  beforeAll(async () => {
+    dataSource = await outboxDataSource();
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+    await deletePrefix(redis, prefix);
+    await Promise.all([redis.quit(), dataSource?.destroy()]);
+  });
+
+  /** The pids of backends LISTENing on the outbox channel (other suites' relays may run on this database too). */
+  const listeners = async (): Promise<number[]> => {
+    const rows = await dataSource.query<Array<{ pid: number }>>(
+      `SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN servus_outbox' AND pid <> pg_backend_pid()`,
+    );
+    return rows.map((row) => row.pid);
+  };
+
+  it('a row committed after the kill is moved within 3 s while the poll interval is 60 s', async () => {
+    const before = new Set(await listeners());
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          logging: false,
+          connection: { url: REDIS_URL },
+          prefix,
+          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 60_000 } },
+        }),
+        FixturesModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    let ours: number[] = [];
+    await eventually(async () => (ours = (await listeners()).filter((pid) => !before.has(pid))).length === 1);
+    await dataSource.query('SELECT pg_terminate_backend($1)', [ours[0]]);
+    await eventually(async () => !(await listeners()).includes(ours[0]));
+    await dataSource.query(
+      `INSERT INTO servus_outbox (scope, queue, job_id, name, payload, options)
+       VALUES ($1, 'default', 'after-kill', 'fixtures.echo', '{"service":"fixtures.echo","args":{},"metadata":{"v":1}}', '{}')`,
+      [prefix],
+    );
+    await eventually(async () => (await redis.exists(`${prefix}:default:after-kill`)) === 1, 3000);
+  });
+});
