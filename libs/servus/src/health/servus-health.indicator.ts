@@ -73,8 +73,12 @@ export class ServusHealthIndicator {
     const indicator = this.health.check(key);
     const state = this.outbox?.relayState() ?? { status: 'off' as const, moved: 0 };
     const details = { relay: state.status, moved: state.moved };
+    // As for Redis: the raw error (a database or Redis address, a user name) only with `details`; the relay logs it.
     if (state.status === 'backing-off')
-      return indicator.down({ ...details, message: `moving failed: ${state.lastError ?? 'unknown error'}` });
+      return indicator.down({
+        ...details,
+        message: this.options.details ? `moving failed: ${state.lastError ?? 'unknown error'}` : 'moving failed',
+      });
     if (state.status === 'stopped') return indicator.down({ ...details, message: 'the relay has stopped' });
     return indicator.up(details);
   }
