@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
 import { Gauge, Registry } from 'prom-client';
 import { OutboxMonitor, OutboxStats } from '../execution/outbox-monitor.port';
+import { bounded } from '../util/bounded';
+import { escapeLog } from '../util/escape-log';
+
+/** How long a scrape waits for the outbox's numbers before it answers without them. */
+export const OUTBOX_READ_TIMEOUT_MS = 2000;
 
 /** The outbox a registry's gauges read: the last app initialised with one, and not yet closed. */
 const monitors = new WeakMap<Registry, OutboxMonitor>();
+/** The read of each registry's outbox still running: what the three gauges and overlapping scrapes wait on. */
+const reads = new WeakMap<Registry, Promise<OutboxStats | undefined>>();
 const logger = new Logger('Servus');
 let lastWarning = 0;
 
@@ -20,15 +27,17 @@ export function readOutboxInto(registry: Registry, monitor: OutboxMonitor): () =
  */
 export function registerOutboxGauges(registry: Registry, prefix: string): void {
   const read = async (): Promise<OutboxStats | undefined> => {
-    try {
-      return await monitors.get(registry)?.stats();
-    } catch (error) {
-      if (Date.now() - lastWarning > 10_000) {
-        lastWarning = Date.now();
-        logger.warn(`Metrics: outbox not read: ${(error as Error).message}`);
-      }
-      return undefined;
+    // One query at a time per registry, however many gauges and scrapes ask: while the table is
+    // locked (a migration), waiting reads would otherwise each hold one of the app's pooled connections.
+    let running = reads.get(registry);
+    if (!running) {
+      running = statsOf(registry).finally(() => reads.delete(registry));
+      reads.set(registry, running);
     }
+    const looked = await bounded(() => running, OUTBOX_READ_TIMEOUT_MS);
+    if (looked.state === 'answered') return looked.value;
+    warn(`the database did not answer within ${OUTBOX_READ_TIMEOUT_MS}ms`);
+    return undefined;
   };
   const gauge = (name: string, help: string, value: (stats: OutboxStats) => number) =>
     registry.getSingleMetric(name) ??
@@ -53,4 +62,19 @@ export function registerOutboxGauges(registry: Registry, prefix: string): void {
     'Age of the oldest job waiting in the outbox (0 when it is empty)',
     (stats) => (stats.oldestAgeMs ?? 0) / 1000,
   );
+}
+
+async function statsOf(registry: Registry): Promise<OutboxStats | undefined> {
+  try {
+    return await monitors.get(registry)?.stats();
+  } catch (error) {
+    warn((error as Error).message);
+    return undefined;
+  }
+}
+
+function warn(why: string): void {
+  if (Date.now() - lastWarning <= 10_000) return;
+  lastWarning = Date.now();
+  logger.warn(escapeLog(`Metrics: outbox not read: ${why}`));
 }
