@@ -28,7 +28,12 @@ describe('outbox: metrics, health, testing module', () => {
     const opened: INestApplication[] = [];
 
     /** An app on the prefix with its own registry, /metrics and /health; resolves to its base URL. */
-    async function boot(relay: boolean, redisUrl = REDIS_URL, details = false): Promise<string> {
+    async function boot(
+      relay: boolean,
+      redisUrl = REDIS_URL,
+      details = false,
+      source: DataSource = dataSource,
+    ): Promise<string> {
       const moduleRef = await Test.createTestingModule({
         imports: [
           ServusModule.forRoot({
@@ -36,7 +41,7 @@ describe('outbox: metrics, health, testing module', () => {
             connection: { url: redisUrl },
             prefix,
             enqueueTimeoutMs: 300,
-            outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 100, maxBackoffMs: 200 } },
+            outbox: { store: new TypeOrmOutboxStore(source), relay: relay && { pollMs: 100, maxBackoffMs: 200 } },
           }),
           ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }),
           ServusHealthModule.forRoot({ details }),
@@ -80,6 +85,15 @@ describe('outbox: metrics, health, testing module', () => {
       expect(age).toBeLessThan(150);
       // No relay in this process: readiness does not ask for one.
       expect((await health(base)).details.outbox).toBeUndefined();
+    });
+
+    it('the database refusing the read: the outbox series are left out, not 0 (the scrape still answers)', async () => {
+      const closed = await outboxDataSource();
+      await closed.destroy(); // every query now fails
+      const base = await boot(false, REDIS_URL, false, closed);
+      const text = await (await fetch(`${base}/metrics`)).text();
+      expect(text).toMatch(/^servus_calls_total|# HELP servus_calls_total/m);
+      expect(text).not.toMatch(/^servus_outbox_(depth|parked|oldest_age_seconds) /m);
     });
 
     it('a row BullMQ refuses is parked with the reason, the others move; health shows the relay', async () => {

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { Gauge, Registry } from 'prom-client';
+import { Gauge, MetricObjectWithValues, MetricValue, Registry } from 'prom-client';
 import { OutboxMonitor, OutboxStats } from '../execution/outbox-monitor.port';
 import { bounded } from '../util/bounded';
 import { escapeLog } from '../util/escape-log';
@@ -41,13 +41,13 @@ export function registerOutboxGauges(registry: Registry, prefix: string): void {
   };
   const gauge = (name: string, help: string, value: (stats: OutboxStats) => number) =>
     registry.getSingleMetric(name) ??
-    new Gauge({
+    new OutboxGauge({
       name,
       help,
       registers: [registry],
       async collect() {
-        this.reset();
         const stats = await read();
+        (this as OutboxGauge).unread = stats === undefined;
         if (stats) this.set(value(stats));
       },
     });
@@ -62,6 +62,19 @@ export function registerOutboxGauges(registry: Registry, prefix: string): void {
     'Age of the oldest job waiting in the outbox (0 when it is empty)',
     (stats) => (stats.oldestAgeMs ?? 0) / 1000,
   );
+}
+
+/**
+ * A gauge left out of the scrape when the outbox could not be read: a 0 would say "nothing
+ * waiting" during a database outage, when the rows are only unknown.
+ */
+class OutboxGauge extends Gauge {
+  unread = false;
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    const metric = await super.get();
+    return this.unread ? { ...metric, values: [] } : metric;
+  }
 }
 
 async function statsOf(registry: Registry): Promise<OutboxStats | undefined> {
