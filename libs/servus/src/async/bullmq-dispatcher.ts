@@ -61,7 +61,10 @@ export class BullmqDispatcher implements AsyncDispatcher {
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw error;
-      throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, { cause: error });
+      throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, {
+        cause: error,
+        retryable: true,
+      });
     }
   }
 
@@ -112,7 +115,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       throw new JobEnqueueError(
         services,
         `Redis did not take the batch of ${items.length}: ${(error as Error).message}`,
-        { cause: error },
+        { cause: error, retryable: true },
       );
     }
     return receipts;

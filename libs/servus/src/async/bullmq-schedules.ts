@@ -32,6 +32,7 @@ export class BullmqSchedules {
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, {
         cause: error,
+        retryable: true,
       });
     }
   }

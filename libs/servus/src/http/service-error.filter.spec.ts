@@ -48,6 +48,7 @@ describe('ServiceErrorFilter', () => {
       const error = new JobEnqueueError(
         'reports.generate',
         'Redis did not take the job: connect ECONNREFUSED 10.0.0.7:6379',
+        { retryable: true },
       );
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       try {
@@ -71,6 +72,38 @@ describe('ServiceErrorFilter', () => {
       }
     },
   );
+
+  it('answers a call refused before anything was sent (a header value over its limit) with 422, not 503, and logs no error', () => {
+    // What callAsync throws for a context value a request set from a header (its correlation id stays).
+    const error = new JobEnqueueError(
+      'reports.generate',
+      'context.tenantId is 5000 characters long, over the limit of 1024\n[Nest] forged',
+    );
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    try {
+      const answered = ServusContext.run({ correlationId: 'req-43' }, () => answer(error));
+      expect(answered).toEqual({
+        status: 422,
+        body: {
+          error: {
+            code: 'unprocessable_entity',
+            message: 'The work cannot be queued as asked',
+            correlationId: 'req-43',
+          },
+        },
+      });
+      expect(JSON.stringify(answered)).not.toMatch(/tenantId|reports\.generate/);
+      expect(errors).not.toHaveBeenCalled();
+      // The reason goes to the log at warn, escaped, under the correlation id.
+      expect(warned).toHaveBeenCalledWith(
+        '[correlationId=req-43] Could not enqueue reports.generate: context.tenantId is 5000 characters long, over the limit of 1024\\n[Nest] forged',
+      );
+    } finally {
+      errors.mockRestore();
+      warned.mockRestore();
+    }
+  });
 
   it('answers an idempotency key reused with other arguments with 422 naming the key', () => {
     expect(answer(new IdempotencyConflictError('payments.charge', 'invoice-7'))).toEqual({

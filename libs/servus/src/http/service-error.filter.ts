@@ -14,12 +14,17 @@ export interface ErrorBody {
 /** What a client is told when its work could not be queued: no driver text, no address. */
 export const ENQUEUE_FAILED_MESSAGE = 'The work could not be queued right now; try again later';
 
+/** What a client is told when its call was refused before anything was sent: no service name, no limit's key. */
+export const ENQUEUE_REFUSED_MESSAGE = 'The work cannot be queued as asked';
+
 /**
  * Answers a thrown ServiceError (or a failed ServiceResponse, via the interceptor) with its
  * `httpStatus` and `{ error: { code, message } }`; a ValidationError adds `details`.
- * A JobEnqueueError (Redis down) answers 503 in plain words with the request's correlation id:
- * the work was not accepted, the client may retry; Redis's own error goes to the log, under
- * that correlation id. An IdempotencyConflictError answers 422 naming the key.
+ * A JobEnqueueError answers in plain words with the request's correlation id, the reason going to the log under
+ * that correlation id: 503 when Redis (or the outbox) did not take the job (`retryable`: the client may retry; an
+ * error line), 422 when the call was refused before anything was sent (a context value from a header over its
+ * limit, arguments too large: retrying changes nothing; a warn line, as for arguments a contract refuses). An
+ * IdempotencyConflictError answers 422 naming the key.
  *
  * @publicApi
  */
@@ -45,7 +50,12 @@ export class ServiceErrorFilter implements ExceptionFilter {
   ): ServiceError {
     if (error instanceof IdempotencyConflictError) return new UnprocessableEntityError(error.message);
     const cause = error.cause instanceof Error ? ` (${error.cause.name})` : '';
-    this.logger.error(escapeLog(`[correlationId=${correlationId ?? 'none'}] ${error.message}${cause}`));
+    const line = escapeLog(`[correlationId=${correlationId ?? 'none'}] ${error.message}${cause}`);
+    if (!error.retryable) {
+      this.logger.warn(line);
+      return new UnprocessableEntityError(ENQUEUE_REFUSED_MESSAGE, { cause: error });
+    }
+    this.logger.error(line);
     return new ServiceUnavailableError(ENQUEUE_FAILED_MESSAGE, { cause: error });
   }
 }

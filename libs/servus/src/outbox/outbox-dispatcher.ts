@@ -96,6 +96,7 @@ export class OutboxDispatcher implements AsyncDispatcher {
     } catch (error) {
       throw new JobEnqueueError(service, `the outbox did not take the job: ${(error as Error).message}`, {
         cause: error,
+        retryable: true,
       });
     }
   }

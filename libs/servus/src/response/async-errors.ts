@@ -11,14 +11,24 @@ export class AsyncError extends Error {
   }
 }
 
-/** The job could not be enqueued (Redis down, timeout, a bad option). The cause is kept. @publicApi */
+/**
+ * The job could not be enqueued: Redis (or the outbox) did not take it (down, timeout), or the call was refused
+ * before anything was sent (its arguments, context, options or queue). The cause is kept. @publicApi
+ */
 export class JobEnqueueError extends AsyncError {
+  /**
+   * true: Redis or the outbox did not take the job, and the same call may be taken later (HTTP answers 503);
+   * false: the call itself was refused, and sending it again changes nothing (HTTP answers 422).
+   */
+  readonly retryable: boolean;
+
   constructor(
     readonly service: string,
     reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryable?: boolean },
   ) {
     super(`Could not enqueue ${service}: ${reason}`, options);
+    this.retryable = options?.retryable ?? false;
   }
 }
 
