@@ -33,7 +33,7 @@ import { argsOf } from './scale.bench';
  *
  *   npx ts-node bench/profile.ts MODE
  *
- * MODE: call, enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, process-rawsignal or all.
+ * MODE: call, enqueue-raw, enqueue-servus, enqueue-bulk-raw, enqueue-bulk-servus, process-raw, process-servus, process-keyed, process-rawsignal or all.
  *
  * process-keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (as the flow
  * section of `npm run bench`: every job admitted), so flow control's share of a job shows.
@@ -104,14 +104,16 @@ const SERVUS_PROCESS_STEPS = [
   /^moveToCompleted bullmq/,
 ];
 
-async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: string): Promise<void> {
+/** bulk: raw `addBulk` of 1,000 against `callAsyncMany` of 1,000, batch after batch (the enqueue section's bulk case). */
+async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: string, bulk = false): Promise<void> {
   const jobs = env.n(40_000);
   const admin = await adminQueue(prefix, connections, { paused: false });
   let app: INestApplicationContext | undefined;
   try {
     let add: () => Promise<unknown>;
     if (kind === 'raw') {
-      add = () => admin.add('bench.noop', RAW_DATA, JOB_OPTIONS);
+      const rawJobs = Array.from({ length: 1000 }, () => ({ name: 'bench.noop', data: RAW_DATA, opts: JOB_OPTIONS }));
+      add = bulk ? () => admin.addBulk(rawJobs) : () => admin.add('bench.noop', RAW_DATA, JOB_OPTIONS);
     } else {
       @Module({
         imports: [ServusModule.forRoot({ prefix, queues: ['default'], logging: { successLevel: 'debug' } })],
@@ -121,15 +123,20 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
       app = await createBenchApp(EnqueueModule);
       const executor = app.get(ServusExecutor);
       await executor.callAsync(Noop, ARGS);
-      add = () => executor.callAsync(Noop, ARGS);
+      const items = Array.from({ length: 1000 }, () => ({ service: Noop, args: ARGS }));
+      add = bulk ? () => executor.callAsyncMany(items) : () => executor.callAsync(Noop, ARGS);
     }
-    await inFlight(5_000, 50, add); // warm-up
+    // bulk: one batch of 1,000 at a time
+    const run = (count: number) => (bulk ? inFlight(Math.ceil(count / 1000), 1, add) : inFlight(count, 50, add));
+    await run(5_000); // warm-up
     await admin.drain();
     await profiled(
-      `enqueue-${kind} (50 in flight)`,
+      `enqueue-${bulk ? 'bulk-' : ''}${kind} (${bulk ? 'batches of 1,000' : '50 in flight'})`,
       jobs,
-      () => inFlight(jobs, 50, add),
-      kind === 'servus' ? SERVUS_ENQUEUE_STEPS : [/^add bullmq/, /^addJob bullmq/],
+      () => run(jobs),
+      kind === 'servus'
+        ? [...SERVUS_ENQUEUE_STEPS, /^callAsyncMany /, /^enqueueMany /, /^buildMany /, /^addBulk bullmq/]
+        : [/^add bullmq/, /^addJob bullmq/, /^addBulk bullmq/],
     );
   } finally {
     await app?.close();
@@ -268,14 +275,17 @@ async function main(): Promise<void> {
   const prefix = `${RUN_PREFIX}-prof`;
   try {
     for (const item of modes) {
-      const [what, kind] = item.split('-') as ['enqueue' | 'process', 'raw' | 'servus' | 'keyed' | 'rawsignal'];
+      const [what, kind] = item.replace('-bulk', '').split('-') as [
+        'enqueue' | 'process',
+        'raw' | 'servus' | 'keyed' | 'rawsignal',
+      ];
       if (what === 'enqueue' && (kind === 'raw' || kind === 'servus'))
-        await enqueue(kind, connections, `${prefix}-${item}`);
+        await enqueue(kind, connections, `${prefix}-${item}`, item.includes('-bulk-'));
       else if (what === 'process' && ['raw', 'servus', 'keyed', 'rawsignal'].includes(kind))
         await process_(kind, connections, `${prefix}-${item}`);
       else
         throw new Error(
-          `unknown mode ${item}: enqueue-raw, enqueue-servus, process-raw, process-servus, process-keyed, ` +
+          `unknown mode ${item}: enqueue-raw, enqueue-servus, enqueue-bulk-raw, enqueue-bulk-servus, process-raw, process-servus, process-keyed, ` +
             'process-rawsignal or all',
         );
     }
