@@ -95,7 +95,8 @@ export class BullmqDispatcher implements AsyncDispatcher {
       await Promise.all(
         [...byQueue].map(async ([queueName, indexes]) => {
           const queue = await this.queues.ready(queueName);
-          for (const i of indexes) await this.claimIdempotencyKey(requests[i]);
+          // One after the other, in the batch's order (two items may share a key); no tick for an item without one.
+          for (const i of indexes) if (requests[i].options.deduplication) await this.claimIdempotencyKey(requests[i]);
           const jobs = await queue.addBulk(
             indexes.map((i) => ({
               name: items[i].definition.name,
