@@ -132,15 +132,21 @@ export class MeasuringWorker extends Worker {
    * read: see unschedulableRepeat), that is forever: such a job is handed over, to be failed at once (with the reason
    * its fetch already gave when it reset a field of the job: the job is refused for that one anyway). Otherwise
    * (Redis refused, a timeout) it is dropped as BullMQ drops it: it comes back and its schedule goes on. A closing
-   * worker drops it as BullMQ does.
+   * worker drops it as BullMQ does. Not an async function: every fetched job passes here, and a job without a
+   * repeatJobKey gets BullMQ's own promise (an async frame would cost it a promise and two ticks before it starts).
    */
-  protected override async nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
+  protected override nextJobFromJobData(jobData?: JobJson, jobId?: string, token?: string): Promise<Job> {
     // The job's fields under BullMQ 6's names (BullMQ 5 hands over the hash's own: rjk).
     const stored = jobData as { repeatJobKey?: unknown; rjk?: unknown } | undefined;
     if (!stored?.repeatJobKey && !stored?.rjk) return super.nextJobFromJobData(jobData, jobId, token);
+    return this.nextRepeatingJob(jobData!, jobId, token);
+  }
+
+  /** nextJobFromJobData of a job with a repeatJobKey: handed over to be failed when its repeat cannot be scheduled. */
+  private async nextRepeatingJob(jobData: JobJson, jobId?: string, token?: string): Promise<Job> {
     const known = jobId === undefined ? undefined : this.unreadable.get(jobId);
     const job = await super.nextJobFromJobData(jobData, jobId, token);
-    if (job || !jobData || jobId === undefined || this.closing) return job;
+    if (job || jobId === undefined || this.closing) return job;
     let reason = known;
     if (reason === undefined) {
       const probe = this.createJob(jobData, jobId);
