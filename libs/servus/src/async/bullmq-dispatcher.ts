@@ -23,6 +23,7 @@ import { FinishEvents } from './finish-events';
 import { JobOutcome, readJobOutcome } from './job-outcome';
 import { waitForResult } from './result-wait';
 import { withJsonText } from './servus-queue';
+import { CANCELLED_FAILURE, MARK_CANCELLED } from './cancel-mark';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -139,6 +140,8 @@ export class BullmqDispatcher implements AsyncDispatcher {
     if (state === 'completed' || state === 'failed') return 'finished';
     // remove() answers 0 when the job is locked: a worker took it in between, so cancel it where it runs.
     if (state !== 'active' && (await queue.remove(receipt.jobId)) === 1) return 'removed';
+    // Kept with the job for a worker that does not hear the message: its own, dead, leaves it to stall recovery.
+    await (await this.queues.redis()).eval(MARK_CANCELLED, 1, queue.toKey(receipt.jobId), CANCELLED_FAILURE);
     await this.queues.publish(
       this.queues.queueNames.cancelChannel,
       JSON.stringify({ queue: queue.name, jobId: receipt.jobId }),

@@ -18,6 +18,7 @@ import { LostWakeupWatch } from './lost-wakeups';
 import { idleWithoutRedis } from './idle-without-redis';
 import { MeasuringWorker } from './measuring-worker';
 import { payloadLimits } from './payload-limits';
+import { CANCEL_REASON } from './cancel-mark';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -117,7 +118,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
         const [queueName, id] = [String(queue), String(jobId)];
-        if (this.processor.cancel(queueName, id, 'cancelled by executor.cancel()'))
+        if (this.processor.cancel(queueName, id, CANCEL_REASON))
           this.logger.warn(`Job ${escapeLog(id, 200)} on ${escapeLog(queueName, 200)} cancelled`);
       } catch (error) {
         this.logger.warn(`Ignored a malformed cancellation message: ${escapeLog((error as Error).message)}`);

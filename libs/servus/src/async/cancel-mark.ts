@@ -1,0 +1,18 @@
+import { CANCELLED_PREFIX } from './failed-job-response';
+
+/** Why a job cancelled by executor.cancel() fails (after CANCELLED_PREFIX). */
+export const CANCEL_REASON = 'cancelled by executor.cancel()';
+
+/**
+ * Marks an existing job to fail as cancelled at its next fetch, without running, by BullMQ's deferred failure (the
+ * `defa` field its worker checks before the processor; stall recovery writes it too). For a job cancel() could not
+ * remove: pub/sub reaches only the workers listening now, and a job whose worker died stays active under its lock
+ * until stall recovery hands it to another worker. Never recreates the hash of a job removed meanwhile.
+ */
+export const MARK_CANCELLED = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'defa', ARGV[1])
+return 1`;
+
+/** The reason MARK_CANCELLED writes. */
+export const CANCELLED_FAILURE = CANCELLED_PREFIX + CANCEL_REASON;
