@@ -9,7 +9,7 @@ import {
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
+import { AsyncError, IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
@@ -132,7 +132,12 @@ export class BullmqDispatcher implements AsyncDispatcher {
     );
   }
 
-  async cancel(receipt: JobRef): Promise<CancelResult> {
+  /** Redis's error (or an unreadable stored field) as AsyncError, as result() and the outbox's lookups give it. */
+  cancel(receipt: JobRef): Promise<CancelResult> {
+    return this.cancelJob(receipt).catch((error: unknown) => couldNot('cancel', receipt, error));
+  }
+
+  private async cancelJob(receipt: JobRef): Promise<CancelResult> {
     // The state is enough to decide: the job's hash (args, return value) is never read.
     const queue = await this.queues.ready(this.queueOf(receipt));
     const state = await queue.getJobState(receipt.jobId);
@@ -149,7 +154,11 @@ export class BullmqDispatcher implements AsyncDispatcher {
     return 'cancelling';
   }
 
-  async status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
+  status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
+    return this.readStatus(receipt).catch((error: unknown) => couldNot('read the status of', receipt, error));
+  }
+
+  private async readStatus(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
     const outcome = await this.readOutcome(receipt);
     if (outcome.state === 'unknown') return undefined;
     const { state: rawState, failedReason = '', attemptsMade } = outcome;
@@ -197,4 +206,12 @@ export class BullmqDispatcher implements AsyncDispatcher {
   private queueOf(receipt: JobRef): string {
     return this.queues.queueNames.resolve(receipt.queue);
   }
+}
+
+/** An AsyncError as it is (an undeclared queue); anything else (Redis's error, a stored field that is not JSON) wrapped. */
+function couldNot(what: string, job: JobRef, error: unknown): never {
+  if (error instanceof AsyncError) throw error;
+  throw new AsyncError(`Could not ${what} job ${job.jobId}: ${(error as Error)?.message ?? String(error)}`, {
+    cause: error,
+  });
 }

@@ -1,0 +1,95 @@
+import { Module } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
+import { Redis } from 'ioredis';
+import { AsyncError, Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { sleep } from '../support/redis-test-kit';
+import { RedisServer } from '../support/redis-server';
+import { bootServus } from '../support/servus-app';
+
+@Service({ name: 'status-trouble.echo' })
+class Echo extends ServiceBase<{ n: number }, number> {
+  async call({ n }: { n: number }) {
+    return this.success(n);
+  }
+}
+
+@Module({ providers: [Echo] })
+class EchoModule {}
+
+/** How a call ended: its value, or its error's class, message and cause. */
+async function outcomeOf(call: Promise<unknown>) {
+  const started = performance.now();
+  try {
+    return { value: await call, ms: performance.now() - started };
+  } catch (error) {
+    return { error: error as Error, ms: performance.now() - started };
+  }
+}
+
+/**
+ * Fault: Redis stops answering, or goes away, or holds a job whose stored result is not JSON, while
+ * a caller asks status() or cancel(). Both reject with AsyncError (Redis's error as its cause), as
+ * result() does and as they do when the outbox's database stalls: one error type to catch.
+ */
+describe('faults: status() and cancel() under Redis trouble', () => {
+  let server: RedisServer;
+  let admin: Redis;
+  let app: TestingModule;
+  let executor: ServusExecutor;
+  const prefix = 'status-trouble';
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    admin = new Redis(server.url(), { maxRetriesPerRequest: null });
+    app = await bootServus({ connection: { url: server.url() }, prefix, enqueueTimeoutMs: 500 }, [EchoModule]);
+    executor = app.get(ServusExecutor);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (admin?.status !== 'end') admin?.disconnect();
+    await server?.stop();
+  });
+
+  it('a completed job whose stored return value is not JSON: status() rejects with AsyncError', async () => {
+    const receipt = await executor.callAsync(Echo, { n: 1 });
+    const key = `${prefix}:default:${receipt.jobId}`;
+    await admin.lrem(`${prefix}:default:wait`, 0, receipt.jobId);
+    await admin.zadd(`${prefix}:default:completed`, Date.now(), receipt.jobId);
+    await admin.hset(key, 'returnvalue', 'not json', 'finishedOn', String(Date.now()));
+    const { error } = await outcomeOf(executor.status(receipt));
+    expect(error).toBeInstanceOf(AsyncError);
+    expect(error?.message).toMatch(new RegExp(`^Could not read the status of job ${receipt.jobId}: `));
+  });
+
+  it('Redis paused: status() and cancel() reject with AsyncError within enqueueTimeoutMs, not a raw Redis error', async () => {
+    const receipt = await executor.callAsync(Echo, { n: 2 });
+    await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
+    const [status, cancel] = await Promise.all([
+      outcomeOf(executor.status(receipt)),
+      outcomeOf(executor.cancel(receipt)),
+    ]);
+    await sleep(2700);
+    for (const [what, outcome] of [
+      ['read the status of', status],
+      ['cancel', cancel],
+    ] as const) {
+      expect(outcome.error).toBeInstanceOf(AsyncError);
+      expect(outcome.error?.message).toMatch(new RegExp(`^Could not ${what} job ${receipt.jobId}: `));
+      expect(outcome.error?.cause).toBeInstanceOf(Error);
+      expect(outcome.ms).toBeLessThan(2000);
+    }
+  }, 15_000);
+
+  // Last: Redis stays down (afterAll stops it).
+  it('Redis gone: status() and cancel() reject with AsyncError', async () => {
+    const receipt = await executor.callAsync(Echo, { n: 3 });
+    await admin.quit();
+    await server.kill();
+    for (const call of [() => executor.status(receipt), () => executor.cancel(receipt)]) {
+      const { error, ms } = await outcomeOf(call());
+      expect(error).toBeInstanceOf(AsyncError);
+      expect(ms).toBeLessThan(2000);
+    }
+  });
+});
