@@ -237,6 +237,21 @@ describe('buildJobOptions', () => {
       );
     });
 
+    // Redis refuses `SET ... PX 0` (or a fraction): the call would fail as if Redis had not taken the job.
+    it.each<[number | string]>([[0], ['0ms'], ['0.4ms'], [0.4]])(
+      'refuses a ttl under 1 ms (%p) as a caller error, not Redis trouble',
+      (idempotencyTtl) => {
+        expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl })).toThrow(
+          new TypeError(`idempotencyTtl must be at least 1ms, got ${JSON.stringify(idempotencyTtl)}`),
+        );
+      },
+    );
+
+    it('rounds a fractional ttl to whole milliseconds (Redis takes no fraction)', () => {
+      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 1500.6 });
+      expect(options.deduplication).toEqual({ id: 'k', ttl: 1501 });
+    });
+
     it('refuses a ttl that is not a duration, naming it', () => {
       expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 'soon' })).toThrow(
         '"soon" is not a duration',

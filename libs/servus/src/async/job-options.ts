@@ -53,10 +53,7 @@ export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOpti
   if (call.idempotencyKey !== undefined) {
     if (typeof call.idempotencyKey !== 'string' || call.idempotencyKey === '')
       throw new TypeError('idempotencyKey must be a non-empty string');
-    options.deduplication = {
-      id: call.idempotencyKey,
-      ttl: parseDuration(call.idempotencyTtl ?? DEFAULT_IDEMPOTENCY_TTL),
-    };
+    options.deduplication = { id: call.idempotencyKey, ttl: idempotencyTtlOf(call.idempotencyTtl) };
   }
   if (call.priority !== undefined) options.priority = toBullPriority(call.priority);
   const delay = delayOf(call);
@@ -65,6 +62,13 @@ export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOpti
     throw new TypeError(`attempts must be an integer of at least 1, got ${String(options.attempts)}`);
   }
   return options;
+}
+
+/** Whole milliseconds, at least 1: the key's claim is a `SET ... PX`, which Redis refuses for 0 or a fraction. */
+function idempotencyTtlOf(ttl: number | string = DEFAULT_IDEMPOTENCY_TTL): number {
+  const ms = Math.round(parseDuration(ttl));
+  if (ms < 1) throw new TypeError(`idempotencyTtl must be at least 1ms, got ${JSON.stringify(ttl)}`);
+  return ms;
 }
 
 function toBullPriority(priority: number): number {
