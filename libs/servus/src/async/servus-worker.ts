@@ -10,7 +10,6 @@ import { ServusJobProcessor } from './servus-job.processor';
 import { ServusExecutor } from '../execution/servus-executor';
 import { ServiceRegistry } from '../service/service-registry';
 import { ServusObservers } from '../execution/servus-observers';
-import { escapeLog } from '../util/escape-log';
 import { watchWorker } from './worker-events';
 import { ActiveJobAge } from '../execution/queue-health.port';
 import { FLOW_CONTROL, FlowControl, hasFlowLimits } from './flow-control.port';
@@ -18,7 +17,7 @@ import { LostWakeupWatch } from './lost-wakeups';
 import { idleWithoutRedis } from './idle-without-redis';
 import { MeasuringWorker } from './measuring-worker';
 import { payloadLimits } from './payload-limits';
-import { CANCEL_REASON } from './cancel-mark';
+import { listenForCancellations } from './cancel-listener';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -110,21 +109,19 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (watched.length) (this.wakeups = new LostWakeupWatch(this.shared!, watched, checkMs)).start();
   }
 
-  /** executor.cancel() of a running job reaches every worker; the one running it aborts its signal. */
+  /** The cancellation subscriber (see listenForCancellations), on its own connection. */
   private async listenForCancellations(): Promise<void> {
     const subscriber = createRedisClient(this.options, 'worker');
     this.connections.push(subscriber);
-    subscriber.on('message', (_channel: string, message: string) => {
-      try {
-        const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
-        const [queueName, id] = [String(queue), String(jobId)];
-        if (this.processor.cancel(queueName, id, CANCEL_REASON))
-          this.logger.warn(`Job ${escapeLog(id, 200)} on ${escapeLog(queueName, 200)} cancelled`);
-      } catch (error) {
-        this.logger.warn(`Ignored a malformed cancellation message: ${escapeLog((error as Error).message)}`);
-      }
+    const workers = new Map(this.workers.map((worker) => [worker.name, worker]));
+    await listenForCancellations({
+      subscriber,
+      reader: this.shared!,
+      channel: this.names.cancelChannel,
+      processor: this.processor,
+      jobKey: (queue, jobId) => workers.get(queue)?.toKey(jobId),
+      logger: this.logger,
     });
-    await subscriber.subscribe(this.names.cancelChannel);
   }
 
   /** `@Service({ schedule })`: upserted by id at each boot, so restarts and many workers keep one scheduler. */
