@@ -343,4 +343,19 @@ describe('faults: poison payloads written straight into Redis', () => {
     expect(worker.output).toContain('FORGED');
     expect(worker.output.split('\n').some((line) => line.startsWith('[Nest] 1  - 01/01/2026'))).toBe(false);
   });
+
+  it("a job's stored opts.attempts with line breaks cannot forge lines in the worker log", async () => {
+    const forged = '5\n[Nest] 2  - 02/02/2026, 0:00:00 AM     LOG [Servus] FORGED attempts';
+    // Delayed, so its opts are rewritten before a worker fetches it.
+    const job = await queue.add(
+      'fixtures.nowhere',
+      { service: 'fixtures.nowhere', args: {}, metadata },
+      { delay: 400 },
+    );
+    await harness.redis.hset(queue.toKey(job.id!), 'opts', JSON.stringify({ attempts: forged, delay: 400 }));
+    const outcome = await settled(job);
+    expect(outcome).toMatchObject({ state: 'failed', attemptsMade: 1, failedReason: unknown('fixtures.nowhere') });
+    expect(worker.output).toContain('attempt 1/5\\n[Nest] 2  - 02/02/2026'); // escaped, on the job's own line
+    expect(worker.output.split('\n').some((line) => line.startsWith('[Nest] 2  - 02/02/2026'))).toBe(false);
+  });
 });

@@ -29,11 +29,13 @@ export function jobAttributes(job: Job, attempt: number): Record<string, string 
 }
 
 /**
- * `job 7 on default, attempt 1/3`: where a job's log lines come from. A job id is foreign data (anyone who can write
- * to Redis picks it): escaped before it reaches a log line. BullMQ runs a job without `attempts` (or with 0) once.
+ * `job 7 on default, attempt 1/3`: where a job's log lines come from. A job's id and stored opts are foreign data
+ * (anyone who can write to Redis picks them): escaped before they reach a log line. BullMQ runs a job without
+ * `attempts` (or with 0) once.
  */
 export function jobLabel(job: Job, attempt: number): string {
-  return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${job.opts.attempts || 1}`;
+  const attempts: unknown = job.opts.attempts || 1;
+  return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${typeof attempts === 'number' ? attempts : escapeLog(String(attempts), 40)}`;
 }
 
 /** The error a job fails with, without retry, for `reason`; said in the worker's log (escaped: it may carry foreign data). */
