@@ -10,8 +10,9 @@ export const DEFAULT_ENQUEUE_TIMEOUT_MS = 2000;
 
 /**
  * A new ioredis client from the module's `connection` (or REDIS_URL). `role` sets what
- * BullMQ needs of it: producers fail fast (no offline queue, so a command is never sent
- * late, after the caller was told it failed); workers block and must retry forever.
+ * BullMQ needs of it: producers fail fast (no offline queue, and no resending on a new connection
+ * of what was in flight when the old one dropped, so a command is never sent late, after the
+ * caller was told it failed); workers block and must retry forever.
  */
 export function createRedisClient(options: AsyncModuleOptions, role: 'producer' | 'worker'): RedisClient {
   // A producer's commands time out in ioredis (its commandTimeout: a timer per command, none of
@@ -20,6 +21,7 @@ export function createRedisClient(options: AsyncModuleOptions, role: 'producer' 
     role === 'producer'
       ? {
           enableOfflineQueue: false,
+          autoResendUnfulfilledCommands: false,
           maxRetriesPerRequest: 1,
           commandTimeout: options.enqueueTimeoutMs ?? DEFAULT_ENQUEUE_TIMEOUT_MS,
         }
