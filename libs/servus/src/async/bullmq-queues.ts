@@ -3,6 +3,7 @@ import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Queue } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
+import { AsyncError } from '../response/async-errors';
 import { QueueNames } from './queue-names';
 import { CLAIM_IDEMPOTENCY_KEY } from './idempotency';
 import { ServusQueue } from './servus-queue';
@@ -20,6 +21,8 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
   private readonly timeoutMs: number;
   private client?: RedisClient;
   private readiness?: Promise<void>;
+  /** Shut down: a later call (a request still in flight, a background promise) opens no connection nobody closes. */
+  private closed = false;
 
   constructor(
     @Inject(SERVUS_MODULE_OPTIONS) private readonly options: AsyncModuleOptions,
@@ -71,7 +74,7 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
    * a timer each), and a ready client costs no await beyond the caller's.
    */
   private readyClient(): RedisClient | Promise<RedisClient> {
-    const client = (this.client ??= this.connect());
+    const client = this.connected();
     if (client.status === 'ready') return client;
     this.readiness ??= whenReady(client, this.timeoutMs).finally(() => (this.readiness = undefined));
     return this.readiness.then(() => client);
@@ -88,19 +91,21 @@ export class BullmqQueues implements QueueHandles, OnApplicationShutdown {
   queue(name: string): Queue {
     let queue = this.queues.get(name);
     if (!queue) {
-      this.client ??= this.connect();
-      queue = new ServusQueue(name, { connection: this.client, prefix: this.queueNames.prefix });
+      queue = new ServusQueue(name, { connection: this.connected(), prefix: this.queueNames.prefix });
       queue.on('error', (error) => this.logger.warn(`Queue ${name}: ${error.message}`));
       this.queues.set(name, queue);
     }
     return queue;
   }
 
-  private connect(): RedisClient {
-    return createRedisClient(this.options, 'producer');
+  /** The producer connection, opened on first use; none once the application is shut down. */
+  private connected(): RedisClient {
+    if (this.closed) throw new AsyncError('the application is shut down: Servus sends nothing to Redis any more');
+    return (this.client ??= createRedisClient(this.options, 'producer'));
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
     await Promise.allSettled([...this.queues.values()].map((item) => item.close()));
     this.queues.clear();
     this.client?.disconnect();
