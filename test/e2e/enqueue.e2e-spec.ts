@@ -134,6 +134,8 @@ describe('callAsync enqueueing', () => {
         );
         expect(error).toBeInstanceOf(JobEnqueueError);
         expect((error as Error).message).toMatch(message);
+        // The call's own values: sending it again changes nothing (an HTTP app answers 422, not 503).
+        expect((error as JobEnqueueError).kind).toBe('refused');
       };
       await refused(
         executor.callAsync(Echo, {}, { priority: 0 }),
@@ -151,9 +153,22 @@ describe('callAsync enqueueing', () => {
         executor.callAsync(Echo, {}, { attempts: 0 }),
         /^Could not enqueue fixtures\.echo: attempts must be an integer of at least 1/,
       );
+      // Ids and raw options BullMQ itself refuses are refused before anything is sent.
       await refused(
         executor.callAsync(Echo, {}, { jobId: '12' }),
-        /^Could not enqueue fixtures\.echo: .*Custom Id cannot be integers/,
+        /^Could not enqueue fixtures\.echo: jobId must not be an integer \(BullMQ refuses it\)/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { jobOptions: { jobId: 'a:b' } }),
+        /^Could not enqueue fixtures\.echo: jobId must not contain ':' \(BullMQ refuses it\)/,
+      );
+      await refused(
+        executor.callAsync(Echo, {}, { jobOptions: { priority: 1.5 } }),
+        /^Could not enqueue fixtures\.echo: jobOptions\.priority must be an integer from 0 to 2097152/,
+      );
+      await refused(
+        executor.callAsyncMany([{ service: Echo, args: {}, options: { jobId: '7' } }]),
+        /^items\[0\]: Could not enqueue fixtures\.echo: jobId must not be an integer/,
       );
       expect(await queue.count()).toBe(0);
     });
@@ -256,7 +271,7 @@ describe('callAsync enqueueing', () => {
       await expect(attempt).rejects.toThrow(JobEnqueueError);
       await expect(attempt).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the job/);
       // Redis may take it later: retryable (an HTTP app answers 503), unlike a refused call.
-      await expect(attempt).rejects.toMatchObject({ retryable: true });
+      await expect(attempt).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
       expect(Date.now() - started).toBeLessThan(2000);
     });
 
@@ -264,7 +279,7 @@ describe('callAsync enqueueing', () => {
       const executor = await boot({ connection: { host: '127.0.0.1', port: closedPort } });
       const attempt = executor.callAsyncMany([{ service: Echo, args: {} }]);
       await expect(attempt).rejects.toThrow(/Could not enqueue fixtures.echo: Redis did not take the batch of 1/);
-      await expect(attempt).rejects.toMatchObject({ retryable: true });
+      await expect(attempt).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
     });
 
     it('rejects within enqueueTimeoutMs when Redis accepts the connection but never answers', async () => {

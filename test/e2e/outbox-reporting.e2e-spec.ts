@@ -189,9 +189,10 @@ describe('outbox: metrics, health, testing module', () => {
           'args.d is a Date',
         );
       });
-      await expect(executor.callAsync(Echo, {}, { transaction: dataSource.manager })).rejects.toThrow(
-        'transaction must be the EntityManager of an open TypeORM transaction',
-      );
+      await expect(executor.callAsync(Echo, {}, { transaction: dataSource.manager })).rejects.toMatchObject({
+        message: expect.stringContaining('transaction is not an open transaction of the outbox store') as string,
+        kind: 'misconfigured',
+      });
     });
 
     it('with signing keys, inline: jobs of a transaction, direct and bulk calls run (each signed for its own job id)', async () => {

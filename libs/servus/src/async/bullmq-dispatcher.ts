@@ -64,7 +64,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       if (error instanceof IdempotencyConflictError) throw error;
       throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, {
         cause: error,
-        retryable: true,
+        kind: 'unavailable',
       });
     }
   }
@@ -117,7 +117,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       throw new JobEnqueueError(
         services,
         `Redis did not take the batch of ${items.length}: ${(error as Error).message}`,
-        { cause: error, retryable: true },
+        { cause: error, kind: 'unavailable' },
       );
     }
     return receipts;

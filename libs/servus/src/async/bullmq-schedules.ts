@@ -32,7 +32,7 @@ export class BullmqSchedules {
     } catch (error) {
       throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, {
         cause: error,
-        retryable: true,
+        kind: 'unavailable',
       });
     }
   }
@@ -69,11 +69,11 @@ export function repeatOf(
   { every, cron, tz, limit }: ScheduleOptions,
 ): { every?: number; pattern?: string; tz?: string; limit?: number } {
   if ((every === undefined) === (cron === undefined))
-    throw new JobEnqueueError(service, 'a schedule needs either every or cron');
+    throw new JobEnqueueError(service, 'a schedule needs either every or cron', { kind: 'refused' });
   try {
     return every !== undefined ? { every: parseDuration(every), limit } : { pattern: cron, tz, limit };
   } catch (error) {
-    throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+    throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
   }
 }
 

@@ -7,6 +7,9 @@ import { ownCopy } from '../util/own-copy';
 /** BullMQ's priorities run 1 (highest) to 2,097,151; Servus's run the other way. */
 export const MAX_PRIORITY = 2_097_151;
 
+/** The largest raw priority BullMQ takes in `jobOptions` (0 is none). */
+const MAX_BULL_PRIORITY = 2_097_152;
+
 export const DEFAULT_IDEMPOTENCY_TTL = '24h';
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000;
 
@@ -61,7 +64,21 @@ export function withCallOptions(base: Readonly<JobsOptions>, call: CallAsyncOpti
   if (!Number.isInteger(options.attempts) || options.attempts! < 1) {
     throw new TypeError(`attempts must be an integer of at least 1, got ${String(options.attempts)}`);
   }
+  // What BullMQ would refuse inside queue.add, where it would read as Redis trouble: refused here as the call's.
+  const idProblem = bullJobIdProblem(options.jobId);
+  if (idProblem) throw new TypeError(idProblem);
+  const raw = options.priority;
+  if (raw !== undefined && !(Number.isInteger(raw) && raw >= 0 && raw <= MAX_BULL_PRIORITY))
+    throw new TypeError(`jobOptions.priority must be an integer from 0 to ${MAX_BULL_PRIORITY} (BullMQ's), got ${raw}`);
   return options;
+}
+
+/** Why BullMQ refuses a job id (an integer's digits, or ':'), or undefined. */
+export function bullJobIdProblem(jobId: unknown): string | undefined {
+  if (typeof jobId !== 'string') return undefined;
+  if (jobId.includes(':')) return `jobId must not contain ':' (BullMQ refuses it)`;
+  if (/^\d+$/.test(jobId)) return 'jobId must not be an integer (BullMQ refuses it): prefix it, e.g. "report-42"';
+  return undefined;
 }
 
 /** Whole milliseconds, at least 1: the key's claim is a `SET ... PX`, which Redis refuses for 0 or a fraction. */

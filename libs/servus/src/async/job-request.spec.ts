@@ -275,7 +275,7 @@ describe('JobRequestBuilder', () => {
       );
     expect(run).toThrow(`Could not enqueue reports.generate: ${message}`);
     // Refused before anything was sent: the same call can never be taken (an HTTP app answers 422, not 503).
-    expect(run).toThrow(expect.objectContaining({ retryable: false }));
+    expect(run).toThrow(expect.objectContaining({ kind: 'refused', retryable: false }));
   });
 
   it('refuses arguments nested too deep before the global id walk', () => {

@@ -34,6 +34,10 @@ import { JobSigner } from './job-signer';
  */
 export const SIGNED_JOB_ID_PREFIX = 'servus-';
 
+/** A refusal of the call's own values (arguments, context, ids, options), and one of how the application is set up. */
+const REFUSED = { kind: 'refused' } as const;
+const MISCONFIGURED = { kind: 'misconfigured' } as const;
+
 /** A job ready to be stored: where, what, and how. */
 export interface JobRequest {
   queue: string;
@@ -117,15 +121,16 @@ export class JobRequestBuilder {
       throw new JobEnqueueError(
         service,
         `queue "${queue}" is not one of the module's queues (${this.names.all.join(', ')})`,
+        MISCONFIGURED,
       );
     }
     // Refused here as the worker would refuse it: a service that declares its queue runs only there.
     const queueProblem = this.names.notAllowed(definition, queue);
-    if (queueProblem) throw new JobEnqueueError(service, queueProblem);
+    if (queueProblem) throw new JobEnqueueError(service, queueProblem, MISCONFIGURED);
     const { encoded, size } = this.encodedArgs(service, args);
     const context = this.carry && ServusContext.carried(this.carry);
     const contextProblem = context && (findNonJson(context, 'context') ?? carriedValueProblem(context));
-    if (contextProblem) throw new JobEnqueueError(service, contextProblem);
+    if (contextProblem) throw new JobEnqueueError(service, contextProblem, REFUSED);
     // The caller's own arguments, in the caller's process: a worker never runs a key function on a job's data.
     const flow = this.flow && hasFlowLimits(definition) ? this.flow.keysOf(definition, args) : undefined;
     let payload: JobPayload;
@@ -136,10 +141,10 @@ export class JobRequestBuilder {
       payload = encodePayload(service, encoded, context, encoded !== args, trace, flow);
       if (this.signer.enabled) payload = this.signed(queue, payload, jobOptions, scheduleId);
     } catch (error) {
-      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
     }
     const { problem: tooBig, json } = checkedPayloadSize(payload, payloadSize(payload, size), this.limits);
-    if (tooBig) throw new JobEnqueueError(service, tooBig);
+    if (tooBig) throw new JobEnqueueError(service, tooBig, REFUSED);
     return json === undefined ? { queue, payload, options: jobOptions } : { queue, payload, options: jobOptions, json };
   }
 
@@ -152,11 +157,11 @@ export class JobRequestBuilder {
     if (this.globalIds.enabled) {
       // Before the encoder's recursive walk: a 200,000-deep value would overflow its stack.
       const tooDeep = depthProblem(args, this.limits);
-      if (tooDeep) throw new JobEnqueueError(service, tooDeep);
+      if (tooDeep) throw new JobEnqueueError(service, tooDeep, REFUSED);
       try {
         encoded = this.globalIds.encode(args);
       } catch (error) {
-        throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+        throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
       }
     }
     // One walk checks depth and JSON exactness and measures the size; a refused value is walked
@@ -164,7 +169,7 @@ export class JobRequestBuilder {
     const size = measureExactJson(encoded, this.limits.maxDepth);
     if (!size) {
       const problem = depthProblem(encoded, this.limits) ?? findNonJson(encoded);
-      throw new JobEnqueueError(service, problem ?? 'args do not survive JSON exactly');
+      throw new JobEnqueueError(service, problem ?? 'args do not survive JSON exactly', REFUSED);
     }
     return { encoded, size };
   }

@@ -32,11 +32,16 @@ function runKey(service: string, limit: string, key: FlowKeyFunction, args: unkn
     value = key(args);
   } catch (error) {
     const message = String((error as Error)?.message ?? error).slice(0, 200);
+    // Refused as the call's: a key function throws on arguments it cannot key (a missing field).
     throw new JobEnqueueError(service, `its async.${limit}.key function threw: ${JSON.stringify(message)}`, {
       cause: error,
+      kind: 'refused',
     });
   }
   const problem = flowKeyProblem(value);
-  if (problem) throw new JobEnqueueError(service, `the key its async.${limit}.key function returned ${problem}`);
+  if (problem)
+    throw new JobEnqueueError(service, `the key its async.${limit}.key function returned ${problem}`, {
+      kind: 'refused',
+    });
   return value as string;
 }

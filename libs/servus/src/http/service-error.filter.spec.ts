@@ -48,7 +48,7 @@ describe('ServiceErrorFilter', () => {
       const error = new JobEnqueueError(
         'reports.generate',
         'Redis did not take the job: connect ECONNREFUSED 10.0.0.7:6379',
-        { retryable: true },
+        { kind: 'unavailable' },
       );
       const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
       try {
@@ -78,6 +78,7 @@ describe('ServiceErrorFilter', () => {
     const error = new JobEnqueueError(
       'reports.generate',
       'context.tenantId is 5000 characters long, over the limit of 1024\n[Nest] forged',
+      { kind: 'refused' },
     );
     const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const warned = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
@@ -102,6 +103,37 @@ describe('ServiceErrorFilter', () => {
     } finally {
       errors.mockRestore();
       warned.mockRestore();
+    }
+  });
+
+  it('answers a call the application cannot send as set up (an undeclared queue) with 500 and an error line', () => {
+    const error = new JobEnqueueError('reports.generate', 'queue "bulk" is not one of the module\'s queues (default)', {
+      kind: 'misconfigured',
+    });
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const answered = ServusContext.run({ correlationId: 'req-44' }, () => answer(error));
+      expect(answered).toEqual({
+        status: 500,
+        body: {
+          error: { code: 'internal_server_error', message: 'The work could not be queued', correlationId: 'req-44' },
+        },
+      });
+      expect(JSON.stringify(answered)).not.toMatch(/bulk|reports\.generate/);
+      expect(errors).toHaveBeenCalledWith(
+        '[correlationId=req-44] Could not enqueue reports.generate: queue "bulk" is not one of the module\'s queues (default)',
+      );
+    } finally {
+      errors.mockRestore();
+    }
+  });
+
+  it("answers an error of a dispatcher of one's own, which says no kind, as Redis down: 503", () => {
+    const errors = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      expect(answer(new JobEnqueueError('reports.generate', 'the broker did not answer')).status).toBe(503);
+    } finally {
+      errors.mockRestore();
     }
   });
 

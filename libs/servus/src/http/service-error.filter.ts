@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, Logger, Optional } from '@nestjs
 import { HttpAdapterHost } from '@nestjs/core';
 import { ServusContext } from '../execution/servus-context';
 import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
-import { ServiceUnavailableError, UnprocessableEntityError } from '../response/http-errors';
+import { InternalServerError, ServiceUnavailableError, UnprocessableEntityError } from '../response/http-errors';
 import { ServiceError } from '../response/service-error';
 import { escapeLog } from '../util/escape-log';
 
@@ -17,14 +17,18 @@ export const ENQUEUE_FAILED_MESSAGE = 'The work could not be queued right now; t
 /** What a client is told when its call was refused before anything was sent: no service name, no limit's key. */
 export const ENQUEUE_REFUSED_MESSAGE = 'The work cannot be queued as asked';
 
+/** What a client is told when the application cannot send the work as it is set up. */
+export const ENQUEUE_BROKEN_MESSAGE = 'The work could not be queued';
+
 /**
  * Answers a thrown ServiceError (or a failed ServiceResponse, via the interceptor) with its
  * `httpStatus` and `{ error: { code, message } }`; a ValidationError adds `details`.
  * A JobEnqueueError answers in plain words with the request's correlation id, the reason going to the log under
- * that correlation id: 503 when Redis (or the outbox) did not take the job (`retryable`: the client may retry; an
- * error line), 422 when the call was refused before anything was sent (a context value from a header over its
- * limit, arguments too large: retrying changes nothing; a warn line, as for arguments a contract refuses). An
- * IdempotencyConflictError answers 422 naming the key.
+ * that correlation id, by its `kind`: 503 when Redis (or the outbox) did not take the job (the client may retry; an
+ * error line); 422 when the call's own values were refused (a context value from a header over its limit, arguments
+ * too large: retrying changes nothing; a warn line, as for arguments a contract refuses); 500 when the application
+ * cannot send it as set up (an undeclared queue: an error line). An IdempotencyConflictError answers 422 naming the
+ * key.
  *
  * @publicApi
  */
@@ -51,12 +55,14 @@ export class ServiceErrorFilter implements ExceptionFilter {
     if (error instanceof IdempotencyConflictError) return new UnprocessableEntityError(error.message);
     const cause = error.cause instanceof Error ? ` (${error.cause.name})` : '';
     const line = escapeLog(`[correlationId=${correlationId ?? 'none'}] ${error.message}${cause}`);
-    if (!error.retryable) {
+    if (error.kind === 'refused') {
       this.logger.warn(line);
       return new UnprocessableEntityError(ENQUEUE_REFUSED_MESSAGE, { cause: error });
     }
     this.logger.error(line);
-    return new ServiceUnavailableError(ENQUEUE_FAILED_MESSAGE, { cause: error });
+    return error.kind === 'misconfigured'
+      ? new InternalServerError(ENQUEUE_BROKEN_MESSAGE, { cause: error })
+      : new ServiceUnavailableError(ENQUEUE_FAILED_MESSAGE, { cause: error });
   }
 }
 

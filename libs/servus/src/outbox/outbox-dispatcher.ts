@@ -13,6 +13,7 @@ import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import {
   canBeOutboxJobId,
+  NOT_AN_OPEN_TRANSACTION,
   OutboxCall,
   outboxEntry,
   withOutboxJobId,
@@ -96,7 +97,7 @@ export class OutboxDispatcher implements AsyncDispatcher {
     } catch (error) {
       throw new JobEnqueueError(service, `the outbox did not take the job: ${(error as Error).message}`, {
         cause: error,
-        retryable: true,
+        kind: 'unavailable',
       });
     }
   }
@@ -106,12 +107,10 @@ export class OutboxDispatcher implements AsyncDispatcher {
       throw new JobEnqueueError(
         service,
         'callAsync with transaction needs the outbox: ServusModule options outbox: { store: new TypeOrmOutboxStore(dataSource) }',
+        { kind: 'misconfigured' },
       );
     if (!this.store.accepts(transaction))
-      throw new JobEnqueueError(
-        service,
-        'transaction is not a transaction of the outbox store (TypeORM: its EntityManager)',
-      );
+      throw new JobEnqueueError(service, NOT_AN_OPEN_TRANSACTION, { kind: 'misconfigured' });
     return this.store;
   }
 

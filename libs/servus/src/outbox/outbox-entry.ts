@@ -6,9 +6,14 @@ import { JobEnqueueError } from '../response/async-errors';
 import { OutboxEntry } from './outbox-store.interface';
 import { OUTBOX_MAX_KEY_LENGTH } from './outbox-table';
 import { ownCopy } from '../util/own-copy';
+import { bullJobIdProblem } from '../async/job-options';
 
 /** Job ids the outbox makes: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
 export const OUTBOX_JOB_ID_PREFIX = 'outbox-';
+
+/** Why a `transaction` is refused: not an open transaction of the outbox store (OutboxStore.accepts). */
+export const NOT_AN_OPEN_TRANSACTION =
+  'transaction is not an open transaction of the outbox store (TypeORM: the EntityManager dataSource.transaction() hands over)';
 
 /** A call bound for the outbox, its job id fixed. */
 export type OutboxCall = CallAsyncOptions & { jobId: string };
@@ -39,12 +44,16 @@ export function outboxEntry(service: string, request: JobRequest, call: OutboxCa
     throw new JobEnqueueError(
       service,
       'idempotencyKey cannot be combined with transaction: pass jobId instead (a job id is enqueued once)',
+      { kind: 'refused' },
     );
   const jobId = call.jobId;
   const problem = jobIdProblem(jobId) ?? findNonJson(request.options, 'jobOptions');
-  if (problem) throw new JobEnqueueError(service, problem);
+  if (problem) throw new JobEnqueueError(service, problem, { kind: 'refused' });
   const longName = [request.queue, service].find((name) => name.length > OUTBOX_MAX_KEY_LENGTH);
-  if (longName) throw new JobEnqueueError(service, `names longer than ${OUTBOX_MAX_KEY_LENGTH} do not fit the outbox`);
+  if (longName)
+    throw new JobEnqueueError(service, `names longer than ${OUTBOX_MAX_KEY_LENGTH} do not fit the outbox`, {
+      kind: 'misconfigured',
+    });
   return {
     queue: request.queue,
     jobId,
@@ -66,8 +75,8 @@ export function canBeOutboxJobId(jobId: unknown): boolean {
 function jobIdProblem(jobId: unknown): string | undefined {
   if (typeof jobId !== 'string' || jobId === '') return `jobId must be a non-empty string, got ${typeof jobId}`;
   if (jobId.length > OUTBOX_MAX_KEY_LENGTH) return `jobId is longer than ${OUTBOX_MAX_KEY_LENGTH} characters`;
-  if (jobId.includes(':')) return `jobId must not contain ':' (BullMQ refuses it)`;
-  if (/^\d+$/.test(jobId)) return 'jobId must not be an integer (BullMQ refuses it): prefix it, e.g. "report-42"';
+  const refused = bullJobIdProblem(jobId);
+  if (refused) return refused;
   if (jobId.startsWith(SIGNED_JOB_ID_PREFIX))
     return `jobId must not start with "${SIGNED_JOB_ID_PREFIX}": Servus gives such ids to signed jobs sent without the outbox`;
   return undefined;

@@ -43,7 +43,10 @@ export interface OutboxListener {
  * @publicApi
  */
 export interface OutboxStore {
-  /** Whether `transaction` is this data layer's kind of transaction handle (an EntityManager for TypeORM). */
+  /**
+   * Whether `transaction` is an open transaction of this data layer (for TypeORM: the EntityManager of a transaction
+   * still running). A call given anything else is refused before anything is written.
+   */
   accepts(transaction: unknown): boolean;
   /** Writes the entries inside `transaction`; an entry whose (scope, queue, jobId) is already there is skipped. Throws when the transaction is not open. */
   insert(transaction: unknown, scope: string, entries: OutboxEntry[]): Promise<void>;

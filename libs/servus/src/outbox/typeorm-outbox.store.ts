@@ -40,7 +40,11 @@ export class TypeOrmOutboxStore implements OutboxStore {
   accepts(transaction: unknown): boolean {
     const manager = transaction as Partial<EntityManager> | null;
     return (
-      typeof manager === 'object' && manager !== null && typeof manager.query === 'function' && !!manager.connection
+      typeof manager === 'object' &&
+      manager !== null &&
+      typeof manager.query === 'function' &&
+      !!manager.connection &&
+      !!manager.queryRunner?.isTransactionActive
     );
   }
 
@@ -173,7 +177,7 @@ export class TypeOrmOutboxStore implements OutboxStore {
   /** The EntityManager of an open transaction, or an error saying what to pass. */
   private openManager(transaction: unknown): EntityManager {
     const manager = transaction as EntityManager;
-    if (!this.accepts(transaction) || !manager.queryRunner?.isTransactionActive)
+    if (!this.accepts(transaction))
       throw new Error(
         'transaction must be the EntityManager of an open TypeORM transaction (dataSource.transaction(async (manager) => ...))',
       );

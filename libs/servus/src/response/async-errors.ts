@@ -12,23 +12,32 @@ export class AsyncError extends Error {
 }
 
 /**
- * The job could not be enqueued: Redis (or the outbox) did not take it (down, timeout), or the call was refused
- * before anything was sent (its arguments, context, options or queue). The cause is kept. @publicApi
+ * The job could not be enqueued: Redis (or the outbox) did not take it, or the call was refused before anything
+ * was sent. The cause is kept. @publicApi
  */
 export class JobEnqueueError extends AsyncError {
   /**
-   * true: Redis or the outbox did not take the job, and the same call may be taken later (HTTP answers 503);
-   * false: the call itself was refused, and sending it again changes nothing (HTTP answers 422).
+   * - `unavailable`: Redis or the outbox did not take the job (down, timeout): the same call may be taken later
+   *   (HTTP answers 503). The default, for an error thrown by a dispatcher of one's own.
+   * - `refused`: the call's own values were refused (its arguments, context, ids or options): sending it again
+   *   changes nothing (HTTP answers 422).
+   * - `misconfigured`: the application cannot send it as it is set up (an undeclared queue, no outbox for a
+   *   transaction, a closed transaction): a bug to fix, not the caller's (HTTP answers 500).
    */
-  readonly retryable: boolean;
+  readonly kind: 'unavailable' | 'refused' | 'misconfigured';
 
   constructor(
     readonly service: string,
     reason: string,
-    options?: { cause?: unknown; retryable?: boolean },
+    options?: { cause?: unknown; kind?: JobEnqueueError['kind'] },
   ) {
     super(`Could not enqueue ${service}: ${reason}`, options);
-    this.retryable = options?.retryable ?? false;
+    this.kind = options?.kind ?? 'unavailable';
+  }
+
+  /** Whether the same call may be taken later (`kind` 'unavailable'). */
+  get retryable(): boolean {
+    return this.kind === 'unavailable';
   }
 }
 
@@ -44,6 +53,7 @@ export class IdempotencyConflictError extends JobEnqueueError {
     super(
       service,
       `idempotencyKey ${JSON.stringify(idempotencyKey)} was already used with different arguments (within its idempotencyTtl)`,
+      { kind: 'refused' },
     );
   }
 }

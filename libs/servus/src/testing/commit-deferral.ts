@@ -1,6 +1,6 @@
 import { AsyncReceipt } from '../execution/call-async-options.interface';
 import { JobRequest } from '../async/job-request';
-import { OutboxCall, outboxEntry } from '../outbox/outbox-entry';
+import { NOT_AN_OPEN_TRANSACTION, OutboxCall, outboxEntry } from '../outbox/outbox-entry';
 import { OutboxStore } from '../outbox/outbox-store.interface';
 import { TypeOrmOutboxStore } from '../outbox/typeorm-outbox.store';
 import { JobEnqueueError } from '../response/async-errors';
@@ -27,15 +27,12 @@ export class CommitDeferral {
   ): AsyncReceipt {
     const entry = outboxEntry(service, request, options);
     if (!this.store.accepts(options.transaction))
-      throw new JobEnqueueError(
-        service,
-        'transaction is not a transaction of the outbox store (TypeORM: its EntityManager)',
-      );
+      throw new JobEnqueueError(service, NOT_AN_OPEN_TRANSACTION, { kind: 'misconfigured' });
     const committed = { ...request, options: { ...request.options, jobId: entry.jobId } };
     try {
       this.store.onCommit(options.transaction, () => void record(committed));
     } catch (error) {
-      throw new JobEnqueueError(service, (error as Error).message, { cause: error });
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'misconfigured' });
     }
     return { jobId: entry.jobId, queue: entry.queue, service };
   }
