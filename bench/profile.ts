@@ -33,7 +33,7 @@ import { argsOf } from './scale.bench';
  *
  *   npx ts-node bench/profile.ts MODE
  *
- * MODE: call, enqueue-raw, enqueue-servus, enqueue-bulk-raw, enqueue-bulk-servus, process-raw, process-servus, process-keyed, process-rawsignal or all.
+ * MODE: call, all, or one of MODES.
  *
  * process-keyed: the no-op service with `concurrency: { limit: 1, key }`, job n on key n % 1000 (as the flow
  * section of `npm run bench`: every job admitted), so flow control's share of a job shows.
@@ -126,13 +126,14 @@ async function enqueue(kind: 'raw' | 'servus', connections: Redis[], prefix: str
       const items = Array.from({ length: 1000 }, () => ({ service: Noop, args: ARGS }));
       add = bulk ? () => executor.callAsyncMany(items) : () => executor.callAsync(Noop, ARGS);
     }
-    // bulk: one batch of 1,000 at a time
+    // bulk: one batch of 1,000 at a time (whole batches: the per-job figures divide by what was sent)
     const run = (count: number) => (bulk ? inFlight(Math.ceil(count / 1000), 1, add) : inFlight(count, 50, add));
+    const sent = bulk ? Math.ceil(jobs / 1000) * 1000 : jobs;
     await run(5_000); // warm-up
     await admin.drain();
     await profiled(
       `enqueue-${bulk ? 'bulk-' : ''}${kind} (${bulk ? 'batches of 1,000' : '50 in flight'})`,
-      jobs,
+      sent,
       () => run(jobs),
       kind === 'servus'
         ? [...SERVUS_ENQUEUE_STEPS, /^callAsyncMany /, /^enqueueMany /, /^buildMany /, /^addBulk bullmq/]
@@ -264,6 +265,18 @@ async function call(): Promise<void> {
   }
 }
 
+/** The profiled paths, one a run (`all`: the first two of each kind). */
+const MODES = [
+  'enqueue-raw',
+  'enqueue-servus',
+  'enqueue-bulk-raw',
+  'enqueue-bulk-servus',
+  'process-raw',
+  'process-servus',
+  'process-keyed',
+  'process-rawsignal',
+];
+
 async function main(): Promise<void> {
   // BENCH_ALS=1: an AsyncLocalStorage entered first, as Servus's worker does (ServusContext.run per job),
   // to see what it costs raw BullMQ.
@@ -271,6 +284,8 @@ async function main(): Promise<void> {
   const mode = process.argv[2] ?? 'all';
   if (mode === 'call') return call();
   const modes = mode === 'all' ? ['enqueue-raw', 'enqueue-servus', 'process-raw', 'process-servus'] : [mode];
+  for (const item of modes)
+    if (!MODES.includes(item)) throw new Error(`unknown mode ${item}: ${MODES.join(', ')}, call or all`);
   const connections = [await readyClient(PRODUCER_OPTIONS), await readyClient(WORKER_OPTIONS)];
   const prefix = `${RUN_PREFIX}-prof`;
   try {
@@ -279,15 +294,9 @@ async function main(): Promise<void> {
         'enqueue' | 'process',
         'raw' | 'servus' | 'keyed' | 'rawsignal',
       ];
-      if (what === 'enqueue' && (kind === 'raw' || kind === 'servus'))
-        await enqueue(kind, connections, `${prefix}-${item}`, item.includes('-bulk-'));
-      else if (what === 'process' && ['raw', 'servus', 'keyed', 'rawsignal'].includes(kind))
-        await process_(kind, connections, `${prefix}-${item}`);
-      else
-        throw new Error(
-          `unknown mode ${item}: enqueue-raw, enqueue-servus, enqueue-bulk-raw, enqueue-bulk-servus, process-raw, process-servus, process-keyed, ` +
-            'process-rawsignal or all',
-        );
+      if (what === 'enqueue')
+        await enqueue(kind as 'raw' | 'servus', connections, `${prefix}-${item}`, item.includes('-bulk-'));
+      else await process_(kind, connections, `${prefix}-${item}`);
     }
   } finally {
     await sweepKeys(connections[0], prefix);

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { ServiceLimits } from './fetch-script';
 import { FlowStore } from './flow-store';
+import type { FlowKeys } from '../async/flow-control.port';
 
 /** A slot a job's fetch took for one attempt (its lock token), waiting for that attempt's admit. */
 export interface FetchGrant {
@@ -50,13 +51,7 @@ export class FetchGrants {
    * The grant of `attempt` of job `id` when it was taken for `service` under the job's own keys; a grant taken under
    * other keys than the job's payload says (written by something else) is not this job's slot: given back.
    */
-  claim(
-    queue: string,
-    id: string,
-    attempt: string,
-    service: string,
-    keys: { c?: string; r?: string },
-  ): FetchGrant | undefined {
+  claim(queue: string, id: string, attempt: string, service: string, keys: FlowKeys): FetchGrant | undefined {
     const grant = this.take(queue, id, attempt);
     if (!grant || (grant.service === service && grant.c === (keys.c ?? '') && grant.r === (keys.r ?? ''))) return grant;
     this.giveBack(queue, id, grant);

@@ -259,7 +259,11 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual([]);
-    expect(slots.grants.take('default', '7', 'tok:1')).toMatchObject({ token: 'tok:1', c: 'k', service: SERVICE });
+    expect(slots.claim('default', '7', 'tok:1', SERVICE, { c: 'k' })).toMatchObject({
+      token: 'tok:1',
+      c: 'k',
+      service: SERVICE,
+    });
   });
 
   it('a grant of an earlier attempt, never admitted, is given back when the job is fetched for another', async () => {
@@ -267,7 +271,7 @@ describe('FetchSlots: the grants of fetched jobs', () => {
     await fetch();
     await fetch();
     expect(released).toEqual(['default:7:tok:1']);
-    expect(slots.grants.take('default', '7', 'tok:1')).toBeUndefined();
-    expect(slots.grants.take('default', '7', 'tok:2')).toMatchObject({ token: 'tok:2' });
+    expect(slots.claim('default', '7', 'tok:1', SERVICE, { c: 'k' })).toBeUndefined();
+    expect(slots.claim('default', '7', 'tok:2', SERVICE, { c: 'k' })).toMatchObject({ token: 'tok:2' });
   });
 });

@@ -49,7 +49,7 @@ const PRINTABLE = /^[\x20-\x7e]{1,200}$/;
 export class FetchSlots {
   private readonly logger = new Logger('Servus');
   /** The slots this step took, until their attempt's admit. */
-  readonly grants: FetchGrants;
+  private readonly grants: FetchGrants;
   private commands?: Promise<Map<string, FetchCommand> | undefined>;
   /** Why the step is not installed was logged. */
   private said = false;

@@ -1,6 +1,7 @@
 /**
- * The scripts that look at a held lease or a line outside the operations (flow-scripts.ts): renewing a running job's
- * lease, and the head of a line with the time left to the earliest lease. On Redis's clock, as the operations.
+ * Redis's clock for every flow script (CLOCK), and the scripts that look at a held lease or a line outside the
+ * operations (flow-scripts.ts): renewing a running job's lease, and the head of a line with the time left to the
+ * earliest lease.
  */
 
 /**
