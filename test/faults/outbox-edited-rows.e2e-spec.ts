@@ -2,7 +2,7 @@ import { INestApplication, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { ServusExecutor, ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { outboxDataSource, outboxRows } from '../support/outbox-db';
@@ -33,14 +33,14 @@ describe('faults: outbox rows edited in the table', () => {
       [prefix, jobId, options],
     );
 
-  async function boot(): Promise<void> {
+  async function boot(relay = true): Promise<void> {
     const moduleRef = await Test.createTestingModule({
       imports: [
         ServusModule.forRoot({
           logging: false,
           connection: { url: REDIS_URL },
           prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 100 } },
+          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 100 } },
         }),
         FixturesModule,
       ],
@@ -80,5 +80,31 @@ describe('faults: outbox rows edited in the table', () => {
       .map((key) => key.slice(`${prefix}:default:`.length))
       .filter((id) => id.startsWith('edited-') || id === 'someone-else' || /^\d+$/.test(id));
     expect(ids.sort()).toEqual(['edited-none', 'edited-null', 'edited-other']);
+  });
+
+  it('status of a pending row whose options are null or {}: pending, enqueued at the row time', async () => {
+    await insertRow('pending-null', 'null');
+    await insertRow('pending-empty', '{}');
+    await boot(false);
+    try {
+      const rows = await dataSource.query<Array<{ job_id: string; created_at: Date }>>(
+        'SELECT job_id, created_at FROM servus_outbox WHERE scope = $1 ORDER BY id',
+        [prefix],
+      );
+      const executor = app!.get(ServusExecutor);
+      const statuses = await Promise.all(
+        rows.map(({ job_id: jobId }) => executor.status({ jobId, queue: 'default' }).catch(String)),
+      );
+      expect(statuses).toEqual(
+        rows.map((row) => ({
+          state: 'pending',
+          attemptsMade: 0,
+          timestamps: { enqueuedAt: row.created_at.getTime() },
+        })),
+      );
+      expect(rows).toHaveLength(2);
+    } finally {
+      await dataSource.query('DELETE FROM servus_outbox WHERE scope = $1', [prefix]);
+    }
   });
 });

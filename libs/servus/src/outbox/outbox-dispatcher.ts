@@ -22,6 +22,7 @@ import {
 import { DEFAULT_ENQUEUE_TIMEOUT_MS } from '../async/redis-connection';
 import { OutboxEntry, OutboxStore } from './outbox-store.interface';
 import { answerOf } from './bounded-lookup';
+import { enqueuedAt } from './outbox-row-job';
 import { bounded, Lookup } from '../util/bounded';
 
 /** How often result() looks whether a job still in the outbox has reached Redis. */
@@ -124,7 +125,7 @@ export class OutboxDispatcher implements AsyncDispatcher {
         )
       : undefined;
     if (!row) return this.bullmq.status(job);
-    return { state: 'pending', attemptsMade: 0, timestamps: { enqueuedAt: Number(row.options.timestamp) } };
+    return { state: 'pending', attemptsMade: 0, timestamps: { enqueuedAt: enqueuedAt(row) } };
   }
 
   async cancel(job: JobRef): Promise<CancelResult> {

@@ -9,10 +9,21 @@ import { OutboxRow } from './outbox-store.interface';
  * is dropped, so the job does not wait twice.
  */
 export function toJob(row: OutboxRow): { name: string; data: unknown; opts: JobsOptions } {
-  const opts = ownCopy<JobsOptions>(isPlainObject(row.options) ? row.options : {}, { jobId: row.jobId });
+  const opts = ownCopy<JobsOptions>(rowOptions(row), { jobId: row.jobId });
   const now = Date.now();
   if (opts.delay && (opts.timestamp ?? now) + opts.delay <= now) delete opts.delay;
   return { name: row.name, data: row.payload, opts };
+}
+
+/** When the row's call was made: its options' `timestamp`, or the row's `created_at` when an edit left none. */
+export function enqueuedAt(row: OutboxRow): number {
+  const timestamp = rowOptions(row).timestamp;
+  return typeof timestamp === 'number' && Number.isFinite(timestamp) ? timestamp : row.createdAt.getTime();
+}
+
+/** The row's options column; one that is not an object (edited to null, a number, an array) is read as none. */
+function rowOptions(row: OutboxRow): Record<string, unknown> {
+  return isPlainObject(row.options) ? row.options : {};
 }
 
 /**
