@@ -1,10 +1,11 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import type { OutboxListener } from 'nestjs-servus/extend';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
-import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { deletePrefix, eventually, REDIS_URL, sleep, uniquePrefix } from '../support/redis-test-kit';
 import { outboxDataSource } from '../support/outbox-db';
 
 /**
@@ -34,6 +35,65 @@ describe('faults: the outbox relay loses its LISTEN connection', () => {
     );
     return rows.map((row) => row.pid);
   };
+
+  /** The outbox store, each LISTEN it opened recorded: its lost-connection callback, and whether the relay closed it. */
+  class RecordingStore extends TypeOrmOutboxStore {
+    readonly opened: Array<{ lose: (error: Error) => void; closed: boolean }> = [];
+    override async listen(onWake: () => void, onError: (error: Error) => void): Promise<OutboxListener> {
+      const listener = await super.listen(onWake, onError);
+      const entry = { lose: onError, closed: false };
+      this.opened.push(entry);
+      return { close: () => ((entry.closed = true), listener.close()) };
+    }
+  }
+
+  async function bootRecording(backoffMs: number): Promise<RecordingStore> {
+    const store = new RecordingStore(dataSource);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ServusModule.forRoot({
+          logging: false,
+          connection: { url: REDIS_URL },
+          prefix,
+          outbox: { store, relay: { pollMs: 60_000, backoffMs } },
+        }),
+        FixturesModule,
+      ],
+    }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    await eventually(async () => store.opened.length === 1);
+    return store;
+  }
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('a late loss event of a listener already replaced does not close the current one', async () => {
+    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const store = await bootRecording(100);
+    try {
+      store.opened[0].lose(new Error('lost'));
+      await eventually(async () => store.opened.length === 2);
+      expect(warn.mock.calls.map(([line]) => line)).toContain('Outbox relay: LISTEN lost, listening again now: lost');
+    } finally {
+      warn.mockRestore();
+    }
+    store.opened[0].lose(new Error('the same connection, reported again'));
+    await sleep(300);
+    expect(store.opened.map((listener) => listener.closed)).toEqual([true, false]);
+  });
+
+  it('a second loss within backoffMs of the first: the relay listens again after backoffMs, not at once', async () => {
+    const store = await bootRecording(1000);
+    store.opened[0].lose(new Error('lost'));
+    await eventually(async () => store.opened.length === 2);
+    const lostAgain = Date.now();
+    store.opened[1].lose(new Error('lost again'));
+    await eventually(async () => store.opened.length === 3, 5000);
+    expect(Date.now() - lostAgain).toBeGreaterThanOrEqual(900);
+  });
 
   it('a row committed after the kill is moved within 3 s while the poll interval is 60 s', async () => {
     const before = new Set(await listeners());

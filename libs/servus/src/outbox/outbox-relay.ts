@@ -6,7 +6,8 @@ import { AsyncModuleOptions } from '../async/async-options.interface';
 import { OutboxModuleOptions } from './outbox-options.interface';
 import { OutboxMonitor, OutboxRelayState } from '../execution/outbox-monitor.port';
 import { OutboxRelayOptions } from './outbox-options.interface';
-import { OutboxListener, OutboxRow, OutboxStats, OutboxStore, ParkedRow } from './outbox-store.interface';
+import { OutboxRow, OutboxStats, OutboxStore, ParkedRow } from './outbox-store.interface';
+import { OutboxListening } from './outbox-listening';
 import type { Queue } from 'bullmq';
 import { isRowRefusal, toJob } from './outbox-row-job';
 import { escapeLog } from '../util/escape-log';
@@ -25,7 +26,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
   private readonly settings: Required<OutboxRelayOptions>;
   private readonly store?: OutboxStore;
   private readonly state: OutboxRelayState = { status: 'off', moved: 0 };
-  private listener?: OutboxListener;
+  private listening?: OutboxListening;
   private loop?: Promise<void>;
   private stopping = false;
   private woken = false;
@@ -55,6 +56,10 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
   onApplicationBootstrap(): void {
     if (!this.enabled) return;
     this.state.status = 'polling';
+    this.listening = new OutboxListening(this.store!, this.settings, {
+      wake: () => this.wake(),
+      warn: (message) => this.warn(message),
+    });
     this.loop = this.run();
     this.logger.log(`Outbox relay started (scope ${this.names.prefix})`);
   }
@@ -64,8 +69,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
     this.stopping = true;
     this.wake();
     await this.loop;
-    await this.listener?.close().catch(() => undefined);
-    this.listener = undefined;
+    await this.listening?.close();
     this.state.status = 'stopped';
   }
 
@@ -81,7 +85,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
   private async run(): Promise<void> {
     let backoff = this.settings.backoffMs;
     while (!this.stopping) {
-      await this.listen();
+      if (!this.stopping) await this.listening!.ensure();
       this.woken = false;
       try {
         this.state.status = 'moving';
@@ -95,7 +99,7 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
         this.state.lastError = undefined;
         backoff = this.settings.backoffMs;
         if (taken === this.settings.batchSize) continue;
-        this.state.status = this.listener ? 'listening' : 'polling';
+        this.state.status = this.listening!.open ? 'listening' : 'polling';
         await this.sleep(this.settings.pollMs, true);
       } catch (error) {
         this.state.status = 'backing-off';
@@ -162,26 +166,6 @@ export class OutboxRelay implements OnApplicationBootstrap, OnModuleDestroy, Out
       () => true,
       () => false,
     );
-  }
-
-  /** (Re)opens the LISTEN connection when there is none; polling covers the time without. */
-  private async listen(): Promise<void> {
-    if (this.listener || this.stopping) return;
-    try {
-      this.listener = await this.store!.listen(
-        () => this.wake(),
-        (error) => {
-          this.warn(`Outbox relay: LISTEN lost, polling every ${this.settings.pollMs}ms meanwhile: ${error.message}`);
-          const lost = this.listener;
-          this.listener = undefined;
-          void lost?.close().catch(() => undefined);
-          // Listen again now, not after a whole poll: the next turn opens a LISTEN, then claims what committed meanwhile.
-          this.wake();
-        },
-      );
-    } catch (error) {
-      this.warn(`Outbox relay: LISTEN failed, polling every ${this.settings.pollMs}ms: ${(error as Error).message}`);
-    }
   }
 
   private wake(): void {

@@ -5,7 +5,8 @@ import {
 } from './typeorm-shapes';
 import { TypeOrmCommitHooks } from './typeorm-commit-hooks';
 import { OutboxEntry, OutboxListener, OutboxRow, OutboxStats, OutboxStore, ParkedRow } from './outbox-store.interface';
-import { OUTBOX_CHANNEL, OUTBOX_TABLE } from './outbox-table';
+import { OUTBOX_TABLE } from './outbox-table';
+import { listenWith, PgClient } from './typeorm-outbox-listener';
 
 const COLUMNS = 'id, queue, job_id, name, payload, options, created_at';
 
@@ -117,30 +118,8 @@ export class TypeOrmOutboxStore implements OutboxStore {
     );
   }
 
-  async listen(onWake: () => void, onError: (error: Error) => void): Promise<OutboxListener> {
-    const runner = this.source().createQueryRunner();
-    // TypeORM's postgres query runner connects to a pg client of its pool; LISTEN needs that client kept.
-    const client = (await runner.connect()) as PgClient;
-    const onNotification = (message: { channel: string }) => message.channel === OUTBOX_CHANNEL && onWake();
-    const onLost = (error?: Error) => onError(error ?? new Error('the LISTEN connection ended'));
-    client.on('notification', onNotification);
-    client.on('error', onLost);
-    client.on('end', onLost);
-    try {
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    } catch (error) {
-      await runner.release();
-      throw error;
-    }
-    return {
-      close: async () => {
-        client.off('notification', onNotification);
-        client.off('error', onLost);
-        client.off('end', onLost);
-        await client.query(`UNLISTEN ${OUTBOX_CHANNEL}`).catch(() => undefined);
-        await runner.release();
-      },
-    };
+  listen(onWake: () => void, onError: (error: Error) => void): Promise<OutboxListener> {
+    return listenWith(this.source().createQueryRunner(), onWake, onError);
   }
 
   async stats(scope: string): Promise<OutboxStats> {
@@ -191,13 +170,6 @@ export class TypeOrmOutboxStore implements OutboxStore {
       );
     return this.dataSource;
   }
-}
-
-/** The part of a pg client the listener uses. */
-interface PgClient {
-  query(sql: string): Promise<unknown>;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
 }
 
 /** A PostgreSQL string literal (standard_conforming_strings, on by default since 9.1). */
