@@ -1,8 +1,10 @@
 import { Type } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
 import type { ServusExecutor } from '../execution/servus-executor';
 import { AsyncCall, AsyncReceipt } from '../execution/call-async-options.interface';
-import { ownCopy } from '../util/own-copy';
+import { withNewJobId } from '../execution/with-new-job-id';
+
+/** Job ids EnqueueBatch gives the calls of a batch. */
+const EVENT_JOB_ID_PREFIX = 'event-';
 
 interface Pending {
   call: AsyncCall;
@@ -48,12 +50,9 @@ export class EnqueueBatch {
   }
 }
 
-/** The event job id of a call that names its job by no other means (a resend of the same id adds nothing). */
+/** The call with an event job id, unless it names its job by other means (a resend of the same id adds nothing). */
 function withJobId(options: AsyncCall['options']): AsyncCall['options'] {
   if (options?.jobId !== undefined || options?.idempotencyKey !== undefined || options?.jobOptions?.jobId !== undefined)
     return options;
-  return ownCopy(options, { jobId: `${EVENT_JOB_ID_PREFIX}${randomUUID()}` });
+  return withNewJobId(options, EVENT_JOB_ID_PREFIX);
 }
-
-/** Job ids EnqueueBatch gives the calls of a batch: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
-export const EVENT_JOB_ID_PREFIX = 'event-';

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { CallAsyncOptions } from '../execution/call-async-options.interface';
 import { JobRequest, SIGNED_JOB_ID_PREFIX } from '../async/job-request';
 import { findNonJson } from '../async/job-payload.codec';
@@ -7,6 +6,7 @@ import { OutboxEntry } from './outbox-store.interface';
 import { OUTBOX_MAX_KEY_LENGTH } from './outbox-table';
 import { ownCopy } from '../util/own-copy';
 import { bullJobIdProblem } from '../async/job-options';
+import { withNewJobId } from '../execution/with-new-job-id';
 
 /** Job ids the outbox makes: a prefix BullMQ accepts (never an integer, no ':'), then a UUID. */
 export const OUTBOX_JOB_ID_PREFIX = 'outbox-';
@@ -23,7 +23,7 @@ export type OutboxCall = CallAsyncOptions & { jobId: string };
  * caller's `jobId`, else a new outbox id.
  */
 export function withOutboxJobId(call: CallAsyncOptions): OutboxCall {
-  return ownCopy<OutboxCall>(call, { jobId: call.jobId ?? `${OUTBOX_JOB_ID_PREFIX}${randomUUID()}` });
+  return call.jobId === undefined ? withNewJobId(call, OUTBOX_JOB_ID_PREFIX) : ownCopy<OutboxCall>(call);
 }
 
 /**
