@@ -5,6 +5,7 @@ import { CallObservation, JobObservation, PostponedObservation, ServusObservers 
 import { AsyncReceipt } from '../execution/call-async-options.interface';
 import { OUTBOX_MONITOR, OutboxMonitor } from '../execution/outbox-monitor.port';
 import { readOutboxInto, registerOutboxGauges } from './outbox-gauges';
+import { escapeLog } from '../util/escape-log';
 import {
   DEFAULT_DURATION_BUCKETS,
   SERVUS_METRICS_OPTIONS,
@@ -140,7 +141,7 @@ export class ServusMetrics implements OnModuleInit, OnModuleDestroy {
     } catch (error) {
       if (Date.now() - this.lastDepthWarning > 10_000) {
         this.lastDepthWarning = Date.now();
-        this.logger.warn(`Metrics: queue depth not read: ${(error as Error).message}`);
+        this.logger.warn(escapeLog(`Metrics: queue depth not read: ${(error as Error).message}`));
       }
     }
   }
