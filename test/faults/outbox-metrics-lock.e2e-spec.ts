@@ -5,7 +5,7 @@ import { DataSource, QueryRunner } from 'typeorm';
 import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
 import { ServusMetricsModule } from 'nestjs-servus/metrics';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
-import { REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { outboxDataSource } from '../support/outbox-db';
 
 /**
@@ -19,8 +19,9 @@ describe('faults: /metrics while the outbox table is locked', () => {
   let locker: DataSource;
   let runner: QueryRunner | undefined;
   let app: INestApplication | undefined;
+  const prefix = uniquePrefix('outbox-metrics-lock');
   beforeAll(async () => {
-    [dataSource, locker] = await Promise.all([outboxDataSource(), outboxDataSource()]);
+    [dataSource, locker] = await Promise.all([outboxDataSource(prefix), outboxDataSource()]);
   });
   afterAll(async () => {
     if (runner?.isTransactionActive) await runner.rollbackTransaction();
@@ -29,13 +30,22 @@ describe('faults: /metrics while the outbox table is locked', () => {
     await Promise.all([dataSource?.destroy(), locker?.destroy()]);
   });
 
-  it('4 overlapping scrapes answer within 4 s; the app still gets a connection', async () => {
+  /** Backends of the app's DataSource waiting for a lock. */
+  const waiting = async (): Promise<number> => {
+    const [{ n }] = await locker.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+      [prefix],
+    );
+    return n;
+  };
+
+  it('4 overlapping scrapes answer within 4 s; the app still gets a connection; the read gives up its connection', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         ServusModule.forRoot({
           logging: false,
           connection: { url: REDIS_URL },
-          prefix: uniquePrefix('outbox-metrics-lock'),
+          prefix,
           outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
         }),
         ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }),
@@ -66,6 +76,8 @@ describe('faults: /metrics while the outbox table is locked', () => {
       new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 2000)),
     ]);
     expect(answered).toBe(true);
+    // The read waiting for the lock is cancelled (statement_timeout), not kept until the lock ends.
+    await eventually(async () => (await waiting()) === 0, 3000, 'no backend of the app waiting for the lock');
 
     await runner.rollbackTransaction();
     const after = await scrape();

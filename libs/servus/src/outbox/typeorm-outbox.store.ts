@@ -9,6 +9,8 @@ import { OUTBOX_TABLE } from './outbox-table';
 import { listenWith, PgClient } from './typeorm-outbox-listener';
 
 const COLUMNS = 'id, queue, job_id, name, payload, options, created_at';
+/** The longest a stats read may take (a scrape waits 2 s for it): then the database cancels it. */
+const STATS_TIMEOUT_MS = 2000;
 
 interface RawRow {
   id: string;
@@ -123,18 +125,31 @@ export class TypeOrmOutboxStore implements OutboxStore {
   }
 
   async stats(scope: string): Promise<OutboxStats> {
-    const [row] = (await this.source().query(
-      `SELECT count(*) FILTER (WHERE refused IS NULL)::int AS depth,
-              count(*) FILTER (WHERE refused IS NOT NULL)::int AS parked,
-              (extract(epoch from now() - min(created_at) FILTER (WHERE refused IS NULL)) * 1000)::float8 AS age
-       FROM ${OUTBOX_TABLE} WHERE scope = $1`,
-      [scope],
-    )) as Array<{ depth: number; parked: number; age: number | null }>;
-    return {
-      depth: row.depth,
-      parked: row.parked,
-      oldestAgeMs: row.age === null ? null : Math.max(0, Math.round(row.age)),
-    };
+    const runner = this.source().createQueryRunner();
+    const client = (await runner.connect()) as PgClient;
+    try {
+      // One round trip; SET LOCAL bounds this read only: while the table is locked (a migration,
+      // LOCK TABLE) it is cancelled after STATS_TIMEOUT_MS instead of holding a pooled connection for the whole lock.
+      const results = (await client.query(
+        `BEGIN READ ONLY; SET LOCAL statement_timeout = ${STATS_TIMEOUT_MS};
+         SELECT count(*) FILTER (WHERE refused IS NULL)::int AS depth,
+                count(*) FILTER (WHERE refused IS NOT NULL)::int AS parked,
+                (extract(epoch from now() - min(created_at) FILTER (WHERE refused IS NULL)) * 1000)::float8 AS age
+         FROM ${OUTBOX_TABLE} WHERE scope = ${literal(scope)};
+         COMMIT`,
+      )) as Array<{ rows: Array<{ depth: number; parked: number; age: number | null }> }>;
+      const [row] = results[2].rows;
+      return {
+        depth: row.depth,
+        parked: row.parked,
+        oldestAgeMs: row.age === null ? null : Math.max(0, Math.round(row.age)),
+      };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   async find(scope: string, queue: string, jobId: string): Promise<OutboxRow | undefined> {
