@@ -28,12 +28,7 @@ describe('outbox: metrics, health, testing module', () => {
     const opened: INestApplication[] = [];
 
     /** An app on the prefix with its own registry, /metrics and /health; resolves to its base URL. */
-    async function boot(
-      relay: boolean,
-      redisUrl = REDIS_URL,
-      details = false,
-      source: DataSource = dataSource,
-    ): Promise<string> {
+    async function boot(relay: boolean, { redisUrl = REDIS_URL, details = false, source = dataSource } = {}) {
       const moduleRef = await Test.createTestingModule({
         imports: [
           ServusModule.forRoot({
@@ -90,7 +85,7 @@ describe('outbox: metrics, health, testing module', () => {
     it('the database refusing the read: the outbox series are left out, not 0 (the scrape still answers)', async () => {
       const closed = await outboxDataSource();
       await closed.destroy(); // every query now fails
-      const base = await boot(false, REDIS_URL, false, closed);
+      const base = await boot(false, { source: closed });
       const text = await (await fetch(`${base}/metrics`)).text();
       expect(text).toMatch(/^servus_calls_total|# HELP servus_calls_total/m);
       expect(text).not.toMatch(/^servus_outbox_(depth|parked|oldest_age_seconds) /m);
@@ -114,8 +109,7 @@ describe('outbox: metrics, health, testing module', () => {
     });
 
     it('while Redis does not answer, the relay backs off and health says so, its raw error (an address) only in the log', async () => {
-      const port = await freePort();
-      const base = await boot(true, `redis://127.0.0.1:${port}`);
+      const base = await boot(true, { redisUrl: `redis://127.0.0.1:${await freePort()}` });
       await insertRow('waits-1', { jobId: 'waits-1' });
       let details: Record<string, unknown> | undefined;
       await eventually(async () => (details = (await health(base)).details.outbox)?.status === 'down');
@@ -124,7 +118,7 @@ describe('outbox: metrics, health, testing module', () => {
     });
 
     it('details: true adds the raw error of a backing-off relay to the answer', async () => {
-      const base = await boot(true, `redis://127.0.0.1:${await freePort()}`, true);
+      const base = await boot(true, { redisUrl: `redis://127.0.0.1:${await freePort()}`, details: true });
       await insertRow('waits-2', { jobId: 'waits-2' });
       let details: Record<string, unknown> | undefined;
       await eventually(async () => (details = (await health(base)).details.outbox)?.status === 'down');

@@ -1,11 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource, QueryRunner } from 'typeorm';
 import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
 import { ServusMetricsModule } from 'nestjs-servus/metrics';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
-import { eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
 import { outboxDataSource } from '../support/outbox-db';
 
 /**
@@ -27,7 +28,9 @@ describe('faults: /metrics while the outbox table is locked', () => {
     if (runner?.isTransactionActive) await runner.rollbackTransaction();
     await runner?.release();
     await app?.close();
-    await Promise.all([dataSource?.destroy(), locker?.destroy()]);
+    const redis = new Redis(REDIS_URL);
+    await deletePrefix(redis, prefix); // the queue's meta key
+    await Promise.all([redis.quit(), dataSource?.destroy(), locker?.destroy()]);
   });
 
   /** Backends of the app's DataSource waiting for a lock. */

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
-import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import {
   EventHandler,
   IdempotencyConflictError,
@@ -12,8 +12,7 @@ import {
   ServusExecutor,
   ServusModule,
 } from 'nestjs-servus';
-
-const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+import { deletePrefix, REDIS_URL, uniquePrefix } from '../../../../test/support/redis-test-kit';
 
 @Service({ queue: 'default' })
 class Archive extends ServiceBase<{ id: number }, null> {
@@ -52,7 +51,13 @@ class OrdersModule {}
  * already, and sending each call again on its own must not enqueue them a second time.
  */
 describe('EnqueueBatch on real Redis: a batch refused after part of it landed', () => {
-  const prefix = `servus-test-enqueue-batch-resend-${randomUUID()}`;
+  const prefix = uniquePrefix('enqueue-batch-resend');
+  const redis = new Redis(REDIS_URL);
+  // The queues and the idempotency keys (24 h TTL) under the prefix.
+  afterAll(async () => {
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
   it('an invocation whose queue took its job is not enqueued again by the one-by-one resend', async () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
@@ -77,12 +82,8 @@ describe('EnqueueBatch on real Redis: a batch refused after part of it landed', 
       expect(await queue.getJobCounts('wait', 'delayed', 'active', 'completed', 'failed')).toMatchObject({ wait: 1 });
       expect((await queue.getJobs(['wait'])).map((job) => job.id)).toEqual([report.outcomes[0].receipt!.jobId]);
     } finally {
-      await queue.obliterate({ force: true }).catch(() => undefined);
       await queue.close();
       await app.close();
-      const critical = new Queue('critical', { connection: { url: REDIS_URL }, prefix });
-      await critical.obliterate({ force: true }).catch(() => undefined);
-      await critical.close();
     }
   });
 });
