@@ -146,7 +146,12 @@ export class BullmqDispatcher implements AsyncDispatcher {
     // remove() answers 0 when the job is locked: a worker took it in between, so cancel it where it runs.
     if (state !== 'active' && (await queue.remove(receipt.jobId)) === 1) return 'removed';
     // Kept with the job for a worker that does not hear the message: its own, dead, leaves it to stall recovery.
-    await (await this.queues.redis()).eval(MARK_CANCELLED, 1, queue.toKey(receipt.jobId), CANCELLED_FAILURE);
+    const marked = await (
+      await this.queues.redis()
+    ).eval(MARK_CANCELLED, 1, queue.toKey(receipt.jobId), CANCELLED_FAILURE);
+    // Removed or finished since its state was read.
+    if (marked === 0) return 'not-found';
+    if (marked === -1) return 'finished';
     await this.queues.publish(
       this.queues.queueNames.cancelChannel,
       JSON.stringify({ queue: queue.name, jobId: receipt.jobId }),

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
-import { CANCEL_REASON, CANCELLED_FAILURE } from './cancel-mark';
+import { CANCEL_REASON, CANCELLED_FAILURE, CLEAR_FINISHED_MARK } from './cancel-mark';
+import { MeasuringWorker } from './measuring-worker';
 import { RedisClient } from './redis-connection';
 import { ServusJobProcessor } from './servus-job.processor';
 import { escapeLog } from '../util/escape-log';
@@ -11,8 +12,8 @@ export interface CancelListening {
   reader: RedisClient;
   channel: string;
   processor: ServusJobProcessor;
-  /** The Redis key of a job of one of this process's queues (undefined for another queue). */
-  jobKey: (queue: string, jobId: string) => string | undefined;
+  /** This process's workers, one per queue it consumes. */
+  workers: MeasuringWorker[];
   logger: Logger;
 }
 
@@ -22,27 +23,56 @@ export interface CancelListening {
  * jobs running here are looked up for the mark cancel() leaves on the job (see cancel-mark.ts).
  */
 export async function listenForCancellations(listening: CancelListening): Promise<void> {
-  const { subscriber, channel, logger } = listening;
+  const { subscriber, channel, logger, processor, workers } = listening;
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
-      cancelHere(listening, String(queue), String(jobId));
+      if (!cancelHere(listening, String(queue), String(jobId)))
+        clearFinishedMark(listening, String(queue), String(jobId));
     } catch (error) {
       logger.warn(`Ignored a malformed cancellation message: ${escapeLog((error as Error).message)}`);
     }
   });
+  // A job that completed here after cancel() marked it, while its message was on the way: the mark is cleared (the
+  // message's own clearing may have run before the completion). Nearly free: no cancellation heard, no lookup.
+  for (const worker of workers)
+    worker.afterCompleted = (jobId) => {
+      if (processor.cancelHeard(worker.name, jobId)) clearFinishedMark(listening, worker.name, jobId);
+    };
   await subscriber.subscribe(channel);
   subscriber.on('ready', () => void cancelMarked(listening));
 }
 
-function cancelHere({ processor, logger }: CancelListening, queue: string, jobId: string): void {
-  if (processor.cancel(queue, jobId, CANCEL_REASON))
-    logger.warn(`Job ${escapeLog(jobId, 200)} on ${escapeLog(queue, 200)} cancelled`);
+function cancelHere({ processor, logger }: CancelListening, queue: string, jobId: string): boolean {
+  const cancelled = processor.cancel(queue, jobId, CANCEL_REASON);
+  if (cancelled) logger.warn(`Job ${escapeLog(jobId, 200)} on ${escapeLog(queue, 200)} cancelled`);
+  return cancelled;
+}
+
+/** The Redis key of a job of one of this process's queues (undefined for another queue). */
+function jobKey({ workers }: CancelListening, queue: string, jobId: string): string | undefined {
+  return workers.find((worker) => worker.name === queue)?.toKey(jobId);
+}
+
+/**
+ * cancel() of a job not running here: if it completed (here or elsewhere) with the mark on it, the mark goes, or a
+ * manual retry would fail as cancelled without running. Best effort: a clearing that fails is logged.
+ */
+function clearFinishedMark(listening: CancelListening, queue: string, jobId: string): void {
+  const key = jobKey(listening, queue, jobId);
+  if (key === undefined) return;
+  listening.reader
+    .eval(CLEAR_FINISHED_MARK, 1, key)
+    .catch((error: Error) =>
+      listening.logger.warn(
+        `Could not clear the cancel mark of job ${escapeLog(jobId, 200)} on ${queue}: ${escapeLog(error.message)}`,
+      ),
+    );
 }
 
 /** The running jobs cancel() marked meanwhile, cancelled; a read that fails is left (the mark still fails a retry). */
 async function cancelMarked(listening: CancelListening): Promise<void> {
-  const { subscriber, reader, processor, jobKey } = listening;
+  const { subscriber, reader, processor } = listening;
   // 'ready' is emitted just before ioredis subscribes again: a PING sent after that is answered after the SUBSCRIBE,
   // so a cancel() published later is heard, and one published earlier has left its mark.
   await Promise.resolve();
@@ -57,7 +87,7 @@ async function cancelMarked(listening: CancelListening): Promise<void> {
     // `queue:id`: a queue name has no ':' (BullMQ refuses one), an id may.
     const split = label.indexOf(':');
     const [queue, jobId] = [label.slice(0, split), label.slice(split + 1)];
-    const key = jobKey(queue, jobId);
+    const key = jobKey(listening, queue, jobId);
     const mark = key === undefined ? null : await reader.hget(key, 'defa').catch(() => null);
     if (mark === CANCELLED_FAILURE) cancelHere(listening, queue, jobId);
   }

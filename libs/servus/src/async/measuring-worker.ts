@@ -54,9 +54,16 @@ export class MeasuredJob extends Job {
    * bytes and a tenth of a microsecond more).
    */
   override moveToCompleted(returnValue: unknown, token: string, fetchNext = true): Promise<void | unknown[]> {
-    return super
-      .moveToCompleted(returnValue, token, fetchNext)
-      .then(undefined, (error: unknown) => this.movedBeforeUnreadable(error, token, fetchNext));
+    return super.moveToCompleted(returnValue, token, fetchNext).then(
+      (next) => this.completed(next),
+      (error: unknown) => this.movedBeforeUnreadable(error, token, fetchNext).then((next) => this.completed(next)),
+    );
+  }
+
+  /** Tells the worker's afterCompleted, once the job is stored as completed. */
+  private completed<T>(next: T): T {
+    if (this.queue instanceof MeasuringWorker) this.queue.afterCompleted?.(this.id!);
+    return next;
   }
 
   override moveToFailed<E extends Error>(err: E, token: string, fetchNext = false): Promise<void | unknown[]> {
@@ -107,6 +114,9 @@ export class MeasuringWorker extends Worker {
         this.unreadable.set(id, reason),
       );
   }
+
+  /** Called with a job's id once it is stored as completed (the cancellation listener's, see cancel-listener.ts). */
+  afterCompleted?: (jobId: string) => void;
 
   /** Jobs read again after their unreadable fields were reset: id -> why they are failed. */
   private readonly unreadable = new Map<string, string>();

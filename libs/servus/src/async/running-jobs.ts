@@ -1,3 +1,4 @@
+import { RecentCancels } from './recent-cancels';
 import { RunningJob } from './running-job';
 
 /**
@@ -7,6 +8,8 @@ import { RunningJob } from './running-job';
  */
 export class RunningJobs {
   private readonly byQueue = new Map<string, Map<string, RunningJob>>();
+  /** Cancellations heard for jobs not running here. */
+  private readonly cancels = new RecentCancels();
 
   add(running: RunningJob): void {
     const { queue, id } = running.job;
@@ -21,6 +24,19 @@ export class RunningJobs {
 
   find(queue: string, id: string): RunningJob | undefined {
     return this.byQueue.get(queue)?.get(id);
+  }
+
+  /** Cancels the job if it runs here (true); else keeps the cancellation a few seconds (see RecentCancels). */
+  cancel(queue: string, id: string, reason: string): boolean {
+    const running = this.find(queue, id);
+    if (running) running.cancel(reason);
+    else this.cancels.remember(queue, id, reason);
+    return running !== undefined;
+  }
+
+  /** Whether a cancellation of a job not running here was heard lately (once). */
+  cancelHeard(queue: string, id: string): boolean {
+    return this.cancels.take(queue, id) !== undefined;
   }
 
   /** The job that started first. */

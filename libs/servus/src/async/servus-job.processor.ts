@@ -209,10 +209,13 @@ export class ServusJobProcessor {
     return running && { service: running.service, attempt: running.job.attempt };
   }
 
-  /** Cancels a job if it runs in this process: its signal aborts, it then fails as cancelled. */
+  /** Cancels a job if it runs in this process (its signal aborts, it then fails as cancelled); else keeps it a while. */
   cancel(queue: string, jobId: string, reason: string): boolean {
-    const running = this.running.find(queue, jobId);
-    running?.cancel(reason);
-    return running !== undefined;
+    return this.running.cancel(queue, jobId, reason);
+  }
+
+  /** Whether cancel() of a job that was not running here was heard lately (once): see cancel-listener.ts. */
+  cancelHeard(queue: string, jobId: string): boolean {
+    return this.running.cancelHeard(queue, jobId);
   }
 }

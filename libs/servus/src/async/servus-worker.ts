@@ -1,7 +1,6 @@
 import { QueueConsumerState } from '../execution/queue-health.port';
 import { AsyncModuleOptions } from './async-options.interface';
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy, Optional } from '@nestjs/common';
-import { Worker } from 'bullmq';
 import { SERVUS_MODULE_OPTIONS } from '../servus.constants';
 import { ServusWorkerOptions } from './async-options.interface';
 import { QueueNames } from './queue-names';
@@ -35,7 +34,7 @@ export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
 @Injectable()
 export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger('Servus');
-  private readonly workers: Worker[] = [];
+  private readonly workers: MeasuringWorker[] = [];
   private readonly connections: RedisClient[] = [];
   private draining?: Promise<void>;
 
@@ -113,13 +112,12 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private async listenForCancellations(): Promise<void> {
     const subscriber = createRedisClient(this.options, 'worker');
     this.connections.push(subscriber);
-    const workers = new Map(this.workers.map((worker) => [worker.name, worker]));
     await listenForCancellations({
       subscriber,
       reader: this.shared!,
       channel: this.names.cancelChannel,
       processor: this.processor,
-      jobKey: (queue, jobId) => workers.get(queue)?.toKey(jobId),
+      workers: this.workers,
       logger: this.logger,
     });
   }
@@ -144,7 +142,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
    */
   private shared?: RedisClient;
 
-  private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): Worker {
+  private createWorker(queue: string, concurrency: number, settings: ServusWorkerOptions): MeasuringWorker {
     if (!this.shared) this.connections.push((this.shared = createRedisClient(this.options, 'worker')));
     const connection = this.shared;
     // Two parameters on purpose (flow control needs the lock token to postpone a job): with three, BullMQ

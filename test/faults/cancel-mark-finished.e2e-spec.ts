@@ -1,0 +1,91 @@
+import { Injectable, Module } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { CANCELLED_FAILURE, MARK_CANCELLED } from '../../libs/servus/src/async/cancel-mark';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
+
+@Injectable()
+class Gate {
+  runs = 0;
+  release?: () => void;
+  hold = false;
+}
+
+/** Counts its runs; held until released when `hold` is on. */
+@Service({ name: 'cancel-mark-finished.charge' })
+class Charge extends ServiceBase<{ id: string }, string> {
+  constructor(private readonly gate: Gate) {
+    super();
+  }
+  async call({ id }: { id: string }) {
+    this.gate.runs++;
+    if (this.gate.hold) await new Promise<void>((resolve) => (this.gate.release = resolve));
+    return this.success(id);
+  }
+}
+
+@Module({ providers: [Gate, Charge], exports: [Gate] })
+class ChargeModule {}
+
+/**
+ * Fault: cancel() reads a job's state, the job completes, then cancel()'s mark (BullMQ's deferred failure) lands on
+ * it, or the mark lands on the running job and the job completes before the cancellation message is heard. A mark
+ * left on a completed job would fail its manual retry (job.retry(), a dashboard's Retry) as cancelled, unrun.
+ */
+describe('faults: a cancel mark never outlives a completed job', () => {
+  const redis = new Redis(REDIS_URL);
+  let prefix: string;
+  let app: TestingModule;
+  let queue: Queue;
+
+  beforeEach(async () => {
+    prefix = uniquePrefix('cancel-mark-finished');
+    app = await bootServus({ connection: { url: REDIS_URL }, prefix, worker: true }, [ChargeModule]);
+    queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
+  });
+  afterEach(async () => {
+    await queue.close();
+    await app.close();
+    await deletePrefix(redis, prefix);
+  });
+  afterAll(() => redis.quit());
+
+  const retryRuns = async (jobId: string) => {
+    const gate = app.get(Gate);
+    const before = gate.runs;
+    await (await Job.fromId(queue, jobId))!.retry('completed');
+    await waitForJob(queue, jobId, ['completed', 'failed'], 10_000);
+    expect(await app.get(ServusExecutor).status({ jobId, queue: 'default' })).toMatchObject({ state: 'completed' });
+    expect(gate.runs).toBe(before + 1);
+  };
+
+  it('the mark of a cancel() that read the job as active before it completed is refused', async () => {
+    const receipt = await app.get(ServusExecutor).callAsync(Charge, { id: 'a' });
+    await waitForJob(queue, receipt.jobId, ['completed'], 10_000);
+    // What cancel() sends after it read 'active': the job completed in between.
+    await redis.eval(MARK_CANCELLED, 1, queue.toKey(receipt.jobId), CANCELLED_FAILURE);
+    await retryRuns(receipt.jobId);
+  });
+
+  it('a mark that landed on the running job is cleared when the job completes before the message is heard', async () => {
+    const gate = app.get(Gate);
+    gate.hold = true;
+    const receipt = await app.get(ServusExecutor).callAsync(Charge, { id: 'b' });
+    await eventually(async () => gate.release !== undefined, 5000, 'the job to start');
+    await redis.eval(MARK_CANCELLED, 1, queue.toKey(receipt.jobId), CANCELLED_FAILURE);
+    gate.hold = false;
+    gate.release!();
+    await waitForJob(queue, receipt.jobId, ['completed'], 10_000);
+    // cancel()'s message, heard once the job has completed.
+    await redis.publish(`${prefix}:servus:cancel`, JSON.stringify({ queue: 'default', jobId: receipt.jobId }));
+    await eventually(
+      async () => (await redis.hget(queue.toKey(receipt.jobId), 'defa')) === null,
+      3000,
+      'the mark to go',
+    );
+    await retryRuns(receipt.jobId);
+  });
+});
