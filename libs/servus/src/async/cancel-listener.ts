@@ -55,14 +55,16 @@ function jobKey({ workers }: CancelListening, queue: string, jobId: string): str
 }
 
 /**
- * cancel() of a job not running here: if it completed (here or elsewhere) with the mark on it, the mark goes, or a
- * manual retry would fail as cancelled without running. Best effort: a clearing that fails is logged.
+ * cancel() of a job not running here: if it finished (here or elsewhere) with the mark on it, the mark goes, or a
+ * manual retry would fail as cancelled without running; so does the cancellation kept for it (it was not starting).
+ * Best effort: a clearing that fails is logged.
  */
 function clearFinishedMark(listening: CancelListening, queue: string, jobId: string): void {
   const key = jobKey(listening, queue, jobId);
   if (key === undefined) return;
   listening.reader
     .eval(CLEAR_FINISHED_MARK, 1, key)
+    .then((cleared) => void (cleared !== -1 && listening.processor.cancelHeard(queue, jobId)))
     .catch((error: Error) =>
       listening.logger.warn(
         `Could not clear the cancel mark of job ${escapeLog(jobId, 200)} on ${queue}: ${escapeLog(error.message)}`,

@@ -19,10 +19,10 @@ return 1`;
 
 /**
  * Removes the mark from a job that finished with it (it completed before its worker heard the cancellation): BullMQ
- * clears `defa` when a job fails for good, never when it completes. A job not finished keeps it.
+ * clears `defa` when a job fails for good, never when it completes. A job not finished keeps it (-1).
  */
 export const CLEAR_FINISHED_MARK = `
-if redis.call('HEXISTS', KEYS[1], 'finishedOn') == 0 then return 0 end
+if redis.call('HEXISTS', KEYS[1], 'finishedOn') == 0 then return -1 end
 return redis.call('HDEL', KEYS[1], 'defa')`;
 
 /** The reason MARK_CANCELLED writes. */

@@ -16,6 +16,9 @@ export class RunningJobs {
     let jobs = this.byQueue.get(queue);
     if (!jobs) this.byQueue.set(queue, (jobs = new Map<string, RunningJob>()));
     jobs.set(id, running);
+    // Cancelled while it was starting (fetched, not yet registered): cancelled as it registers.
+    const reason = this.cancels.take(queue, id);
+    if (reason !== undefined) running.cancel(reason);
   }
 
   delete(running: RunningJob): void {

@@ -54,9 +54,8 @@ export class ServusJobProcessor {
   readonly overrunning = new OverrunningBodies();
 
   /**
-   * `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. Never
-   * throws: a job refused or failed rejects. Not an async function: its frame would hold every local of the steps
-   * below for as long as the job runs.
+   * `token`: the job's lock token (flow control needs it to postpone the job); undefined in the test queue. Never throws:
+   * a job refused or failed rejects. Not an async function: its frame would hold the steps' locals while the job runs.
    */
   process(job: Job, token?: string): Promise<SerializedResponse> {
     try {
@@ -133,6 +132,8 @@ export class ServusJobProcessor {
     this.running.add(context);
     let response: Promise<ServiceResponse>;
     try {
+      // Cancelled as it registered (a cancellation heard while it was starting): its service does not run.
+      if (context.cancelled !== undefined) throw new Error(context.cancelled);
       // Global ids are located before validation, as the service would have received them in a sync call; logs keep the ids.
       response = call.gids
         ? this.globalIds.decode(call.args, this.maxGlobalIds).then((args) => this.runPipeline(jobRun, context, args))
@@ -209,7 +210,7 @@ export class ServusJobProcessor {
     return running && { service: running.service, attempt: running.job.attempt };
   }
 
-  /** Cancels a job if it runs in this process (its signal aborts, it then fails as cancelled); else keeps it a while. */
+  /** Cancels a job running here (it then fails as cancelled); else keeps the cancellation a while (RunningJobs). */
   cancel(queue: string, jobId: string, reason: string): boolean {
     return this.running.cancel(queue, jobId, reason);
   }
