@@ -153,6 +153,17 @@ describe('callAsync enqueueing', () => {
         executor.callAsync(Echo, {}, { attempts: 0 }),
         /^Could not enqueue fixtures\.echo: attempts must be an integer of at least 1/,
       );
+      // Redis refuses `SET ... PX 1e+21` ('value is not an integer'): refused as the call's, before anything is sent.
+      await refused(
+        executor.callAsync(Echo, {}, { idempotencyKey: 'k', idempotencyTtl: 1e21 }),
+        /^Could not enqueue fixtures\.echo: idempotencyTtl must be at most 2147483647ms, got 1e\+21/,
+      );
+      await refused(
+        executor.callAsyncMany([
+          { service: Echo, args: {}, options: { idempotencyKey: 'k', idempotencyTtl: 2 ** 31 } },
+        ]),
+        /^items\[0\]: Could not enqueue fixtures\.echo: idempotencyTtl must be at most 2147483647ms/,
+      );
       // Ids and raw options BullMQ itself refuses are refused before anything is sent.
       await refused(
         executor.callAsync(Echo, {}, { jobId: '12' }),

@@ -247,6 +247,20 @@ describe('buildJobOptions', () => {
       },
     );
 
+    it.each<[number | string]>([[2 ** 31], [1e21], ['1000d']])(
+      'refuses a ttl over 2147483647 ms (%p) as a caller error, not Redis trouble',
+      (idempotencyTtl) => {
+        expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl })).toThrow(
+          /^idempotencyTtl must be at most 2147483647ms, got /,
+        );
+      },
+    );
+
+    it('takes a ttl of 2147483647 ms', () => {
+      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 2 ** 31 - 1 });
+      expect(options.deduplication).toEqual({ id: 'k', ttl: 2 ** 31 - 1 });
+    });
+
     it('rounds a fractional ttl to whole milliseconds (Redis takes no fraction)', () => {
       const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 1500.6 });
       expect(options.deduplication).toEqual({ id: 'k', ttl: 1501 });

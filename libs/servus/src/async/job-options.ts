@@ -81,10 +81,18 @@ export function bullJobIdProblem(jobId: unknown): string | undefined {
   return undefined;
 }
 
-/** Whole milliseconds, at least 1: the key's claim is a `SET ... PX`, which Redis refuses for 0 or a fraction. */
+/** The longest idempotencyTtl (about 24.8 days), the bound result()'s timeoutMs has too. */
+export const MAX_IDEMPOTENCY_TTL_MS = 2 ** 31 - 1;
+
+/**
+ * Whole milliseconds, from 1 to MAX_IDEMPOTENCY_TTL_MS: the key's claim is a `SET ... PX`, which Redis refuses for 0,
+ * a fraction or a number written with an exponent (1e21 is sent as `1e+21`).
+ */
 function idempotencyTtlOf(ttl: number | string = DEFAULT_IDEMPOTENCY_TTL): number {
   const ms = Math.round(parseDuration(ttl));
   if (ms < 1) throw new TypeError(`idempotencyTtl must be at least 1ms, got ${JSON.stringify(ttl)}`);
+  if (!(ms <= MAX_IDEMPOTENCY_TTL_MS))
+    throw new TypeError(`idempotencyTtl must be at most ${MAX_IDEMPOTENCY_TTL_MS}ms, got ${String(ttl)}`);
   return ms;
 }
 
