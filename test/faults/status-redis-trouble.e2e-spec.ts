@@ -28,7 +28,7 @@ async function outcomeOf(call: Promise<unknown>) {
 
 /**
  * Fault: Redis stops answering, or goes away, or holds a job whose stored result is not JSON, while
- * a caller asks status() or cancel(). Both reject with AsyncError (Redis's error as its cause), as
+ * a caller asks status() or cancel() (or lists or removes schedules). They reject with AsyncError (Redis's error as its cause), as
  * result() does and as they do when the outbox's database stalls: one error type to catch.
  */
 describe('faults: status() and cancel() under Redis trouble', () => {
@@ -62,31 +62,40 @@ describe('faults: status() and cancel() under Redis trouble', () => {
     expect(error?.message).toMatch(new RegExp(`^Could not read the status of job ${receipt.jobId}: `));
   });
 
-  it('Redis paused: status() and cancel() reject with AsyncError within enqueueTimeoutMs, not a raw Redis error', async () => {
+  it('Redis paused: status(), cancel(), schedules() and unschedule() reject with AsyncError within enqueueTimeoutMs, not a raw Redis error', async () => {
     const receipt = await executor.callAsync(Echo, { n: 2 });
     await admin.call('CLIENT', 'PAUSE', '2500', 'ALL');
-    const [status, cancel] = await Promise.all([
+    const [status, cancel, schedules, unschedule] = await Promise.all([
       outcomeOf(executor.status(receipt)),
       outcomeOf(executor.cancel(receipt)),
+      outcomeOf(executor.schedules()),
+      outcomeOf(executor.unschedule('nightly')),
     ]);
     await sleep(2700);
     for (const [what, outcome] of [
-      ['read the status of', status],
-      ['cancel', cancel],
+      [`read the status of job ${receipt.jobId}`, status],
+      [`cancel job ${receipt.jobId}`, cancel],
+      ['list the schedules', schedules],
+      ['remove the schedule "nightly"', unschedule],
     ] as const) {
       expect(outcome.error).toBeInstanceOf(AsyncError);
-      expect(outcome.error?.message).toMatch(new RegExp(`^Could not ${what} job ${receipt.jobId}: `));
+      expect(outcome.error?.message.startsWith(`Could not ${what}: `)).toBe(true);
       expect(outcome.error?.cause).toBeInstanceOf(Error);
       expect(outcome.ms).toBeLessThan(2000);
     }
   }, 15_000);
 
   // Last: Redis stays down (afterAll stops it).
-  it('Redis gone: status() and cancel() reject with AsyncError', async () => {
+  it('Redis gone: status(), cancel(), schedules() and unschedule() reject with AsyncError', async () => {
     const receipt = await executor.callAsync(Echo, { n: 3 });
     await admin.quit();
     await server.kill();
-    for (const call of [() => executor.status(receipt), () => executor.cancel(receipt)]) {
+    for (const call of [
+      () => executor.status(receipt),
+      () => executor.cancel(receipt),
+      () => executor.schedules(),
+      () => executor.unschedule('nightly', 'default'),
+    ]) {
       const { error, ms } = await outcomeOf(call());
       expect(error).toBeInstanceOf(AsyncError);
       expect(ms).toBeLessThan(2000);

@@ -9,7 +9,7 @@ import {
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { AsyncError, IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
+import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
@@ -24,6 +24,7 @@ import { JobOutcome, readJobOutcome } from './job-outcome';
 import { waitForResult } from './result-wait';
 import { withJsonText } from './servus-queue';
 import { CANCELLED_FAILURE, MARK_CANCELLED } from './cancel-mark';
+import { couldNot } from './could-not';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -39,12 +40,13 @@ export class BullmqDispatcher implements AsyncDispatcher {
     return this.scheduler.schedule(definition, args, options);
   }
 
+  /** Redis's error as AsyncError, as status() and cancel() give it. */
   schedules(): Promise<ScheduleInfo[]> {
-    return this.scheduler.list();
+    return this.scheduler.list().catch((error: unknown) => couldNot('list the schedules', error));
   }
 
   unschedule(id: string, queue?: string): Promise<boolean> {
-    return this.scheduler.remove(id, queue);
+    return this.scheduler.remove(id, queue).catch((error: unknown) => couldNot(`remove the schedule "${id}"`, error));
   }
 
   async enqueue(definition: ServiceDefinition, args: unknown, options: CallAsyncOptions): Promise<AsyncReceipt> {
@@ -134,7 +136,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
 
   /** Redis's error (or an unreadable stored field) as AsyncError, as result() and the outbox's lookups give it. */
   cancel(receipt: JobRef): Promise<CancelResult> {
-    return this.cancelJob(receipt).catch((error: unknown) => couldNot('cancel', receipt, error));
+    return this.cancelJob(receipt).catch((error: unknown) => couldNot(`cancel job ${receipt.jobId}`, error));
   }
 
   private async cancelJob(receipt: JobRef): Promise<CancelResult> {
@@ -160,7 +162,9 @@ export class BullmqDispatcher implements AsyncDispatcher {
   }
 
   status(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
-    return this.readStatus(receipt).catch((error: unknown) => couldNot('read the status of', receipt, error));
+    return this.readStatus(receipt).catch((error: unknown) =>
+      couldNot(`read the status of job ${receipt.jobId}`, error),
+    );
   }
 
   private async readStatus(receipt: JobRef): Promise<AsyncJobStatus | undefined> {
@@ -211,12 +215,4 @@ export class BullmqDispatcher implements AsyncDispatcher {
   private queueOf(receipt: JobRef): string {
     return this.queues.queueNames.resolve(receipt.queue);
   }
-}
-
-/** An AsyncError as it is (an undeclared queue); anything else (Redis's error, a stored field that is not JSON) wrapped. */
-function couldNot(what: string, job: JobRef, error: unknown): never {
-  if (error instanceof AsyncError) throw error;
-  throw new AsyncError(`Could not ${what} job ${job.jobId}: ${(error as Error)?.message ?? String(error)}`, {
-    cause: error,
-  });
 }
