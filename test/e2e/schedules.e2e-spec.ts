@@ -98,4 +98,19 @@ describe('schedules', () => {
       /"often" is not a duration/,
     );
   });
+
+  it.each([
+    ['a cron pattern', { cron: 'every monday' }],
+    ['a time zone', { cron: '0 3 * * *', tz: 'Mars/Olympus' }],
+  ])("refuses %s BullMQ cannot read as the caller's mistake (kind refused), writing nothing", async (_, options) => {
+    const executor = await boot({});
+    const error = await executor.schedule(Tick, { label: 'x' }, { id: 'bad', ...options }).then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(JobEnqueueError);
+    expect((error as JobEnqueueError).kind).toBe('refused');
+    expect((error as Error).message).toMatch(/^Could not enqueue schedules\.tick: cron ".*" .*cannot be read/);
+    expect(await executor.schedules()).toEqual([]);
+  });
 });

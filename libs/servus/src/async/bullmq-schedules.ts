@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { JobSchedulerJson } from 'bullmq';
+import { defaultRepeatStrategy, type JobSchedulerJson } from 'bullmq';
 import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
@@ -63,18 +63,34 @@ export class BullmqSchedules {
   }
 }
 
-/** The repeat of a schedule, checked: every or cron, never both, a valid duration. Shared with the test queue. */
+/**
+ * The repeat of a schedule, checked: every or cron, never both, a valid duration, a cron pattern and time zone BullMQ
+ * reads (read here as BullMQ reads them: it throws inside upsertJobScheduler, where the error would pass for Redis's).
+ * Shared with the test queue.
+ */
 export function repeatOf(
   service: string,
   { every, cron, tz, limit }: ScheduleOptions,
 ): { every?: number; pattern?: string; tz?: string; limit?: number } {
   if ((every === undefined) === (cron === undefined))
     throw new JobEnqueueError(service, 'a schedule needs either every or cron', { kind: 'refused' });
-  try {
-    return every !== undefined ? { every: parseDuration(every), limit } : { pattern: cron, tz, limit };
-  } catch (error) {
-    throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
+  if (every !== undefined) {
+    try {
+      return { every: parseDuration(every), limit };
+    } catch (error) {
+      throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
+    }
   }
+  try {
+    void defaultRepeatStrategy(Date.now(), { pattern: cron, tz });
+  } catch (error) {
+    const where = `cron ${JSON.stringify(cron)}${tz === undefined ? '' : ` (tz ${JSON.stringify(tz)})`}`;
+    throw new JobEnqueueError(service, `${where} cannot be read: ${(error as Error).message}`, {
+      cause: error,
+      kind: 'refused',
+    });
+  }
+  return { pattern: cron, tz, limit };
 }
 
 function infoOf(scheduler: JobSchedulerJson, queue: string, service: string): ScheduleInfo {
