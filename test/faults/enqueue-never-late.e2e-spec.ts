@@ -34,9 +34,16 @@ describe('faults: callAsync never sends a job late', () => {
 
   it('a callAsync that timed out while Redis was stopped is not re-sent once Redis is back', async () => {
     server = await RedisServer.start();
-    app = await bootServus({ connection: { url: server.url() }, prefix: 'never-late', enqueueTimeoutMs: 1000 }, [
-      EchoModule,
-    ]);
+    // Reconnects 1.5 s after the drop, once the new server listens: the command in flight would be re-sent then (an
+    // earlier attempt, refused, would drop it with the retry, and the check would pass by luck).
+    app = await bootServus(
+      {
+        connection: { url: server.url(), retryStrategy: () => 1500 },
+        prefix: 'never-late',
+        enqueueTimeoutMs: 1000,
+      },
+      [EchoModule],
+    );
     const executor = app.get(ServusExecutor);
     await executor.callAsync(Echo, { n: 0 }); // connected and ready
     process.kill(server.pid!, 'SIGSTOP');
@@ -46,7 +53,7 @@ describe('faults: callAsync never sends a job late', () => {
     );
     expect(error).toBeInstanceOf(JobEnqueueError);
     await server.restart();
-    await sleep(2500); // ioredis reconnects within its back-off
+    await sleep(3000); // ioredis reconnects after 1.5 s
     const admin = new Redis(server.url());
     try {
       expect(await admin.keys('never-late:*')).toEqual([]);
