@@ -37,7 +37,7 @@ export async function listenForCancellations(listening: CancelListening): Promis
   // message's own clearing may have run before the completion). Nearly free: no cancellation heard, no lookup.
   for (const worker of workers)
     worker.afterCompleted = (jobId) => {
-      if (processor.cancelHeard(worker.name, jobId)) clearFinishedMark(listening, worker.name, jobId);
+      if (processor.running.cancelHeard(worker.name, jobId)) clearFinishedMark(listening, worker.name, jobId);
     };
   await subscriber.subscribe(channel);
   subscriber.on('ready', () => void cancelMarked(listening));
@@ -64,7 +64,7 @@ function clearFinishedMark(listening: CancelListening, queue: string, jobId: str
   if (key === undefined) return;
   listening.reader
     .eval(CLEAR_FINISHED_MARK, 1, key)
-    .then((cleared) => void (cleared !== -1 && listening.processor.cancelHeard(queue, jobId)))
+    .then((cleared) => void (cleared !== -1 && listening.processor.running.cancelHeard(queue, jobId)))
     .catch((error: Error) =>
       listening.logger.warn(
         `Could not clear the cancel mark of job ${escapeLog(jobId, 200)} on ${queue}: ${escapeLog(error.message)}`,
@@ -75,9 +75,8 @@ function clearFinishedMark(listening: CancelListening, queue: string, jobId: str
 /** The running jobs cancel() marked meanwhile, cancelled; a read that fails is left (the mark still fails a retry). */
 async function cancelMarked(listening: CancelListening): Promise<void> {
   const { subscriber, reader, processor } = listening;
-  // 'ready' is emitted just before ioredis subscribes again: a PING sent after that is answered after the SUBSCRIBE,
+  // ioredis emits 'ready' on the tick after it sent SUBSCRIBE again: a PING sent now is answered after the SUBSCRIBE,
   // so a cancel() published later is heard, and one published earlier has left its mark.
-  await Promise.resolve();
   if (
     !(await subscriber.ping().then(
       () => true,
@@ -85,10 +84,7 @@ async function cancelMarked(listening: CancelListening): Promise<void> {
     ))
   )
     return;
-  for (const label of processor.runningJobs()) {
-    // `queue:id`: a queue name has no ':' (BullMQ refuses one), an id may.
-    const split = label.indexOf(':');
-    const [queue, jobId] = [label.slice(0, split), label.slice(split + 1)];
+  for (const { queue, id: jobId } of processor.running.refs()) {
     const key = jobKey(listening, queue, jobId);
     const mark = key === undefined ? null : await reader.hget(key, 'defa').catch(() => null);
     if (mark === CANCELLED_FAILURE) cancelHere(listening, queue, jobId);

@@ -53,10 +53,15 @@ export class RunningJobs {
     return oldest;
   }
 
+  /** Every job, by queue and id. */
+  refs(): { queue: string; id: string }[] {
+    const refs: { queue: string; id: string }[] = [];
+    for (const [queue, jobs] of this.byQueue) for (const id of jobs.keys()) refs.push({ queue, id });
+    return refs;
+  }
+
   /** Every job, as `queue:id`. */
   labels(): string[] {
-    const labels: string[] = [];
-    for (const [queue, jobs] of this.byQueue) for (const id of jobs.keys()) labels.push(`${queue}:${id}`);
-    return labels;
+    return this.refs().map(({ queue, id }) => `${queue}:${id}`);
   }
 }

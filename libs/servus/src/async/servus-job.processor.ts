@@ -47,8 +47,8 @@ export class ServusJobProcessor {
     this.maxGlobalIds = payloadLimits(options.limits).maxGlobalIds;
   }
 
-  /** Jobs running in this process, for cancel(). */
-  private readonly running = new RunningJobs();
+  /** Jobs running in this process (not bodies past their deadline), for cancel() and lost locks. */
+  readonly running = new RunningJobs();
 
   /** Bodies still running after their attempt ended at its deadline. */
   readonly overrunning = new OverrunningBodies();
@@ -213,10 +213,5 @@ export class ServusJobProcessor {
   /** Cancels a job running here (it then fails as cancelled); else keeps the cancellation a while (RunningJobs). */
   cancel(queue: string, jobId: string, reason: string): boolean {
     return this.running.cancel(queue, jobId, reason);
-  }
-
-  /** Whether cancel() of a job that was not running here was heard lately (once): see cancel-listener.ts. */
-  cancelHeard(queue: string, jobId: string): boolean {
-    return this.running.cancelHeard(queue, jobId);
   }
 }
