@@ -34,8 +34,9 @@ export function jobAttributes(job: Job, attempt: number): Record<string, string 
  * `attempts` (or with 0) once.
  */
 export function jobLabel(job: Job, attempt: number): string {
-  const attempts: unknown = job.opts.attempts || 1;
-  return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${typeof attempts === 'number' ? attempts : escapeLog(String(attempts), 40)}`;
+  const stored: unknown = job.opts.attempts || 1;
+  const attempts = typeof stored === 'number' ? stored : escapeLog(String(stored), 40);
+  return `job ${escapeLog(job.id, 200)} on ${job.queueName}, attempt ${attempt}/${attempts}`;
 }
 
 /** The error a job fails with, without retry, for `reason`; said in the worker's log (escaped: it may carry foreign data). */

@@ -17,6 +17,7 @@ import { idleWithoutRedis } from './idle-without-redis';
 import { MeasuringWorker } from './measuring-worker';
 import { payloadLimits } from './payload-limits';
 import { listenForCancellations } from './cancel-listener';
+import { applyDeclaredSchedules } from './declared-schedules';
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000;
@@ -80,7 +81,7 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       await this.listenForCancellations();
       await Promise.all(this.workers.map((worker) => worker.waitUntilReady()));
       for (const worker of this.workers) await this.flow?.joinFetch?.(worker);
-      await this.applyDeclaredSchedules();
+      await applyDeclaredSchedules(this.registry, this.executor, this.logger);
     } catch (error) {
       // A boot that fails must not leave workers taking jobs in a half-started app.
       await Promise.allSettled(this.workers.map((worker) => worker.close(true)));
@@ -120,19 +121,6 @@ export class ServusWorker implements OnApplicationBootstrap, OnModuleDestroy {
       workers: this.workers,
       logger: this.logger,
     });
-  }
-
-  /** `@Service({ schedule })`: upserted by id at each boot, so restarts and many workers keep one scheduler. */
-  private async applyDeclaredSchedules(): Promise<void> {
-    for (const definition of this.registry.definitions()) {
-      const declared = definition.options.schedule;
-      if (!declared) continue;
-      const { args = {}, ...options } = declared;
-      const info = await this.executor.schedule(definition.name, args, options);
-      this.logger.log(
-        `Schedule ${info.id}: ${definition.name} ${info.cron ? `at "${info.cron}"${info.tz ? ` (${info.tz})` : ''}` : `every ${info.every}ms`} on ${info.queue}`,
-      );
-    }
   }
 
   /**
