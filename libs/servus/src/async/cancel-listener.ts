@@ -43,8 +43,9 @@ export async function listenForCancellations(listening: CancelListening): Promis
   subscriber.on('ready', () => void cancelMarked(listening));
 }
 
-function cancelHere({ processor, logger }: CancelListening, queue: string, jobId: string): boolean {
-  const cancelled = processor.cancel(queue, jobId, CANCEL_REASON);
+function cancelHere({ processor, logger, workers }: CancelListening, queue: string, jobId: string): boolean {
+  const consumed = workers.some((worker) => worker.name === queue);
+  const cancelled = processor.cancel(queue, jobId, CANCEL_REASON, consumed);
   if (cancelled) logger.warn(`Job ${escapeLog(jobId, 200)} on ${escapeLog(queue, 200)} cancelled`);
   return cancelled;
 }

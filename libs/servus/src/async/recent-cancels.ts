@@ -10,8 +10,8 @@ export const MAX_RECENT_CANCELS = 1000;
  * Bounded in time and in number; `size` is 0 nearly always, so a job pays one comparison for the look.
  */
 export class RecentCancels {
-  /** `queue` NUL `id` -> [reason, when it expires]; insertion order is age order. */
-  private readonly heard = new Map<string, [reason: string, expires: number]>();
+  /** `queue` NUL `id` -> [reason, when it was heard, when it expires]; insertion order is age order. */
+  private readonly heard = new Map<string, [reason: string, heardAt: number, expires: number]>();
 
   get size(): number {
     return this.heard.size;
@@ -22,22 +22,26 @@ export class RecentCancels {
     this.expire(now);
     const key = `${queue}\0${id}`;
     this.heard.delete(key);
-    this.heard.set(key, [reason, now + RECENT_CANCEL_MS]);
+    this.heard.set(key, [reason, now, now + RECENT_CANCEL_MS]);
     if (this.heard.size > MAX_RECENT_CANCELS) this.heard.delete(this.heard.keys().next().value!);
   }
 
-  /** The reason a cancellation of this job was heard lately, once; undefined if none was. */
-  take(queue: string, id: string): string | undefined {
+  /**
+   * The reason a cancellation of this job was heard lately, once; undefined if none was. With `startedAt` (when the
+   * job's run started, by this process's clock), one heard before that run started is of an earlier run (the job
+   * failed as cancelled elsewhere, then was retried or enqueued again under its id): it is dropped, undefined.
+   */
+  take(queue: string, id: string, startedAt?: number): string | undefined {
     if (this.heard.size === 0) return undefined;
     this.expire(Date.now());
     const key = `${queue}\0${id}`;
     const entry = this.heard.get(key);
     this.heard.delete(key);
-    return entry?.[0];
+    return entry && (startedAt === undefined || entry[1] >= startedAt) ? entry[0] : undefined;
   }
 
   private expire(now: number): void {
-    for (const [key, [, expires]] of this.heard) {
+    for (const [key, [, , expires]] of this.heard) {
       if (expires > now) return;
       this.heard.delete(key);
     }

@@ -9,6 +9,8 @@ export class RunningJob implements CallContext {
   readonly job: { id: string; queue: string; attempt: number };
   /** When it started here (Date.now()). */
   readonly startedAt = Date.now();
+  /** When this run began: the worker's fetch (BullMQ's processedOn, this process's clock), else startedAt. */
+  readonly fetchedAt: number;
   /** Why the job was cancelled, once it was. */
   cancelled?: string;
   /** Why its signal aborted (cancelled, lock lost), once it did. */
@@ -21,8 +23,11 @@ export class RunningJob implements CallContext {
     attempt: number,
     /** The service it runs. */
     readonly service: string,
+    /** The job's processedOn, written by this worker as it fetched the job. */
+    processedOn?: number,
   ) {
     this.job = { id, queue, attempt };
+    this.fetchedAt = processedOn ?? this.startedAt;
   }
 
   get signal(): AbortSignal {

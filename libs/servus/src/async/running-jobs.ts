@@ -16,8 +16,9 @@ export class RunningJobs {
     let jobs = this.byQueue.get(queue);
     if (!jobs) this.byQueue.set(queue, (jobs = new Map<string, RunningJob>()));
     jobs.set(id, running);
-    // Cancelled while it was starting (fetched, not yet registered): cancelled as it registers.
-    const reason = this.cancels.take(queue, id);
+    // Cancelled while it was starting (fetched, not yet registered): cancelled as it registers. A cancellation heard
+    // before its fetch was of an earlier run (ended elsewhere, then retried): this run goes on.
+    const reason = this.cancels.take(queue, id, running.fetchedAt);
     if (reason !== undefined) running.cancel(reason);
   }
 
@@ -29,11 +30,14 @@ export class RunningJobs {
     return this.byQueue.get(queue)?.get(id);
   }
 
-  /** Cancels the job if it runs here (true); else keeps the cancellation a few seconds (see RecentCancels). */
-  cancel(queue: string, id: string, reason: string): boolean {
+  /**
+   * Cancels the job if it runs here (true); else, when `consumed` (its queue is one this process consumes: the job may
+   * be starting here), keeps the cancellation a few seconds (see RecentCancels).
+   */
+  cancel(queue: string, id: string, reason: string, consumed = true): boolean {
     const running = this.find(queue, id);
     if (running) running.cancel(reason);
-    else this.cancels.remember(queue, id, reason);
+    else if (consumed) this.cancels.remember(queue, id, reason);
     return running !== undefined;
   }
 

@@ -128,7 +128,7 @@ export class ServusJobProcessor {
    */
   private run(jobRun: JobRun): Promise<SerializedResponse> {
     const { job, call, definition, attempt } = jobRun;
-    const context = new RunningJob(job.id!, job.queueName, attempt, definition.name);
+    const context = new RunningJob(job.id!, job.queueName, attempt, definition.name, job.processedOn);
     this.running.add(context);
     let response: Promise<ServiceResponse>;
     try {
@@ -210,8 +210,11 @@ export class ServusJobProcessor {
     return running && { service: running.service, attempt: running.job.attempt };
   }
 
-  /** Cancels a job running here (it then fails as cancelled); else keeps the cancellation a while (RunningJobs). */
-  cancel(queue: string, jobId: string, reason: string): boolean {
-    return this.running.cancel(queue, jobId, reason);
+  /**
+   * Cancels a job running here (it then fails as cancelled); else, for a queue this process consumes, keeps the
+   * cancellation a while (RunningJobs).
+   */
+  cancel(queue: string, jobId: string, reason: string, consumed = true): boolean {
+    return this.running.cancel(queue, jobId, reason, consumed);
   }
 }

@@ -1,0 +1,80 @@
+import { Injectable, Module } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
+import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { bootServus } from '../support/servus-app';
+
+@Injectable()
+class Gate {
+  runs = 0;
+  release?: () => void;
+  hold = false;
+}
+
+/** Counts its runs; held until released when `hold` is on. */
+@Service({ name: 'cancel-retried.charge' })
+class Charge extends ServiceBase<{ id: string }, string> {
+  constructor(private readonly gate: Gate) {
+    super();
+  }
+  async call({ id }: { id: string }) {
+    this.gate.runs++;
+    if (this.gate.hold) await new Promise<void>((resolve) => (this.gate.release = resolve));
+    return this.success(id);
+  }
+}
+
+@Module({ providers: [Gate, Charge], exports: [Gate] })
+class ChargeModule {}
+
+/**
+ * Fault: cancel() of a job running on one worker is heard by every worker; one not running it keeps the cancellation
+ * a few seconds (the job may be starting there). The job fails as cancelled on its worker, and is retried at once
+ * (a dashboard's Retry): the run the retry starts on the other worker began after the cancellation and must run.
+ */
+describe('faults: a job retried after its cancellation runs', () => {
+  const redis = new Redis(REDIS_URL);
+  const prefix = uniquePrefix('cancel-retried');
+  const options = { connection: { url: REDIS_URL }, prefix, worker: true } as const;
+  let first: TestingModule;
+  let second: TestingModule | undefined;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    first = await bootServus(options, [ChargeModule]);
+    queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
+  });
+  afterAll(async () => {
+    await queue.close();
+    await first.close().catch(() => undefined);
+    await second?.close();
+    await deletePrefix(redis, prefix);
+    await redis.quit();
+  });
+
+  it('a retry within seconds of the cancellation runs on a worker that heard it', async () => {
+    const gate = first.get(Gate);
+    gate.hold = true;
+    const executor = first.get(ServusExecutor);
+    const receipt = await executor.callAsync(Charge, { id: 'r-1' });
+    await eventually(async () => gate.release !== undefined, 5000, 'the job to start on the first worker');
+    second = await bootServus(options, [ChargeModule]);
+    const heard = [first, second].map((app) => jest.spyOn(app.get(ServusJobProcessor), 'cancel'));
+
+    expect(await executor.cancel(receipt)).toBe('cancelling');
+    await eventually(async () => heard.every((spy) => spy.mock.calls.length > 0), 5000, 'both workers to hear it');
+    gate.release!();
+    await waitForJob(queue, receipt.jobId, ['failed'], 10_000);
+    expect(await executor.status(receipt)).toMatchObject({ state: 'cancelled' });
+    // Only the second worker is left to run the retry, well within the seconds it keeps the cancellation.
+    await first.close();
+    await (await Job.fromId(queue, receipt.jobId))!.retry('failed');
+    await waitForJob(queue, receipt.jobId, ['completed', 'failed'], 10_000);
+
+    expect(second.get(Gate).runs).toBe(1);
+    expect(await second.get(ServusExecutor).status(receipt)).toMatchObject({ state: 'completed' });
+  });
+});
