@@ -247,18 +247,22 @@ describe('buildJobOptions', () => {
       },
     );
 
-    it.each<[number | string]>([[2 ** 31], [1e21], ['1000d']])(
-      'refuses a ttl over 2147483647 ms (%p) as a caller error, not Redis trouble',
+    it.each<[number | string]>([[1e14 + 1], [1e21], ['2000000d']])(
+      'refuses a ttl over 1e14 ms (%p) as a caller error, not Redis trouble',
       (idempotencyTtl) => {
         expect(() => buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl })).toThrow(
-          /^idempotencyTtl must be at most 2147483647ms, got /,
+          /^idempotencyTtl must be at most 100000000000000ms, got /,
         );
       },
     );
 
-    it('takes a ttl of 2147483647 ms', () => {
-      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl: 2 ** 31 - 1 });
-      expect(options.deduplication).toEqual({ id: 'k', ttl: 2 ** 31 - 1 });
+    it.each<[number | string, number]>([
+      [1e14, 1e14],
+      [2 ** 31, 2 ** 31],
+      ['30d', 30 * 86_400_000],
+    ])('takes a ttl of %p (%p ms), past 2^31 - 1 ms', (idempotencyTtl, ttl) => {
+      const options = buildJobOptions(undefined, undefined, { idempotencyKey: 'k', idempotencyTtl });
+      expect(options.deduplication).toEqual({ id: 'k', ttl });
     });
 
     it('rounds a fractional ttl to whole milliseconds (Redis takes no fraction)', () => {

@@ -81,12 +81,16 @@ export function bullJobIdProblem(jobId: unknown): string | undefined {
   return undefined;
 }
 
-/** The longest idempotencyTtl (about 24.8 days), the bound result()'s timeoutMs has too. */
-export const MAX_IDEMPOTENCY_TTL_MS = 2 ** 31 - 1;
+/**
+ * The longest idempotencyTtl (1e14 ms, about 3,170 years): numbers from 1e21 are written with an exponent, which
+ * Redis refuses; this bound stays well below them.
+ */
+export const MAX_IDEMPOTENCY_TTL_MS = 1e14;
 
 /**
  * Whole milliseconds, from 1 to MAX_IDEMPOTENCY_TTL_MS: the key's claim is a `SET ... PX`, which Redis refuses for 0,
- * a fraction or a number written with an exponent (1e21 is sent as `1e+21`).
+ * a fraction or a number written with an exponent (1e21 is sent as `1e+21`). Past 2^31 - 1 ms is fine: Redis and
+ * BullMQ's deduplication take it ('30d').
  */
 function idempotencyTtlOf(ttl: number | string = DEFAULT_IDEMPOTENCY_TTL): number {
   const ms = Math.round(parseDuration(ttl));

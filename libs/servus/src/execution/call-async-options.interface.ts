@@ -24,7 +24,7 @@ export interface CallAsyncOptions {
    * not name the job and does not depend on retention.
    */
   idempotencyKey?: string;
-  /** How long an idempotency key holds: ms or a duration ('24h'), 1 ms to 2147483647 ms. Default 24 hours. */
+  /** How long an idempotency key holds: ms or a duration ('24h', '30d'), 1 ms to 1e14 ms. Default 24 hours. */
   idempotencyTtl?: number | string;
   /** Runs in all, retries included. Default 3 (or the service's `async.attempts`). */
   attempts?: number;
