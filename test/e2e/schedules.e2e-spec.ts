@@ -102,6 +102,7 @@ describe('schedules', () => {
   it.each([
     ['a cron pattern', { cron: 'every monday' }],
     ['a time zone', { cron: '0 3 * * *', tz: 'Mars/Olympus' }],
+    ['an empty cron pattern', { cron: '' }],
   ])("refuses %s BullMQ cannot read as the caller's mistake (kind refused), writing nothing", async (_, options) => {
     const executor = await boot({});
     const error = await executor.schedule(Tick, { label: 'x' }, { id: 'bad', ...options }).then(

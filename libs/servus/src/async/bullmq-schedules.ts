@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { defaultRepeatStrategy, type JobSchedulerJson } from 'bullmq';
+import { type JobSchedulerJson } from 'bullmq';
 import { ScheduleInfo, ScheduleOptions } from '../service/schedule-options.interface';
 import { JobEnqueueError } from '../response/async-errors';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
 import { parseDuration } from '../util/duration';
 import { JobRequestBuilder } from './job-request';
+import { patternProblem } from './repeat-pattern';
 
 /**
  * Schedules on BullMQ job schedulers: `upsertJobScheduler` by id, so scheduling again (a
@@ -65,7 +66,7 @@ export class BullmqSchedules {
 
 /**
  * The repeat of a schedule, checked: every or cron, never both, a valid duration, a cron pattern and time zone BullMQ
- * reads (read here as BullMQ reads them: it throws inside upsertJobScheduler, where the error would pass for Redis's).
+ * reads, not empty (read here as BullMQ reads them, patternProblem: it throws inside upsertJobScheduler, where the error would pass for Redis's).
  * Shared with the test queue.
  */
 export function repeatOf(
@@ -81,14 +82,10 @@ export function repeatOf(
       throw new JobEnqueueError(service, (error as Error).message, { cause: error, kind: 'refused' });
     }
   }
-  try {
-    void defaultRepeatStrategy(Date.now(), { pattern: cron, tz });
-  } catch (error) {
+  const problem = patternProblem({ pattern: cron, tz });
+  if (problem !== undefined) {
     const where = `cron ${JSON.stringify(cron)}${tz === undefined ? '' : ` (tz ${JSON.stringify(tz)})`}`;
-    throw new JobEnqueueError(service, `${where} cannot be read: ${(error as Error).message}`, {
-      cause: error,
-      kind: 'refused',
-    });
+    throw new JobEnqueueError(service, `${where} cannot be read: ${problem}`, { kind: 'refused' });
   }
   return { pattern: cron, tz, limit };
 }
