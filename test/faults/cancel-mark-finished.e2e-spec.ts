@@ -1,6 +1,8 @@
 import { Injectable, Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
+import { MeasuredJob } from '../../libs/servus/src/async/measuring-worker';
+import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
 import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
 import { CANCELLED_FAILURE, MARK_CANCELLED } from '../../libs/servus/src/async/cancel-mark';
@@ -86,6 +88,59 @@ describe('faults: a cancel mark never outlives a completed job', () => {
       3000,
       'the mark to go',
     );
+    await retryRuns(receipt.jobId);
+  });
+
+  it("a cancel heard after the job's run ended, before it is stored as completed, has its mark cleared", async () => {
+    // Holds the job between the end of its run (no longer running here) and its completion in Redis.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let reached = false;
+    const moveToCompleted = MeasuredJob.prototype.moveToCompleted;
+    const hold = jest.spyOn(MeasuredJob.prototype, 'moveToCompleted').mockImplementation(function (
+      this: MeasuredJob,
+      ...args: Parameters<MeasuredJob['moveToCompleted']>
+    ) {
+      reached = true;
+      return held.then(() => moveToCompleted.apply(this, args));
+    });
+    const heard = jest.spyOn(app.get(ServusJobProcessor), 'cancel');
+    try {
+      const executor = app.get(ServusExecutor);
+      const receipt = await executor.callAsync(Charge, { id: 'c' });
+      await eventually(async () => reached, 5000, 'the job to reach its completion');
+      // The job is still active in Redis: cancel() marks it and publishes; the worker finds it running no more.
+      expect(await executor.cancel(receipt)).toBe('cancelling');
+      await eventually(async () => heard.mock.calls.length > 0, 5000, 'the cancellation to be heard');
+      expect(await redis.hget(queue.toKey(receipt.jobId), 'defa')).not.toBeNull();
+      release();
+      await waitForJob(queue, receipt.jobId, ['completed'], 10_000);
+      await eventually(
+        async () => (await redis.hget(queue.toKey(receipt.jobId), 'defa')) === null,
+        3000,
+        'the mark to go',
+      );
+      hold.mockRestore();
+      await retryRuns(receipt.jobId);
+    } finally {
+      hold.mockRestore();
+      release();
+    }
+  });
+
+  it("answers 'finished' when the job finished between cancel()'s read of its state and its mark", async () => {
+    const executor = app.get(ServusExecutor);
+    const receipt = await executor.callAsync(Charge, { id: 'd' });
+    await waitForJob(queue, receipt.jobId, ['completed'], 10_000);
+    // The state read as it was a moment before the completion.
+    const read = jest.spyOn(Queue.prototype, 'getJobState').mockResolvedValueOnce('active');
+    try {
+      expect(await executor.cancel(receipt)).toBe('finished');
+      expect(read).toHaveBeenCalled();
+    } finally {
+      read.mockRestore();
+    }
+    expect(await redis.hget(queue.toKey(receipt.jobId), 'defa')).toBeNull();
     await retryRuns(receipt.jobId);
   });
 });
