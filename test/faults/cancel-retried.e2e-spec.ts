@@ -3,6 +3,7 @@ import { TestingModule } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { RECENT_CANCEL_MS } from '../../libs/servus/src/async/recent-cancels';
 import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
 import { bootServus } from '../support/servus-app';
@@ -66,11 +67,14 @@ describe('faults: a job retried after its cancellation runs', () => {
 
     expect(await executor.cancel(receipt)).toBe('cancelling');
     await eventually(async () => heard.every((spy) => spy.mock.calls.length > 0), 5000, 'both workers to hear it');
+    const heardAt = Date.now();
     gate.release!();
     await waitForJob(queue, receipt.jobId, ['failed'], 10_000);
     expect(await executor.status(receipt)).toMatchObject({ state: 'cancelled' });
     // Only the second worker is left to run the retry, well within the seconds it keeps the cancellation.
     await first.close();
+    // Within the time a cancellation is kept: past it, the code before the fix would pass this spec too.
+    expect(Date.now() - heardAt).toBeLessThan(RECENT_CANCEL_MS);
     await (await Job.fromId(queue, receipt.jobId))!.retry('failed');
     await waitForJob(queue, receipt.jobId, ['completed', 'failed'], 10_000);
 

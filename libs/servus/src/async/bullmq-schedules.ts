@@ -66,7 +66,8 @@ export class BullmqSchedules {
 
 /**
  * The repeat of a schedule, checked: every or cron, never both, a valid duration, a cron pattern and time zone BullMQ
- * reads, not empty (read here as BullMQ reads them, patternProblem: it throws inside upsertJobScheduler, where the error would pass for Redis's).
+ * reads, not empty (read here as BullMQ reads them, patternProblem: it would throw inside upsertJobScheduler, where
+ * the error would pass for Redis's).
  * Shared with the test queue.
  */
 export function repeatOf(

@@ -18,8 +18,8 @@ import {
   PayloadLimits,
   payloadLimits,
 } from './payload-limits';
-import { ContextValues, ServusContext } from '../execution/servus-context';
-import { contextValueProblem } from '../execution/context-limits';
+import { ServusContext } from '../execution/servus-context';
+import { carriedValueProblem } from '../execution/context-limits';
 import { GlobalIds } from '../globalid/global-ids';
 import { PreparedCall } from '../execution/async-dispatcher.interface';
 import { ScheduleOptions } from '../service/schedule-options.interface';
@@ -207,15 +207,6 @@ function payloadSize(payload: JobPayload, args: JsonSize): JsonSize {
   const envelope = measureExactJson({ ...payload, args: null }, MAX_DEPTH_CEILING) ?? { chars: 0, numbers: Infinity };
   // `null` (4 characters) stood for the arguments.
   return { chars: envelope.chars - 4 + args.chars, numbers: envelope.numbers + args.numbers };
-}
-
-/** The first carried value a worker would refuse, named as `context.<key> ...`. */
-function carriedValueProblem(context: ContextValues): string | undefined {
-  for (const [key, value] of Object.entries(context)) {
-    const problem = contextValueProblem(value);
-    if (problem) return `context.${key} ${problem}`;
-  }
-  return undefined;
 }
 
 function described(value: unknown): string {

@@ -27,17 +27,17 @@ export class RecentCancels {
   }
 
   /**
-   * The reason a cancellation of this job was heard lately, once; undefined if none was. With `startedAt` (when the
+   * The reason a cancellation of this job was heard lately, once; undefined if none was. With `fetchedAt` (when the
    * job's run started, by this process's clock), one heard before that run started is of an earlier run (the job
    * failed as cancelled elsewhere, then was retried or enqueued again under its id): it is dropped, undefined.
    */
-  take(queue: string, id: string, startedAt?: number): string | undefined {
+  take(queue: string, id: string, fetchedAt?: number): string | undefined {
     if (this.heard.size === 0) return undefined;
     this.expire(Date.now());
     const key = `${queue}\0${id}`;
     const entry = this.heard.get(key);
     this.heard.delete(key);
-    return entry && (startedAt === undefined || entry[1] >= startedAt) ? entry[0] : undefined;
+    return entry && (fetchedAt === undefined || entry[1] >= fetchedAt) ? entry[0] : undefined;
   }
 
   private expire(now: number): void {

@@ -5,18 +5,18 @@ const bullStrategy: RepeatStrategy | undefined =
   typeof defaultRepeatStrategy === 'function' ? defaultRepeatStrategy : undefined;
 
 /**
- * Why BullMQ cannot read a repeat's cron pattern (with its time zone and start date), as the error's message, or
- * undefined when it can. Read by `strategy` (a worker's own), else by BullMQ's defaultRepeatStrategy (synchronous: the
- * one-argument form answers at once); skipped when this BullMQ has none. An empty pattern is refused here: BullMQ's
- * strategy reads it as a date, then upsertJobScheduler throws.
+ * Why BullMQ's own strategy cannot read a repeat's cron pattern (with its time zone and start date), as the error's
+ * message, or undefined when it can (or this BullMQ exports none). An empty pattern is refused here: cron-parser reads
+ * '' as every minute, and upsertJobScheduler then throws for a missing pattern.
  */
-export function patternProblem(repeat: RepeatOptions): string | undefined;
-export function patternProblem(
-  repeat: RepeatOptions,
-  strategy: RepeatStrategy | undefined,
-  jobName: string,
-): string | undefined | Promise<string | undefined>;
-export function patternProblem(
+export function patternProblem(repeat: RepeatOptions): string | undefined {
+  const answer = patternProblemBy(repeat, bullStrategy, '');
+  // BullMQ's own strategy answers at once; were it ever asynchronous, the pattern is left to BullMQ (never rejects).
+  return answer instanceof Promise ? undefined : answer;
+}
+
+/** patternProblem, read by `strategy` (a worker's own, which may answer a promise; BullMQ's when undefined). */
+export function patternProblemBy(
   repeat: RepeatOptions,
   strategy: RepeatStrategy | undefined = bullStrategy,
   jobName = '',

@@ -47,6 +47,15 @@ export function contextValueProblem(value: unknown): string | undefined {
   return `must be a string, a number, a boolean or null, got ${describeType(value)}`;
 }
 
+/** The first carried value a worker would refuse, named as `context.<key> ...`, or undefined. */
+export function carriedValueProblem(context: Readonly<Record<string, unknown>>): string | undefined {
+  for (const [key, value] of Object.entries(context)) {
+    const problem = contextValueProblem(value);
+    if (problem) return `context.${key} ${problem}`;
+  }
+  return undefined;
+}
+
 function describeType(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'number') return String(value);
