@@ -27,8 +27,10 @@ export async function listenForCancellations(listening: CancelListening): Promis
   subscriber.on('message', (_channel: string, message: string) => {
     try {
       const { queue, jobId } = JSON.parse(message) as { queue?: unknown; jobId?: unknown };
-      if (!cancelHere(listening, String(queue), String(jobId)))
-        clearFinishedMark(listening, String(queue), String(jobId));
+      // A queue this process does not consume: none of its jobs runs or starts here, nor is its mark ours to clear.
+      const worker = workers.find((consumer) => consumer.name === String(queue));
+      if (worker && !cancelHere(listening, worker.name, String(jobId)))
+        clearFinishedMark(listening, worker, String(jobId));
     } catch (error) {
       logger.warn(`Ignored a malformed cancellation message: ${escapeLog((error as Error).message)}`);
     }
@@ -37,22 +39,16 @@ export async function listenForCancellations(listening: CancelListening): Promis
   // message's own clearing may have run before the completion). Nearly free: no cancellation heard, no lookup.
   for (const worker of workers)
     worker.afterCompleted = (jobId) => {
-      if (processor.running.cancelHeard(worker.name, jobId)) clearFinishedMark(listening, worker.name, jobId);
+      if (processor.running.cancelHeard(worker.name, jobId)) clearFinishedMark(listening, worker, jobId);
     };
   await subscriber.subscribe(channel);
   subscriber.on('ready', () => void cancelMarked(listening));
 }
 
-function cancelHere({ processor, logger, workers }: CancelListening, queue: string, jobId: string): boolean {
-  const consumed = workers.some((worker) => worker.name === queue);
-  const cancelled = processor.cancel(queue, jobId, CANCEL_REASON, consumed);
+function cancelHere({ processor, logger }: CancelListening, queue: string, jobId: string): boolean {
+  const cancelled = processor.cancel(queue, jobId, CANCEL_REASON);
   if (cancelled) logger.warn(`Job ${escapeLog(jobId, 200)} on ${escapeLog(queue, 200)} cancelled`);
   return cancelled;
-}
-
-/** The Redis key of a job of one of this process's queues (undefined for another queue). */
-function jobKey({ workers }: CancelListening, queue: string, jobId: string): string | undefined {
-  return workers.find((worker) => worker.name === queue)?.toKey(jobId);
 }
 
 /**
@@ -60,11 +56,10 @@ function jobKey({ workers }: CancelListening, queue: string, jobId: string): str
  * manual retry would fail as cancelled without running; so does the cancellation kept for it (it was not starting).
  * Best effort: a clearing that fails is logged.
  */
-function clearFinishedMark(listening: CancelListening, queue: string, jobId: string): void {
-  const key = jobKey(listening, queue, jobId);
-  if (key === undefined) return;
+function clearFinishedMark(listening: CancelListening, worker: MeasuringWorker, jobId: string): void {
+  const queue = worker.name;
   listening.reader
-    .eval(CLEAR_FINISHED_MARK, 1, key)
+    .eval(CLEAR_FINISHED_MARK, 1, worker.toKey(jobId))
     .then((cleared) => void (cleared !== -1 && listening.processor.running.cancelHeard(queue, jobId)))
     .catch((error: Error) =>
       listening.logger.warn(
@@ -75,7 +70,7 @@ function clearFinishedMark(listening: CancelListening, queue: string, jobId: str
 
 /** The running jobs cancel() marked meanwhile, cancelled; a read that fails is left (the mark still fails a retry). */
 async function cancelMarked(listening: CancelListening): Promise<void> {
-  const { subscriber, reader, processor } = listening;
+  const { subscriber, reader, processor, workers } = listening;
   // ioredis emits 'ready' on the tick after it sent SUBSCRIBE again: a PING sent now is answered after the SUBSCRIBE,
   // so a cancel() published later is heard, and one published earlier has left its mark.
   if (
@@ -86,8 +81,8 @@ async function cancelMarked(listening: CancelListening): Promise<void> {
   )
     return;
   for (const { queue, id: jobId } of processor.running.refs()) {
-    const key = jobKey(listening, queue, jobId);
-    const mark = key === undefined ? null : await reader.hget(key, 'defa').catch(() => null);
+    const worker = workers.find((consumer) => consumer.name === queue);
+    const mark = worker ? await reader.hget(worker.toKey(jobId), 'defa').catch(() => null) : null;
     if (mark === CANCELLED_FAILURE) cancelHere(listening, queue, jobId);
   }
 }

@@ -31,13 +31,13 @@ export class RunningJobs {
   }
 
   /**
-   * Cancels the job if it runs here (true); else, when `consumed` (its queue is one this process consumes: the job may
-   * be starting here), keeps the cancellation a few seconds (see RecentCancels).
+   * Cancels the job if it runs here (true); else keeps the cancellation a few seconds, as the job may be starting here
+   * (see RecentCancels). Only for a queue this process consumes (the cancellation listener sees to it).
    */
-  cancel(queue: string, id: string, reason: string, consumed = true): boolean {
+  cancel(queue: string, id: string, reason: string): boolean {
     const running = this.find(queue, id);
     if (running) running.cancel(reason);
-    else if (consumed) this.cancels.remember(queue, id, reason);
+    else this.cancels.remember(queue, id, reason);
     return running !== undefined;
   }
 

@@ -210,11 +210,8 @@ export class ServusJobProcessor {
     return running && { service: running.service, attempt: running.job.attempt };
   }
 
-  /**
-   * Cancels a job running here (it then fails as cancelled); else, for a queue this process consumes, keeps the
-   * cancellation a while (RunningJobs).
-   */
-  cancel(queue: string, jobId: string, reason: string, consumed = true): boolean {
-    return this.running.cancel(queue, jobId, reason, consumed);
+  /** Cancels a job running here (it then fails as cancelled); else keeps the cancellation a while (RunningJobs). */
+  cancel(queue: string, jobId: string, reason: string): boolean {
+    return this.running.cancel(queue, jobId, reason);
   }
 }
