@@ -46,7 +46,12 @@ describe('faults: calls after the application closed', () => {
     await sleep(100);
     const before = await clients();
 
-    await expect(executor.callAsync(Echo, { n: 1 })).rejects.toBeInstanceOf(JobEnqueueError);
+    const late = executor.callAsync(Echo, { n: 1 });
+    await expect(late).rejects.toBeInstanceOf(JobEnqueueError);
+    // Said as it is: this process shut down, not Redis refusing the job.
+    await expect(late).rejects.toThrow(
+      'Could not enqueue after-close.echo: the application is shut down: Servus sends nothing to Redis any more',
+    );
     await expect(executor.status(receipt)).rejects.toBeInstanceOf(AsyncError);
     await expect(executor.cancel(receipt)).rejects.toBeInstanceOf(AsyncError);
     await sleep(100);

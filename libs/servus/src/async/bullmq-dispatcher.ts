@@ -9,7 +9,7 @@ import {
 import { CANCELLED_PREFIX } from './failed-job-response';
 import { AsyncJobStatus } from '../execution/async-job-status.interface';
 import { AsyncReceipt, CallAsyncOptions, JobRef } from '../execution/call-async-options.interface';
-import { IdempotencyConflictError, JobEnqueueError } from '../response/async-errors';
+import { IdempotencyConflictError } from '../response/async-errors';
 import { ServiceResponse } from '../response/service-response';
 import { ServiceDefinition } from '../service/service-definition';
 import { BullmqQueues } from './bullmq-queues';
@@ -24,7 +24,7 @@ import { JobOutcome, readJobOutcome } from './job-outcome';
 import { waitForResult } from './result-wait';
 import { withJsonText } from './servus-queue';
 import { CANCELLED_FAILURE, MARK_CANCELLED } from './cancel-mark';
-import { couldNot } from './could-not';
+import { couldNot, notTaken } from './could-not';
 
 /** `callAsync`, `status` and `result` on BullMQ. */
 @Injectable()
@@ -64,10 +64,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
       return { jobId: job.id!, queue: request.queue, service };
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw error;
-      throw new JobEnqueueError(service, `Redis did not take the job: ${(error as Error).message}`, {
-        cause: error,
-        kind: 'unavailable',
-      });
+      throw notTaken(service, 'the job', error);
     }
   }
 
@@ -116,11 +113,7 @@ export class BullmqDispatcher implements AsyncDispatcher {
     } catch (error) {
       if (error instanceof IdempotencyConflictError) throw error;
       const services = [...new Set(items.map((item) => item.definition.name))].join(', ');
-      throw new JobEnqueueError(
-        services,
-        `Redis did not take the batch of ${items.length}: ${(error as Error).message}`,
-        { cause: error, kind: 'unavailable' },
-      );
+      throw notTaken(services, `the batch of ${items.length}`, error);
     }
     return receipts;
   }

@@ -7,6 +7,7 @@ import { BullmqQueues } from './bullmq-queues';
 import { parseDuration } from '../util/duration';
 import { JobRequestBuilder } from './job-request';
 import { patternProblem } from './repeat-pattern';
+import { notTaken } from './could-not';
 
 /**
  * Schedules on BullMQ job schedulers: `upsertJobScheduler` by id, so scheduling again (a
@@ -31,10 +32,7 @@ export class BullmqSchedules {
       const stored = await queue.getJobScheduler(id);
       return infoOf(stored!, request.queue, service);
     } catch (error) {
-      throw new JobEnqueueError(service, `Redis did not take the schedule "${id}": ${(error as Error).message}`, {
-        cause: error,
-        kind: 'unavailable',
-      });
+      throw notTaken(service, `the schedule "${id}"`, error);
     }
   }
 

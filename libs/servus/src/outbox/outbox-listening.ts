@@ -67,10 +67,10 @@ export class OutboxListening {
     this.listener = undefined;
     void lost?.close().catch(() => undefined);
     const now = Date.now();
-    const soon = now - this.lastLoss > this.settings.backoffMs;
+    const firstInAWhile = now - this.lastLoss > this.settings.backoffMs;
     this.lastLoss = now;
     // The relay's next turn opens a LISTEN, then claims what committed meanwhile.
-    if (soon) {
+    if (firstInAWhile) {
       this.relay.warn(`Outbox relay: LISTEN lost, listening again now: ${error.message}`);
       this.relay.wake();
       return;
