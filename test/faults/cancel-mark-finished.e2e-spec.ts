@@ -1,36 +1,13 @@
-import { Injectable, Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
 import { MeasuredJob } from '../../libs/servus/src/async/measuring-worker';
 import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { CANCELLED_FAILURE, MARK_CANCELLED } from '../../libs/servus/src/async/cancel-mark';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { Charge, ChargeModule, Gate } from '../support/cancel-fixtures';
 import { bootServus } from '../support/servus-app';
-
-@Injectable()
-class Gate {
-  runs = 0;
-  release?: () => void;
-  hold = false;
-}
-
-/** Counts its runs; held until released when `hold` is on. */
-@Service({ name: 'cancel-mark-finished.charge' })
-class Charge extends ServiceBase<{ id: string }, string> {
-  constructor(private readonly gate: Gate) {
-    super();
-  }
-  async call({ id }: { id: string }) {
-    this.gate.runs++;
-    if (this.gate.hold) await new Promise<void>((resolve) => (this.gate.release = resolve));
-    return this.success(id);
-  }
-}
-
-@Module({ providers: [Gate, Charge], exports: [Gate] })
-class ChargeModule {}
 
 /**
  * Fault: cancel() reads a job's state, the job completes, then cancel()'s mark (BullMQ's deferred failure) lands on
@@ -57,11 +34,11 @@ describe('faults: a cancel mark never outlives a completed job', () => {
 
   const retryRuns = async (jobId: string) => {
     const gate = app.get(Gate);
-    const before = gate.runs;
+    const before = gate.runs.length;
     await (await Job.fromId(queue, jobId))!.retry('completed');
     await waitForJob(queue, jobId, ['completed', 'failed'], 10_000);
     expect(await app.get(ServusExecutor).status({ jobId, queue: 'default' })).toMatchObject({ state: 'completed' });
-    expect(gate.runs).toBe(before + 1);
+    expect(gate.runs).toHaveLength(before + 1);
   };
 
   it('the mark of a cancel() that read the job as active before it completed is refused', async () => {

@@ -1,35 +1,12 @@
-import { Injectable, Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { RECENT_CANCEL_MS } from '../../libs/servus/src/async/recent-cancels';
 import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { Charge, ChargeModule, Gate } from '../support/cancel-fixtures';
 import { bootServus } from '../support/servus-app';
-
-@Injectable()
-class Gate {
-  runs = 0;
-  release?: () => void;
-  hold = false;
-}
-
-/** Counts its runs; held until released when `hold` is on. */
-@Service({ name: 'cancel-retried.charge' })
-class Charge extends ServiceBase<{ id: string }, string> {
-  constructor(private readonly gate: Gate) {
-    super();
-  }
-  async call({ id }: { id: string }) {
-    this.gate.runs++;
-    if (this.gate.hold) await new Promise<void>((resolve) => (this.gate.release = resolve));
-    return this.success(id);
-  }
-}
-
-@Module({ providers: [Gate, Charge], exports: [Gate] })
-class ChargeModule {}
 
 /**
  * Fault: cancel() of a job running on one worker is heard by every worker; one not running it keeps the cancellation
@@ -78,7 +55,7 @@ describe('faults: a job retried after its cancellation runs', () => {
     await (await Job.fromId(queue, receipt.jobId))!.retry('failed');
     await waitForJob(queue, receipt.jobId, ['completed', 'failed'], 10_000);
 
-    expect(second.get(Gate).runs).toBe(1);
+    expect(second.get(Gate).runs).toHaveLength(1);
     expect(await second.get(ServusExecutor).status(receipt)).toMatchObject({ state: 'completed' });
   });
 });

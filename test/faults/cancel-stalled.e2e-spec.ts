@@ -1,29 +1,10 @@
-import { Injectable, Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { deletePrefix, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { Charge, ChargeModule, Gate } from '../support/cancel-fixtures';
 import { bootServus } from '../support/servus-app';
-
-@Injectable()
-class Effects {
-  readonly runs: string[] = [];
-}
-
-@Service({ name: 'cancel-stalled.charge' })
-class Charge extends ServiceBase<{ id: string }, string> {
-  constructor(private readonly effects: Effects) {
-    super();
-  }
-  async call({ id }: { id: string }) {
-    this.effects.runs.push(id);
-    return this.success(id);
-  }
-}
-
-@Module({ providers: [Effects, Charge], exports: [Effects] })
-class ChargeModule {}
 
 /**
  * Fault: the worker running a job dies (SIGKILL, OOM), and the caller cancels the job while it
@@ -82,7 +63,7 @@ describe('faults: cancel() of a job whose worker died', () => {
     } finally {
       await queue.close();
     }
-    expect(worker.get(Effects).runs).toEqual([]);
+    expect(worker.get(Gate).runs).toEqual([]);
     expect(await executor.status(receipt)).toMatchObject({ state: 'cancelled' });
   });
 });

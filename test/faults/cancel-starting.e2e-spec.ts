@@ -1,30 +1,11 @@
-import { Injectable, Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { ServusExecutor } from 'nestjs-servus';
 import { ServusJobProcessor } from '../../libs/servus/src/async/servus-job.processor';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix, waitForJob } from '../support/redis-test-kit';
+import { Charge, ChargeModule, Gate } from '../support/cancel-fixtures';
 import { bootServus } from '../support/servus-app';
-
-@Injectable()
-class Effects {
-  readonly runs: string[] = [];
-}
-
-@Service({ name: 'cancel-starting.charge' })
-class Charge extends ServiceBase<{ id: string }, string> {
-  constructor(private readonly effects: Effects) {
-    super();
-  }
-  async call({ id }: { id: string }) {
-    this.effects.runs.push(id);
-    return this.success(id);
-  }
-}
-
-@Module({ providers: [Effects, Charge], exports: [Effects] })
-class ChargeModule {}
 
 /**
  * Fault: cancel() reaches the worker while its job is starting: fetched (active, under its lock), not yet registered
@@ -72,7 +53,7 @@ describe('faults: cancel() of a job that is starting', () => {
     } finally {
       await queue.close();
     }
-    expect(app.get(Effects).runs).toEqual([]);
+    expect(app.get(Gate).runs).toEqual([]);
     expect(await executor.status(receipt)).toMatchObject({ state: 'cancelled' });
   });
 });
