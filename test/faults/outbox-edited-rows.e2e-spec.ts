@@ -1,10 +1,10 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ServusExecutor, ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { ServusExecutor, TypeOrmOutboxStore } from 'nestjs-servus';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { compileServus } from '../support/servus-app';
 import { outboxDataSource, outboxRows } from '../support/outbox-db';
 
 /**
@@ -34,17 +34,14 @@ describe('faults: outbox rows edited in the table', () => {
     );
 
   async function boot(relay = true): Promise<void> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 100 } },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: relay && { pollMs: 100 } },
+      },
+      [FixturesModule],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
   }

@@ -1,11 +1,11 @@
 import { INestApplication, Logger } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { DataSource } from 'typeorm';
-import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { TypeOrmOutboxStore } from 'nestjs-servus';
 import type { OutboxListener } from 'nestjs-servus/extend';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, sleep, uniquePrefix } from '../support/redis-test-kit';
+import { compileServus } from '../support/servus-app';
 import { outboxDataSource } from '../support/outbox-db';
 
 /**
@@ -49,17 +49,14 @@ describe('faults: the outbox relay loses its LISTEN connection', () => {
 
   async function bootRecording(backoffMs: number): Promise<RecordingStore> {
     const store = new RecordingStore(dataSource);
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          outbox: { store, relay: { pollMs: 60_000, backoffMs } },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        outbox: { store, relay: { pollMs: 60_000, backoffMs } },
+      },
+      [FixturesModule],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     await eventually(async () => store.opened.length === 1);
@@ -96,17 +93,14 @@ describe('faults: the outbox relay loses its LISTEN connection', () => {
   });
 
   it('a row committed after the kill is moved within 3 s while the poll interval is 60 s', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 60_000 } },
-        }),
-        FixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: { pollMs: 60_000 } },
+      },
+      [FixturesModule],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     await app.init();
     let ours: number[] = [];

@@ -1,12 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { DataSource, QueryRunner } from 'typeorm';
-import { ServusModule, TypeOrmOutboxStore } from 'nestjs-servus';
+import { TypeOrmOutboxStore } from 'nestjs-servus';
 import { ServusMetricsModule } from 'nestjs-servus/metrics';
 import { FixturesModule } from '../e2e/fixtures/fixture-services';
 import { deletePrefix, eventually, REDIS_URL, uniquePrefix } from '../support/redis-test-kit';
+import { compileServus } from '../support/servus-app';
 import { outboxDataSource } from '../support/outbox-db';
 
 /**
@@ -43,18 +43,14 @@ describe('faults: /metrics while the outbox table is locked', () => {
   };
 
   it('4 overlapping scrapes answer within 4 s; the app still gets a connection; the read gives up its connection', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
-        }),
-        ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }),
-        FixturesModule,
-      ],
-    }).compile();
+    const moduleRef = await compileServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        outbox: { store: new TypeOrmOutboxStore(dataSource), relay: false },
+      },
+      [ServusMetricsModule.forRoot({ registry: new Registry(), defaultMetrics: false }), FixturesModule],
+    );
     app = moduleRef.createNestApplication({ logger: false });
     await app.listen(0, '127.0.0.1');
     const base = await app.getUrl();

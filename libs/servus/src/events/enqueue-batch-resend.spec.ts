@@ -1,5 +1,4 @@
 import { Injectable, Module } from '@nestjs/common';
-import { Test } from '@nestjs/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import {
@@ -10,9 +9,9 @@ import {
   ServiceBase,
   ServusEvents,
   ServusExecutor,
-  ServusModule,
 } from 'nestjs-servus';
 import { deletePrefix, REDIS_URL, uniquePrefix } from '../../../../test/support/redis-test-kit';
+import { bootServus } from '../../../../test/support/servus-app';
 
 @Service({ queue: 'default' })
 class Archive extends ServiceBase<{ id: number }, null> {
@@ -59,19 +58,15 @@ describe('EnqueueBatch on real Redis: a batch refused after part of it landed', 
     await redis.quit();
   });
   it('an invocation whose queue took its job is not enqueued again by the one-by-one resend', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ServusModule.forRoot({
-          logging: false,
-          connection: { url: REDIS_URL },
-          prefix,
-          queues: ['default', 'critical'],
-          events: { strict: false, handlerErrors: 'isolate' },
-        }),
-        OrdersModule,
-      ],
-    }).compile();
-    const app = await moduleRef.init();
+    const app = await bootServus(
+      {
+        connection: { url: REDIS_URL },
+        prefix,
+        queues: ['default', 'critical'],
+        events: { strict: false, handlerErrors: 'isolate' },
+      },
+      [OrdersModule],
+    );
     const queue = new Queue('default', { connection: { url: REDIS_URL }, prefix });
     try {
       // The key is taken with other arguments: Notify's part of the batch is refused.
