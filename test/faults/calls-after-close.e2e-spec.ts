@@ -1,19 +1,9 @@
-import { Module } from '@nestjs/common';
 import { Redis } from 'ioredis';
-import { AsyncError, JobEnqueueError, Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { AsyncError, JobEnqueueError, ServusExecutor } from 'nestjs-servus';
 import { sleep } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
 import { bootServus } from '../support/servus-app';
-
-@Service({ name: 'after-close.echo' })
-class Echo extends ServiceBase<{ n: number }, number> {
-  async call({ n }: { n: number }) {
-    return this.success(n);
-  }
-}
-
-@Module({ providers: [Echo] })
-class EchoModule {}
+import { Echo, EchoModule } from '../support/echo-fixture';
 
 /**
  * A call that comes after the application closed (a request still in flight during a graceful

@@ -1,20 +1,10 @@
-import { Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { JobEnqueueError, Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { JobEnqueueError, ServusExecutor } from 'nestjs-servus';
 import { sleep } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
 import { bootServus } from '../support/servus-app';
-
-@Service({ name: 'never-late.echo' })
-class Echo extends ServiceBase<{ n: number }, number> {
-  async call({ n }: { n: number }) {
-    return this.success(n);
-  }
-}
-
-@Module({ providers: [Echo] })
-class EchoModule {}
+import { Echo, EchoModule } from '../support/echo-fixture';
 
 /**
  * Fault: Redis stops answering while callAsync's command is in flight (SIGSTOP: the connection stays

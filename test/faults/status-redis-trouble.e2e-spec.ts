@@ -1,20 +1,10 @@
-import { Module } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { Redis } from 'ioredis';
-import { AsyncError, Service, ServiceBase, ServusExecutor } from 'nestjs-servus';
+import { AsyncError, ServusExecutor } from 'nestjs-servus';
 import { sleep } from '../support/redis-test-kit';
 import { RedisServer } from '../support/redis-server';
 import { bootServus } from '../support/servus-app';
-
-@Service({ name: 'status-trouble.echo' })
-class Echo extends ServiceBase<{ n: number }, number> {
-  async call({ n }: { n: number }) {
-    return this.success(n);
-  }
-}
-
-@Module({ providers: [Echo] })
-class EchoModule {}
+import { Echo, EchoModule } from '../support/echo-fixture';
 
 /** How a call ended: its value, or its error's class, message and cause. */
 async function outcomeOf(call: Promise<unknown>) {
