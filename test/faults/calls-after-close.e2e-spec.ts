@@ -40,7 +40,7 @@ describe('faults: calls after the application closed', () => {
     await expect(late).rejects.toBeInstanceOf(JobEnqueueError);
     // Said as it is: this process shut down, not Redis refusing the job.
     await expect(late).rejects.toThrow(
-      'Could not enqueue after-close.echo: the application is shut down: Servus sends nothing to Redis any more',
+      'Could not enqueue faults.echo: the application is shut down: Servus sends nothing to Redis any more',
     );
     await expect(executor.status(receipt)).rejects.toBeInstanceOf(AsyncError);
     await expect(executor.cancel(receipt)).rejects.toBeInstanceOf(AsyncError);
